@@ -1,0 +1,44 @@
+/**
+ * Shared platform plumbing: permissions, constants and API types used by the platform
+ * frontend, the platform backend and every platform backend that emits events.
+ *
+ * @packageDocumentation
+ */
+export {
+  platformEventsReadPermission,
+  platformDeadLetterReplayPermission,
+  platformAuditReadPermission,
+  platformTelemetryReadPermission,
+  platformRumReportPermission,
+  platformOperatePermission,
+  platformPermissions,
+} from './permissions';
+export {
+  PLATFORM_PLUGIN_ID,
+  CANONICAL_EVENT_NAMES,
+  EVENT_NAME_PATTERN,
+  parseEventName,
+  LATENCY_BUCKETS_MS,
+  DATA_CLASSES,
+  DEFAULT_RETENTION_DAYS,
+  histogramQuantile,
+} from './constants';
+export type { DataClass } from './constants';
+export type {
+  EventIdentity,
+  EventEnvelope,
+  StoredEvent,
+  SchemaViolation,
+  DeadLetter,
+  ReplayReport,
+  QaCheckKind,
+  QaStatus,
+  QaCheckResult,
+  VolumePoint,
+  AuditRecordInput,
+  AuditRecord,
+  AuditVerifyResult,
+  ServiceTelemetrySummary,
+  RetentionClassResult,
+  RetentionRunReport,
+} from './types';

@@ -1,0 +1,31 @@
+/**
+ * Shared platform plumbing for every platform backend: the event contract (schema registry,
+ * transactional outbox, consumers), request telemetry and the process-wide platform hub.
+ *
+ * @packageDocumentation
+ */
+export { EventSchemaRegistry } from './events/EventSchemaRegistry';
+export type { EventSchemaDocument } from './events/EventSchemaRegistry';
+export { EventProducer, isUuid } from './events/EventProducer';
+export type { EmitOptions, EmitResult } from './events/EventProducer';
+export { OutboxRelay } from './events/OutboxRelay';
+export { EventConsumer, DEDUPE_WINDOW_MS } from './events/EventConsumer';
+export type { EventConsumerOptions } from './events/EventConsumer';
+export {
+  migratePlatformNodeTables,
+  rollbackPlatformNodeTables,
+  NODE_MIGRATIONS_TABLE,
+} from './events/migrations';
+export { TelemetryAggregator, bucketIndex, statusClass } from './telemetry/TelemetryAggregator';
+export type { RequestSample } from './telemetry/TelemetryAggregator';
+export {
+  requestTelemetryMiddleware,
+  routeTemplate,
+} from './telemetry/requestTelemetryMiddleware';
+export type { TelemetryCaller } from './telemetry/requestTelemetryMiddleware';
+export { PlatformHub, platformHubServiceRef } from './hub';
+export type { RetentionTarget } from './hub';
+export { platformEventsServiceRef, requestTelemetryServiceRef } from './services';
+export type { PlatformEventsService, RequestTelemetryService } from './services';
+export { singletonMetric } from './metrics';
+export type { EventDelivery, RequestRollup, PlatformSink, EventSource } from './types';
