@@ -1,0 +1,128 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { platformPermissions } from '@internal/plugin-platform-common';
+import {
+  platformHubServiceRef,
+  requestTelemetryServiceRef,
+} from '@internal/plugin-platform-node';
+import { createRouter } from './service/router';
+import { EventStore } from './service/EventStore';
+import { AuditStore } from './service/AuditStore';
+import { QaChecks } from './service/QaChecks';
+import { TelemetryStore } from './service/TelemetryStore';
+import { RetentionService } from './service/Retention';
+
+/**
+ * The platform plumbing backend: event log, dead letters and data QA, the audit store,
+ * request telemetry rollups, RUM and retention; mounted at /api/platform.
+ */
+export const platformPlugin = createBackendPlugin({
+  pluginId: 'platform',
+  register(env) {
+    env.registerInit({
+      deps: {
+        httpRouter: coreServices.httpRouter,
+        database: coreServices.database,
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        scheduler: coreServices.scheduler,
+        httpAuth: coreServices.httpAuth,
+        userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
+        hub: platformHubServiceRef,
+        requestTelemetry: requestTelemetryServiceRef,
+      },
+      async init(deps) {
+        const { database, logger, config, scheduler, hub, lifecycle } = deps;
+        const knex = await database.getClient();
+        if (!database.migrations?.skip) {
+          await knex.migrate.latest({
+            directory: resolvePackagePath('@internal/plugin-platform-backend', 'migrations'),
+          });
+        }
+        deps.permissionsRegistry.addPermissions(platformPermissions);
+
+        const events = new EventStore(knex, hub.registry);
+        const audit = new AuditStore(knex);
+        const qa = new QaChecks(knex, hub.registry);
+        const telemetry = new TelemetryStore(knex);
+        const retention = new RetentionService({
+          knex,
+          audit,
+          days: RetentionService.daysFromConfig(dataClass =>
+            config.getOptionalNumber(`platform.retention.days.${dataClass}`),
+          ),
+          targets: () => hub.retentionTargets(),
+        });
+        hub.attach({
+          sink: {
+            ingestEvents: async deliveries => {
+              await events.ingest(deliveries);
+            },
+            appendAudit: async records => {
+              await audit.appendMany(records);
+            },
+            ingestRollups: rollups => telemetry.ingestRollups(rollups),
+          },
+          source: events,
+        });
+        lifecycle.addShutdownHook(() => audit.drain());
+
+        const schedule = (key: string, fallback: { hours: number }) =>
+          config.has(key)
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(config.getConfig(key))
+            : { frequency: fallback, timeout: { minutes: 10 }, initialDelay: { minutes: 1 } };
+        await scheduler.scheduleTask({
+          id: 'platform-data-qa',
+          scope: 'global',
+          ...schedule('platform.qa.schedule', { hours: 1 }),
+          fn: async () => {
+            const results = await qa.run();
+            const failed = results.filter(r => r.status === 'fail');
+            if (failed.length) {
+              logger.warn(
+                `Data QA: ${failed.length} failing checks: ${failed
+                  .slice(0, 5)
+                  .map(r => `${r.check} ${r.event_type}${r.field ? `.${r.field}` : ''}`)
+                  .join(', ')}`,
+              );
+            }
+          },
+        });
+        await scheduler.scheduleTask({
+          id: 'platform-retention',
+          scope: 'global',
+          ...schedule('platform.retention.schedule', { hours: 24 }),
+          fn: async () => {
+            const report = await retention.run('scheduler');
+            logger.info(`Retention run ${report.runId} done`, { report: JSON.stringify(report) });
+          },
+        });
+
+        deps.httpRouter.use(
+          await createRouter({
+            logger,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            userInfo: deps.userInfo,
+            hub,
+            events,
+            audit,
+            qa,
+            telemetry,
+            retention,
+            telemetryMiddleware: deps.requestTelemetry.middleware(),
+          }),
+        );
+      },
+    });
+  },
+});
