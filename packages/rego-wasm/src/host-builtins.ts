@@ -1,0 +1,607 @@
+/*
+ * Builtins evaluated on the host (JavaScript), reached from wasm through
+ * opa_builtinN. They receive JSON values (sets arrive as arrays) and return a
+ * JSON value, or undefined for "undefined". Errors make the call undefined,
+ * like OPA's non-strict builtin error mode.
+ */
+import { randomUUID } from 'node:crypto';
+import { format as goSprintf } from './sprintf';
+
+type J = any;
+
+const isStr = (x: J): x is string => typeof x === 'string';
+const isNum = (x: J): x is number => typeof x === 'number';
+const isArr = Array.isArray;
+const isObj = (x: J) => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+function need(cond: unknown, msg = 'operand type'): asserts cond {
+  if (!cond) throw new Error(msg);
+}
+
+const cps = (s: string) => Array.from(s);
+
+function cidrParse(c: string): { bits: bigint; len: number; width: number } {
+  const [ip, l] = c.split('/');
+  const { bits, width } = ipParse(ip);
+  const len = l === undefined ? width : Number(l);
+  need(Number.isInteger(len) && len >= 0 && len <= width, 'invalid CIDR');
+  return { bits, len, width };
+}
+
+function ipParse(ip: string): { bits: bigint; width: number } {
+  if (ip.includes(':')) {
+    let [head, tail] = ip.split('::');
+    const h = head ? head.split(':') : [];
+    const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+    const fill = tail === undefined ? [] : Array(8 - h.length - t.length).fill('0');
+    const groups = [...h, ...fill, ...t];
+    need(groups.length === 8, 'invalid IP');
+    let bits = 0n;
+    for (const g of groups) {
+      need(/^[0-9a-fA-F]{1,4}$/.test(g), 'invalid IP');
+      bits = (bits << 16n) | BigInt(parseInt(g, 16));
+    }
+    return { bits, width: 128 };
+  }
+  const p = ip.split('.');
+  need(p.length === 4 && p.every(x => /^\d{1,3}$/.test(x) && Number(x) < 256), 'invalid IP');
+  return { bits: p.reduce((a, x) => (a << 8n) | BigInt(Number(x)), 0n), width: 32 };
+}
+
+function cidrContains(outer: string, inner: string): boolean {
+  const a = cidrParse(outer);
+  const b = cidrParse(inner);
+  if (a.width !== b.width || b.len < a.len) return false;
+  const shift = BigInt(a.width - a.len);
+  return a.bits >> shift === b.bits >> shift;
+}
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  k: 1e3,
+  m: 1e-3,
+  M: 1e6,
+  g: 1e9,
+  G: 1e9,
+  t: 1e12,
+  T: 1e12,
+  p: 1e15,
+  P: 1e15,
+  e: 1e18,
+  E: 1e18,
+  ki: 2 ** 10,
+  Ki: 2 ** 10,
+  mi: 2 ** 20,
+  Mi: 2 ** 20,
+  gi: 2 ** 30,
+  Gi: 2 ** 30,
+  ti: 2 ** 40,
+  Ti: 2 ** 40,
+  pi: 2 ** 50,
+  Pi: 2 ** 50,
+  ei: 2 ** 60,
+  Ei: 2 ** 60,
+};
+
+function unitsParse(s: string, bytes: boolean): number {
+  need(isStr(s));
+  let x = s.replace(/"/g, '');
+  need(!/\s/.test(x), 'spaces not allowed');
+  const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([A-Za-z]*)$/.exec(x);
+  need(m, 'could not parse');
+  let unit = m![2];
+  if (bytes) {
+    if (/^[bB]$/.test(unit)) unit = '';
+    else unit = unit.replace(/[bB]$/, '');
+    const u = unit.length === 1 ? unit.toLowerCase() : unit.length === 2 ? unit[0].toLowerCase() + 'i' : unit;
+    const mult = UNITS[u === 'm' ? 'M' : u];
+    need(mult !== undefined, 'unknown unit');
+    return Math.round(Number(m![1]) * mult);
+  }
+  const mult = UNITS[unit];
+  need(mult !== undefined, 'unknown unit');
+  return Number(m![1]) * mult;
+}
+
+function semverParse(v: string) {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$/.exec(v);
+  need(m, 'invalid semver');
+  return { nums: [Number(m![1]), Number(m![2]), Number(m![3])], pre: m![4] };
+}
+
+function semverCompare(a: string, b: string): number {
+  const x = semverParse(a);
+  const y = semverParse(b);
+  for (let i = 0; i < 3; i++) if (x.nums[i] !== y.nums[i]) return x.nums[i] < y.nums[i] ? -1 : 1;
+  if (x.pre === y.pre) return 0;
+  if (x.pre === undefined) return 1;
+  if (y.pre === undefined) return -1;
+  const pa = x.pre.split('.');
+  const pb = y.pre.split('.');
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    if (pa[i] === undefined) return -1;
+    if (pb[i] === undefined) return 1;
+    const na = /^\d+$/.test(pa[i]);
+    const nb = /^\d+$/.test(pb[i]);
+    if (na && nb) {
+      const d = Number(pa[i]) - Number(pb[i]);
+      if (d) return d < 0 ? -1 : 1;
+    } else if (na !== nb) return na ? -1 : 1;
+    else if (pa[i] !== pb[i]) return pa[i] < pb[i] ? -1 : 1;
+  }
+  return 0;
+}
+
+function globToRegex(pattern: string, delims: string[] | null): RegExp {
+  const ds = (delims === null ? ['.'] : delims.length ? delims : ['.']).map(d => d.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('');
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      re += '\\' + pattern[++i];
+    } else if (c === '*') {
+      if (pattern[i + 1] === '*') {
+        re += '.*';
+        i++;
+      } else re += ds ? `[^${ds}]*` : '.*';
+    } else if (c === '?') re += ds ? `[^${ds}]` : '.';
+    else if (c === '[') {
+      const j = pattern.indexOf(']', i);
+      let cls = pattern.slice(i + 1, j);
+      if (cls.startsWith('!')) cls = '^' + cls.slice(1);
+      re += `[${cls}]`;
+      i = j;
+    } else if (c === '{') {
+      const j = pattern.indexOf('}', i);
+      re += '(?:' + pattern.slice(i + 1, j).split(',').map(x => globToRegex(x, delims).source.slice(1, -1)).join('|') + ')';
+      i = j;
+    } else re += c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+/** Go's RE2 syntax mostly matches JS with the `u` flag; named groups use (?P<n>). */
+function re(p: string, g = ''): RegExp {
+  return new RegExp(p.replace(/\(\?P</g, '(?<'), 'u' + g);
+}
+
+const NS = 1_000_000n;
+
+function nsOf(x: J): bigint {
+  need(isNum(x));
+  return BigInt(Math.trunc(x));
+}
+
+function dateOf(x: J): { d: Date; tz: string } {
+  if (isArr(x)) return { d: new Date(Number(nsOf(x[0]) / NS)), tz: x[1] };
+  return { d: new Date(Number(nsOf(x) / NS)), tz: 'UTC' };
+}
+
+function canonical(x: J): J {
+  if (isArr(x)) return x.map(canonical);
+  if (isObj(x)) {
+    const out: J = {};
+    for (const k of Object.keys(x).sort()) out[k] = canonical(x[k]);
+    return out;
+  }
+  return x;
+}
+
+function b64(s: string) {
+  return Buffer.from(s, 'utf8').toString('base64');
+}
+
+function jsonFilterRemove(obj: J, paths: J, keep: boolean): J {
+  const list: string[][] = (isArr(paths) ? paths : isObj(paths) ? Object.keys(paths) : []).map((p: J) =>
+    isArr(p) ? p.map(String) : String(p).split('/').filter(Boolean),
+  );
+  const walk = (v: J, prefix: string[]): J => {
+    if (!isObj(v) && !isArr(v)) return v;
+    const entries: [string, J][] = isArr(v) ? v.map((x: J, i: number) => [String(i), x]) : Object.entries(v);
+    const out: [string, J][] = [];
+    for (const [k, x] of entries) {
+      const p = [...prefix, k];
+      const exact = list.some(l => l.length === p.length && l.every((s, i) => s === p[i]));
+      const under = list.some(l => l.length > p.length && p.every((s, i) => s === l[i]));
+      const above = list.some(l => l.length < p.length && l.every((s, i) => s === p[i]));
+      if (keep) {
+        if (exact || above) out.push([k, x]);
+        else if (under) out.push([k, walk(x, p)]);
+      } else if (!exact) out.push([k, under ? walk(x, p) : x]);
+    }
+    return isArr(v) ? out.map(([, x]) => x) : Object.fromEntries(out);
+  };
+  return walk(obj, []);
+}
+
+export const hostBuiltins: Record<string, (...args: J[]) => J> = {
+  sprintf: (f, args) => {
+    need(isStr(f) && isArr(args));
+    return goSprintf(f, args);
+  },
+  format_int: (n, base) => {
+    need(isNum(n) && [2, 8, 10, 16].includes(base));
+    return Math.trunc(n).toString(base);
+  },
+  split: (s, d) => {
+    need(isStr(s) && isStr(d));
+    return s.split(d);
+  },
+  replace: (s, o, n) => {
+    need(isStr(s) && isStr(o) && isStr(n));
+    return s.split(o).join(n);
+  },
+  'strings.replace_n': (m, s) => {
+    need(isObj(m) && isStr(s));
+    let out = s;
+    for (const k of Object.keys(m).sort()) out = out.split(k).join(m[k]);
+    return out;
+  },
+  trim: (s, c) => {
+    need(isStr(s) && isStr(c));
+    const set = new Set(cps(c));
+    const a = cps(s);
+    let i = 0;
+    let j = a.length;
+    while (i < j && set.has(a[i])) i++;
+    while (j > i && set.has(a[j - 1])) j--;
+    return a.slice(i, j).join('');
+  },
+  trim_left: (s, c) => {
+    need(isStr(s) && isStr(c));
+    const set = new Set(cps(c));
+    const a = cps(s);
+    let i = 0;
+    while (i < a.length && set.has(a[i])) i++;
+    return a.slice(i).join('');
+  },
+  trim_right: (s, c) => {
+    need(isStr(s) && isStr(c));
+    const set = new Set(cps(c));
+    const a = cps(s);
+    let j = a.length;
+    while (j > 0 && set.has(a[j - 1])) j--;
+    return a.slice(0, j).join('');
+  },
+  trim_prefix: (s, p) => {
+    need(isStr(s) && isStr(p));
+    return s.startsWith(p) ? s.slice(p.length) : s;
+  },
+  trim_suffix: (s, p) => {
+    need(isStr(s) && isStr(p));
+    return p && s.endsWith(p) ? s.slice(0, s.length - p.length) : s;
+  },
+  trim_space: s => {
+    need(isStr(s));
+    return s.trim();
+  },
+  substring: (s, start, l) => {
+    need(isStr(s) && isNum(start) && isNum(l));
+    need(Number.isInteger(start) && Number.isInteger(l), 'operand must be integer');
+    need(start >= 0, 'negative offset');
+    const a = cps(s);
+    if (start >= a.length) return '';
+    return (l < 0 ? a.slice(start) : a.slice(start, start + l)).join('');
+  },
+  indexof: (s, x) => {
+    need(isStr(s) && isStr(x));
+    const i = s.indexOf(x);
+    return i < 0 ? -1 : cps(s.slice(0, i)).length;
+  },
+  indexof_n: (s, x) => {
+    need(isStr(s) && isStr(x));
+    const out: number[] = [];
+    let i = s.indexOf(x);
+    while (i >= 0) {
+      out.push(cps(s.slice(0, i)).length);
+      i = s.indexOf(x, i + 1);
+    }
+    return out;
+  },
+  'strings.reverse': s => {
+    need(isStr(s));
+    return cps(s).reverse().join('');
+  },
+  'strings.count': (s, x) => {
+    need(isStr(s) && isStr(x));
+    if (x === '') return cps(s).length + 1;
+    return s.split(x).length - 1;
+  },
+  'strings.any_prefix_match': (s, p) => {
+    const ss = isStr(s) ? [s] : s;
+    const ps = isStr(p) ? [p] : p;
+    need(isArr(ss) && isArr(ps));
+    return ss.some((x: string) => ps.some((y: string) => x.startsWith(y)));
+  },
+  'strings.any_suffix_match': (s, p) => {
+    const ss = isStr(s) ? [s] : s;
+    const ps = isStr(p) ? [p] : p;
+    need(isArr(ss) && isArr(ps));
+    return ss.some((x: string) => ps.some((y: string) => x.endsWith(y)));
+  },
+  'json.marshal': x => JSON.stringify(canonical(x)),
+  'json.marshal_with_options': (x, o) => {
+    need(isObj(o));
+    const indent = o.pretty || o.indent !== undefined || o.prefix !== undefined ? o.indent ?? '\t' : undefined;
+    return JSON.stringify(canonical(x), null, indent);
+  },
+  'json.unmarshal': s => {
+    need(isStr(s));
+    return JSON.parse(s);
+  },
+  'json.is_valid': s => {
+    if (!isStr(s)) return false;
+    try {
+      JSON.parse(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  'json.filter': (o, p) => {
+    need(isObj(o) || isArr(o));
+    return jsonFilterRemove(o, p, true);
+  },
+  'json.remove': (o, p) => {
+    need(isObj(o) || isArr(o));
+    return jsonFilterRemove(o, p, false);
+  },
+  'base64.encode': s => {
+    need(isStr(s));
+    return b64(s);
+  },
+  'base64.decode': s => {
+    need(isStr(s) && /^[A-Za-z0-9+/]*={0,2}$/.test(s), 'illegal base64 data');
+    return Buffer.from(s, 'base64').toString('utf8');
+  },
+  'base64.is_valid': s => isStr(s) && /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s),
+  'base64url.encode': s => {
+    need(isStr(s));
+    return b64(s).replace(/\+/g, '-').replace(/\//g, '_');
+  },
+  'base64url.encode_no_pad': s => {
+    need(isStr(s));
+    return b64(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  },
+  'base64url.decode': s => {
+    need(isStr(s) && /^[A-Za-z0-9_-]*={0,2}$/.test(s), 'illegal base64 data');
+    return Buffer.from(s, 'base64url').toString('utf8');
+  },
+  'hex.encode': s => {
+    need(isStr(s));
+    return Buffer.from(s, 'utf8').toString('hex');
+  },
+  'hex.decode': s => {
+    need(isStr(s) && /^([0-9a-fA-F]{2})*$/.test(s), 'invalid hex');
+    return Buffer.from(s, 'hex').toString('utf8');
+  },
+  'urlquery.encode': s => {
+    need(isStr(s));
+    return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  },
+  'urlquery.decode': s => {
+    need(isStr(s));
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  },
+  'regex.match': (p, s) => {
+    need(isStr(p) && isStr(s));
+    return re(p).test(s);
+  },
+  'regex.is_valid': p => {
+    if (!isStr(p)) return false;
+    try {
+      re(p);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  'regex.split': (p, s) => {
+    need(isStr(p) && isStr(s));
+    return s.split(re(p));
+  },
+  'regex.find_n': (p, s, n) => {
+    need(isStr(p) && isStr(s) && isNum(n));
+    const all = Array.from(s.matchAll(re(p, 'g')), m => m[0]);
+    return n < 0 ? all : all.slice(0, n);
+  },
+  'regex.find_all_string_submatch_n': (p, s, n) => {
+    need(isStr(p) && isStr(s) && isNum(n));
+    const all = Array.from(s.matchAll(re(p, 'g')), m => Array.from(m, x => x ?? ''));
+    return n < 0 ? all : all.slice(0, n);
+  },
+  'regex.replace': (s, p, r) => {
+    need(isStr(s) && isStr(p) && isStr(r));
+    return s.replace(re(p, 'g'), r.replace(/\$\{?(\w+)\}?/g, '$<$1>').replace(/\$<(\d+)>/g, '$$$1'));
+  },
+  'regex.template_match': (t, s, ds, de) => {
+    need(isStr(t) && isStr(s) && isStr(ds) && isStr(de));
+    let out = '';
+    let i = 0;
+    while (i < t.length) {
+      const a = t.indexOf(ds, i);
+      if (a < 0) {
+        out += t.slice(i).replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+        break;
+      }
+      const b = t.indexOf(de, a + ds.length);
+      need(b >= 0, 'unbalanced delimiters');
+      out += t.slice(i, a).replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&') + '(?:' + t.slice(a + ds.length, b) + ')';
+      i = b + de.length;
+    }
+    return re(`^${out}$`).test(s);
+  },
+  'glob.match': (p, d, s) => {
+    need(isStr(p) && isStr(s) && (d === null || isArr(d)));
+    return globToRegex(p, d).test(s);
+  },
+  'glob.quote_meta': p => {
+    need(isStr(p));
+    return p.replace(/[*?\\[\]{}]/g, '\\$&');
+  },
+  'time.now_ns': () => Number(BigInt(Date.now()) * NS),
+  'time.parse_rfc3339_ns': s => {
+    need(isStr(s));
+    need(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(s), 'invalid RFC3339');
+    const frac = /\.(\d+)/.exec(s)?.[1] ?? '';
+    const ms = Date.parse(s.replace(/\.\d+/, ''));
+    need(!Number.isNaN(ms), 'invalid RFC3339');
+    return Number(BigInt(ms) * NS + BigInt((frac + '000000000').slice(0, 9)));
+  },
+  'time.parse_ns': (layout, s) => {
+    need(isStr(layout) && isStr(s));
+    const ms = Date.parse(s);
+    need(!Number.isNaN(ms), 'cannot parse');
+    return Number(BigInt(ms) * NS);
+  },
+  'time.parse_duration_ns': s => {
+    need(isStr(s));
+    const unit: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 };
+    let total = 0;
+    const re1 = /([0-9.]+)(ns|us|µs|ms|s|m|h)/g;
+    let m: RegExpExecArray | null;
+    let seen = '';
+    while ((m = re1.exec(s))) {
+      total += Number(m[1]) * unit[m[2]];
+      seen += m[0];
+    }
+    need(seen.length && seen === s.replace(/^-/, ''), 'invalid duration');
+    return s.startsWith('-') ? -total : total;
+  },
+  'time.date': x => {
+    const { d } = dateOf(x);
+    return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
+  },
+  'time.clock': x => {
+    const { d } = dateOf(x);
+    return [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
+  },
+  'time.weekday': x => {
+    const { d } = dateOf(x);
+    return ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][d.getUTCDay()];
+  },
+  'time.add_date': (ns, y, mo, dd) => {
+    need(isNum(ns) && isNum(y) && isNum(mo) && isNum(dd));
+    const b = nsOf(ns);
+    const d = new Date(Number(b / NS));
+    const rem = b % NS;
+    d.setUTCFullYear(d.getUTCFullYear() + y, d.getUTCMonth() + mo, d.getUTCDate() + dd);
+    return Number(BigInt(d.getTime()) * NS + (rem < 0n ? rem + NS : rem) - (rem < 0n ? NS : 0n));
+  },
+  'time.diff': (a, b) => {
+    let d1 = dateOf(a).d;
+    let d2 = dateOf(b).d;
+    if (d1 > d2) [d1, d2] = [d2, d1];
+    let y = d2.getUTCFullYear() - d1.getUTCFullYear();
+    let mo = d2.getUTCMonth() - d1.getUTCMonth();
+    let d = d2.getUTCDate() - d1.getUTCDate();
+    let h = d2.getUTCHours() - d1.getUTCHours();
+    let mi = d2.getUTCMinutes() - d1.getUTCMinutes();
+    let s = d2.getUTCSeconds() - d1.getUTCSeconds();
+    if (s < 0) {
+      s += 60;
+      mi--;
+    }
+    if (mi < 0) {
+      mi += 60;
+      h--;
+    }
+    if (h < 0) {
+      h += 24;
+      d--;
+    }
+    if (d < 0) {
+      d += new Date(Date.UTC(d2.getUTCFullYear(), d2.getUTCMonth(), 0)).getUTCDate();
+      mo--;
+    }
+    if (mo < 0) {
+      mo += 12;
+      y--;
+    }
+    return [y, mo, d, h, mi, s];
+  },
+  'net.cidr_contains': (a, b) => {
+    need(isStr(a) && isStr(b));
+    return cidrContains(a, b);
+  },
+  'net.cidr_intersects': (a, b) => {
+    need(isStr(a) && isStr(b));
+    return cidrContains(a, b) || cidrContains(b, a) || (cidrParse(a).width === cidrParse(b).width && (cidrContains(a, b.split('/')[0]) || cidrContains(b, a.split('/')[0])));
+  },
+  'net.cidr_is_valid': c => {
+    try {
+      return isStr(c) && c.includes('/') && !!cidrParse(c);
+    } catch {
+      return false;
+    }
+  },
+  'units.parse': s => unitsParse(s, false),
+  'units.parse_bytes': s => unitsParse(s, true),
+  'semver.compare': (a, b) => {
+    need(isStr(a) && isStr(b));
+    return semverCompare(a, b);
+  },
+  'semver.is_valid': v => {
+    try {
+      return isStr(v) && !!semverParse(v);
+    } catch {
+      return false;
+    }
+  },
+  'uuid.rfc4122': k => {
+    need(isStr(k));
+    return randomUUID();
+  },
+  'object.remove': (o, keys) => {
+    need(isObj(o));
+    const ks = isArr(keys) ? keys : isObj(keys) ? Object.keys(keys) : need(false);
+    const out = { ...o };
+    for (const k of ks as J[]) delete out[k];
+    return out;
+  },
+  'object.filter': (o, keys) => {
+    need(isObj(o));
+    const ks = isArr(keys) ? keys : isObj(keys) ? Object.keys(keys) : need(false);
+    const out: J = {};
+    for (const k of ks as J[]) if (k in o) out[k] = o[k];
+    return out;
+  },
+  'array.reverse': a => {
+    need(isArr(a));
+    return [...a].reverse();
+  },
+  'bits.or': (a, b) => a | b,
+  'bits.and': (a, b) => a & b,
+  'bits.xor': (a, b) => a ^ b,
+  'bits.negate': a => ~a,
+  'bits.lsh': (a, b) => Number(BigInt(a) << BigInt(b)),
+  'bits.rsh': (a, b) => Number(BigInt(a) >> BigInt(b)),
+  'numbers.range_step': (a, b, s) => {
+    need(Number.isInteger(a) && Number.isInteger(b) && Number.isInteger(s) && s > 0);
+    const out: number[] = [];
+    if (a <= b) for (let i = a; i <= b; i += s) out.push(i);
+    else for (let i = a; i >= b; i -= s) out.push(i);
+    return out;
+  },
+};
+
+export const HOST_SET_KEY = '$rw_set';
+
+/**
+ * The custom builtins object for `@open-policy-agent/opa-wasm`'s loadPolicy:
+ * private names mapped to wrappers answering `{v: value}` / `{}`.
+ */
+export function sdkBuiltins(prefix: string): Record<string, (...args: J[]) => J> {
+  const out: Record<string, (...args: J[]) => J> = {};
+  for (const [name, impl] of Object.entries(hostBuiltins)) {
+    out[prefix + name] = (...args: J[]) => {
+      try {
+        const v = impl(...args);
+        return v === undefined ? {} : { v };
+      } catch {
+        return {};
+      }
+    };
+  }
+  return out;
+}
