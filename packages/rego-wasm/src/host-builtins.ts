@@ -566,6 +566,15 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     for (const k of ks as J[]) if (k in o) out[k] = o[k];
     return out;
   },
+  'object.union_n': objs => {
+    need(isArr(objs) && objs.every(isObj));
+    const merge = (a: J, b: J): J => {
+      const out = { ...a };
+      for (const [k, v] of Object.entries(b)) out[k] = isObj(out[k]) && isObj(v) ? merge(out[k], v) : v;
+      return out;
+    };
+    return objs.reduce(merge, {});
+  },
   'array.reverse': a => {
     need(isArr(a));
     return [...a].reverse();

@@ -435,8 +435,13 @@ export class Parser {
           this.expect('}');
           return b;
         } catch (e) {
+          // not a body: `if {x: 1 | ...}` is a single term expression
           this.p = save;
-          throw e;
+          try {
+            return [this.flat(() => this.parseExpr())];
+          } catch {
+            throw e;
+          }
         }
       }
       return [this.flat(() => this.parseExpr())];
@@ -522,7 +527,13 @@ export class Parser {
       }
       e = { type: 'term', term: t, neg, with: [], loc };
     }
-    while (this.is('with', 'ident')) {
+    for (;;) {
+      if (this.depth === 0) {
+        let q = this.p;
+        while (this.toks[q].k === 'nl') q++;
+        if (this.toks[q].v === 'with' && this.toks[q].k === 'ident') this.p = q;
+      }
+      if (!this.is('with', 'ident')) break;
       this.p++;
       const target = this.parseRefOnly();
       this.expect('as');
@@ -657,7 +668,12 @@ export class Parser {
     }
     if (t.v === '(') {
       return this.nested(() => {
-        const x = this.parseTerm();
+        let x = this.parseTerm();
+        if (this.accept(',')) {
+          const v = this.parseRelation();
+          this.expect('in');
+          x = mkCall('internal.member_3', [x, v, this.parseRelation()], x.loc);
+        }
         this.expect(')');
         return x;
       });

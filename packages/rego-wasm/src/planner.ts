@@ -270,8 +270,8 @@ class Planner {
   private nodeFunc(node: Node): number {
     if (node.fn !== undefined) return node.fn;
     const name = node.path.join('.');
-    const isFunc = node.funcs.length > 0;
-    const nparams = isFunc ? node.funcs[0].rule.head.args!.length : 0;
+    const isFunc = this.isFunctionNode(node);
+    const nparams = isFunc ? (node.funcs[0] ?? node.defaults[0]).rule.head.args!.length : 0;
     const { idx, def } = this.newFunc(name, nparams, node.path, !isFunc);
     node.fn = idx;
     this.queue.push(() => this.inFunc(def, nparams, undefined, () => this.planNode(node, nparams)));
@@ -281,7 +281,7 @@ class Planner {
   private planNode(node: Node, nparams: number) {
     const ret = nparams;
     const top = this.cur;
-    if (node.funcs.length) {
+    if (isFuncNode(node)) {
       for (const r of node.funcs) {
         if (r.rule.head.args!.length !== nparams) {
           throw compileError(r.rule.loc, `function ${node.path.join('.')} has arity ${nparams}, got ${r.rule.head.args!.length} arguments`, 'rego_type_error');
@@ -313,7 +313,7 @@ class Planner {
         this.emit(OP.MERGE, [ret, v]);
       });
       for (const [k, c] of node.children) {
-        if (!this.hasRules(c)) continue;
+        if (!this.hasRules(c) || this.isFunctionNode(c)) continue;
         const cb: Block = { stmts: [] };
         this.emit(OP.BLOCKS, [1], [cb]);
         this.nested(cb, () => {
@@ -339,6 +339,10 @@ class Planner {
         this.emit(OP.ASSIGN, [v, ret]);
       });
     }
+  }
+
+  private isFunctionNode(n: Node): boolean {
+    return n.funcs.length > 0 || n.defaults.some(d => !!d.rule.head.args);
   }
 
   private hasRules(n: Node): boolean {
@@ -488,7 +492,7 @@ class Planner {
 
   private userArity(t: Term & { type: 'call' }): number | undefined {
     const node = this.resolveNode(t.fn);
-    return node?.funcs[0]?.rule.head.args?.length;
+    return node && isFuncNode(node) ? (node.funcs[0] ?? node.defaults[0]).rule.head.args!.length : undefined;
   }
 
   private exprNeeds(e: Expr, others: Set<string>): Set<string> {
@@ -528,6 +532,7 @@ class Planner {
           this.needed(b, pb, true);
           // one side evaluable and the other a pattern
           if (pa.size === 0 && nb.size === 0) return out;
+          if (pa.size === 0 && pb.size === 0 && t.name === 'eq') return out;
           if (pb.size === 0 && na.size === 0 && t.name === 'eq') return out;
           for (const v of nb) out.add(v);
           for (const v of pa) out.add(v);
@@ -658,9 +663,7 @@ class Planner {
       return;
     }
     if (e.neg) {
-      const b: Block = { stmts: [] };
-      this.emit(OP.NOT, [], [b]);
-      this.nested(b, () => this.planExpr({ ...e, neg: false }));
+      this.planNot(() => this.planExpr({ ...e, neg: false }));
       return;
     }
     switch (e.type) {
@@ -695,6 +698,7 @@ class Planner {
       }
       case 'every': {
         const coll = this.planTerm(e.coll);
+        this.emit(OP.CHECK, [coll, 0, -1]);
         const found = this.f.local();
         this.emit(OP.ASSIGN, [this.cst(false), found]);
         const outer: Block = { stmts: [] };
@@ -713,9 +717,7 @@ class Planner {
           }
           if (e.key) this.unify(e.key, { type: 'local', op: k });
           this.unify(e.value, { type: 'local', op: v });
-          const nb: Block = { stmts: [] };
-          this.emit(OP.NOT, [], [nb]);
-          this.nested(nb, () => this.planBody(e.body));
+          this.planNot(() => this.planBody(e.body));
           this.emit(OP.ASSIGN, [this.cst(true), found]);
         });
         this.emit(OP.EQ, [found, this.cst(false)]);
@@ -753,6 +755,19 @@ class Planner {
     }
   }
 
+  /** `not`: succeeds iff no path through the planned body reaches its end. */
+  private planNot(body: () => void) {
+    const found = this.f.local();
+    this.emit(OP.RESET, [found]);
+    const b: Block = { stmts: [] };
+    this.emit(OP.BLOCKS, [1], [b]);
+    this.nested(b, () => {
+      body();
+      this.emit(OP.ASSIGN, [this.cst(true), found]);
+    });
+    this.emit(OP.IS_UNDEFINED, [found]);
+  }
+
   private isShadowed(_t: Term): boolean {
     return false;
   }
@@ -769,19 +784,19 @@ class Planner {
     // function mocks
     const b = name ? lookupBuiltin(name) : undefined;
     const node = this.resolveNode(target);
-    if ((b && !node) || (node && node.funcs.length)) {
+    if ((b && !node) || (node && isFuncNode(node))) {
       let mockFunc = -1;
       let v: Operand = this.cst(null);
       const repl = value.type === 'var' || value.type === 'ref' ? this.resolveNode(value) : undefined;
-      if (repl && repl.funcs.length) mockFunc = this.nodeFunc(repl);
+      if (repl && isFuncNode(repl)) mockFunc = this.nodeFunc(repl);
       else if (value.type === 'var' || value.type === 'ref') {
-        const rb = lookupBuiltin(refName(value) ?? '');
-        if (rb && !this.scope.vars.has(refName(value) ?? '')) {
-          throw compileError(value.loc, 'with: replacing a builtin by a builtin is not supported', 'rego_compile_error');
-        }
-        v = this.planTerm(value);
+        const rn = refName(value) ?? '';
+        const rb = lookupBuiltin(rn);
+        if (rb && !this.scope.vars.has(rn.split('.')[0]) && !this.resolveGlobal(rn.split('.')[0])) {
+          mockFunc = -2 - this.builtinId(rb);
+        } else v = this.planTerm(value);
       } else v = this.planTerm(value);
-      if (node && node.funcs.length) {
+      if (node && isFuncNode(node)) {
         this.emit(OP.WITH, [3, this.cst(null), v, save, this.nodeFunc(node), mockFunc]);
       } else {
         this.emit(OP.WITH, [2, this.cst(null), v, save, this.builtinId(b!), mockFunc]);
@@ -849,14 +864,32 @@ class Planner {
     }
     if (a.type === 'array' && b.type === 'array') {
       if (a.items.length !== b.items.length) return this.fail();
-      a.items.forEach((x, i) => this.unify(x, b.items[i]));
-      return;
+      return this.unifyPairs(a.items.map((x, i) => [x, b.items[i]]));
+    }
+    if (a.type === 'object' && b.type === 'object') {
+      const keyOf = (k: Term) => (isGroundJSON(k) ? JSON.stringify(toJSON(k)) : undefined);
+      const bm = new Map(b.items.map(([k, v]) => [keyOf(k), v]));
+      if (a.items.length === b.items.length && a.items.every(([k]) => keyOf(k) !== undefined && bm.has(keyOf(k)))) {
+        return this.unifyPairs(a.items.map(([k, v]) => [v, bm.get(keyOf(k))!]));
+      }
+      if (a.items.every(([k]) => keyOf(k) !== undefined) && b.items.every(([k]) => keyOf(k) !== undefined)) return this.fail();
     }
     if (isPat(a)) return this.destructure(a as Term, b.type === 'local' ? b.op : this.planTerm(b));
     if (isPat(b)) return this.destructure(b as Term, a.type === 'local' ? a.op : this.planTerm(a));
     const va = a.type === 'local' ? a.op : this.planTerm(a);
     const vb = b.type === 'local' ? b.op : this.planTerm(b);
     this.emit(OP.EQ, [va, vb]);
+  }
+
+  /** Unifies pairs, picking first those where one side can be evaluated. */
+  private unifyPairs(pairs: [Term, Term][]) {
+    const todo = [...pairs];
+    while (todo.length) {
+      let i = todo.findIndex(([x, y]) => !this.hasUnbound(x) || !this.hasUnbound(y));
+      if (i < 0) i = 0;
+      const [[x, y]] = todo.splice(i, 1);
+      this.unify(x, y);
+    }
   }
 
   private hasUnbound(t: Term): boolean {
@@ -955,8 +988,8 @@ class Planner {
 
   private planCall(t: Term & { type: 'call' }): Operand {
     const node = this.resolveNode(t.fn);
-    if (node && node.funcs.length) {
-      const arity = node.funcs[0].rule.head.args!.length;
+    if (node && isFuncNode(node)) {
+      const arity = (node.funcs[0] ?? node.defaults[0]).rule.head.args!.length;
       const args = t.args.slice(0, arity).map(a => this.planTerm(a));
       if (t.args.length !== arity && t.args.length !== arity + 1) {
         throw compileError(t.loc, `function ${t.name} has arity ${arity}, got ${t.args.length} arguments`, 'rego_type_error');
@@ -1021,7 +1054,7 @@ class Planner {
       } else break;
     }
     if (node.isRule) {
-      if (node.funcs.length) throw compileError(parts[0]?.loc ?? { file: '', line: 0, col: 0 }, `function ${node.path.join('.')} called without arguments`, 'rego_type_error');
+      if (isFuncNode(node)) throw compileError(parts[0]?.loc ?? { file: '', line: 0, col: 0 }, `function ${node.path.join('.')} called without arguments`, 'rego_type_error');
       const r = this.f.local();
       this.emit(OP.CALL, [this.nodeFunc(node), r, 0]);
       return this.planDots(r, parts.slice(i));
@@ -1066,6 +1099,10 @@ class Planner {
     }
     return v;
   }
+}
+
+function isFuncNode(n: Node): boolean {
+  return n.funcs.length > 0 || n.defaults.some(d => !!d.rule.head.args);
 }
 
 function forEachSubterm(t: Term, f: (x: Term) => void) {
