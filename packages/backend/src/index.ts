@@ -1,0 +1,33 @@
+import { createBackend } from '@backstage/backend-defaults';
+import { productDemoDataPlugin } from './plugins/productDemoData';
+
+const backend = createBackend();
+
+backend.add(import('@backstage/plugin-app-backend'));
+
+// Sign-in: the dev-user provider exists only in development configs; production uses OIDC or
+// GitHub (app-config.production.yaml).
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
+backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
+if (process.env.NODE_ENV !== 'production') {
+  backend.add(import('@internal/plugin-auth-backend-module-dev-user-provider'));
+}
+
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(import('@internal/plugin-permission-backend-module-portal-policy'));
+
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+
+backend.add(import('@backstage/plugin-user-settings-backend'));
+
+// Platform Portal
+backend.add(productDemoDataPlugin);
+
+backend.start();

@@ -1,0 +1,13 @@
+export type { PgConnection } from './connection';
+export { connect, createDatabaseIfMissing, parsePostgresUrl } from './connection';
+export { ensureProductDatabase } from './ensureProductDatabase';
+export type { ProductDatabaseStatus } from './ensureProductDatabase';
+export { createTestDatabase, testPostgresServer, TEST_POSTGRES_URL_ENV } from './createTestDatabase';
+export type { TestDatabase } from './createTestDatabase';
+export {
+  ACCOUNT_COUNT,
+  COUNTRIES,
+  EVENT_TYPES,
+  USERS_PER_ACCOUNT,
+  PRODUCT_SCHEMA_VERSION,
+} from './productSchema';

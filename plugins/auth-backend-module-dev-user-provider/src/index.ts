@@ -1,0 +1,2 @@
+export { authModuleDevUserProvider as default } from './module';
+export { DEV_USER_HEADER } from './devUserAuthenticator';

@@ -1,0 +1,3 @@
+export { permissionModulePortalPolicy as default } from './module';
+export { PortalPermissionPolicy } from './PortalPermissionPolicy';
+export { ADMIN_GROUPS, ACCOUNT_ACCESS_ANNOTATION } from './roles';

@@ -1,0 +1,94 @@
+// `npm start`: embedded Postgres (unless an external one is configured), then the backend
+// (port 7007) and the frontend (port 3000) via `backstage-cli repo start`. Ctrl-C stops all.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEV_POSTGRES, startPostgres } from './postgres.mjs';
+import { externalPostgresFromEnv } from './externalPostgres.mjs';
+
+const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
+const log = message => process.stderr.write(`[portal] ${message}\n`);
+
+function ensureApiToken() {
+  if (process.env.PORTAL_API_TOKEN) return;
+  const file = join(repoRoot, '.data', 'api-token');
+  if (!existsSync(file)) {
+    mkdirSync(join(repoRoot, '.data'), { recursive: true });
+    writeFileSync(file, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  }
+  process.env.PORTAL_API_TOKEN = readFileSync(file, 'utf8').trim();
+  log(`PORTAL_API_TOKEN not set: using the development token in .data/api-token`);
+}
+
+async function main() {
+  if (!existsSync(join(repoRoot, 'node_modules', '.bin', 'backstage-cli'))) {
+    throw new Error('Dependencies are missing: run `scripts/with-node.sh npm ci` first.');
+  }
+  ensureApiToken();
+  let postgres;
+  const external = externalPostgresFromEnv();
+  if (external) {
+    log(`Using external Postgres at ${external.host}:${external.port}`);
+  } else {
+    postgres = await startPostgres({ ...DEV_POSTGRES, quiet: true });
+    Object.assign(process.env, {
+      POSTGRES_HOST: '127.0.0.1',
+      POSTGRES_PORT: String(DEV_POSTGRES.port),
+      POSTGRES_USER: DEV_POSTGRES.user,
+      POSTGRES_PASSWORD: DEV_POSTGRES.password,
+    });
+    log(`Embedded Postgres on 127.0.0.1:${DEV_POSTGRES.port}, data in .data/postgres`);
+  }
+
+  const args = ['repo', 'start', ...process.argv.slice(2)];
+  const child = spawn(join(repoRoot, 'node_modules', '.bin', 'backstage-cli'), args, {
+    cwd: repoRoot,
+    stdio: 'inherit',
+    env: process.env,
+    detached: true,
+  });
+
+  let stopping = false;
+  const stop = async signal => {
+    if (stopping) return;
+    stopping = true;
+    log(`Stopping (${signal})`);
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    await new Promise(done => {
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        done();
+      }, 10_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        done();
+      });
+    });
+    await postgres?.stop();
+    log('Stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  child.on('exit', code => {
+    if (!stopping) {
+      log(`backstage-cli exited with ${code}`);
+      stop('child exit').then(() => process.exit(code ?? 1));
+    }
+  });
+}
+
+main().catch(error => {
+  log(error.message ?? String(error));
+  process.exit(1);
+});
