@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
 
 export const DEV_POSTGRES = {
-  dir: join(repoRoot, '.data', 'postgres'),
+  dir: process.env.PORTAL_DATA_DIR ? join(process.env.PORTAL_DATA_DIR, 'postgres') : join(repoRoot, '.data', 'postgres'),
   port: Number(process.env.PORTAL_POSTGRES_PORT ?? 5433),
   user: 'postgres',
   password: 'postgres',

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
+export const E2E_BASE = 'http://localhost:7107';
+
+/** Starts the backend through `npm start`'s own script, so the e2e run exercises it too. */
+export function startPortalBackend(env, logFile) {
+  const child = spawn(
+    process.execPath,
+    [
+      join(repoRoot, 'scripts', 'start.mjs'),
+      'backend',
+      '--config', join(repoRoot, 'app-config.yaml'),
+      '--config', join(repoRoot, 'e2e', 'app-config.e2e.yaml'),
+    ],
+    { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output = [];
+  const collect = chunk => {
+    output.push(chunk.toString());
+    logFile?.write(chunk);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exited = new Promise(done => child.once('exit', code => done(code)));
+  return {
+    child,
+    log: () => output.join(''),
+    /** Ctrl-C, as a person would; resolves with the exit code. */
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+export async function waitFor(what, check, { timeoutMs = 240_000, intervalMs = 1_000, backend } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  while (Date.now() < deadline) {
+    if (backend && backend.child.exitCode !== null) {
+      throw new Error(`The portal exited (${backend.child.exitCode}) while waiting for ${what}:\n${backend.log().slice(-3000)}`);
+    }
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`Timed out waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
+}
+
+export async function waitForCatalog(base, token, backend) {
+  await waitFor('backend readiness', async () =>
+    (await fetch(`${base}/.backstage/health/v1/readiness`)).ok, { backend });
+  // Catalog ingestion runs after readiness; poll until the organisation is in.
+  return waitFor('catalog ingestion', async () => {
+    const groups = await getJson(`${base}/api/catalog/entities?filter=kind=group`, token);
+    const services = await getJson(
+      `${base}/api/catalog/entities?filter=kind=component,spec.type=platform-service`,
+      token,
+    );
+    return groups.length >= 11 && services.length >= 3 ? { groups, services } : undefined;
+  }, { backend });
+}
+
+export async function getJson(url, token) {
+  const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}

@@ -1,0 +1,147 @@
+// The portal on an external Postgres (the test server stands in for one): API with the static
+// token and a dev-user token, then a feature-team engineer in real Chromium.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { E2E_BASE, getJson, repoRoot, startPortalBackend, waitForCatalog } from './lib.mjs';
+
+const TOKEN = 'e2e-static-token-4f1c2b7a9d';
+const artifacts = join(repoRoot, 'e2e', 'artifacts');
+const FEATURE_TEAMS = ['dashboards', 'reporting', 'explore', 'ingestion', 'integrations', 'billing',
+  'identity', 'alerting', 'collaboration'];
+const PLATFORM_SERVICES = ['export-service', 'filter-engine', 'permission-service'];
+// The catalog table shows entity titles.
+const TEAM_TITLES = ['Dashboards', 'Reporting', 'Explore', 'Data Ingestion', 'Integrations', 'Billing',
+  'Identity', 'Alerting', 'Collaboration'];
+const SERVICE_TITLES = ['Export service', 'Filtering & query engine', 'Permissions service'];
+
+function externalPostgres() {
+  const url = new URL(process.env.PORTAL_TEST_POSTGRES_URL ?? '');
+  return {
+    POSTGRES_HOST: url.hostname,
+    POSTGRES_PORT: url.port,
+    POSTGRES_USER: decodeURIComponent(url.username),
+    POSTGRES_PASSWORD: decodeURIComponent(url.password),
+  };
+}
+
+describe('portal on an external Postgres', () => {
+  let backend;
+  let catalog;
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    backend = startPortalBackend(
+      { ...externalPostgres(), PORTAL_API_TOKEN: TOKEN, PORTAL_DEMO_EVENT_ROWS: '20000' },
+      createWriteStream(join(artifacts, 'backend-external.log')),
+    );
+    catalog = await waitForCatalog(E2E_BASE, TOKEN, backend);
+  });
+  after(async () => {
+    assert.equal(await backend?.stop(), 0, 'npm start exits cleanly on Ctrl-C');
+  });
+
+  it('uses the external server and starts nothing embedded', () => {
+    assert.match(backend.log(), /Using external Postgres at 127\.0\.0\.1:\d+/);
+    assert.doesNotMatch(backend.log(), /Embedded Postgres on/);
+  });
+
+  it('refuses API calls without credentials', async () => {
+    const response = await fetch(`${E2E_BASE}/api/catalog/entities?filter=kind=group`);
+    assert.equal(response.status, 401);
+  });
+
+  it('lists the organisation with the static token', () => {
+    const names = catalog.groups.map(g => g.metadata.name).sort();
+    assert.deepEqual(names, [...FEATURE_TEAMS, 'platform-services', 'sre'].sort());
+    for (const team of catalog.groups) {
+      const kind = team.metadata.annotations['platform.portal/team-kind'];
+      assert.ok(['feature-team', 'platform', 'sre'].includes(kind), `${team.metadata.name} has a kind`);
+    }
+    assert.deepEqual(catalog.services.map(s => s.metadata.name).sort(), [...PLATFORM_SERVICES].sort());
+  });
+
+  it('records who consumes each platform API as relations', async () => {
+    const expected = { 'export-api': 5, 'filter-sdk': 6, 'permissions-check-api': 7 };
+    for (const [api, teams] of Object.entries(expected)) {
+      const entity = await getJson(`${E2E_BASE}/api/catalog/entities/by-name/api/default/${api}`, TOKEN);
+      const consumers = entity.relations.filter(r => r.type === 'apiConsumedBy').map(r => r.targetRef);
+      const owners = new Set();
+      for (const ref of consumers) {
+        const [, name] = ref.split('/');
+        const component = await getJson(`${E2E_BASE}/api/catalog/entities/by-name/component/default/${name}`, TOKEN);
+        owners.add(component.spec.owner);
+      }
+      assert.equal(owners.size, teams, `${api} is consumed by ${teams} teams`);
+    }
+  });
+
+  it('issues a token for a catalog user to scripts (development only) and refuses unknown users', async () => {
+    const ok = await fetch(`${E2E_BASE}/api/auth/dev-user/refresh`, {
+      headers: { 'x-portal-dev-user': 'maya.cohen' },
+    });
+    assert.equal(ok.status, 200);
+    const { backstageIdentity } = await ok.json();
+    assert.equal(backstageIdentity.identity.userEntityRef, 'user:default/maya.cohen');
+    assert.ok(backstageIdentity.identity.ownershipEntityRefs.includes('group:default/dashboards'));
+    const groups = await getJson(`${E2E_BASE}/api/catalog/entities?filter=kind=group`, backstageIdentity.token);
+    assert.equal(groups.length, 11);
+    const unknown = await fetch(`${E2E_BASE}/api/auth/dev-user/refresh`, {
+      headers: { 'x-portal-dev-user': 'nobody.here' },
+    });
+    assert.equal(unknown.status, 404);
+  });
+
+  it('lets a feature-team engineer sign in and browse teams, services and API consumers', async () => {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const pageErrors = [];
+    page.on('pageerror', error => pageErrors.push(error.message));
+    try {
+      await page.goto(E2E_BASE);
+      await page.getByLabel('Filter users').fill('maya');
+      await page.screenshot({ path: join(artifacts, '01-sign-in.png') });
+      await page.getByRole('button', { name: 'Sign in as Maya Cohen' }).click();
+      await page.getByText('What this portal is for').waitFor();
+      await page.getByText('Consumers counted from catalog relations').waitFor();
+      await page.screenshot({ path: join(artifacts, '02-home.png') });
+
+      // The sign-in is remembered, so full page loads stay signed in.
+      await page.goto(`${E2E_BASE}/catalog?filters%5Bkind%5D=group&filters%5Buser%5D=all`);
+      for (const team of TEAM_TITLES) {
+        await page.getByRole('link', { name: team, exact: true }).first().waitFor();
+      }
+      await page.screenshot({ path: join(artifacts, '03-catalog-teams.png'), fullPage: true });
+
+      await page.goto(
+        `${E2E_BASE}/catalog?filters%5Bkind%5D=component&filters%5Btype%5D=platform-service&filters%5Buser%5D=all`,
+      );
+      for (const service of SERVICE_TITLES) {
+        await page.getByRole('link', { name: service, exact: true }).first().waitFor();
+      }
+      await page.screenshot({ path: join(artifacts, '04-platform-services.png'), fullPage: true });
+
+      await page.goto(`${E2E_BASE}/catalog/default/api/permissions-check-api`);
+      // The "Consumers" card: the nearest ancestor of its title that holds a table.
+      const consumersCard = page
+        .getByText('Consumers', { exact: true })
+        .first()
+        .locator('xpath=ancestor::*[.//table][1]');
+      await consumersCard.scrollIntoViewIfNeeded();
+      const consumerTitles = ['Dashboard API', 'Report service', 'Explore API', 'Connector service',
+        'Billing service', 'Account & SSO service', 'Sharing service'];
+      for (const consumer of consumerTitles) {
+        await consumersCard.getByRole('link', { name: consumer, exact: true }).waitFor();
+      }
+      await page.screenshot({ path: join(artifacts, '05-api-consumers.png') });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
