@@ -37,40 +37,6 @@ function forgetOnSignOut(identity: IdentityApi): IdentityApi {
   };
 }
 
-/**
- * Development sign-in: pick any catalog user; their teams (and so their role) apply.
- * The choice is remembered in this browser until sign-out.
- */
-export const DevSignInPage = (props: SignInPageProps) => {
-  const [picked, setPicked] = useState(devUserStorage.get());
-  if (picked) {
-    return (
-      <ProxiedSignInPage
-        provider="dev-user"
-        headers={{ [DEV_USER_HEADER]: picked }}
-        onSignInSuccess={identity => props.onSignInSuccess(forgetOnSignOut(identity))}
-        ErrorComponent={({ error }) => (
-          <UserPicker
-            error={error}
-            onPick={name => {
-              devUserStorage.set(name);
-              setPicked(name);
-            }}
-          />
-        )}
-      />
-    );
-  }
-  return (
-    <UserPicker
-      onPick={name => {
-        devUserStorage.set(name);
-        setPicked(name);
-      }}
-    />
-  );
-};
-
 const UserPicker = (props: { onPick: (name: string) => void; error?: Error }) => {
   const users = useCatalogUsers();
   const [query, setQuery] = useState('');
@@ -137,5 +103,39 @@ const UserPicker = (props: { onPick: (name: string) => void; error?: Error }) =>
         </InfoCard>
       </Content>
     </Page>
+  );
+};
+
+/**
+ * Development sign-in: pick any catalog user; their teams (and so their role) apply.
+ * The choice is remembered in this browser until sign-out.
+ */
+export const DevSignInPage = (props: SignInPageProps) => {
+  const [picked, setPicked] = useState(devUserStorage.get());
+  if (picked) {
+    return (
+      <ProxiedSignInPage
+        provider="dev-user"
+        headers={{ [DEV_USER_HEADER]: picked }}
+        onSignInSuccess={identity => props.onSignInSuccess(forgetOnSignOut(identity))}
+        ErrorComponent={({ error }) => (
+          <UserPicker
+            error={error}
+            onPick={name => {
+              devUserStorage.set(name);
+              setPicked(name);
+            }}
+          />
+        )}
+      />
+    );
+  }
+  return (
+    <UserPicker
+      onPick={name => {
+        devUserStorage.set(name);
+        setPicked(name);
+      }}
+    />
   );
 };

@@ -1,0 +1,34 @@
+import { Request } from 'express';
+import { DEV_USER_HEADER, devUserAuthenticator } from './devUserAuthenticator';
+
+const request = (headers: Record<string, string>) =>
+  ({ header: (name: string) => headers[name.toLowerCase()] }) as unknown as Request;
+
+describe('devUserAuthenticator', () => {
+  it('takes the user named in the header', async () => {
+    const { result } = await devUserAuthenticator.authenticate(
+      { req: request({ [DEV_USER_HEADER]: 'maya.cohen' }) },
+      undefined,
+    );
+    expect(result).toEqual({ userEntityRef: 'maya.cohen' });
+  });
+
+  it('refuses a missing or malformed user with a message naming the header', async () => {
+    await expect(devUserAuthenticator.authenticate({ req: request({}) }, undefined)).rejects.toThrow(
+      /Missing x-portal-dev-user header/,
+    );
+    await expect(
+      devUserAuthenticator.authenticate({ req: request({ [DEV_USER_HEADER]: "x' OR 1=1" }) }, undefined),
+    ).rejects.toThrow(/must be a catalog user name/);
+  });
+
+  it('refuses to run in production', () => {
+    const previous = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      expect(() => devUserAuthenticator.initialize({ config: {} as any })).toThrow(/development only/);
+    } finally {
+      process.env.NODE_ENV = previous;
+    }
+  });
+});
