@@ -36,8 +36,8 @@ const NATIVE: [string, number][] = [
   ['startswith', 2],
   ['endswith', 2],
   ['contains', 2],
-  ['lower', 1],
-  ['upper', 1],
+  ['__ascii_lower', 1], // unused: lower/upper run on the host for full Unicode
+  ['__ascii_upper', 1],
   ['is_number', 1],
   ['is_string', 1],
   ['is_boolean', 1],

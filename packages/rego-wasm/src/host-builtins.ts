@@ -223,6 +223,14 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     need(isNum(n) && [2, 8, 10, 16].includes(base));
     return Math.trunc(n).toString(base);
   },
+  lower: s => {
+    need(isStr(s));
+    return s.toLowerCase();
+  },
+  upper: s => {
+    need(isStr(s));
+    return s.toUpperCase();
+  },
   split: (s, d) => {
     need(isStr(s) && isStr(d));
     return s.split(d);

@@ -742,7 +742,7 @@ class Planner {
           this.unify(t.args[0], t.args[1]);
           return;
         }
-        if (t.type === 'call' && (t.name === 'equal' || t.name === 'neq') && !this.isShadowed(t)) {
+        if (t.type === 'call' && (t.name === 'equal' || t.name === 'neq') && t.args.length === 2) {
           const a = this.planTerm(t.args[0]);
           const b = this.planTerm(t.args[1]);
           this.emit(t.name === 'equal' ? OP.EQ : OP.NEQ, [a, b]);
@@ -766,10 +766,6 @@ class Planner {
       this.emit(OP.ASSIGN, [this.cst(true), found]);
     });
     this.emit(OP.IS_UNDEFINED, [found]);
-  }
-
-  private isShadowed(_t: Term): boolean {
-    return false;
   }
 
   private planWith(target: Term, value: Term): number {
