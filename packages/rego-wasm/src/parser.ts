@@ -216,8 +216,13 @@ const RELATIONS: Record<string, string> = {
   '>': 'gt',
   '>=': 'gte',
 };
-const ARITH: Record<string, string> = { '+': 'plus', '-': 'minus' };
-const FACTOR: Record<string, string> = { '*': 'mul', '/': 'div', '%': 'rem' };
+const BINARY_LEVELS: Record<string, string>[] = [
+  RELATIONS,
+  { '|': 'or' },
+  { '&': 'and' },
+  { '+': 'plus', '-': 'minus' },
+  { '*': 'mul', '/': 'div', '%': 'rem' },
+];
 
 export class Parser {
   private toks: Tok[];
@@ -557,54 +562,28 @@ export class Parser {
   }
 
   private parseRelation(): Term {
-    let left = this.parseOr();
-    for (;;) {
-      const t = this.peek();
-      if (t.k === 'punct' && RELATIONS[t.v]) {
-        this.p++;
-        const right = this.parseOr();
-        left = mkCall(RELATIONS[t.v], [left, right], left.loc);
-      } else return left;
-    }
+    return this.parseLevel(0);
   }
 
+  /** `noOr`: comprehension heads stop before `|`. */
   private parseOr(noOr = false): Term {
-    let left = this.parseAnd();
-    while (!noOr && this.is('|')) {
-      this.p++;
-      left = mkCall('or', [left, this.parseAnd()], left.loc);
-    }
-    return left;
+    return noOr ? this.parseLevel(2) : this.parseLevel(1);
   }
 
   private parseAnd(): Term {
-    let left = this.parseArith();
-    while (this.is('&')) {
+    return this.parseLevel(2);
+  }
+
+  /** Binary operators by precedence level (BINARY_LEVELS), left-associative. */
+  private parseLevel(level: number): Term {
+    const next = () => (level + 1 < BINARY_LEVELS.length ? this.parseLevel(level + 1) : this.parseUnary());
+    let left = next();
+    for (;;) {
+      const t = this.peek();
+      const name = t.k === 'punct' ? BINARY_LEVELS[level][t.v] : undefined;
+      if (!name) return left;
       this.p++;
-      left = mkCall('and', [left, this.parseArith()], left.loc);
-    }
-    return left;
-  }
-
-  private parseArith(): Term {
-    let left = this.parseFactor();
-    for (;;) {
-      const t = this.peek();
-      if (t.k === 'punct' && ARITH[t.v]) {
-        this.p++;
-        left = mkCall(ARITH[t.v], [left, this.parseFactor()], left.loc);
-      } else return left;
-    }
-  }
-
-  private parseFactor(): Term {
-    let left = this.parseUnary();
-    for (;;) {
-      const t = this.peek();
-      if (t.k === 'punct' && FACTOR[t.v]) {
-        this.p++;
-        left = mkCall(FACTOR[t.v], [left, this.parseUnary()], left.loc);
-      } else return left;
+      left = mkCall(name, [left, next()], left.loc);
     }
   }
 

@@ -94,7 +94,7 @@ function toJSON(t: Term): unknown {
     case 'array':
       return t.items.map(toJSON);
     case 'object':
-      return Object.fromEntries(t.items.map(([k, v]) => [k.value as string, toJSON(v)]));
+      return Object.fromEntries(t.items.map(([k, v]) => [(k as { value: string }).value, toJSON(v)]));
     default:
       throw new Error('not ground');
   }
@@ -114,7 +114,7 @@ class Planner {
   cur!: Block;
   scope!: Scope;
 
-  constructor(private modules: Module[]) {
+  constructor(modules: Module[]) {
     this.consts.push({}, {}, ...TYPE_NAMES);
     for (const mod of modules) {
       for (const rule of mod.rules) this.index(mod, rule);
