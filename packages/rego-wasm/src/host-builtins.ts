@@ -4,7 +4,7 @@
  * JSON value, or undefined for "undefined". Errors make the call undefined,
  * like OPA's non-strict builtin error mode.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { format as goSprintf } from './sprintf';
 
 type J = any;
@@ -214,7 +214,306 @@ function jsonFilterRemove(obj: J, paths: J, keep: boolean): J {
   return walk(obj, []);
 }
 
+export const HOST_SET_KEY = '$rw_set';
+
+/** Marks a host result array as a Rego set (decoded by the runtime). */
+const asSet = (items: J[]) => ({ [HOST_SET_KEY]: items });
+
+function deepEqual(a: J, b: J): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function isSubset(sup: J, sub: J): boolean {
+  if (isObj(sup) && isObj(sub)) {
+    return Object.keys(sub).every(k => k in sup && (isObj(sub[k]) && isObj(sup[k]) ? isSubset(sup[k], sub[k]) : deepEqual(sup[k], sub[k])));
+  }
+  if (isArr(sup) && isArr(sub)) {
+    if (sub.length === 0) return true;
+    for (let i = 0; i + sub.length <= sup.length; i++) {
+      if (sub.every((x: J, j: number) => deepEqual(sup[i + j], x))) return true;
+    }
+    return sub.every((x: J) => sup.some((y: J) => deepEqual(x, y)));
+  }
+  return deepEqual(sup, sub);
+}
+
+function ipString(bits: bigint, width: number): string {
+  if (width === 32) return [24n, 16n, 8n, 0n].map(sh => String((bits >> sh) & 255n)).join('.');
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((bits >> BigInt(i * 16)) & 0xffffn).toString(16));
+  // compress the longest run (>= 2) of zero groups
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+}
+
+function cidrMerge(list: string[]): string[] {
+  type C = { bits: bigint; len: number; width: number };
+  let cs: C[] = list.map(c => {
+    const p = cidrParse(c.includes('/') ? c : `${c}/${c.includes(':') ? 128 : 32}`);
+    const mask = ((1n << BigInt(p.width)) - 1n) ^ ((1n << BigInt(p.width - p.len)) - 1n);
+    return { bits: p.bits & mask, len: p.len, width: p.width };
+  });
+  let changed = true;
+  while (changed) {
+    changed = false;
+    cs.sort((a, b) => a.width - b.width || (a.bits < b.bits ? -1 : a.bits > b.bits ? 1 : a.len - b.len));
+    const out: C[] = [];
+    for (const c of cs) {
+      const last = out[out.length - 1];
+      if (last && last.width === c.width) {
+        const shift = BigInt(c.width - last.len);
+        if (c.len >= last.len && c.bits >> shift === last.bits >> shift) {
+          changed = true;
+          continue; // contained
+        }
+        if (c.len === last.len && last.len > 0) {
+          const up = BigInt(c.width - c.len + 1);
+          if (c.bits >> up === last.bits >> up) {
+            const mask = ((1n << BigInt(c.width)) - 1n) ^ ((1n << up) - 1n);
+            out[out.length - 1] = { bits: last.bits & mask, len: c.len - 1, width: c.width };
+            changed = true;
+            continue;
+          }
+        }
+      }
+      out.push(c);
+    }
+    cs = out;
+  }
+  return cs.map(c => `${ipString(c.bits, c.width)}/${c.len}`);
+}
+
+function cidrList(x: J): [string, string][] {
+  if (isStr(x)) return [[x, x]];
+  if (isArr(x)) return x.map((v: J, i: number) => [String(i), isArr(v) ? v[0] : v]);
+  if (isObj(x)) return Object.entries(x).map(([k, v]) => [k, isArr(v) ? (v as J[])[0] : (v as string)]);
+  throw new Error('operand type');
+}
+
+function jsonPointer(path: J): string[] {
+  if (isArr(path)) return path.map(String);
+  need(isStr(path));
+  return path
+    .split('/')
+    .slice(1)
+    .map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function jsonPatch(doc: J, ops: J[]): J {
+  let root = JSON.parse(JSON.stringify(doc));
+  const parentOf = (parts: string[]) => {
+    let cur = root;
+    for (const p of parts.slice(0, -1)) {
+      need(cur !== null && typeof cur === 'object' && p in cur, 'path not found');
+      cur = cur[p];
+    }
+    return cur;
+  };
+  const get = (parts: string[]) => {
+    let cur = root;
+    for (const p of parts) {
+      need(cur !== null && typeof cur === 'object' && p in cur, 'path not found');
+      cur = cur[p];
+    }
+    return cur;
+  };
+  const add = (parts: string[], v: J) => {
+    if (!parts.length) {
+      root = v;
+      return;
+    }
+    const parent = parentOf(parts);
+    const k = parts[parts.length - 1];
+    if (isArr(parent)) {
+      const i = k === '-' ? parent.length : Number(k);
+      need(Number.isInteger(i) && i >= 0 && i <= parent.length, 'bad index');
+      parent.splice(i, 0, v);
+    } else {
+      need(isObj(parent), 'path not found');
+      parent[k] = v;
+    }
+  };
+  const remove = (parts: string[]) => {
+    const parent = parentOf(parts);
+    const k = parts[parts.length - 1];
+    need(parent !== null && typeof parent === 'object' && k in parent, 'path not found');
+    if (isArr(parent)) parent.splice(Number(k), 1);
+    else delete parent[k];
+  };
+  for (const op of ops) {
+    need(isObj(op) && isStr(op.op));
+    const path = jsonPointer(op.path);
+    switch (op.op) {
+      case 'add':
+        add(path, op.value);
+        break;
+      case 'remove':
+        remove(path);
+        break;
+      case 'replace':
+        get(path);
+        remove(path);
+        add(path, op.value);
+        break;
+      case 'move': {
+        const from = jsonPointer(op.from);
+        const v = get(from);
+        remove(from);
+        add(path, v);
+        break;
+      }
+      case 'copy':
+        add(path, JSON.parse(JSON.stringify(get(jsonPointer(op.from)))));
+        break;
+      case 'test':
+        need(deepEqual(get(path), op.value), 'test failed');
+        break;
+      default:
+        throw new Error('bad op');
+    }
+  }
+  return root;
+}
+
+function hmac(alg: string) {
+  return (m: J, k: J) => {
+    need(isStr(m) && isStr(k));
+    return createHmac(alg, k).update(m).digest('hex');
+  };
+}
+
+function hash(alg: string) {
+  return (m: J) => {
+    need(isStr(m));
+    return createHash(alg).update(m).digest('hex');
+  };
+}
+
 export const hostBuiltins: Record<string, (...args: J[]) => J> = {
+  'crypto.md5': hash('md5'),
+  'crypto.sha1': hash('sha1'),
+  'crypto.sha256': hash('sha256'),
+  'crypto.hmac.md5': hmac('md5'),
+  'crypto.hmac.sha1': hmac('sha1'),
+  'crypto.hmac.sha256': hmac('sha256'),
+  'crypto.hmac.sha512': hmac('sha512'),
+  'crypto.hmac.equal': (a, b) => {
+    need(isStr(a) && isStr(b));
+    const x = Buffer.from(a);
+    const y = Buffer.from(b);
+    return x.length === y.length && timingSafeEqual(x, y);
+  },
+  'object.subset': (sup, sub) => {
+    need((isObj(sup) && isObj(sub)) || (isArr(sup) && isArr(sub)), 'operand type');
+    return isSubset(sup, sub);
+  },
+  'net.cidr_merge': list => {
+    need(isArr(list) && list.every(isStr));
+    return asSet(cidrMerge(list));
+  },
+  'net.cidr_expand': c => {
+    need(isStr(c));
+    const p = cidrParse(c);
+    const n = 1n << BigInt(p.width - p.len);
+    need(n <= 65536n, 'too many addresses');
+    const base = (p.bits >> BigInt(p.width - p.len)) << BigInt(p.width - p.len);
+    const out: string[] = [];
+    for (let i = 0n; i < n; i++) out.push(ipString(base + i, p.width));
+    return asSet(out);
+  },
+  'net.cidr_contains_matches': (a, b) => {
+    const out: [string, string][] = [];
+    for (const [ka, ca] of cidrList(a)) {
+      for (const [kb, cb] of cidrList(b)) {
+        try {
+          if (cidrContains(ca, cb)) out.push([ka, kb]);
+        } catch {
+          // not a CIDR/IP: no match
+        }
+      }
+    }
+    return asSet(out.map(([x, y]) => [isStr(a) ? x : isArr(a) ? Number(x) : x, isStr(b) ? y : isArr(b) ? Number(y) : y]));
+  },
+  'graph.reachable': (g, init) => {
+    need(isObj(g));
+    const seen = new Set<string>();
+    const todo = [...(isArr(init) ? init : Object.keys(init ?? {}))];
+    while (todo.length) {
+      const n = todo.pop();
+      if (seen.has(n) || !(n in g)) continue;
+      seen.add(n);
+      const next = g[n];
+      todo.push(...(isArr(next) ? next : isObj(next) ? Object.keys(next) : []));
+    }
+    return asSet([...seen]);
+  },
+  'json.patch': (doc, ops) => {
+    need(isArr(ops));
+    return jsonPatch(doc, ops);
+  },
+  'urlquery.encode_object': o => {
+    need(isObj(o));
+    const parts: string[] = [];
+    const enc = (x: string) => encodeURIComponent(x).replace(/%20/g, '+');
+    for (const k of Object.keys(o).sort()) {
+      const v = o[k];
+      for (const x of isArr(v) ? v : [v]) parts.push(`${enc(k)}=${enc(String(x))}`);
+    }
+    return parts.join('&');
+  },
+  'urlquery.decode_object': s => {
+    need(isStr(s));
+    const out: Record<string, string[]> = {};
+    for (const part of s.split('&').filter(Boolean)) {
+      const [k, v = ''] = part.split('=');
+      const dk = decodeURIComponent(k.replace(/\+/g, ' '));
+      (out[dk] ??= []).push(decodeURIComponent(v.replace(/\+/g, ' ')));
+    }
+    return out;
+  },
+  'uuid.parse': s => {
+    need(isStr(s));
+    const m = /^(?:urn:uuid:)?\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$/.exec(s);
+    if (!m) return undefined;
+    const hex = m.slice(1).join('');
+    const version = parseInt(hex[12], 16);
+    const v = parseInt(hex[16], 16);
+    const variant = (v & 0x8) === 0 ? 'Reserved, NCS backward compatibility' : (v & 0xc) === 0x8 ? 'RFC4122' : (v & 0xe) === 0xc ? 'Reserved, Microsoft Corporation backward compatibility' : 'Reserved, future definition';
+    const out: J = { version, variant };
+    if (variant === 'RFC4122' && (version === 1 || version === 2)) {
+      const time = (BigInt('0x' + hex.slice(13, 16)) << 48n) | (BigInt('0x' + hex.slice(8, 12)) << 32n) | BigInt('0x' + hex.slice(0, 8));
+      out.time = Number((time - 0x01b21dd213814000n) * 100n);
+      out.clocksequence = parseInt(hex.slice(16, 20), 16) & 0x3fff;
+      out.nodeid = hex.slice(20).match(/../g)!.join('-');
+      out.macvariables = (parseInt(hex.slice(20, 22), 16) & 1 ? 'local' : 'global') + ':' + (parseInt(hex.slice(20, 22), 16) & 1 ? 'multicast' : 'unicast');
+      if (version === 2) {
+        out.id = parseInt(hex.slice(0, 8), 16);
+        out.domain = ['Person', 'Group', 'Org'][parseInt(hex.slice(18, 20), 16)] ?? 'Domain' + parseInt(hex.slice(18, 20), 16);
+      }
+    }
+    return out;
+  },
+  walk: x => {
+    const out: J[] = [];
+    const go = (v: J, path: J[]) => {
+      out.push([path, v]);
+      if (isArr(v)) v.forEach((e: J, i: number) => go(e, [...path, i]));
+      else if (isObj(v)) for (const k of Object.keys(v).sort()) go(v[k], [...path, k]);
+    };
+    go(x, []);
+    return out;
+  },
   sprintf: (f, args) => {
     need(isStr(f) && isArr(args));
     return goSprintf(f, args);
@@ -601,8 +900,6 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     return out;
   },
 };
-
-export const HOST_SET_KEY = '$rw_set';
 
 /**
  * The custom builtins object for `@open-policy-agent/opa-wasm`'s loadPolicy:

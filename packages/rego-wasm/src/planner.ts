@@ -1000,6 +1000,17 @@ class Planner {
     }
     let name = t.name;
     if (name === 'print') return this.cst(true);
+    if (name === 'walk' && t.args.length === 2) {
+      // relation: iterate the [path, value] pairs the host returns
+      const all = this.f.local();
+      this.emit(OP.BUILTIN, [this.builtinId(lookupBuiltin('walk')!), all, 1, this.planTerm(t.args[0])]);
+      const v = this.f.local();
+      const b: Block = { stmts: [] };
+      this.emit(OP.SCAN, [all, -1, v], [b]);
+      this.cur = b;
+      this.unify(t.args[1], { type: 'local', op: v });
+      return this.cst(true);
+    }
     if (name.startsWith('__')) name = '';
     const b = lookupBuiltin(name);
     if (!b) {
