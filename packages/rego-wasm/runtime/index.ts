@@ -1350,7 +1350,7 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
       if (!isNum(a) || !isNum(c)) return 0;
       const x = num(a);
       const y = num(c);
-      if (x != Math.floor(x) || y != Math.floor(y)) fail("eval_type_error: numbers.range: operand must be integer");
+      if (x != Math.floor(x) || y != Math.floor(y)) return 0; // builtin error: undefined (non-strict)
       const r = mkColl(T_ARR, 0);
       if (x <= y) for (let i = x; i <= y; i++) arrPush(r, mkNum(i));
       else for (let i = x; i >= y; i--) arrPush(r, mkNum(i));
@@ -1370,7 +1370,7 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
         const tmp = alloc(8);
         const e = a + 8 + <usize>len(a);
         const p = parseNumber(a + 8, e, tmp);
-        if (p == 0 || p != e) fail("eval_builtin_error: to_number: invalid syntax");
+        if (p == 0 || p != e) return 0; // builtin error: undefined (non-strict)
         return mkNum(load<f64>(tmp));
       }
       return 0;

@@ -133,7 +133,8 @@ function semverCompare(a: string, b: string): number {
 }
 
 function globToRegex(pattern: string, delims: string[] | null): RegExp {
-  const ds = (delims === null ? ['.'] : delims.length ? delims : ['.']).map(d => d.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('');
+  // OPA: [] means the default delimiter "."; null means no delimiters
+  const ds = (delims === null ? [] : delims.length ? delims : ['.']).map(d => d.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('');
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
@@ -172,9 +173,29 @@ function nsOf(x: J): bigint {
   return BigInt(Math.trunc(x));
 }
 
+/** The wall-clock date of a time in ns (or [ns, timezone]) as a UTC-based Date. */
 function dateOf(x: J): { d: Date; tz: string } {
-  if (isArr(x)) return { d: new Date(Number(nsOf(x[0]) / NS)), tz: x[1] };
-  return { d: new Date(Number(nsOf(x) / NS)), tz: 'UTC' };
+  const [ns, tz] = isArr(x) ? [x[0], x[1] || 'UTC'] : [x, 'UTC'];
+  const d = new Date(Number(nsOf(ns) / NS));
+  need(!Number.isNaN(d.getTime()) && Math.abs(d.getUTCFullYear()) < 10000, 'time outside of valid range');
+  if (tz === 'UTC') return { d, tz };
+  const zone = tz === 'Local' ? Intl.DateTimeFormat().resolvedOptions().timeZone : tz;
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+      .formatToParts(d)
+      .map(p => [p.type, p.value]),
+  );
+  const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return { d: new Date(local), tz };
 }
 
 function canonical(x: J): J {

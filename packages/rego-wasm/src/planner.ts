@@ -286,9 +286,7 @@ class Planner {
         if (r.rule.head.args!.length !== nparams) {
           throw compileError(r.rule.loc, `function ${node.path.join('.')} has arity ${nparams}, got ${r.rule.head.args!.length} arguments`, 'rego_type_error');
         }
-        this.planDefinition(r, ret, 1, () => {
-          r.rule.head.args!.forEach((a, i) => this.unify(a, { type: 'local', op: i }));
-        });
+        this.planDefinition(r, ret, 1, () => this.bindArgs(r.rule.head.args!));
       }
     } else if (node.complete.length) {
       for (const r of node.complete) this.planDefinition(r, ret, 0);
@@ -332,13 +330,19 @@ class Planner {
       this.emit(OP.BLOCKS, [1], [b]);
       this.nested(b, () => {
         this.emit(OP.IS_UNDEFINED, [ret]);
-        if (r.rule.head.args) {
-          r.rule.head.args.forEach((a, i) => this.unify(a, { type: 'local', op: i }));
-        }
+        if (r.rule.head.args) this.bindArgs(r.rule.head.args);
         const v = this.planTerm(r.rule.head.value!);
         this.emit(OP.ASSIGN, [v, ret]);
       });
     }
+  }
+
+  /** Function arguments are local variables (they shadow rule names) unified with the parameters. */
+  private bindArgs(args: Term[]) {
+    const vs = new Set<string>();
+    for (const a of args) this.collectTermVars(a, vs, false);
+    for (const v of vs) this.scope.declared.add(v);
+    args.forEach((a, i) => this.unify(a, { type: 'local', op: i }));
   }
 
   private isFunctionNode(n: Node): boolean {
