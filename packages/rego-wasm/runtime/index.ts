@@ -740,11 +740,11 @@ function callFunc(f: i32, argp: usize, nargs: i32, L: usize): usize {
 function mockResult(o: usize, argp: usize, nargs: i32, L: usize): usize {
   const mf = load<i32>(o, 20);
   if (mf == -1) return load<usize>(o, 16);
-  // The replacement runs without mocks of the same target (it may call the original).
+  // The replacement runs without function mocks (it may call the original; mocks do not chain).
   const saved = st;
   const ns = alloc(16);
   memory.copy(ns, st, 16);
-  store<usize>(ns, withoutMock(load<usize>(st, 8), load<i32>(o, 4), load<i32>(o, 8)), 8);
+  store<usize>(ns, withoutMocks(load<usize>(st, 8)), 8);
   store<i32>(ns, ++genCounter, 12);
   st = ns;
   const r = mf >= 0 ? callFunc(mf, argp, nargs, L) : callBuiltin(-2 - mf, argp, nargs, L);
@@ -752,10 +752,10 @@ function mockResult(o: usize, argp: usize, nargs: i32, L: usize): usize {
   return r;
 }
 
-function withoutMock(list: usize, kind: i32, key: i32): usize {
+function withoutMocks(list: usize): usize {
   if (list == 0) return 0;
-  const rest = withoutMock(load<usize>(list), kind, key);
-  if (load<i32>(list, 4) == kind && load<i32>(list, 8) == key) return rest;
+  const rest = withoutMocks(load<usize>(list));
+  if (load<i32>(list, 4) >= 2) return rest;
   if (rest == load<usize>(list)) return list;
   const n = alloc(24);
   memory.copy(n, list, 24);

@@ -294,6 +294,7 @@ class Planner {
       const allSet = node.dynamic.every(r => r.mode === 'set' && r.dyn.length === 0);
       this.emit(allSet ? OP.MAKE_SET : OP.MAKE_OBJECT, [ret]);
       for (const r of node.dynamic) this.planDynamic(r, ret);
+      if (!allSet) this.mergeChildren(node, ret);
     } else if (!node.defaults.length) {
       // interior node: base data merged with the documents of rules below
       const d = this.f.local();
@@ -310,19 +311,7 @@ class Planner {
         }
         this.emit(OP.MERGE, [ret, v]);
       });
-      for (const [k, c] of node.children) {
-        if (!this.hasRules(c) || this.isFunctionNode(c)) continue;
-        const cb: Block = { stmts: [] };
-        this.emit(OP.BLOCKS, [1], [cb]);
-        this.nested(cb, () => {
-          const v = this.f.local();
-          this.emit(OP.CALL, [this.nodeFunc(c), v, 0]);
-          const o = this.f.local();
-          this.emit(OP.MAKE_OBJECT, [o]);
-          this.emit(OP.OBJ_INSERT, [o, this.cst(k), v]);
-          this.emit(OP.MERGE, [ret, o]);
-        });
-      }
+      this.mergeChildren(node, ret);
     }
     this.cur = top;
     for (const r of node.defaults) {
@@ -333,6 +322,23 @@ class Planner {
         if (r.rule.head.args) this.bindArgs(r.rule.head.args);
         const v = this.planTerm(r.rule.head.value!);
         this.emit(OP.ASSIGN, [v, ret]);
+      });
+    }
+  }
+
+  /** Merges the documents of the rules below `node` into the object in `ret`. */
+  private mergeChildren(node: Node, ret: number) {
+    for (const [k, c] of node.children) {
+      if (!this.hasRules(c) || this.isFunctionNode(c)) continue;
+      const cb: Block = { stmts: [] };
+      this.emit(OP.BLOCKS, [1], [cb]);
+      this.nested(cb, () => {
+        const v = this.f.local();
+        this.emit(OP.CALL, [this.nodeFunc(c), v, 0]);
+        const o = this.f.local();
+        this.emit(OP.MAKE_OBJECT, [o]);
+        this.emit(OP.OBJ_INSERT, [o, this.cst(k), v]);
+        this.emit(OP.MERGE, [ret, o]);
       });
     }
   }
@@ -507,7 +513,11 @@ class Planner {
       else this.collectTermVars(x, vs, true);
       for (const v of vs) if (others.has(v) && !this.scope.vars.has(v) && this.isLocalCandidate(v)) out.add(v);
     };
-    for (const w of e.with) this.needed(w.value, out, false);
+    for (const w of e.with) {
+      const fn = refName(w.value);
+      if (fn && (lookupBuiltin(fn) || (this.resolveNode(w.value) && isFuncNode(this.resolveNode(w.value)!)))) continue;
+      this.needed(w.value, out, false);
+    }
     if (e.neg) {
       closure([{ ...e, neg: false } as Expr]);
       return out;
@@ -973,6 +983,8 @@ class Planner {
         const b: Block = { stmts: [] };
         this.emit(OP.BLOCKS, [1], [b]);
         this.nested(b, () => {
+          // a comprehension body is a new scope for `:=` declarations
+          this.scope.declared = new Set();
           const heads = t.type === 'objcomp' ? [t.key, t.value] : [t.term];
           this.planBody(t.body, heads);
           if (t.type === 'objcomp') {
@@ -1058,9 +1070,11 @@ class Planner {
     let i = 0;
     while (i < parts.length) {
       const p = parts[i];
-      if (node.isRule) break;
-      if (p.type === 'scalar' && typeof p.value === 'string' && node.children.has(p.value)) {
-        node = node.children.get(p.value)!;
+      const child = p.type === 'scalar' && typeof p.value === 'string' ? node.children.get(p.value) : undefined;
+      // a rule node stops the walk unless the ref continues into a rule defined below it
+      if (node.isRule && !(child && node.dynamic.length && this.hasRules(child))) break;
+      if (child) {
+        node = child;
         i++;
       } else break;
     }
@@ -1071,6 +1085,9 @@ class Planner {
       return this.planDots(r, parts.slice(i));
     }
     const staticNext = i < parts.length && parts[i].type === 'scalar';
+    if (!staticNext && i < parts.length && this.hasRules(node) && !parts.slice(i).some(p => this.hasUnbound(p))) {
+      return this.dispatch(node, parts, i);
+    }
     if (!staticNext && this.hasRules(node)) {
       const r = this.f.local();
       this.emit(OP.CALL, [this.nodeFunc(node), r, 0]);
@@ -1079,6 +1096,40 @@ class Planner {
     const d = this.f.local();
     this.emit(OP.DATA, [d]);
     return this.planDots(d, parts);
+  }
+
+  /**
+   * A ref with a computed key below a node that has rules (`data[x].allow`): select the child
+   * at run time instead of materialising the whole subtree (which may include the caller).
+   */
+  private dispatch(node: Node, parts: Term[], i: number): Operand {
+    const key = this.planTerm(parts[i]);
+    const rest = parts.slice(i + 1);
+    const res = this.f.local();
+    this.emit(OP.RESET, [res]);
+    const loc = parts[i].loc;
+    const prefix = parts.slice(0, i);
+    for (const [k, c] of node.children) {
+      if (!this.hasRules(c) || this.isFunctionNode(c)) continue;
+      const b: Block = { stmts: [] };
+      this.emit(OP.BLOCKS, [1], [b]);
+      this.nested(b, () => {
+        this.emit(OP.EQ, [key, this.cst(k)]);
+        const v = this.planDataRef([...prefix, { type: 'scalar', value: k, loc }, ...rest]);
+        this.emit(OP.ASSIGN, [v, res]);
+      });
+    }
+    const b: Block = { stmts: [] };
+    this.emit(OP.BLOCKS, [1], [b]);
+    this.nested(b, () => {
+      this.emit(OP.IS_UNDEFINED, [res]);
+      const d = this.f.local();
+      this.emit(OP.DATA, [d]);
+      const v = this.planDots(d, parts);
+      this.emit(OP.ASSIGN, [v, res]);
+    });
+    this.emit(OP.IS_DEFINED, [res]);
+    return res;
   }
 
   private planDots(v: Operand, path: Term[]): Operand {
