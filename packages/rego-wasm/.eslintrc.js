@@ -1,1 +1,4 @@
-module.exports = require('@backstage/cli/config/eslint-factory')(__dirname);
+module.exports = require('@backstage/cli/config/eslint-factory')(__dirname, {
+  // runtime/ is AssemblyScript (its own dialect, built by scripts/build-runtime.js); build/ is generated.
+  ignorePatterns: ['build/', 'runtime/'],
+});

@@ -30,7 +30,7 @@ function cidrParse(c: string): { bits: bigint; len: number; width: number } {
 
 function ipParse(ip: string): { bits: bigint; width: number } {
   if (ip.includes(':')) {
-    let [head, tail] = ip.split('::');
+    const [head, tail] = ip.split('::');
     const h = head ? head.split(':') : [];
     const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
     const fill = tail === undefined ? [] : Array(8 - h.length - t.length).fill('0');
@@ -85,7 +85,7 @@ const UNITS: Record<string, number> = {
 
 function unitsParse(s: string, bytes: boolean): number {
   need(isStr(s));
-  let x = s.replace(/"/g, '');
+  const x = s.replace(/"/g, '');
   need(!/\s/.test(x), 'spaces not allowed');
   const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([A-Za-z]*)$/.exec(x);
   need(m, 'could not parse');
@@ -93,7 +93,7 @@ function unitsParse(s: string, bytes: boolean): number {
   if (bytes) {
     if (/^[bB]$/.test(unit)) unit = '';
     else unit = unit.replace(/[bB]$/, '');
-    const u = unit.length === 1 ? unit.toLowerCase() : unit.length === 2 ? unit[0].toLowerCase() + 'i' : unit;
+    const u = unit.length === 1 ? unit.toLowerCase() : unit.length === 2 ? `${unit[0].toLowerCase()  }i` : unit;
     const mult = UNITS[u === 'm' ? 'M' : u];
     need(mult !== undefined, 'unknown unit');
     return Math.round(Number(m![1]) * mult);
@@ -139,7 +139,7 @@ function globToRegex(pattern: string, delims: string[] | null): RegExp {
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === '\\') {
-      re += '\\' + pattern[++i];
+      re += `\\${  pattern[++i]}`;
     } else if (c === '*') {
       if (pattern[i + 1] === '*') {
         re += '.*';
@@ -149,12 +149,12 @@ function globToRegex(pattern: string, delims: string[] | null): RegExp {
     else if (c === '[') {
       const j = pattern.indexOf(']', i);
       let cls = pattern.slice(i + 1, j);
-      if (cls.startsWith('!')) cls = '^' + cls.slice(1);
+      if (cls.startsWith('!')) cls = `^${  cls.slice(1)}`;
       re += `[${cls}]`;
       i = j;
     } else if (c === '{') {
       const j = pattern.indexOf('}', i);
-      re += '(?:' + pattern.slice(i + 1, j).split(',').map(x => globToRegex(x, delims).source.slice(1, -1)).join('|') + ')';
+      re += `(?:${  pattern.slice(i + 1, j).split(',').map(x => globToRegex(x, delims).source.slice(1, -1)).join('|')  })`;
       i = j;
     } else re += c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
   }
@@ -163,7 +163,7 @@ function globToRegex(pattern: string, delims: string[] | null): RegExp {
 
 /** Go's RE2 syntax mostly matches JS with the `u` flag; named groups use (?P<n>). */
 function re(p: string, g = ''): RegExp {
-  return new RegExp(p.replace(/\(\?P</g, '(?<'), 'u' + g);
+  return new RegExp(p.replace(/\(\?P</g, '(?<'), `u${  g}`);
 }
 
 const NS = 1_000_000n;
@@ -513,14 +513,14 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     const variant = (v & 0x8) === 0 ? 'Reserved, NCS backward compatibility' : (v & 0xc) === 0x8 ? 'RFC4122' : (v & 0xe) === 0xc ? 'Reserved, Microsoft Corporation backward compatibility' : 'Reserved, future definition';
     const out: J = { version, variant };
     if (variant === 'RFC4122' && (version === 1 || version === 2)) {
-      const time = (BigInt('0x' + hex.slice(13, 16)) << 48n) | (BigInt('0x' + hex.slice(8, 12)) << 32n) | BigInt('0x' + hex.slice(0, 8));
+      const time = (BigInt(`0x${  hex.slice(13, 16)}`) << 48n) | (BigInt(`0x${  hex.slice(8, 12)}`) << 32n) | BigInt(`0x${  hex.slice(0, 8)}`);
       out.time = Number((time - 0x01b21dd213814000n) * 100n);
       out.clocksequence = parseInt(hex.slice(16, 20), 16) & 0x3fff;
       out.nodeid = hex.slice(20).match(/../g)!.join('-');
-      out.macvariables = (parseInt(hex.slice(20, 22), 16) & 1 ? 'local' : 'global') + ':' + (parseInt(hex.slice(20, 22), 16) & 1 ? 'multicast' : 'unicast');
+      out.macvariables = `${parseInt(hex.slice(20, 22), 16) & 1 ? 'local' : 'global'  }:${  parseInt(hex.slice(20, 22), 16) & 1 ? 'multicast' : 'unicast'}`;
       if (version === 2) {
         out.id = parseInt(hex.slice(0, 8), 16);
-        out.domain = ['Person', 'Group', 'Org'][parseInt(hex.slice(18, 20), 16)] ?? 'Domain' + parseInt(hex.slice(18, 20), 16);
+        out.domain = ['Person', 'Group', 'Org'][parseInt(hex.slice(18, 20), 16)] ?? `Domain${  parseInt(hex.slice(18, 20), 16)}`;
       }
     }
     return out;
@@ -705,7 +705,7 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   },
   'urlquery.encode': s => {
     need(isStr(s));
-    return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, c => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+    return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, c => `%${  c.charCodeAt(0).toString(16).toUpperCase()}`);
   },
   'urlquery.decode': s => {
     need(isStr(s));
@@ -754,7 +754,7 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
       }
       const b = t.indexOf(de, a + ds.length);
       need(b >= 0, 'unbalanced delimiters');
-      out += t.slice(i, a).replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&') + '(?:' + t.slice(a + ds.length, b) + ')';
+      out += `${t.slice(i, a).replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')  }(?:${  t.slice(a + ds.length, b)  })`;
       i = b + de.length;
     }
     return re(`^${out}$`).test(s);
@@ -774,7 +774,7 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     const frac = /\.(\d+)/.exec(s)?.[1] ?? '';
     const ms = Date.parse(s.replace(/\.\d+/, ''));
     need(!Number.isNaN(ms), 'invalid RFC3339');
-    return Number(BigInt(ms) * NS + BigInt((frac + '000000000').slice(0, 9)));
+    return Number(BigInt(ms) * NS + BigInt((`${frac  }000000000`).slice(0, 9)));
   },
   'time.parse_ns': (layout, s) => {
     need(isStr(layout) && isStr(s));

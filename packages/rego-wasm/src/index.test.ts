@@ -163,6 +163,19 @@ describe('compile errors', () => {
   });
 });
 
+describe('recursion and falsy input', () => {
+  it('rejects recursive rules at compile time', () => {
+    expect(() => compileRego({ 'r.rego': 'package r\np if q\nq if p' }, ['r/p'])).toThrow(/rego_recursion_error/);
+  });
+
+  it('passes falsy inputs through (the bare SDK would drop them)', async () => {
+    const p = await loadPolicy(compileRego({ 'f.rego': 'package f\nx := input' }, ['f/x']).wasm);
+    expect(p.evaluate(false, 'f/x')).toEqual([{ result: false }]);
+    expect(p.evaluate(0, 'f/x')).toEqual([{ result: 0 }]);
+    expect(p.evaluate(undefined, 'f/x')).toEqual([]);
+  });
+});
+
 describe('runRegoTests', () => {
   it('runs test_ rules like opa test and names the failing expression', async () => {
     const results = await runRegoTests(

@@ -80,5 +80,9 @@ export async function loadPolicy(wasmOrBundle: Uint8Array | ArrayBuffer, options
     { ...customBuiltins(), ...options.customBuiltins },
   )) as unknown as RegoPolicy;
   if (data !== undefined) policy.setData(data);
+  // The SDK treats a falsy input (false, 0, "", null) as "no input": send those as JSON text.
+  const evaluate = policy.evaluate.bind(policy);
+  policy.evaluate = (input?: unknown, entrypoint?: string | number) =>
+    evaluate(input !== undefined && !input ? (new TextEncoder().encode(JSON.stringify(input)).buffer as ArrayBuffer) : input, entrypoint);
   return policy;
 }

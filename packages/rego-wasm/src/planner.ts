@@ -108,6 +108,9 @@ class Planner {
   hostList: string[] = [];
   hostIds = new Map<string, number>();
   queue: (() => void)[] = [];
+  calls = new Map<number, Set<number>>(); // function → functions it calls
+  funcNodes = new Map<number, Node>();
+  curFunc = -1;
   errors: RegoErrorDetail[] = [];
   // planning state
   f!: Func;
@@ -157,6 +160,7 @@ class Planner {
       entry.push(this.queryFunc(q.name, q.body));
     }
     while (this.queue.length) this.queue.shift()!();
+    this.checkRecursion();
     if (this.errors.length) throw new RegoCompileError(this.errors);
     const epMap: Record<string, number> = {};
     names.forEach((n, i) => (epMap[n] = i));
@@ -184,6 +188,11 @@ class Planner {
   }
 
   private emit(op: number, args: number[], blocks?: Block[]) {
+    if (op === OP.CALL) {
+      let set = this.calls.get(this.curFunc);
+      if (!set) this.calls.set(this.curFunc, (set = new Set()));
+      set.add(args[0]);
+    }
     this.cur.stmts.push({ op, args, blocks });
   }
 
@@ -202,7 +211,38 @@ class Planner {
   }
 
   /** Runs `body` with a fresh function context, then restores the caller's. */
+  /** Rules that (transitively) depend on themselves are rejected, like OPA's rego_recursion_error. */
+  private checkRecursion() {
+    const state = new Map<number, 1 | 2>();
+    const stack: number[] = [];
+    const visit = (f: number): number[] | undefined => {
+      if (state.get(f) === 2) return undefined;
+      if (state.get(f) === 1) return stack.slice(stack.indexOf(f));
+      state.set(f, 1);
+      stack.push(f);
+      for (const g of this.calls.get(f) ?? []) {
+        const cyc = visit(g);
+        if (cyc) return cyc;
+      }
+      stack.pop();
+      state.set(f, 2);
+      return undefined;
+    };
+    for (const f of this.funcNodes.keys()) {
+      const cyc = visit(f);
+      if (!cyc) continue;
+      const nodes = cyc.map(i => this.funcNodes.get(i)).filter((n): n is Node => !!n);
+      const first = nodes.find(n => n.isRule) ?? nodes[0];
+      const rule = [...first.complete, ...first.dynamic, ...first.funcs, ...first.defaults][0];
+      const names = [...cyc, cyc[0]].map(i => `data.${this.funcs[i].name}`).join(' -> ');
+      const loc = rule?.rule.loc ?? { file: '', line: 0, col: 0 };
+      this.errors.push({ file: loc.file, line: loc.line, column: loc.col, code: 'rego_recursion_error', message: `rule data.${first.path.join('.')} is recursive: ${names}` });
+      return;
+    }
+  }
+
   private inFunc(def: FuncDef, nparams: number, mod: Module | undefined, body: () => void) {
+    this.curFunc = this.funcs.indexOf(def);
     const saved = { f: this.f, cur: this.cur, scope: this.scope };
     this.f = new Func(nparams);
     this.cur = def.block;
@@ -274,6 +314,7 @@ class Planner {
     const nparams = isFunc ? (node.funcs[0] ?? node.defaults[0]).rule.head.args!.length : 0;
     const { idx, def } = this.newFunc(name, nparams, node.path, !isFunc);
     node.fn = idx;
+    this.funcNodes.set(idx, node);
     this.queue.push(() => this.inFunc(def, nparams, undefined, () => this.planNode(node, nparams)));
     return idx;
   }
@@ -959,13 +1000,13 @@ class Planner {
           this.emit(OP.MAKE_ARRAY, [l]);
           for (const o of ops) this.emit(OP.ARRAY_APPEND, [l, o]);
           return l;
-        } else {
+        } 
           const ops = t.items.map(([k, v]) => [this.planTerm(k), this.planTerm(v)]);
           const l = this.f.local();
           this.emit(OP.MAKE_OBJECT, [l]);
           for (const [k, v] of ops) this.emit(OP.OBJ_INSERT, [l, k, v]);
           return l;
-        }
+        
       case 'set': {
         const ops = t.items.map(x => this.planTerm(x));
         const l = this.f.local();

@@ -7,14 +7,14 @@ function regoString(v: any, top: boolean): string {
   if (v === null) return 'null';
   if (typeof v === 'string') return top ? v : JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return '[' + v.map(x => regoString(x, false)).join(', ') + ']';
+  if (Array.isArray(v)) return `[${  v.map(x => regoString(x, false)).join(', ')  }]`;
   return (
-    '{' +
+    `{${ 
     Object.keys(v)
       .sort()
       .map(k => `${JSON.stringify(k)}: ${regoString(v[k], false)}`)
-      .join(', ') +
-    '}'
+      .join(', ') 
+    }}`
   );
 }
 
@@ -73,7 +73,7 @@ export function format(fmt: string, args: any[]): string {
     }
     const a = args[ai++];
     let s: string;
-    const sign = (x: number, str: string) => (x >= 0 && plus ? '+' + str : x >= 0 && space ? ' ' + str : str);
+    const sign = (x: number, str: string) => (x >= 0 && plus ? `+${  str}` : x >= 0 && space ? ` ${  str}` : str);
     switch (verb) {
       case 'v':
       case 's':
@@ -119,7 +119,7 @@ export function format(fmt: string, args: any[]): string {
     out += pad(s, width, left, zero && !left);
   }
   if (ai < args.length) {
-    out += '%!(EXTRA ' + args.slice(ai).map(a => `${typeof a === 'string' ? 'string' : typeof a}=${regoString(a, true)}`).join(', ') + ')';
+    out += `%!(EXTRA ${  args.slice(ai).map(a => `${typeof a === 'string' ? 'string' : typeof a}=${regoString(a, true)}`).join(', ')  })`;
   }
   return out;
 }
