@@ -82,8 +82,9 @@ describe('portal on an external Postgres', () => {
       headers: { 'x-portal-dev-user': 'maya.cohen' },
     });
     assert.equal(ok.status, 200);
-    const { backstageIdentity } = await ok.json();
+    const { backstageIdentity, profile } = await ok.json();
     assert.equal(backstageIdentity.identity.userEntityRef, 'user:default/maya.cohen');
+    assert.deepEqual(profile, { displayName: 'Maya Cohen', email: 'maya.cohen@analytics.example' });
     assert.ok(backstageIdentity.identity.ownershipEntityRefs.includes('group:default/dashboards'));
     const groups = await getJson(`${E2E_BASE}/api/catalog/entities?filter=kind=group`, backstageIdentity.token);
     assert.equal(groups.length, 11);

@@ -12,8 +12,13 @@ const path = require('node:path');
 
 const pkgDir = path.resolve(__dirname, '../../packages/rego-wasm');
 require(path.join(pkgDir, 'scripts/build-runtime.js'));
-const { compileRego, loadPolicy } = require(path.join(pkgDir, 'build/js/index.js'));
-const cedar = require(require.resolve('@cedar-policy/cedar-wasm/nodejs', { paths: [pkgDir] }));
+const { compileRego, loadPolicy } = require(path.join(
+  pkgDir,
+  'build/js/index.js',
+));
+const cedar = require(require.resolve('@cedar-policy/cedar-wasm/nodejs', {
+  paths: [pkgDir],
+}));
 
 const argv = process.argv.slice(2);
 const N = Number(argv[argv.indexOf('--iterations') + 1]) || 20000;
@@ -31,23 +36,38 @@ const GRANTS = {
     { action: 'update', kind: 'API' },
   ],
   admin: ['read', 'create', 'update', 'delete'].flatMap(action =>
-    ['Component', 'API', 'Group', 'User', 'Template'].map(kind => ({ action, kind })),
+    ['Component', 'API', 'Group', 'User', 'Template'].map(kind => ({
+      action,
+      kind,
+    })),
   ),
 };
 
 const CASES = {
-  allow: { user: { name: 'ann', roles: ['viewer', 'editor'] }, action: 'update', resource: { kind: 'API', name: 'orders', owner: 'team-b' } },
-  deny: { user: { name: 'bob', roles: ['viewer', 'editor'] }, action: 'delete', resource: { kind: 'Component', name: 'orders', owner: 'team-b' } },
+  allow: {
+    user: { name: 'ann', roles: ['viewer', 'editor'] },
+    action: 'update',
+    resource: { kind: 'API', name: 'orders', owner: 'team-b' },
+  },
+  deny: {
+    user: { name: 'bob', roles: ['viewer', 'editor'] },
+    action: 'delete',
+    resource: { kind: 'Component', name: 'orders', owner: 'team-b' },
+  },
 };
 
 function cedarPolicies() {
   const lines = [];
   for (const [role, grants] of Object.entries(GRANTS)) {
     for (const g of grants) {
-      lines.push(`permit(principal in Role::"${role}", action == Action::"${g.action}", resource is ${g.kind});`);
+      lines.push(
+        `permit(principal in Role::"${role}", action == Action::"${g.action}", resource is ${g.kind});`,
+      );
     }
   }
-  lines.push('permit(principal, action == Action::"update", resource) when { resource has owner && resource.owner == principal };');
+  lines.push(
+    'permit(principal, action == Action::"update", resource) when { resource has owner && resource.owner == principal };',
+  );
   return lines.join('\n');
 }
 
@@ -60,9 +80,21 @@ function cedarCall(c) {
     context: {},
     preparsedPolicySetId: 'rbac',
     entities: [
-      { uid: user, attrs: {}, parents: c.user.roles.map(r => ({ type: 'Role', id: r })) },
-      ...c.user.roles.map(r => ({ uid: { type: 'Role', id: r }, attrs: {}, parents: [] })),
-      { uid: { type: c.resource.kind, id: c.resource.name }, attrs: { owner: { __entity: { type: 'User', id: c.resource.owner } } }, parents: [] },
+      {
+        uid: user,
+        attrs: {},
+        parents: c.user.roles.map(r => ({ type: 'Role', id: r })),
+      },
+      ...c.user.roles.map(r => ({
+        uid: { type: 'Role', id: r },
+        attrs: {},
+        parents: [],
+      })),
+      {
+        uid: { type: c.resource.kind, id: c.resource.name },
+        attrs: { owner: { __entity: { type: 'User', id: c.resource.owner } } },
+        parents: [],
+      },
     ],
   };
 }
@@ -99,22 +131,31 @@ async function main() {
 
   const policy = await loadPolicy(compiled.wasm);
   policy.setData({ grants: GRANTS });
-  const floor = await loadPolicy(compileRego({ 'c.rego': 'package c\nx := true' }, ['c/x']).wasm);
+  const floor = await loadPolicy(
+    compileRego({ 'c.rego': 'package c\nx := true' }, ['c/x']).wasm,
+  );
 
-  const ps = cedar.preparsePolicySet('rbac', { staticPolicies: cedarPolicies() });
+  const ps = cedar.preparsePolicySet('rbac', {
+    staticPolicies: cedarPolicies(),
+  });
   if (ps.type !== 'success') throw new Error(JSON.stringify(ps));
 
   const results = {};
   for (const [name, input] of Object.entries(CASES)) {
     const want = name === 'allow';
     const rego = policy.evaluate(input, 'portal/authz/allow');
-    if (rego[0].result !== want) throw new Error(`rego ${name}: ${JSON.stringify(rego)}`);
+    if (rego[0].result !== want)
+      throw new Error(`rego ${name}: ${JSON.stringify(rego)}`);
     const call = cedarCall(input);
     const ans = cedar.statefulIsAuthorized(call);
-    if (ans.type !== 'success' || ans.response.decision !== name) throw new Error(`cedar ${name}: ${JSON.stringify(ans)}`);
+    if (ans.type !== 'success' || ans.response.decision !== name)
+      throw new Error(`cedar ${name}: ${JSON.stringify(ans)}`);
     results[name] = {
       rego: time(() => policy.evaluate(input, 'portal/authz/allow'), N),
-      cedar: time(() => cedar.statefulIsAuthorized(cedarCall(input)), Math.max(2000, N / 5)),
+      cedar: time(
+        () => cedar.statefulIsAuthorized(cedarCall(input)),
+        Math.max(2000, N / 5),
+      ),
     };
   }
   const floorStats = time(() => floor.evaluate(CASES.allow, 'c/x'), N);
@@ -122,8 +163,15 @@ async function main() {
   const fmt = x => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
   const report = {
     date: new Date().toISOString(),
-    machine: `${os.cpus().length} vCPU (${os.cpus()[0]?.model ?? 'unknown'}), shared; Node ${process.version}`,
-    compileMs: { cold: coldMs, p50: compileStats.p50, p99: compileStats.p99, runs: compileStats.n },
+    machine: `${os.cpus().length} vCPU (${
+      os.cpus()[0]?.model ?? 'unknown'
+    }), shared; Node ${process.version}`,
+    compileMs: {
+      cold: coldMs,
+      p50: compileStats.p50,
+      p99: compileStats.p99,
+      runs: compileStats.n,
+    },
     wasmBytes: compiled.wasm.length,
     sdkFloorUs: floorStats,
     paths: results,
@@ -133,11 +181,29 @@ async function main() {
     return;
   }
   console.log(`machine: ${report.machine}`);
-  console.log(`compile default RBAC policy: cold ${fmt(coldMs)} ms, median ${fmt(compileStats.p50)} ms (p99 ${fmt(compileStats.p99)} ms, ${compileStats.n} runs); module ${compiled.wasm.length} bytes`);
-  console.log(`SDK floor (constant policy): p50 ${fmt(floorStats.p50)} µs, p99 ${fmt(floorStats.p99)} µs`);
+  console.log(
+    `compile default RBAC policy: cold ${fmt(coldMs)} ms, median ${fmt(
+      compileStats.p50,
+    )} ms (p99 ${fmt(compileStats.p99)} ms, ${compileStats.n} runs); module ${
+      compiled.wasm.length
+    } bytes`,
+  );
+  console.log(
+    `SDK floor (constant policy): p50 ${fmt(floorStats.p50)} µs, p99 ${fmt(
+      floorStats.p99,
+    )} µs`,
+  );
   for (const [name, r] of Object.entries(results)) {
     console.log(
-      `${name}: rego-wasm p50 ${fmt(r.rego.p50)} µs p99 ${fmt(r.rego.p99)} µs | cedar-wasm p50 ${fmt(r.cedar.p50)} µs p99 ${fmt(r.cedar.p99)} µs | ratio cedar/rego p50 ${(r.cedar.p50 / r.rego.p50).toFixed(1)}x, p99 ${(r.cedar.p99 / r.rego.p99).toFixed(1)}x | rego/floor p50 ${(r.rego.p50 / floorStats.p50).toFixed(2)}x`,
+      `${name}: rego-wasm p50 ${fmt(r.rego.p50)} µs p99 ${fmt(
+        r.rego.p99,
+      )} µs | cedar-wasm p50 ${fmt(r.cedar.p50)} µs p99 ${fmt(
+        r.cedar.p99,
+      )} µs | ratio cedar/rego p50 ${(r.cedar.p50 / r.rego.p50).toFixed(
+        1,
+      )}x, p99 ${(r.cedar.p99 / r.rego.p99).toFixed(1)}x | rego/floor p50 ${(
+        r.rego.p50 / floorStats.p50
+      ).toFixed(2)}x`,
     );
   }
 }

@@ -9,7 +9,11 @@ const path = require('node:path');
 const fs = require('node:fs');
 
 require('../scripts/build-runtime.js');
-const { runConformance, formatReport, readSkips } = require('../build/js/index.js');
+const {
+  runConformance,
+  formatReport,
+  readSkips,
+} = require('../build/js/index.js');
 
 async function main() {
   const args = process.argv.slice(2);
@@ -19,21 +23,28 @@ async function main() {
     return i >= 0 ? args[i + 1] : undefined;
   };
   const valued = new Set(['--filter', '--skips']);
-  const positional = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1]));
+  const positional = args.filter(
+    (a, i) => !a.startsWith('--') && !valued.has(args[i - 1]),
+  );
   const repoRoot = path.resolve(__dirname, '../../..');
-  const dir = positional[0] ?? process.env.REGO_CONFORMANCE_DIR ?? path.resolve(repoRoot, '../shared/conformance');
+  const dir =
+    positional[0] ??
+    process.env.REGO_CONFORMANCE_DIR ??
+    path.resolve(repoRoot, '../shared/conformance');
   if (!fs.existsSync(dir)) {
     console.error(`rego-conformance: no such directory: ${dir}`);
     process.exit(2);
   }
-  const skipsFile = opt('--skips') ?? path.resolve(__dirname, '../conformance-skips.yaml');
+  const skipsFile =
+    opt('--skips') ?? path.resolve(__dirname, '../conformance-skips.yaml');
   const filter = opt('--filter') ? new RegExp(opt('--filter')) : undefined;
   const verbose = flag('--verbose');
   const report = await runConformance(dir, {
     skips: readSkips(skipsFile),
     filter,
     onCase: r => {
-      if (verbose && r.status === 'fail') console.error(`FAIL ${r.note}: ${r.reason}`);
+      if (verbose && r.status === 'fail')
+        console.error(`FAIL ${r.note}: ${r.reason}`);
     },
   });
   if (flag('--json')) {

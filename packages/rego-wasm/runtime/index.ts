@@ -4,14 +4,15 @@
 // SDK controls through opa_heap_ptr_get/set. The compiled policy (IR words and a
 // JSON constant pool) is patched into the module as an extra data segment by the
 // TypeScript compiler; IR_HDR below is where its address and length are written.
-import { dtoa_buffered } from "util/number";
-
-@external("env", "opa_abort") declare function opa_abort(addr: usize): void;
-@external("env", "opa_builtin0") declare function opa_builtin0(id: i32, ctx: usize): usize;
-@external("env", "opa_builtin1") declare function opa_builtin1(id: i32, ctx: usize, a: usize): usize;
-@external("env", "opa_builtin2") declare function opa_builtin2(id: i32, ctx: usize, a: usize, b: usize): usize;
-@external("env", "opa_builtin3") declare function opa_builtin3(id: i32, ctx: usize, a: usize, b: usize, c: usize): usize;
-@external("env", "opa_builtin4") declare function opa_builtin4(id: i32, ctx: usize, a: usize, b: usize, c: usize, d: usize): usize;
+import { dtoa_buffered } from 'util/number';
+import {
+  opa_abort,
+  opa_builtin0,
+  opa_builtin1,
+  opa_builtin2,
+  opa_builtin3,
+  opa_builtin4,
+} from './env';
 
 export const opa_wasm_abi_version: i32 = 1;
 export const opa_wasm_abi_minor_version: i32 = 2;
@@ -46,7 +47,7 @@ function ensureMem(end: usize): void {
   const cap = (<usize>memory.size()) << 16;
   if (end > cap) {
     const pages = <i32>((end - cap + 0xffff) >> 16);
-    if (memory.grow(pages) < 0) fail("out of memory");
+    if (memory.grow(pages) < 0) fail('out of memory');
   }
 }
 
@@ -83,26 +84,40 @@ function init(): void {
   heapPtr = __heap_base;
   ir = load<u32>(IR_HDR, 4);
   const irLen = load<u32>(IR_HDR, 8);
-  if (ir == 0) fail("rego-wasm: no policy IR patched into this module");
+  if (ir == 0) fail('rego-wasm: no policy IR patched into this module');
   if (ir + irLen > heapPtr) heapPtr = ir + irLen;
   nFuncs = load<i32>(ir, 4);
-  funcTable = ir + (<usize>load<i32>(ir, 8) << 2);
+  funcTable = ir + ((<usize>load<i32>(ir, 8)) << 2);
   nEntry = load<i32>(ir, 12);
-  entryTable = ir + (<usize>load<i32>(ir, 16) << 2);
+  entryTable = ir + ((<usize>load<i32>(ir, 16)) << 2);
   const c = jsonParse(ir + <usize>load<i32>(ir, 20), <usize>load<i32>(ir, 24));
-  if (c == 0) fail("rego-wasm: bad constant pool");
+  if (c == 0) fail('rego-wasm: bad constant pool');
   consts = load<usize>(c, 12);
 }
 
 // ---------------------------------------------------------------- values
-@inline function tag(v: usize): u32 { return load<u32>(v); }
-@inline function len(v: usize): i32 { return load<i32>(v, 4); }
-@inline function elems(v: usize): usize { return load<usize>(v, 12); }
-@inline function elem(v: usize, i: i32): usize { return load<usize>(load<usize>(v, 12) + (<usize>i << 2)); }
-@inline function num(v: usize): f64 { return load<f64>(v, 8); }
-@inline function sdata(v: usize): usize { return v + 8; }
+function tag(v: usize): u32 {
+  return load<u32>(v);
+}
+function len(v: usize): i32 {
+  return load<i32>(v, 4);
+}
+function elems(v: usize): usize {
+  return load<usize>(v, 12);
+}
+function elem(v: usize, i: i32): usize {
+  return load<usize>(load<usize>(v, 12) + ((<usize>i) << 2));
+}
+function num(v: usize): f64 {
+  return load<f64>(v, 8);
+}
+function sdata(v: usize): usize {
+  return v + 8;
+}
 
-function mkBool(b: bool): usize { return b ? TRUEV : FALSEV; }
+function mkBool(b: bool): usize {
+  return b ? TRUEV : FALSEV;
+}
 
 function mkNum(x: f64): usize {
   const v = alloc(16);
@@ -144,7 +159,7 @@ function reserve(v: usize, need: i32): void {
 function arrPush(a: usize, x: usize): void {
   const n = len(a);
   reserve(a, n + 1);
-  store<usize>(elems(a) + (<usize>n << 2), x);
+  store<usize>(elems(a) + ((<usize>n) << 2), x);
   store<i32>(a, n + 1, 4);
 }
 
@@ -183,7 +198,7 @@ function setAdd(s: usize, x: usize): void {
 
 function objGet(o: usize, k: usize): usize {
   const i = findIdx(o, k);
-  return i < 0 ? 0 : load<usize>(elems(o) + (<usize>i << 3), 4);
+  return i < 0 ? 0 : load<usize>(elems(o) + ((<usize>i) << 3), 4);
 }
 
 // Returns false on a conflicting value for an existing key when strict.
@@ -193,7 +208,7 @@ function objPut(o: usize, k: usize, v: usize, strict: bool): bool {
     insertAt(o, -i - 1, k, v);
     return true;
   }
-  const at = elems(o) + (<usize>i << 3);
+  const at = elems(o) + ((<usize>i) << 3);
   if (strict) return cmp(load<usize>(at, 4), v) == 0;
   store<usize>(at, v, 4);
   return true;
@@ -233,8 +248,8 @@ function cmp(a: usize, b: usize): i32 {
   const m = la < lb ? la : lb;
   if (ta == T_OBJ) {
     for (let i = 0; i < m; i++) {
-      const pa = elems(a) + (<usize>i << 3);
-      const pb = elems(b) + (<usize>i << 3);
+      const pa = elems(a) + ((<usize>i) << 3);
+      const pb = elems(b) + ((<usize>i) << 3);
       let r = cmp(load<usize>(pa), load<usize>(pb));
       if (r != 0) return r;
       r = cmp(load<usize>(pa, 4), load<usize>(pb, 4));
@@ -254,7 +269,9 @@ let jp: usize = 0;
 let je: usize = 0;
 let jerr = false;
 
-@inline function jc(): u32 { return jp < je ? <u32>load<u8>(jp) : 0; }
+function jc(): u32 {
+  return jp < je ? <u32>load<u8>(jp) : 0;
+}
 
 function jws(): void {
   while (jp < je) {
@@ -266,9 +283,15 @@ function jws(): void {
 
 function jlit(s: string, v: usize): usize {
   const n = s.length;
-  if (jp + <usize>n > je) { jerr = true; return 0; }
+  if (jp + <usize>n > je) {
+    jerr = true;
+    return 0;
+  }
   for (let i = 0; i < n; i++) {
-    if (<u32>load<u8>(jp + <usize>i) != <u32>s.charCodeAt(i)) { jerr = true; return 0; }
+    if (<u32>load<u8>(jp + <usize>i) != <u32>s.charCodeAt(i)) {
+      jerr = true;
+      return 0;
+    }
   }
   jp += <usize>n;
   return v;
@@ -282,19 +305,28 @@ function hexv(c: u32): i32 {
 }
 
 function jhex4(): u32 {
-  if (jp + 4 > je) { jerr = true; return 0; }
+  if (jp + 4 > je) {
+    jerr = true;
+    return 0;
+  }
   let r: u32 = 0;
   for (let i = 0; i < 4; i++) {
     const h = hexv(load<u8>(jp + <usize>i));
-    if (h < 0) { jerr = true; return 0; }
-    r = (r << 4) | <u32>h;
+    if (h < 0) {
+      jerr = true;
+      return 0;
+    }
+    r = (r << 4) | (<u32>h);
   }
   jp += 4;
   return r;
 }
 
 function putUtf8(o: usize, cp: u32): usize {
-  if (cp < 0x80) { store<u8>(o, <u8>cp); return o + 1; }
+  if (cp < 0x80) {
+    store<u8>(o, <u8>cp);
+    return o + 1;
+  }
   if (cp < 0x800) {
     store<u8>(o, <u8>(0xc0 | (cp >> 6)));
     store<u8>(o + 1, <u8>(0x80 | (cp & 63)));
@@ -320,10 +352,16 @@ function jstr(): usize {
   while (q < je) {
     const c = load<u8>(q);
     if (c == 34) break;
-    if (c == 92) { esc = true; q++; }
+    if (c == 92) {
+      esc = true;
+      q++;
+    }
     q++;
   }
-  if (q >= je) { jerr = true; return 0; }
+  if (q >= je) {
+    jerr = true;
+    return 0;
+  }
   if (!esc) {
     const v = mkStr(jp, <i32>(q - jp));
     jp = q + 1;
@@ -334,24 +372,48 @@ function jstr(): usize {
   let o = v + 8;
   while (jp < q) {
     let c = <u32>load<u8>(jp);
-    if (c != 92) { store<u8>(o, <u8>c); o++; jp++; continue; }
+    if (c != 92) {
+      store<u8>(o, <u8>c);
+      o++;
+      jp++;
+      continue;
+    }
     jp++;
     c = <u32>load<u8>(jp);
     jp++;
-    if (c == 110) { store<u8>(o, 10); o++; }
-    else if (c == 116) { store<u8>(o, 9); o++; }
-    else if (c == 114) { store<u8>(o, 13); o++; }
-    else if (c == 98) { store<u8>(o, 8); o++; }
-    else if (c == 102) { store<u8>(o, 12); o++; }
-    else if (c == 117) {
+    if (c == 110) {
+      store<u8>(o, 10);
+      o++;
+    } else if (c == 116) {
+      store<u8>(o, 9);
+      o++;
+    } else if (c == 114) {
+      store<u8>(o, 13);
+      o++;
+    } else if (c == 98) {
+      store<u8>(o, 8);
+      o++;
+    } else if (c == 102) {
+      store<u8>(o, 12);
+      o++;
+    } else if (c == 117) {
       let cp = jhex4();
-      if (cp >= 0xd800 && cp < 0xdc00 && jp + 6 <= q && load<u8>(jp) == 92 && load<u8>(jp + 1) == 117) {
+      if (
+        cp >= 0xd800 &&
+        cp < 0xdc00 &&
+        jp + 6 <= q &&
+        load<u8>(jp) == 92 &&
+        load<u8>(jp + 1) == 117
+      ) {
         jp += 2;
         const lo = jhex4();
         cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
       }
       o = putUtf8(o, cp);
-    } else { store<u8>(o, <u8>c); o++; }
+    } else {
+      store<u8>(o, <u8>c);
+      o++;
+    }
   }
   jp = q + 1;
   store<i32>(v, <i32>(o - v - 8), 4);
@@ -374,7 +436,10 @@ function pow10(e: i32): f64 {
 function parseNumber(p: usize, end: usize, out: usize): usize {
   // Returns position after the number; stores f64 at out; 0 on error.
   let neg = false;
-  if (p < end && load<u8>(p) == 45) { neg = true; p++; }
+  if (p < end && load<u8>(p) == 45) {
+    neg = true;
+    p++;
+  }
   let mant: f64 = 0;
   let digits = 0;
   let exp = 0;
@@ -383,8 +448,10 @@ function parseNumber(p: usize, end: usize, out: usize): usize {
     const c = load<u8>(p);
     if (c < 48 || c > 57) break;
     any = true;
-    if (digits < 19) { mant = mant * 10 + <f64>(c - 48); if (mant != 0) digits++; }
-    else exp++;
+    if (digits < 19) {
+      mant = mant * 10 + <f64>(c - 48);
+      if (mant != 0) digits++;
+    } else exp++;
     p++;
   }
   if (p < end && load<u8>(p) == 46) {
@@ -393,7 +460,11 @@ function parseNumber(p: usize, end: usize, out: usize): usize {
       const c = load<u8>(p);
       if (c < 48 || c > 57) break;
       any = true;
-      if (digits < 19) { mant = mant * 10 + <f64>(c - 48); exp--; if (mant != 0) digits++; }
+      if (digits < 19) {
+        mant = mant * 10 + <f64>(c - 48);
+        exp--;
+        if (mant != 0) digits++;
+      }
       p++;
     }
   }
@@ -401,7 +472,10 @@ function parseNumber(p: usize, end: usize, out: usize): usize {
   if (p < end && (load<u8>(p) == 101 || load<u8>(p) == 69)) {
     p++;
     let eneg = false;
-    if (p < end && (load<u8>(p) == 43 || load<u8>(p) == 45)) { eneg = load<u8>(p) == 45; p++; }
+    if (p < end && (load<u8>(p) == 43 || load<u8>(p) == 45)) {
+      eneg = load<u8>(p) == 45;
+      p++;
+    }
     let e = 0;
     while (p < end) {
       const c = load<u8>(p);
@@ -414,9 +488,11 @@ function parseNumber(p: usize, end: usize, out: usize): usize {
   }
   let x: f64;
   if (exp == 0) x = mant;
-  else if (exp > 0) x = exp > 308 ? mant * pow10(exp - 300) * pow10(300) : mant * pow10(exp);
+  else if (exp > 0)
+    x = exp > 308 ? mant * pow10(exp - 300) * pow10(300) : mant * pow10(exp);
   else if (exp >= -22) x = mant / pow10(-exp);
-  else x = exp < -300 ? (mant / pow10(-exp - 300)) / pow10(300) : mant / pow10(-exp);
+  else
+    x = exp < -300 ? mant / pow10(-exp - 300) / pow10(300) : mant / pow10(-exp);
   store<f64>(out, neg ? -x : x);
   return p;
 }
@@ -425,7 +501,10 @@ function jnum(): usize {
   const v = alloc(16);
   store<u32>(v, T_NUM);
   const p = parseNumber(jp, je, v + 8);
-  if (p == 0) { jerr = true; return 0; }
+  if (p == 0) {
+    jerr = true;
+    return 0;
+  }
   jp = p;
   return v;
 }
@@ -437,13 +516,22 @@ function jval(): usize {
     jp++;
     const o = mkColl(T_OBJ, 0);
     jws();
-    if (jc() == 125) { jp++; return o; }
+    if (jc() == 125) {
+      jp++;
+      return o;
+    }
     while (!jerr) {
       jws();
-      if (jc() != 34) { jerr = true; return 0; }
+      if (jc() != 34) {
+        jerr = true;
+        return 0;
+      }
       const k = jstr();
       jws();
-      if (jc() != 58) { jerr = true; return 0; }
+      if (jc() != 58) {
+        jerr = true;
+        return 0;
+      }
       jp++;
       const v = jval();
       if (jerr) return 0;
@@ -452,7 +540,10 @@ function jval(): usize {
       const d = jc();
       jp++;
       if (d == 125) return o;
-      if (d != 44) { jerr = true; return 0; }
+      if (d != 44) {
+        jerr = true;
+        return 0;
+      }
     }
     return 0;
   }
@@ -460,7 +551,10 @@ function jval(): usize {
     jp++;
     const a = mkColl(T_ARR, 0);
     jws();
-    if (jc() == 93) { jp++; return a; }
+    if (jc() == 93) {
+      jp++;
+      return a;
+    }
     while (!jerr) {
       const v = jval();
       if (jerr) return 0;
@@ -469,14 +563,17 @@ function jval(): usize {
       const d = jc();
       jp++;
       if (d == 93) return a;
-      if (d != 44) { jerr = true; return 0; }
+      if (d != 44) {
+        jerr = true;
+        return 0;
+      }
     }
     return 0;
   }
   if (c == 34) return jstr();
-  if (c == 116) return jlit("true", TRUEV);
-  if (c == 102) return jlit("false", FALSEV);
-  if (c == 110) return jlit("null", NULLV);
+  if (c == 116) return jlit('true', TRUEV);
+  if (c == 102) return jlit('false', FALSEV);
+  if (c == 110) return jlit('null', NULLV);
   if (c == 45 || (c >= 48 && c <= 57)) return jnum();
   jerr = true;
   return 0;
@@ -495,7 +592,7 @@ function jsonParse(p: usize, n: usize): usize {
 // ---------------------------------------------------------------- JSON dump
 let op: usize = 0;
 
-@inline function out(c: u32): void {
+function out(c: u32): void {
   if ((op & 0xffff) == 0) ensureMem(op + 1);
   store<u8>(op, <u8>c);
   op++;
@@ -507,21 +604,31 @@ function outBytes(p: usize, n: usize): void {
   op += n;
 }
 
-const HEX = "0123456789abcdef";
+const HEX = '0123456789abcdef';
 
 function dumpNum(x: f64): void {
   if (x == Math.floor(x) && Math.abs(x) < 1e18) {
     let v = <i64>x;
-    if (v < 0) { out(45); v = -v; }
+    if (v < 0) {
+      out(45);
+      v = -v;
+    }
     let n = 0;
     const b = NUMBUF;
-    if (v == 0) { store<u8>(b, 48); n = 1; }
-    while (v > 0) { store<u8>(b + <usize>n, <u8>(48 + <i32>(v % 10))); v /= 10; n++; }
+    if (v == 0) {
+      store<u8>(b, 48);
+      n = 1;
+    }
+    while (v > 0) {
+      store<u8>(b + <usize>n, <u8>(48 + <i32>(v % 10)));
+      v /= 10;
+      n++;
+    }
     for (let i = n - 1; i >= 0; i--) out(load<u8>(b + <usize>i));
     return;
   }
   const n = dtoa_buffered<f64>(NUMBUF, x);
-  for (let i: u32 = 0; i < n; i++) out(load<u16>(NUMBUF + (<usize>i << 1)));
+  for (let i: u32 = 0; i < n; i++) out(load<u16>(NUMBUF + ((<usize>i) << 1)));
 }
 
 function dumpStr(v: usize): void {
@@ -531,13 +638,25 @@ function dumpStr(v: usize): void {
   ensureMem(op + <usize>n * 6 + 2);
   for (let i = 0; i < n; i++) {
     const c = <u32>load<u8>(p + <usize>i);
-    if (c == 34 || c == 92) { out(92); out(c); }
-    else if (c == 10) { out(92); out(110); }
-    else if (c == 9) { out(92); out(116); }
-    else if (c == 13) { out(92); out(114); }
-    else if (c < 32) {
-      out(92); out(117); out(48); out(48);
-      out(HEX.charCodeAt(c >> 4)); out(HEX.charCodeAt(c & 15));
+    if (c == 34 || c == 92) {
+      out(92);
+      out(c);
+    } else if (c == 10) {
+      out(92);
+      out(110);
+    } else if (c == 9) {
+      out(92);
+      out(116);
+    } else if (c == 13) {
+      out(92);
+      out(114);
+    } else if (c < 32) {
+      out(92);
+      out(117);
+      out(48);
+      out(48);
+      out(HEX.charCodeAt(c >> 4));
+      out(HEX.charCodeAt(c & 15));
     } else out(c);
   }
   out(34);
@@ -545,10 +664,24 @@ function dumpStr(v: usize): void {
 
 function dumpVal(v: usize): void {
   const t = tag(v);
-  if (t == T_NULL) { out(110); out(117); out(108); out(108); }
-  else if (t == T_BOOL) {
-    if (load<u32>(v, 4)) { out(116); out(114); out(117); out(101); }
-    else { out(102); out(97); out(108); out(115); out(101); }
+  if (t == T_NULL) {
+    out(110);
+    out(117);
+    out(108);
+    out(108);
+  } else if (t == T_BOOL) {
+    if (load<u32>(v, 4)) {
+      out(116);
+      out(114);
+      out(117);
+      out(101);
+    } else {
+      out(102);
+      out(97);
+      out(108);
+      out(115);
+      out(101);
+    }
   } else if (t == T_NUM) dumpNum(num(v));
   else if (t == T_STR) dumpStr(v);
   else if (t == T_OBJ) {
@@ -556,7 +689,7 @@ function dumpVal(v: usize): void {
     const n = len(v);
     for (let i = 0; i < n; i++) {
       if (i > 0) out(44);
-      const at = elems(v) + (<usize>i << 3);
+      const at = elems(v) + ((<usize>i) << 3);
       const k = load<usize>(at);
       if (tag(k) == T_STR) dumpStr(k);
       else {
@@ -606,36 +739,82 @@ function jsonDump(v: usize): usize {
 }
 
 // ---------------------------------------------------------------- ABI exports
-export function opa_malloc(n: usize): usize { init(); return alloc(n); }
+export function opa_malloc(n: usize): usize {
+  init();
+  return alloc(n);
+}
 export function opa_free(p: usize): void {}
-export function opa_heap_ptr_get(): usize { init(); return heapPtr; }
-export function opa_heap_ptr_set(p: usize): void { init(); heapPtr = p; }
-export function opa_json_parse(p: usize, n: usize): usize { init(); return jsonParse(p, n); }
-export function opa_value_parse(p: usize, n: usize): usize { init(); return jsonParse(p, n); }
-export function opa_json_dump(v: usize): usize { init(); return jsonDump(v); }
-export function opa_value_dump(v: usize): usize { init(); return jsonDump(v); }
-export function builtins(): usize { init(); return load<usize>(consts); }
-export function entrypoints(): usize { init(); return load<usize>(consts + 4); }
+export function opa_heap_ptr_get(): usize {
+  init();
+  return heapPtr;
+}
+export function opa_heap_ptr_set(p: usize): void {
+  init();
+  heapPtr = p;
+}
+export function opa_json_parse(p: usize, n: usize): usize {
+  init();
+  return jsonParse(p, n);
+}
+export function opa_value_parse(p: usize, n: usize): usize {
+  init();
+  return jsonParse(p, n);
+}
+export function opa_json_dump(v: usize): usize {
+  init();
+  return jsonDump(v);
+}
+export function opa_value_dump(v: usize): usize {
+  init();
+  return jsonDump(v);
+}
+export function builtins(): usize {
+  init();
+  return load<usize>(consts);
+}
+export function entrypoints(): usize {
+  init();
+  return load<usize>(consts + 4);
+}
 
 // eval context: [input, data, entrypoint, result]
-export function opa_eval_ctx_new(): usize { init(); return allocZ(16); }
-export function opa_eval_ctx_set_input(c: usize, v: usize): void { store<usize>(c, v); }
-export function opa_eval_ctx_set_data(c: usize, v: usize): void { store<usize>(c, v, 4); }
-export function opa_eval_ctx_set_entrypoint(c: usize, e: i32): void { store<i32>(c, e, 8); }
-export function opa_eval_ctx_get_result(c: usize): usize { return load<usize>(c, 12); }
+export function opa_eval_ctx_new(): usize {
+  init();
+  return allocZ(16);
+}
+export function opa_eval_ctx_set_input(c: usize, v: usize): void {
+  store<usize>(c, v);
+}
+export function opa_eval_ctx_set_data(c: usize, v: usize): void {
+  store<usize>(c, v, 4);
+}
+export function opa_eval_ctx_set_entrypoint(c: usize, e: i32): void {
+  store<i32>(c, e, 8);
+}
+export function opa_eval_ctx_get_result(c: usize): usize {
+  return load<usize>(c, 12);
+}
 export function eval(c: usize): i32 {
   init();
   store<usize>(c, run(load<i32>(c, 8), load<usize>(c, 4), load<usize>(c)), 12);
   return 0;
 }
 
-export function opa_eval(reserved: usize, entry: i32, data: usize, inp: usize, inpLen: usize, hp: usize, format: i32): usize {
+export function opa_eval(
+  reserved: usize,
+  entry: i32,
+  data: usize,
+  inp: usize,
+  inpLen: usize,
+  hp: usize,
+  format: i32,
+): usize {
   init();
   heapPtr = hp;
   let input: usize = 0;
   if (inp != 0) {
     input = jsonParse(inp, inpLen);
-    if (input == 0) fail("invalid input JSON");
+    if (input == 0) fail('invalid input JSON');
   }
   return jsonDump(run(entry, data, input));
 }
@@ -650,7 +829,7 @@ let cacheGens: usize = 0;
 const UNDEF_MARK: usize = 1;
 
 function run(entry: i32, data: usize, input: usize): usize {
-  if (entry < 0 || entry >= nEntry) fail("invalid entrypoint");
+  if (entry < 0 || entry >= nEntry) fail('invalid entrypoint');
   st = alloc(16);
   store<usize>(st, input);
   store<usize>(st, data == 0 ? mkColl(T_OBJ, 0) : data, 4);
@@ -658,30 +837,36 @@ function run(entry: i32, data: usize, input: usize): usize {
   store<i32>(st, 0, 12);
   genCounter = 0;
   resultSet = mkColl(T_SET, 0);
-  cacheVals = allocZ(<usize>nFuncs << 2);
-  cacheGens = allocZ(<usize>nFuncs << 2);
-  const f = load<i32>(entryTable + (<usize>entry << 2));
+  cacheVals = allocZ((<usize>nFuncs) << 2);
+  cacheGens = allocZ((<usize>nFuncs) << 2);
+  const f = load<i32>(entryTable + ((<usize>entry) << 2));
   callFunc(f, 0, 0, 0);
   return resultSet;
 }
 
-@inline function w(p: usize, i: i32): i32 { return load<i32>(p + (<usize>i << 2)); }
+function w(p: usize, i: i32): i32 {
+  return load<i32>(p + ((<usize>i) << 2));
+}
 
 let curL: usize = 0;
 
-@inline function opnd(L: usize, o: i32): usize {
-  return o >= 0 ? load<usize>(L + (<usize>o << 2)) : load<usize>(consts + (<usize>(-o - 1) << 2));
+function opnd(L: usize, o: i32): usize {
+  return o >= 0
+    ? load<usize>(L + ((<usize>o) << 2))
+    : load<usize>(consts + ((<usize>(-o - 1)) << 2));
 }
-@inline function setL(L: usize, i: i32, v: usize): void { store<usize>(L + (<usize>i << 2), v); }
+function setL(L: usize, i: i32, v: usize): void {
+  store<usize>(L + ((<usize>i) << 2), v);
+}
 
 function callFunc(f: i32, argp: usize, nargs: i32, L: usize): usize {
-  if (f < 0 || f >= nFuncs) fail("bad function index");
+  if (f < 0 || f >= nFuncs) fail('bad function index');
   const fe = funcTable + <usize>f * 20;
   const nparams = load<i32>(fe);
   const nlocals = load<i32>(fe, 4);
   const pathC = load<i32>(fe, 8);
   const flags = load<i32>(fe, 12);
-  const body = ir + (<usize>load<i32>(fe, 16) << 2);
+  const body = ir + ((<usize>load<i32>(fe, 16)) << 2);
   const ovs = load<usize>(st, 8);
   let overridePath: usize = 0;
   let overrideVal: usize = 0;
@@ -689,11 +874,12 @@ function callFunc(f: i32, argp: usize, nargs: i32, L: usize): usize {
     // function mocks
     let o = ovs;
     while (o != 0) {
-      if (load<i32>(o, 4) == 3 && load<i32>(o, 8) == f) return mockResult(o, argp, nargs, L);
+      if (load<i32>(o, 4) == 3 && load<i32>(o, 8) == f)
+        return mockResult(o, argp, nargs, L);
       o = load<usize>(o);
     }
     if (pathC != -1) {
-      const rp = load<usize>(consts + (<usize>(-pathC - 1) << 2));
+      const rp = load<usize>(consts + ((<usize>(-pathC - 1)) << 2));
       o = ovs;
       while (o != 0) {
         if (load<i32>(o, 4) == 1) {
@@ -702,14 +888,21 @@ function callFunc(f: i32, argp: usize, nargs: i32, L: usize): usize {
           const rl = len(rp);
           let pre = true;
           const m = pl < rl ? pl : rl;
-          for (let i = 0; i < m; i++) if (cmp(elem(p, i), elem(rp, i)) != 0) { pre = false; break; }
+          for (let i = 0; i < m; i++)
+            if (cmp(elem(p, i), elem(rp, i)) != 0) {
+              pre = false;
+              break;
+            }
           if (pre) {
             if (pl <= rl) {
               let v = load<usize>(o, 16);
               for (let i = pl; i < rl && v != 0; i++) v = dot(v, elem(rp, i));
               return v;
             }
-            if (overridePath == 0) { overridePath = o; overrideVal = 0; }
+            if (overridePath == 0) {
+              overridePath = o;
+              overrideVal = 0;
+            }
           }
         }
         o = load<usize>(o);
@@ -718,21 +911,23 @@ function callFunc(f: i32, argp: usize, nargs: i32, L: usize): usize {
   }
   const gen = load<i32>(st, 12);
   if ((flags & 1) != 0) {
-    const cv = load<usize>(cacheVals + (<usize>f << 2));
-    if (cv != 0 && load<i32>(cacheGens + (<usize>f << 2)) == gen) return cv == UNDEF_MARK ? 0 : cv;
+    const cv = load<usize>(cacheVals + ((<usize>f) << 2));
+    if (cv != 0 && load<i32>(cacheGens + ((<usize>f) << 2)) == gen)
+      return cv == UNDEF_MARK ? 0 : cv;
   }
-  const NL = allocZ(<usize>nlocals << 2);
-  for (let i = 0; i < nargs; i++) setL(NL, i, opnd(L, load<i32>(argp + (<usize>i << 2))));
+  const NL = allocZ((<usize>nlocals) << 2);
+  for (let i = 0; i < nargs; i++)
+    setL(NL, i, opnd(L, load<i32>(argp + ((<usize>i) << 2))));
   execBlock(body, NL);
-  let r = load<usize>(NL + (<usize>nparams << 2));
+  let r = load<usize>(NL + ((<usize>nparams) << 2));
   if (overridePath != 0 && r != 0) {
-    const rp = load<usize>(consts + (<usize>(-pathC - 1) << 2));
+    const rp = load<usize>(consts + ((<usize>(-pathC - 1)) << 2));
     const p = load<usize>(overridePath, 12);
     r = upsert(r, p, len(rp), load<usize>(overridePath, 16));
   }
   if ((flags & 1) != 0) {
-    store<usize>(cacheVals + (<usize>f << 2), r == 0 ? UNDEF_MARK : r);
-    store<i32>(cacheGens + (<usize>f << 2), gen);
+    store<usize>(cacheVals + ((<usize>f) << 2), r == 0 ? UNDEF_MARK : r);
+    store<i32>(cacheGens + ((<usize>f) << 2), gen);
   }
   return r;
 }
@@ -747,7 +942,10 @@ function mockResult(o: usize, argp: usize, nargs: i32, L: usize): usize {
   store<usize>(ns, withoutMocks(load<usize>(st, 8)), 8);
   store<i32>(ns, ++genCounter, 12);
   st = ns;
-  const r = mf >= 0 ? callFunc(mf, argp, nargs, L) : callBuiltin(-2 - mf, argp, nargs, L);
+  const r =
+    mf >= 0
+      ? callFunc(mf, argp, nargs, L)
+      : callBuiltin(-2 - mf, argp, nargs, L);
   st = saved;
   return r;
 }
@@ -823,8 +1021,11 @@ function execBlock(p: usize, L: usize): bool {
   const saved = st;
   let ok = true;
   for (let i = 0; i < n; i++) {
-    if (!execStmt(s, L)) { ok = false; break; }
-    s += <usize>load<i32>(s, 4) << 2;
+    if (!execStmt(s, L)) {
+      ok = false;
+      break;
+    }
+    s += (<usize>load<i32>(s, 4)) << 2;
   }
   st = saved;
   return ok;
@@ -849,7 +1050,7 @@ function execStmt(s: usize, L: usize): bool {
       } else if (t == T_OBJ) {
         const n = len(src);
         for (let i = 0; i < n; i++) {
-          const at = elems(src) + (<usize>i << 3);
+          const at = elems(src) + ((<usize>i) << 3);
           if (kl >= 0) setL(L, kl, load<usize>(at));
           setL(L, vl, load<usize>(at, 4));
           execBlock(blk, L);
@@ -895,7 +1096,7 @@ function execStmt(s: usize, L: usize): bool {
       let b = s + 12;
       for (let i = 0; i < n; i++) {
         execBlock(b, L);
-        b += <usize>load<i32>(b) << 2;
+        b += (<usize>load<i32>(b)) << 2;
       }
       return true;
     }
@@ -911,9 +1112,15 @@ function execStmt(s: usize, L: usize): bool {
       setL(L, w(s, 3), r);
       return true;
     }
-    case OP_MAKE_ARRAY: setL(L, w(s, 2), mkColl(T_ARR, 0)); return true;
-    case OP_MAKE_SET: setL(L, w(s, 2), mkColl(T_SET, 0)); return true;
-    case OP_MAKE_OBJECT: setL(L, w(s, 2), mkColl(T_OBJ, 0)); return true;
+    case OP_MAKE_ARRAY:
+      setL(L, w(s, 2), mkColl(T_ARR, 0));
+      return true;
+    case OP_MAKE_SET:
+      setL(L, w(s, 2), mkColl(T_SET, 0));
+      return true;
+    case OP_MAKE_OBJECT:
+      setL(L, w(s, 2), mkColl(T_OBJ, 0));
+      return true;
     case OP_ARRAY_APPEND: {
       const v = opnd(L, w(s, 3));
       if (v == 0) return false;
@@ -930,11 +1137,14 @@ function execStmt(s: usize, L: usize): bool {
       const k = opnd(L, w(s, 3));
       const v = opnd(L, w(s, 4));
       if (k == 0 || v == 0) return false;
-      if (!objPut(opnd(L, w(s, 2)), k, v, true)) fail("eval_conflict_error: object keys must be unique");
+      if (!objPut(opnd(L, w(s, 2)), k, v, true))
+        fail('eval_conflict_error: object keys must be unique');
       return true;
     }
-    case OP_IS_DEFINED: return opnd(L, w(s, 2)) != 0;
-    case OP_IS_UNDEFINED: return opnd(L, w(s, 2)) == 0;
+    case OP_IS_DEFINED:
+      return opnd(L, w(s, 2)) != 0;
+    case OP_IS_UNDEFINED:
+      return opnd(L, w(s, 2)) == 0;
     case OP_RESULT_ADD: {
       const v = opnd(L, w(s, 2));
       if (v == 0) return false;
@@ -945,17 +1155,24 @@ function execStmt(s: usize, L: usize): bool {
     }
     case OP_NOT_FALSE: {
       const v = opnd(L, w(s, 2));
-      return v != 0 && v != FALSEV && !(tag(v) == T_BOOL && load<u32>(v, 4) == 0);
+      return (
+        v != 0 && v != FALSEV && !(tag(v) == T_BOOL && load<u32>(v, 4) == 0)
+      );
     }
     case OP_ASSIGN_ONCE: {
       const v = opnd(L, w(s, 2));
       if (v == 0) return false;
       const t = w(s, 3);
-      const cur = load<usize>(L + (<usize>t << 2));
+      const cur = load<usize>(L + ((<usize>t) << 2));
       if (cur == 0) setL(L, t, v);
       else if (cmp(cur, v) != 0) {
-        if (w(s, 4) == 1) fail("eval_conflict_error: functions must not produce multiple outputs for same inputs");
-        fail("eval_conflict_error: complete rules must not produce multiple outputs");
+        if (w(s, 4) == 1)
+          fail(
+            'eval_conflict_error: functions must not produce multiple outputs for same inputs',
+          );
+        fail(
+          'eval_conflict_error: complete rules must not produce multiple outputs',
+        );
       }
       return true;
     }
@@ -978,17 +1195,27 @@ function execStmt(s: usize, L: usize): bool {
         store<usize>(node, v, 16);
         store<i32>(node, w(s, 7), 20);
         store<usize>(ns, node, 8);
-        if (kind == 1) store<usize>(ns, upsert(load<usize>(st, 4), opnd(L, w(s, 3)), 0, v), 4);
+        if (kind == 1)
+          store<usize>(
+            ns,
+            upsert(load<usize>(st, 4), opnd(L, w(s, 3)), 0, v),
+            4,
+          );
       }
       st = ns;
       return true;
     }
-    case OP_WITH_POP: st = opnd(L, w(s, 2)); return true;
+    case OP_WITH_POP:
+      st = opnd(L, w(s, 2));
+      return true;
     case OP_CHECK: {
       const v = opnd(L, w(s, 2));
       if (v == 0) return false;
       const want = w(s, 3);
-      if (want == 0) { const t = tag(v); return t == T_ARR || t == T_OBJ || t == T_SET; }
+      if (want == 0) {
+        const t = tag(v);
+        return t == T_ARR || t == T_OBJ || t == T_SET;
+      }
       if (tag(v) != <u32>want) return false;
       const n = w(s, 4);
       return n < 0 || len(v) == n;
@@ -999,25 +1226,30 @@ function execStmt(s: usize, L: usize): bool {
       const path = opnd(L, w(s, 3));
       const v = opnd(L, w(s, 4));
       if (path == 0 || v == 0) return false;
-      let cur = load<usize>(L + (<usize>tl << 2));
-      if (cur == 0) { cur = mkColl(T_OBJ, 0); setL(L, tl, cur); }
+      let cur = load<usize>(L + ((<usize>tl) << 2));
+      if (cur == 0) {
+        cur = mkColl(T_OBJ, 0);
+        setL(L, tl, cur);
+      }
       const n = len(path);
       for (let i = 0; i < n - (w(s, 5) == 1 ? 0 : 1); i++) {
         const k = elem(path, i);
         let nx = tag(cur) == T_OBJ ? objGet(cur, k) : 0;
         if (nx == 0) {
-          nx = (i == n - 1) ? mkColl(T_SET, 0) : mkColl(T_OBJ, 0);
-          if (tag(cur) != T_OBJ) fail("eval_conflict_error: rule path conflict");
+          nx = i == n - 1 ? mkColl(T_SET, 0) : mkColl(T_OBJ, 0);
+          if (tag(cur) != T_OBJ)
+            fail('eval_conflict_error: rule path conflict');
           objPut(cur, k, nx, false);
         }
         cur = nx;
       }
       if (w(s, 5) == 1) {
-        if (tag(cur) != T_SET) fail("eval_conflict_error: rule path conflict");
+        if (tag(cur) != T_SET) fail('eval_conflict_error: rule path conflict');
         setAdd(cur, v);
       } else {
-        if (tag(cur) != T_OBJ) fail("eval_conflict_error: rule path conflict");
-        if (!objPut(cur, elem(path, n - 1), v, true)) fail("eval_conflict_error: object keys must be unique");
+        if (tag(cur) != T_OBJ) fail('eval_conflict_error: rule path conflict');
+        if (!objPut(cur, elem(path, n - 1), v, true))
+          fail('eval_conflict_error: object keys must be unique');
       }
       return true;
     }
@@ -1027,22 +1259,28 @@ function execStmt(s: usize, L: usize): bool {
       setL(L, w(s, 2), v);
       return true;
     }
-    case OP_DATA: setL(L, w(s, 2), load<usize>(st, 4)); return true;
-    case OP_RESET: setL(L, w(s, 2), 0); return true;
+    case OP_DATA:
+      setL(L, w(s, 2), load<usize>(st, 4));
+      return true;
+    case OP_RESET:
+      setL(L, w(s, 2), 0);
+      return true;
     case OP_MERGE: {
       const src = opnd(L, w(s, 3));
       if (src == 0) return true;
       const tl = w(s, 2);
-      const cur = load<usize>(L + (<usize>tl << 2));
+      const cur = load<usize>(L + ((<usize>tl) << 2));
       setL(L, tl, merge(cur, src));
       return true;
     }
     case OP_ABORT: {
-      fail("eval_conflict_error: complete rules must not produce multiple outputs");
+      fail(
+        'eval_conflict_error: complete rules must not produce multiple outputs',
+      );
       return false;
     }
   }
-  fail("bad IR opcode");
+  fail('bad IR opcode');
   return false;
 }
 
@@ -1052,7 +1290,7 @@ function merge(a: usize, b: usize): usize {
   const r = copyColl(a);
   const n = len(b);
   for (let i = 0; i < n; i++) {
-    const at = elems(b) + (<usize>i << 3);
+    const at = elems(b) + ((<usize>i) << 3);
     const k = load<usize>(at);
     objPut(r, k, merge(objGet(r, k), load<usize>(at, 4)), false);
   }
@@ -1065,8 +1303,12 @@ function RESULT_KEY(): usize {
   const s = alloc(16);
   store<u32>(s, T_STR);
   store<i32>(s, 6, 4);
-  store<u8>(s + 8, 114); store<u8>(s + 9, 101); store<u8>(s + 10, 115);
-  store<u8>(s + 11, 117); store<u8>(s + 12, 108); store<u8>(s + 13, 116);
+  store<u8>(s + 8, 114);
+  store<u8>(s + 9, 101);
+  store<u8>(s + 10, 115);
+  store<u8>(s + 11, 117);
+  store<u8>(s + 12, 108);
+  store<u8>(s + 13, 116);
   return s;
 }
 
@@ -1075,7 +1317,8 @@ function callBuiltin(b: i32, argp: usize, nargs: i32, L: usize): usize {
   const ovs = load<usize>(st, 8);
   let o = ovs;
   while (o != 0) {
-    if (load<i32>(o, 4) == 2 && load<i32>(o, 8) == b) return mockResult(o, argp, nargs, L);
+    if (load<i32>(o, 4) == 2 && load<i32>(o, 8) == b)
+      return mockResult(o, argp, nargs, L);
     o = load<usize>(o);
   }
   const a0 = nargs > 0 ? opnd(L, load<i32>(argp)) : 0;
@@ -1105,36 +1348,52 @@ function isSetKey(k: usize): bool {
   // "$rw_set"
   if (tag(k) != T_STR || len(k) != 7) return false;
   const p = k + 8;
-  return load<u8>(p) == 36 && load<u8>(p + 1) == 114 && load<u8>(p + 2) == 119 && load<u8>(p + 3) == 95 &&
-    load<u8>(p + 4) == 115 && load<u8>(p + 5) == 101 && load<u8>(p + 6) == 116;
+  return (
+    load<u8>(p) == 36 &&
+    load<u8>(p + 1) == 114 &&
+    load<u8>(p + 2) == 119 &&
+    load<u8>(p + 3) == 95 &&
+    load<u8>(p + 4) == 115 &&
+    load<u8>(p + 5) == 101 &&
+    load<u8>(p + 6) == 116
+  );
 }
 
 function decodeSets(v: usize): usize {
   const t = tag(v);
   if (t == T_ARR) {
     const n = len(v);
-    for (let i = 0; i < n; i++) store<usize>(elems(v) + (<usize>i << 2), decodeSets(elem(v, i)));
+    for (let i = 0; i < n; i++)
+      store<usize>(elems(v) + ((<usize>i) << 2), decodeSets(elem(v, i)));
     return v;
   }
   if (t == T_OBJ) {
     if (len(v) == 1 && isSetKey(load<usize>(elems(v)))) {
       const a = load<usize>(elems(v), 4);
       const s = mkColl(T_SET, 0);
-      if (tag(a) == T_ARR) for (let i = 0; i < len(a); i++) setAdd(s, decodeSets(elem(a, i)));
+      if (tag(a) == T_ARR)
+        for (let i = 0; i < len(a); i++) setAdd(s, decodeSets(elem(a, i)));
       return s;
     }
     const n = len(v);
     const r = mkColl(T_OBJ, n);
     for (let i = 0; i < n; i++) {
-      const at = elems(v) + (<usize>i << 3);
-      objPut(r, decodeSets(load<usize>(at)), decodeSets(load<usize>(at, 4)), false);
+      const at = elems(v) + ((<usize>i) << 3);
+      objPut(
+        r,
+        decodeSets(load<usize>(at)),
+        decodeSets(load<usize>(at, 4)),
+        false,
+      );
     }
     return r;
   }
   return v;
 }
 
-function isNum(v: usize): bool { return tag(v) == T_NUM; }
+function isNum(v: usize): bool {
+  return tag(v) == T_NUM;
+}
 
 function strHas(h: usize, n: usize, at: i32): bool {
   return memory.compare(h + 8 + <usize>at, n + 8, <usize>len(n)) == 0;
@@ -1146,27 +1405,39 @@ function typeName(v: usize): usize {
   return load<usize>(consts + ((<usize>(t + 1)) << 2));
 }
 
-function toColl(v: usize): bool { const t = tag(v); return t == T_ARR || t == T_SET; }
+function toColl(v: usize): bool {
+  const t = tag(v);
+  return t == T_ARR || t == T_SET;
+}
 
 function native(b: i32, a: usize, c: usize, d: usize): usize {
   switch (b) {
-    case 0: return mkBool(cmp(a, c) == 0);
-    case 1: return mkBool(cmp(a, c) != 0);
-    case 2: return mkBool(cmp(a, c) < 0);
-    case 3: return mkBool(cmp(a, c) <= 0);
-    case 4: return mkBool(cmp(a, c) > 0);
-    case 5: return mkBool(cmp(a, c) >= 0);
-    case 6: return isNum(a) && isNum(c) ? mkNum(num(a) + num(c)) : 0;
+    case 0:
+      return mkBool(cmp(a, c) == 0);
+    case 1:
+      return mkBool(cmp(a, c) != 0);
+    case 2:
+      return mkBool(cmp(a, c) < 0);
+    case 3:
+      return mkBool(cmp(a, c) <= 0);
+    case 4:
+      return mkBool(cmp(a, c) > 0);
+    case 5:
+      return mkBool(cmp(a, c) >= 0);
+    case 6:
+      return isNum(a) && isNum(c) ? mkNum(num(a) + num(c)) : 0;
     case 7: {
       if (isNum(a) && isNum(c)) return mkNum(num(a) - num(c));
       if (tag(a) == T_SET && tag(c) == T_SET) {
         const r = mkColl(T_SET, 0);
-        for (let i = 0; i < len(a); i++) if (findIdx(c, elem(a, i)) < 0) arrPush(r, elem(a, i));
+        for (let i = 0; i < len(a); i++)
+          if (findIdx(c, elem(a, i)) < 0) arrPush(r, elem(a, i));
         return r;
       }
       return 0;
     }
-    case 8: return isNum(a) && isNum(c) ? mkNum(num(a) * num(c)) : 0;
+    case 8:
+      return isNum(a) && isNum(c) ? mkNum(num(a) * num(c)) : 0;
     case 9: {
       if (!isNum(a) || !isNum(c)) return 0;
       if (num(c) == 0) return 0; // builtin error: undefined (non-strict)
@@ -1183,13 +1454,15 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
       const t = tag(a);
       if (t == T_STR) {
         let n = 0;
-        for (let i = 0; i < len(a); i++) if ((load<u8>(a + 8 + <usize>i) & 0xc0) != 0x80) n++;
+        for (let i = 0; i < len(a); i++)
+          if ((load<u8>(a + 8 + <usize>i) & 0xc0) != 0x80) n++;
         return mkNum(<f64>n);
       }
       if (t == T_ARR || t == T_SET || t == T_OBJ) return mkNum(<f64>len(a));
       return 0;
     }
-    case 12: case 13: {
+    case 12:
+    case 13: {
       if (!toColl(a)) return 0;
       let r: f64 = b == 12 ? 0 : 1;
       for (let i = 0; i < len(a); i++) {
@@ -1199,7 +1472,8 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
       }
       return mkNum(r);
     }
-    case 14: case 15: {
+    case 14:
+    case 15: {
       if (!toColl(a) || len(a) == 0) return 0;
       let r = elem(a, 0);
       for (let i = 1; i < len(a); i++) {
@@ -1217,29 +1491,36 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
         // insertion sort
         const e = elems(r);
         for (let i = 1; i < len(r); i++) {
-          const x = load<usize>(e + (<usize>i << 2));
+          const x = load<usize>(e + ((<usize>i) << 2));
           let j = i - 1;
-          while (j >= 0 && cmp(load<usize>(e + (<usize>j << 2)), x) > 0) {
-            store<usize>(e + (<usize>(j + 1) << 2), load<usize>(e + (<usize>j << 2)));
+          while (j >= 0 && cmp(load<usize>(e + ((<usize>j) << 2)), x) > 0) {
+            store<usize>(
+              e + ((<usize>(j + 1)) << 2),
+              load<usize>(e + ((<usize>j) << 2)),
+            );
             j--;
           }
-          store<usize>(e + (<usize>(j + 1) << 2), x);
+          store<usize>(e + ((<usize>(j + 1)) << 2), x);
         }
       }
       return r;
     }
-    case 17: return isNum(a) ? mkNum(Math.abs(num(a))) : 0;
+    case 17:
+      return isNum(a) ? mkNum(Math.abs(num(a))) : 0;
     case 18: {
       if (!isNum(a)) return 0;
       const x = num(a);
       return mkNum(x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5));
     }
-    case 19: return isNum(a) ? mkNum(Math.ceil(num(a))) : 0;
-    case 20: return isNum(a) ? mkNum(Math.floor(num(a))) : 0;
+    case 19:
+      return isNum(a) ? mkNum(Math.ceil(num(a))) : 0;
+    case 20:
+      return isNum(a) ? mkNum(Math.floor(num(a))) : 0;
     case 21: {
       if (tag(a) != T_SET || tag(c) != T_SET) return 0;
       const r = mkColl(T_SET, 0);
-      for (let i = 0; i < len(a); i++) if (findIdx(c, elem(a, i)) >= 0) arrPush(r, elem(a, i));
+      for (let i = 0; i < len(a); i++)
+        if (findIdx(c, elem(a, i)) >= 0) arrPush(r, elem(a, i));
       return r;
     }
     case 22: {
@@ -1248,8 +1529,10 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
       for (let i = 0; i < len(c); i++) setAdd(r, elem(c, i));
       return r;
     }
-    case 23: return mkBool(member(a, c, 0));
-    case 24: return mkBool(member(c, d, a));
+    case 23:
+      return mkBool(member(a, c, 0));
+    case 24:
+      return mkBool(member(c, d, a));
     case 25: {
       // concat(delim, coll)
       if (tag(a) != T_STR || !toColl(c)) return 0;
@@ -1264,14 +1547,19 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
       store<i32>(r, total, 4);
       let p = r + 8;
       for (let i = 0; i < len(c); i++) {
-        if (i > 0) { memory.copy(p, a + 8, <usize>len(a)); p += <usize>len(a); }
+        if (i > 0) {
+          memory.copy(p, a + 8, <usize>len(a));
+          p += <usize>len(a);
+        }
         const e = elem(c, i);
         memory.copy(p, e + 8, <usize>len(e));
         p += <usize>len(e);
       }
       return r;
     }
-    case 26: case 27: case 28: {
+    case 26:
+    case 27:
+    case 28: {
       if (tag(a) != T_STR || tag(c) != T_STR) return 0;
       const la = len(a);
       const lc = len(c);
@@ -1281,24 +1569,35 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
       for (let i = 0; i <= la - lc; i++) if (strHas(a, c, i)) return TRUEV;
       return FALSEV;
     }
-    case 29: case 30: {
+    case 29:
+    case 30: {
       if (tag(a) != T_STR) return 0;
       const r = mkStr(a + 8, len(a));
       for (let i = 0; i < len(a); i++) {
         const ch = load<u8>(r + 8 + <usize>i);
-        if (b == 29 && ch >= 65 && ch <= 90) store<u8>(r + 8 + <usize>i, ch + 32);
-        if (b == 30 && ch >= 97 && ch <= 122) store<u8>(r + 8 + <usize>i, ch - 32);
+        if (b == 29 && ch >= 65 && ch <= 90)
+          store<u8>(r + 8 + <usize>i, ch + 32);
+        if (b == 30 && ch >= 97 && ch <= 122)
+          store<u8>(r + 8 + <usize>i, ch - 32);
       }
       return r;
     }
-    case 31: return mkBool(tag(a) == T_NUM);
-    case 32: return mkBool(tag(a) == T_STR);
-    case 33: return mkBool(tag(a) == T_BOOL);
-    case 34: return mkBool(tag(a) == T_ARR);
-    case 35: return mkBool(tag(a) == T_SET);
-    case 36: return mkBool(tag(a) == T_OBJ);
-    case 37: return mkBool(tag(a) == T_NULL);
-    case 38: return typeName(a);
+    case 31:
+      return mkBool(tag(a) == T_NUM);
+    case 32:
+      return mkBool(tag(a) == T_STR);
+    case 33:
+      return mkBool(tag(a) == T_BOOL);
+    case 34:
+      return mkBool(tag(a) == T_ARR);
+    case 35:
+      return mkBool(tag(a) == T_SET);
+    case 36:
+      return mkBool(tag(a) == T_OBJ);
+    case 37:
+      return mkBool(tag(a) == T_NULL);
+    case 38:
+      return typeName(a);
     case 39: {
       // object.get(obj, key, default)
       if (tag(a) != T_OBJ) return 0;
@@ -1316,7 +1615,8 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
       for (let i = 0; i < len(c); i++) arrPush(r, elem(c, i));
       return r;
     }
-    case 41: case 42: {
+    case 41:
+    case 42: {
       if (tag(a) != T_SET) return 0;
       if (len(a) == 0) return mkColl(T_SET, 0);
       let r = elem(a, 0);
@@ -1331,7 +1631,8 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
     case 43: {
       if (tag(a) != T_OBJ) return 0;
       const r = mkColl(T_SET, len(a));
-      for (let i = 0; i < len(a); i++) arrPush(r, load<usize>(elems(a) + (<usize>i << 3)));
+      for (let i = 0; i < len(a); i++)
+        arrPush(r, load<usize>(elems(a) + ((<usize>i) << 3)));
       return r;
     }
     case 44: {
@@ -1381,18 +1682,23 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
       return mergeUnion(a, c);
     }
   }
-  fail("unknown native builtin");
+  fail('unknown native builtin');
   return 0;
 }
 
 function mergeUnion(a: usize, b: usize): usize {
   const r = copyColl(a);
   for (let i = 0; i < len(b); i++) {
-    const at = elems(b) + (<usize>i << 3);
+    const at = elems(b) + ((<usize>i) << 3);
     const k = load<usize>(at);
     const bv = load<usize>(at, 4);
     const av = objGet(r, k);
-    objPut(r, k, av != 0 && tag(av) == T_OBJ && tag(bv) == T_OBJ ? mergeUnion(av, bv) : bv, false);
+    objPut(
+      r,
+      k,
+      av != 0 && tag(av) == T_OBJ && tag(bv) == T_OBJ ? mergeUnion(av, bv) : bv,
+      false,
+    );
   }
   return r;
 }
@@ -1410,7 +1716,9 @@ function member(x: usize, c: usize, key: usize): bool {
     return false;
   }
   if (t == T_OBJ) {
-    for (let i = 0; i < len(c); i++) if (cmp(load<usize>(elems(c) + (<usize>i << 3), 4), x) == 0) return true;
+    for (let i = 0; i < len(c); i++)
+      if (cmp(load<usize>(elems(c) + ((<usize>i) << 3), 4), x) == 0)
+        return true;
   }
   return false;
 }

@@ -16,24 +16,45 @@ function newest(dir) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) t = Math.max(t, newest(p));
-    else if (/\.ts$/.test(e.name) && !/\.test\.ts$/.test(e.name)) t = Math.max(t, fs.statSync(p).mtimeMs);
+    else if (/\.ts$/.test(e.name) && !/\.test\.ts$/.test(e.name))
+      t = Math.max(t, fs.statSync(p).mtimeMs);
   }
   return t;
 }
 
 function stale(out, srcTime) {
-  return force || !fs.existsSync(out) || fs.statSync(out).mtimeMs < Math.max(srcTime, fs.statSync(__filename).mtimeMs);
+  return (
+    force ||
+    !fs.existsSync(out) ||
+    fs.statSync(out).mtimeMs <
+      Math.max(srcTime, fs.statSync(__filename).mtimeMs)
+  );
 }
 
 fs.mkdirSync(path.join(root, 'build/js'), { recursive: true });
 
 const wasmOut = path.join(root, 'build/runtime.wasm');
 if (stale(wasmOut, newest(path.join(root, 'runtime')))) {
-  const asc = path.join(path.dirname(require.resolve('assemblyscript/package.json')), 'bin/asc.js');
+  const asc = path.join(
+    path.dirname(require.resolve('assemblyscript/package.json')),
+    'bin/asc.js',
+  );
   const tmp = `${wasmOut}.tmp`;
   execFileSync(
     process.execPath,
-    [asc, 'runtime/index.ts', '-o', tmp, '--runtime', 'stub', '--importMemory', '--noAssert', '-O3', '--use', 'abort='],
+    [
+      asc,
+      'runtime/index.ts',
+      '-o',
+      tmp,
+      '--runtime',
+      'stub',
+      '--importMemory',
+      '--noAssert',
+      '-O3',
+      '--use',
+      'abort=',
+    ],
     { cwd: root, stdio: 'inherit' },
   );
   fs.renameSync(tmp, wasmOut);

@@ -66,9 +66,12 @@ export interface BuiltinInfo {
 }
 
 const registry = new Map<string, BuiltinInfo>();
-NATIVE.forEach(([name, arity], id) => registry.set(name, { name, arity, native: true, id }));
+NATIVE.forEach(([name, arity], id) =>
+  registry.set(name, { name, arity, native: true, id }),
+);
 for (const [name, impl] of Object.entries(hostBuiltins)) {
-  if (!registry.has(name)) registry.set(name, { name, arity: impl.length, native: false, id: -1 });
+  if (!registry.has(name))
+    registry.set(name, { name, arity: impl.length, native: false, id: -1 });
 }
 
 export function lookupBuiltin(name: string): BuiltinInfo | undefined {

@@ -12,17 +12,23 @@ let runtimeCache: Uint8Array | undefined;
 export function runtimeWasmPath(): string {
   const candidates = [
     process.env.REGO_WASM_RUNTIME,
+    // relative to src/ (sources) or build/js/ (bundle); set REGO_WASM_RUNTIME for other layouts
+    // eslint-disable-next-line no-restricted-syntax
     path.resolve(__dirname, '../build/runtime.wasm'),
+    // eslint-disable-next-line no-restricted-syntax
     path.resolve(__dirname, '../runtime.wasm'),
   ].filter((p): p is string => !!p);
   for (const c of candidates) if (fs.existsSync(c)) return c;
   throw new Error(
-    `rego-wasm runtime not built: run "npm run -w @internal/rego-wasm build:runtime" (looked in ${candidates.join(', ')})`,
+    `rego-wasm runtime not built: run "npm run -w @internal/rego-wasm build:runtime" (looked in ${candidates.join(
+      ', ',
+    )})`,
   );
 }
 
 function runtime(): Uint8Array {
-  if (!runtimeCache) runtimeCache = new Uint8Array(fs.readFileSync(runtimeWasmPath()));
+  if (!runtimeCache)
+    runtimeCache = new Uint8Array(fs.readFileSync(runtimeWasmPath()));
   return runtimeCache;
 }
 
@@ -55,7 +61,11 @@ export function parseModules(modules: Record<string, string>): Module[] {
   return out;
 }
 
-export function compileParsed(mods: Module[], entrypoints: string[], queries: { name: string; body: Expr[] }[] = []): CompiledPolicy {
+export function compileParsed(
+  mods: Module[],
+  entrypoints: string[],
+  queries: { name: string; body: Expr[] }[] = [],
+): CompiledPolicy {
   const planned = plan(mods, { entrypoints, queries });
   const ir = encodeProgram(planned.program);
   return {
@@ -76,6 +86,9 @@ export function compileRego(
   options: CompileOptions = {},
 ): CompiledPolicy {
   const mods = parseModules(modules);
-  const queries = Object.entries(options.queries ?? {}).map(([name, q]) => ({ name, body: parseQuery(q, name) }));
+  const queries = Object.entries(options.queries ?? {}).map(([name, q]) => ({
+    name,
+    body: parseQuery(q, name),
+  }));
   return compileParsed(mods, entrypoints, queries);
 }

@@ -5,22 +5,32 @@ import { readSkips, runConformance } from './conformance';
 
 const pkgDir = path.resolve(__dirname, '..');
 const repoRoot = path.resolve(pkgDir, '../..');
-const suite = process.env.REGO_CONFORMANCE_DIR ?? path.resolve(repoRoot, '../shared/conformance');
-const baseline = JSON.parse(fs.readFileSync(path.join(pkgDir, 'conformance-baseline.json'), 'utf8')) as {
+const suite =
+  process.env.REGO_CONFORMANCE_DIR ??
+  path.resolve(repoRoot, '../shared/conformance');
+const baseline = JSON.parse(
+  fs.readFileSync(path.join(pkgDir, 'conformance-baseline.json'), 'utf8'),
+) as {
   passed: number;
   dirs: Record<string, number>;
 };
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(pkgDir, 'scripts/build-runtime.js')]);
+  execFileSync(process.execPath, [
+    path.join(pkgDir, 'scripts/build-runtime.js'),
+  ]);
 });
 
 describe('OPA conformance suite', () => {
   it('passes at least the recorded number of cases, per directory and in total', async () => {
     if (!fs.existsSync(suite)) {
-      throw new Error(`conformance cases not found at ${suite} (set REGO_CONFORMANCE_DIR)`);
+      throw new Error(
+        `conformance cases not found at ${suite} (set REGO_CONFORMANCE_DIR)`,
+      );
     }
-    const report = await runConformance(suite, { skips: readSkips(path.join(pkgDir, 'conformance-skips.yaml')) });
+    const report = await runConformance(suite, {
+      skips: readSkips(path.join(pkgDir, 'conformance-skips.yaml')),
+    });
     const regressions = Object.entries(baseline.dirs)
       .filter(([d, n]) => (report.dirs[d]?.passed ?? 0) < n)
       .map(([d, n]) => `${d}: ${report.dirs[d]?.passed ?? 0} < ${n}`);

@@ -83,7 +83,9 @@ function termToJSON(t: Term): unknown {
     case 'set':
       return t.items.map(termToJSON);
     case 'object':
-      return Object.fromEntries(t.items.map(([k, v]) => [String(termToJSON(k)), termToJSON(v)]));
+      return Object.fromEntries(
+        t.items.map(([k, v]) => [String(termToJSON(k)), termToJSON(v)]),
+      );
     default:
       throw new Error('input_term is not a ground JSON term');
   }
@@ -97,7 +99,8 @@ function sameRows(got: unknown[], want: unknown[]): boolean {
 }
 
 function errorCode(e: unknown): string {
-  if (e instanceof RegoCompileError) return e.errors[0]?.code ?? 'rego_compile_error';
+  if (e instanceof RegoCompileError)
+    return e.errors[0]?.code ?? 'rego_compile_error';
   const msg = typeof e === 'string' ? e : (e as any)?.message ?? String(e);
   const m = /^(\w+_error)/.exec(msg);
   return m ? m[1] : 'eval_error';
@@ -108,9 +111,11 @@ function errorText(e: unknown): string {
 }
 
 async function runCase(c: Case): Promise<{ ok: boolean; reason?: string }> {
-  const wantsError = c.want_error_code !== undefined || c.want_error !== undefined;
+  const wantsError =
+    c.want_error_code !== undefined || c.want_error !== undefined;
   const errorMatches = (e: unknown) => {
-    if (c.want_error_code !== undefined && errorCode(e) !== c.want_error_code) return false;
+    if (c.want_error_code !== undefined && errorCode(e) !== c.want_error_code)
+      return false;
     return true;
   };
   let compiled;
@@ -118,19 +123,32 @@ async function runCase(c: Case): Promise<{ ok: boolean; reason?: string }> {
     const mods: Record<string, string> = {};
     (c.modules ?? []).forEach((m, i) => (mods[`mod${i}.rego`] = m));
     const parsed = parseModules(mods);
-    compiled = compileParsed(parsed, [], [{ name: 'q', body: parseQuery(c.query) }]);
+    compiled = compileParsed(
+      parsed,
+      [],
+      [{ name: 'q', body: parseQuery(c.query) }],
+    );
   } catch (e) {
     if (wantsError && errorMatches(e)) return { ok: true };
     return { ok: false, reason: `compile: ${errorText(e).split('\n')[0]}` };
   }
   let rows: unknown[];
   try {
-    const policy = await sdkLoadPolicy(compiled.wasm.buffer as ArrayBuffer, { initial: 8 }, customBuiltins());
+    const policy = await sdkLoadPolicy(
+      compiled.wasm.buffer as ArrayBuffer,
+      { initial: 8 },
+      customBuiltins(),
+    );
     policy.setData(c.data ?? {});
     let input: unknown;
-    if (c.input_term !== undefined) input = termToJSON(parseTermText(c.input_term));
+    if (c.input_term !== undefined)
+      input = termToJSON(parseTermText(c.input_term));
     else input = c.input;
-    const buf = input === undefined ? undefined : (new TextEncoder().encode(JSON.stringify(input)).buffer as ArrayBuffer);
+    const buf =
+      input === undefined
+        ? undefined
+        : (new TextEncoder().encode(JSON.stringify(input))
+            .buffer as ArrayBuffer);
     const res = policy.evaluate(buf, 'q') as { result: unknown }[];
     rows = res.map(r => r.result);
   } catch (e) {
@@ -140,7 +158,12 @@ async function runCase(c: Case): Promise<{ ok: boolean; reason?: string }> {
   if (wantsError) {
     // OPA's wasm target reports strict builtin errors as an empty result
     if (c.strict_error && rows.length === 0) return { ok: true };
-    return { ok: false, reason: `expected error ${c.want_error_code ?? c.want_error}, got ${JSON.stringify(rows)}` };
+    return {
+      ok: false,
+      reason: `expected error ${
+        c.want_error_code ?? c.want_error
+      }, got ${JSON.stringify(rows)}`,
+    };
   }
   if (c.want_defined !== undefined) {
     const ok = rows.length > 0 === c.want_defined;
@@ -148,7 +171,15 @@ async function runCase(c: Case): Promise<{ ok: boolean; reason?: string }> {
   }
   if (c.want_result !== undefined) {
     const ok = sameRows(rows, c.want_result);
-    return ok ? { ok } : { ok, reason: `got ${JSON.stringify(rows).slice(0, 300)} want ${JSON.stringify(c.want_result).slice(0, 300)}` };
+    return ok
+      ? { ok }
+      : {
+          ok,
+          reason: `got ${JSON.stringify(rows).slice(
+            0,
+            300,
+          )} want ${JSON.stringify(c.want_result).slice(0, 300)}`,
+        };
   }
   return { ok: rows.length === 0, reason: 'no expectation' };
 }
@@ -156,13 +187,24 @@ async function runCase(c: Case): Promise<{ ok: boolean; reason?: string }> {
 /** Runs every case below `dir` (any directory in OPA's YAML case format). */
 export async function runConformance(
   dir: string,
-  options: { skips?: Map<string, string>; filter?: RegExp; onCase?: (r: CaseResult) => void } = {},
+  options: {
+    skips?: Map<string, string>;
+    filter?: RegExp;
+    onCase?: (r: CaseResult) => void;
+  } = {},
 ): Promise<ConformanceReport> {
   const root = path.resolve(dir);
-  const report: ConformanceReport = { dirs: {}, passed: 0, failed: 0, skipped: 0, cases: [] };
+  const report: ConformanceReport = {
+    dirs: {},
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    cases: [],
+  };
   for (const file of yamlFiles(root)) {
     const rel = path.relative(root, file);
-    const group = path.dirname(rel) === '.' ? path.basename(root) : path.dirname(rel);
+    const group =
+      path.dirname(rel) === '.' ? path.basename(root) : path.dirname(rel);
     let cases: Case[] = [];
     try {
       for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
@@ -178,7 +220,13 @@ export async function runConformance(
       let r: CaseResult;
       const skip = options.skips?.get(c.note);
       if (skip !== undefined) {
-        r = { dir: group, file: rel, note: c.note, status: 'skip', reason: skip };
+        r = {
+          dir: group,
+          file: rel,
+          note: c.note,
+          status: 'skip',
+          reason: skip,
+        };
       } else {
         let out: { ok: boolean; reason?: string };
         try {
@@ -186,7 +234,13 @@ export async function runConformance(
         } catch (e) {
           out = { ok: false, reason: `harness: ${errorText(e)}` };
         }
-        r = { dir: group, file: rel, note: c.note, status: out.ok ? 'pass' : 'fail', reason: out.reason };
+        r = {
+          dir: group,
+          file: rel,
+          note: c.note,
+          status: out.ok ? 'pass' : 'fail',
+          reason: out.reason,
+        };
       }
       if (r.status === 'pass') {
         d.passed++;
@@ -208,7 +262,10 @@ export async function runConformance(
 export function formatReport(r: ConformanceReport): string {
   const lines = Object.entries(r.dirs)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([d, s]) => `${d}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`);
+    .map(
+      ([d, s]) =>
+        `${d}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`,
+    );
   lines.push(`${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
   return lines.join('\n');
 }

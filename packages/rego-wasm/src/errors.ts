@@ -30,6 +30,12 @@ export class RegoCompileError extends Error {
   }
 }
 
-export function compileError(loc: Loc, message: string, code = 'rego_compile_error'): RegoCompileError {
-  return new RegoCompileError([{ file: loc.file, line: loc.line, column: loc.col, message, code }]);
+export function compileError(
+  loc: Loc,
+  message: string,
+  code = 'rego_compile_error',
+): RegoCompileError {
+  return new RegoCompileError([
+    { file: loc.file, line: loc.line, column: loc.col, message, code },
+  ]);
 }

@@ -4,7 +4,12 @@
  * JSON value, or undefined for "undefined". Errors make the call undefined,
  * like OPA's non-strict builtin error mode.
  */
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  randomUUID,
+  timingSafeEqual,
+} from 'node:crypto';
 import { format as goSprintf } from './sprintf';
 
 type J = any;
@@ -12,13 +17,25 @@ type J = any;
 const isStr = (x: J): x is string => typeof x === 'string';
 const isNum = (x: J): x is number => typeof x === 'number';
 const isArr = Array.isArray;
-const isObj = (x: J) => x !== null && typeof x === 'object' && !Array.isArray(x);
+const isObj = (x: J) =>
+  x !== null && typeof x === 'object' && !Array.isArray(x);
 
 function need(cond: unknown, msg = 'operand type'): asserts cond {
   if (!cond) throw new Error(msg);
 }
 
 const cps = (s: string) => Array.from(s);
+
+/** Elements of an array (sets arrive as arrays) or keys of an object; [] otherwise. */
+function keyList(x: J): J[] {
+  if (isArr(x)) return x;
+  return isObj(x) ? Object.keys(x) : [];
+}
+
+function cmpBig(a: bigint, b: bigint): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
 
 function cidrParse(c: string): { bits: bigint; len: number; width: number } {
   const [ip, l] = c.split('/');
@@ -33,7 +50,8 @@ function ipParse(ip: string): { bits: bigint; width: number } {
     const [head, tail] = ip.split('::');
     const h = head ? head.split(':') : [];
     const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
-    const fill = tail === undefined ? [] : Array(8 - h.length - t.length).fill('0');
+    const fill =
+      tail === undefined ? [] : Array(8 - h.length - t.length).fill('0');
     const groups = [...h, ...fill, ...t];
     need(groups.length === 8, 'invalid IP');
     let bits = 0n;
@@ -44,8 +62,14 @@ function ipParse(ip: string): { bits: bigint; width: number } {
     return { bits, width: 128 };
   }
   const p = ip.split('.');
-  need(p.length === 4 && p.every(x => /^\d{1,3}$/.test(x) && Number(x) < 256), 'invalid IP');
-  return { bits: p.reduce((a, x) => (a << 8n) | BigInt(Number(x)), 0n), width: 32 };
+  need(
+    p.length === 4 && p.every(x => /^\d{1,3}$/.test(x) && Number(x) < 256),
+    'invalid IP',
+  );
+  return {
+    bits: p.reduce((a, x) => (a << 8n) | BigInt(Number(x)), 0n),
+    width: 32,
+  };
 }
 
 function cidrContains(outer: string, inner: string): boolean {
@@ -93,7 +117,9 @@ function unitsParse(s: string, bytes: boolean): number {
   if (bytes) {
     if (/^[bB]$/.test(unit)) unit = '';
     else unit = unit.replace(/[bB]$/, '');
-    const u = unit.length === 1 ? unit.toLowerCase() : unit.length === 2 ? `${unit[0].toLowerCase()  }i` : unit;
+    let u = unit;
+    if (unit.length === 1) u = unit.toLowerCase();
+    else if (unit.length === 2) u = `${unit[0].toLowerCase()}i`;
     const mult = UNITS[u === 'm' ? 'M' : u];
     need(mult !== undefined, 'unknown unit');
     return Math.round(Number(m![1]) * mult);
@@ -104,7 +130,10 @@ function unitsParse(s: string, bytes: boolean): number {
 }
 
 function semverParse(v: string) {
-  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$/.exec(v);
+  const m =
+    /^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$/.exec(
+      v,
+    );
   need(m, 'invalid semver');
   return { nums: [Number(m![1]), Number(m![2]), Number(m![3])], pre: m![4] };
 }
@@ -112,7 +141,8 @@ function semverParse(v: string) {
 function semverCompare(a: string, b: string): number {
   const x = semverParse(a);
   const y = semverParse(b);
-  for (let i = 0; i < 3; i++) if (x.nums[i] !== y.nums[i]) return x.nums[i] < y.nums[i] ? -1 : 1;
+  for (let i = 0; i < 3; i++)
+    if (x.nums[i] !== y.nums[i]) return x.nums[i] < y.nums[i] ? -1 : 1;
   if (x.pre === y.pre) return 0;
   if (x.pre === undefined) return 1;
   if (y.pre === undefined) return -1;
@@ -134,36 +164,44 @@ function semverCompare(a: string, b: string): number {
 
 function globToRegex(pattern: string, delims: string[] | null): RegExp {
   // OPA: [] means the default delimiter "."; null means no delimiters
-  const ds = (delims === null ? [] : delims.length ? delims : ['.']).map(d => d.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')).join('');
-  let re = '';
+  let delimList = delims ?? [];
+  if (delims && !delims.length) delimList = ['.'];
+  const ds = delimList
+    .map(d => d.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'))
+    .join('');
+  let out = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
     if (c === '\\') {
-      re += `\\${  pattern[++i]}`;
+      out += `\\${pattern[++i]}`;
     } else if (c === '*') {
       if (pattern[i + 1] === '*') {
-        re += '.*';
+        out += '.*';
         i++;
-      } else re += ds ? `[^${ds}]*` : '.*';
-    } else if (c === '?') re += ds ? `[^${ds}]` : '.';
+      } else out += ds ? `[^${ds}]*` : '.*';
+    } else if (c === '?') out += ds ? `[^${ds}]` : '.';
     else if (c === '[') {
       const j = pattern.indexOf(']', i);
       let cls = pattern.slice(i + 1, j);
-      if (cls.startsWith('!')) cls = `^${  cls.slice(1)}`;
-      re += `[${cls}]`;
+      if (cls.startsWith('!')) cls = `^${cls.slice(1)}`;
+      out += `[${cls}]`;
       i = j;
     } else if (c === '{') {
       const j = pattern.indexOf('}', i);
-      re += `(?:${  pattern.slice(i + 1, j).split(',').map(x => globToRegex(x, delims).source.slice(1, -1)).join('|')  })`;
+      out += `(?:${pattern
+        .slice(i + 1, j)
+        .split(',')
+        .map(x => globToRegex(x, delims).source.slice(1, -1))
+        .join('|')})`;
       i = j;
-    } else re += c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+    } else out += c.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`, 's');
+  return new RegExp(`^${out}$`, 's');
 }
 
 /** Go's RE2 syntax mostly matches JS with the `u` flag; named groups use (?P<n>). */
 function re(p: string, g = ''): RegExp {
-  return new RegExp(p.replace(/\(\?P</g, '(?<'), `u${  g}`);
+  return new RegExp(p.replace(/\(\?P</g, '(?<'), `u${g}`);
 }
 
 const NS = 1_000_000n;
@@ -177,9 +215,13 @@ function nsOf(x: J): bigint {
 function dateOf(x: J): { d: Date; tz: string } {
   const [ns, tz] = isArr(x) ? [x[0], x[1] || 'UTC'] : [x, 'UTC'];
   const d = new Date(Number(nsOf(ns) / NS));
-  need(!Number.isNaN(d.getTime()) && Math.abs(d.getUTCFullYear()) < 10000, 'time outside of valid range');
+  need(
+    !Number.isNaN(d.getTime()) && Math.abs(d.getUTCFullYear()) < 10000,
+    'time outside of valid range',
+  );
   if (tz === 'UTC') return { d, tz };
-  const zone = tz === 'Local' ? Intl.DateTimeFormat().resolvedOptions().timeZone : tz;
+  const zone =
+    tz === 'Local' ? Intl.DateTimeFormat().resolvedOptions().timeZone : tz;
   const parts = Object.fromEntries(
     new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
@@ -194,7 +236,14 @@ function dateOf(x: J): { d: Date; tz: string } {
       .formatToParts(d)
       .map(p => [p.type, p.value]),
   );
-  const local = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const local = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return { d: new Date(local), tz };
 }
 
@@ -213,18 +262,26 @@ function b64(s: string) {
 }
 
 function jsonFilterRemove(obj: J, paths: J, keep: boolean): J {
-  const list: string[][] = (isArr(paths) ? paths : isObj(paths) ? Object.keys(paths) : []).map((p: J) =>
+  const list: string[][] = keyList(paths).map((p: J) =>
     isArr(p) ? p.map(String) : String(p).split('/').filter(Boolean),
   );
   const walk = (v: J, prefix: string[]): J => {
     if (!isObj(v) && !isArr(v)) return v;
-    const entries: [string, J][] = isArr(v) ? v.map((x: J, i: number) => [String(i), x]) : Object.entries(v);
+    const entries: [string, J][] = isArr(v)
+      ? v.map((x: J, i: number) => [String(i), x])
+      : Object.entries(v);
     const out: [string, J][] = [];
     for (const [k, x] of entries) {
       const p = [...prefix, k];
-      const exact = list.some(l => l.length === p.length && l.every((s, i) => s === p[i]));
-      const under = list.some(l => l.length > p.length && p.every((s, i) => s === l[i]));
-      const above = list.some(l => l.length < p.length && l.every((s, i) => s === p[i]));
+      const exact = list.some(
+        l => l.length === p.length && l.every((s, i) => s === p[i]),
+      );
+      const under = list.some(
+        l => l.length > p.length && p.every((s, i) => s === l[i]),
+      );
+      const above = list.some(
+        l => l.length < p.length && l.every((s, i) => s === p[i]),
+      );
       if (keep) {
         if (exact || above) out.push([k, x]);
         else if (under) out.push([k, walk(x, p)]);
@@ -246,7 +303,13 @@ function deepEqual(a: J, b: J): boolean {
 
 function isSubset(sup: J, sub: J): boolean {
   if (isObj(sup) && isObj(sub)) {
-    return Object.keys(sub).every(k => k in sup && (isObj(sub[k]) && isObj(sup[k]) ? isSubset(sup[k], sub[k]) : deepEqual(sup[k], sub[k])));
+    return Object.keys(sub).every(
+      k =>
+        k in sup &&
+        (isObj(sub[k]) && isObj(sup[k])
+          ? isSubset(sup[k], sub[k])
+          : deepEqual(sup[k], sub[k])),
+    );
   }
   if (isArr(sup) && isArr(sub)) {
     if (sub.length === 0) return true;
@@ -259,9 +322,11 @@ function isSubset(sup: J, sub: J): boolean {
 }
 
 function ipString(bits: bigint, width: number): string {
-  if (width === 32) return [24n, 16n, 8n, 0n].map(sh => String((bits >> sh) & 255n)).join('.');
+  if (width === 32)
+    return [24n, 16n, 8n, 0n].map(sh => String((bits >> sh) & 255n)).join('.');
   const groups: string[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(((bits >> BigInt(i * 16)) & 0xffffn).toString(16));
+  for (let i = 7; i >= 0; i--)
+    groups.push(((bits >> BigInt(i * 16)) & 0xffffn).toString(16));
   // compress the longest run (>= 2) of zero groups
   let best = -1;
   let bestLen = 1;
@@ -275,20 +340,27 @@ function ipString(bits: bigint, width: number): string {
     i = j === i ? i + 1 : j;
   }
   if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+  return `${groups.slice(0, best).join(':')}::${groups
+    .slice(best + bestLen)
+    .join(':')}`;
 }
 
 function cidrMerge(list: string[]): string[] {
   type C = { bits: bigint; len: number; width: number };
   let cs: C[] = list.map(c => {
-    const p = cidrParse(c.includes('/') ? c : `${c}/${c.includes(':') ? 128 : 32}`);
-    const mask = ((1n << BigInt(p.width)) - 1n) ^ ((1n << BigInt(p.width - p.len)) - 1n);
+    const p = cidrParse(
+      c.includes('/') ? c : `${c}/${c.includes(':') ? 128 : 32}`,
+    );
+    const mask =
+      ((1n << BigInt(p.width)) - 1n) ^ ((1n << BigInt(p.width - p.len)) - 1n);
     return { bits: p.bits & mask, len: p.len, width: p.width };
   });
   let changed = true;
   while (changed) {
     changed = false;
-    cs.sort((a, b) => a.width - b.width || (a.bits < b.bits ? -1 : a.bits > b.bits ? 1 : a.len - b.len));
+    cs.sort(
+      (a, b) => a.width - b.width || cmpBig(a.bits, b.bits) || a.len - b.len,
+    );
     const out: C[] = [];
     for (const c of cs) {
       const last = out[out.length - 1];
@@ -302,7 +374,11 @@ function cidrMerge(list: string[]): string[] {
           const up = BigInt(c.width - c.len + 1);
           if (c.bits >> up === last.bits >> up) {
             const mask = ((1n << BigInt(c.width)) - 1n) ^ ((1n << up) - 1n);
-            out[out.length - 1] = { bits: last.bits & mask, len: c.len - 1, width: c.width };
+            out[out.length - 1] = {
+              bits: last.bits & mask,
+              len: c.len - 1,
+              width: c.width,
+            };
             changed = true;
             continue;
           }
@@ -317,8 +393,13 @@ function cidrMerge(list: string[]): string[] {
 
 function cidrList(x: J): [string, string][] {
   if (isStr(x)) return [[x, x]];
-  if (isArr(x)) return x.map((v: J, i: number) => [String(i), isArr(v) ? v[0] : v]);
-  if (isObj(x)) return Object.entries(x).map(([k, v]) => [k, isArr(v) ? (v as J[])[0] : (v as string)]);
+  if (isArr(x))
+    return x.map((v: J, i: number) => [String(i), isArr(v) ? v[0] : v]);
+  if (isObj(x))
+    return Object.entries(x).map(([k, v]) => [
+      k,
+      isArr(v) ? (v as J[])[0] : (v as string),
+    ]);
   throw new Error('operand type');
 }
 
@@ -336,7 +417,10 @@ function jsonPatch(doc: J, ops: J[]): J {
   const parentOf = (parts: string[]) => {
     let cur = root;
     for (const p of parts.slice(0, -1)) {
-      need(cur !== null && typeof cur === 'object' && p in cur, 'path not found');
+      need(
+        cur !== null && typeof cur === 'object' && p in cur,
+        'path not found',
+      );
       cur = cur[p];
     }
     return cur;
@@ -344,7 +428,10 @@ function jsonPatch(doc: J, ops: J[]): J {
   const get = (parts: string[]) => {
     let cur = root;
     for (const p of parts) {
-      need(cur !== null && typeof cur === 'object' && p in cur, 'path not found');
+      need(
+        cur !== null && typeof cur === 'object' && p in cur,
+        'path not found',
+      );
       cur = cur[p];
     }
     return cur;
@@ -368,7 +455,10 @@ function jsonPatch(doc: J, ops: J[]): J {
   const remove = (parts: string[]) => {
     const parent = parentOf(parts);
     const k = parts[parts.length - 1];
-    need(parent !== null && typeof parent === 'object' && k in parent, 'path not found');
+    need(
+      parent !== null && typeof parent === 'object' && k in parent,
+      'path not found',
+    );
     if (isArr(parent)) parent.splice(Number(k), 1);
     else delete parent[k];
   };
@@ -436,7 +526,10 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     return x.length === y.length && timingSafeEqual(x, y);
   },
   'object.subset': (sup, sub) => {
-    need((isObj(sup) && isObj(sub)) || (isArr(sup) && isArr(sub)), 'operand type');
+    need(
+      (isObj(sup) && isObj(sub)) || (isArr(sup) && isArr(sub)),
+      'operand type',
+    );
     return isSubset(sup, sub);
   },
   'net.cidr_merge': list => {
@@ -464,7 +557,8 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
         }
       }
     }
-    return asSet(out.map(([x, y]) => [isStr(a) ? x : isArr(a) ? Number(x) : x, isStr(b) ? y : isArr(b) ? Number(y) : y]));
+    const key = (coll: J, k: string) => (isArr(coll) ? Number(k) : k);
+    return asSet(out.map(([x, y]) => [key(a, x), key(b, y)]));
   },
   'graph.reachable': (g, init) => {
     need(isObj(g));
@@ -475,7 +569,7 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
       if (seen.has(n) || !(n in g)) continue;
       seen.add(n);
       const next = g[n];
-      todo.push(...(isArr(next) ? next : isObj(next) ? Object.keys(next) : []));
+      todo.push(...keyList(next));
     }
     return asSet([...seen]);
   },
@@ -489,7 +583,8 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     const enc = (x: string) => encodeURIComponent(x).replace(/%20/g, '+');
     for (const k of Object.keys(o).sort()) {
       const v = o[k];
-      for (const x of isArr(v) ? v : [v]) parts.push(`${enc(k)}=${enc(String(x))}`);
+      for (const x of isArr(v) ? v : [v])
+        parts.push(`${enc(k)}=${enc(String(x))}`);
     }
     return parts.join('&');
   },
@@ -505,22 +600,36 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   },
   'uuid.parse': s => {
     need(isStr(s));
-    const m = /^(?:urn:uuid:)?\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$/.exec(s);
+    const m =
+      /^(?:urn:uuid:)?\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$/.exec(
+        s,
+      );
     if (!m) return undefined;
     const hex = m.slice(1).join('');
     const version = parseInt(hex[12], 16);
     const v = parseInt(hex[16], 16);
-    const variant = (v & 0x8) === 0 ? 'Reserved, NCS backward compatibility' : (v & 0xc) === 0x8 ? 'RFC4122' : (v & 0xe) === 0xc ? 'Reserved, Microsoft Corporation backward compatibility' : 'Reserved, future definition';
+    let variant = 'Reserved, future definition';
+    if ((v & 0x8) === 0) variant = 'Reserved, NCS backward compatibility';
+    else if ((v & 0xc) === 0x8) variant = 'RFC4122';
+    else if ((v & 0xe) === 0xc)
+      variant = 'Reserved, Microsoft Corporation backward compatibility';
     const out: J = { version, variant };
     if (variant === 'RFC4122' && (version === 1 || version === 2)) {
-      const time = (BigInt(`0x${  hex.slice(13, 16)}`) << 48n) | (BigInt(`0x${  hex.slice(8, 12)}`) << 32n) | BigInt(`0x${  hex.slice(0, 8)}`);
+      const time =
+        (BigInt(`0x${hex.slice(13, 16)}`) << 48n) |
+        (BigInt(`0x${hex.slice(8, 12)}`) << 32n) |
+        BigInt(`0x${hex.slice(0, 8)}`);
       out.time = Number((time - 0x01b21dd213814000n) * 100n);
       out.clocksequence = parseInt(hex.slice(16, 20), 16) & 0x3fff;
       out.nodeid = hex.slice(20).match(/../g)!.join('-');
-      out.macvariables = `${parseInt(hex.slice(20, 22), 16) & 1 ? 'local' : 'global'  }:${  parseInt(hex.slice(20, 22), 16) & 1 ? 'multicast' : 'unicast'}`;
+      out.macvariables = `${
+        parseInt(hex.slice(20, 22), 16) & 1 ? 'local' : 'global'
+      }:${parseInt(hex.slice(20, 22), 16) & 1 ? 'multicast' : 'unicast'}`;
       if (version === 2) {
         out.id = parseInt(hex.slice(0, 8), 16);
-        out.domain = ['Person', 'Group', 'Org'][parseInt(hex.slice(18, 20), 16)] ?? `Domain${  parseInt(hex.slice(18, 20), 16)}`;
+        out.domain =
+          ['Person', 'Group', 'Org'][parseInt(hex.slice(18, 20), 16)] ??
+          `Domain${parseInt(hex.slice(18, 20), 16)}`;
       }
     }
     return out;
@@ -530,7 +639,8 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     const go = (v: J, path: J[]) => {
       out.push([path, v]);
       if (isArr(v)) v.forEach((e: J, i: number) => go(e, [...path, i]));
-      else if (isObj(v)) for (const k of Object.keys(v).sort()) go(v[k], [...path, k]);
+      else if (isObj(v))
+        for (const k of Object.keys(v).sort()) go(v[k], [...path, k]);
     };
     go(x, []);
     return out;
@@ -605,7 +715,10 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   },
   substring: (s, start, l) => {
     need(isStr(s) && isNum(start) && isNum(l));
-    need(Number.isInteger(start) && Number.isInteger(l), 'operand must be integer');
+    need(
+      Number.isInteger(start) && Number.isInteger(l),
+      'operand must be integer',
+    );
     need(start >= 0, 'negative offset');
     const a = cps(s);
     if (start >= a.length) return '';
@@ -650,7 +763,10 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   'json.marshal': x => JSON.stringify(canonical(x)),
   'json.marshal_with_options': (x, o) => {
     need(isObj(o));
-    const indent = o.pretty || o.indent !== undefined || o.prefix !== undefined ? o.indent ?? '\t' : undefined;
+    const indent =
+      o.pretty || o.indent !== undefined || o.prefix !== undefined
+        ? o.indent ?? '\t'
+        : undefined;
     return JSON.stringify(canonical(x), null, indent);
   },
   'json.unmarshal': s => {
@@ -682,7 +798,9 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     need(isStr(s) && /^[A-Za-z0-9+/]*={0,2}$/.test(s), 'illegal base64 data');
     return Buffer.from(s, 'base64').toString('utf8');
   },
-  'base64.is_valid': s => isStr(s) && /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s),
+  'base64.is_valid': s =>
+    isStr(s) &&
+    /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(s),
   'base64url.encode': s => {
     need(isStr(s));
     return b64(s).replace(/\+/g, '-').replace(/\//g, '_');
@@ -705,7 +823,12 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   },
   'urlquery.encode': s => {
     need(isStr(s));
-    return encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, c => `%${  c.charCodeAt(0).toString(16).toUpperCase()}`);
+    return encodeURIComponent(s)
+      .replace(/%20/g, '+')
+      .replace(
+        /[!'()*]/g,
+        c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      );
   },
   'urlquery.decode': s => {
     need(isStr(s));
@@ -735,12 +858,17 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   },
   'regex.find_all_string_submatch_n': (p, s, n) => {
     need(isStr(p) && isStr(s) && isNum(n));
-    const all = Array.from(s.matchAll(re(p, 'g')), m => Array.from(m, x => x ?? ''));
+    const all = Array.from(s.matchAll(re(p, 'g')), m =>
+      Array.from(m, x => x ?? ''),
+    );
     return n < 0 ? all : all.slice(0, n);
   },
   'regex.replace': (s, p, r) => {
     need(isStr(s) && isStr(p) && isStr(r));
-    return s.replace(re(p, 'g'), r.replace(/\$\{?(\w+)\}?/g, '$<$1>').replace(/\$<(\d+)>/g, '$$$1'));
+    return s.replace(
+      re(p, 'g'),
+      r.replace(/\$\{?(\w+)\}?/g, '$<$1>').replace(/\$<(\d+)>/g, '$$$1'),
+    );
   },
   'regex.template_match': (t, s, ds, de) => {
     need(isStr(t) && isStr(s) && isStr(ds) && isStr(de));
@@ -754,7 +882,12 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
       }
       const b = t.indexOf(de, a + ds.length);
       need(b >= 0, 'unbalanced delimiters');
-      out += `${t.slice(i, a).replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')  }(?:${  t.slice(a + ds.length, b)  })`;
+      out += `${t
+        .slice(i, a)
+        .replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')}(?:${t.slice(
+        a + ds.length,
+        b,
+      )})`;
       i = b + de.length;
     }
     return re(`^${out}$`).test(s);
@@ -770,11 +903,14 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   'time.now_ns': () => Number(BigInt(Date.now()) * NS),
   'time.parse_rfc3339_ns': s => {
     need(isStr(s));
-    need(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(s), 'invalid RFC3339');
+    need(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i.test(s),
+      'invalid RFC3339',
+    );
     const frac = /\.(\d+)/.exec(s)?.[1] ?? '';
     const ms = Date.parse(s.replace(/\.\d+/, ''));
     need(!Number.isNaN(ms), 'invalid RFC3339');
-    return Number(BigInt(ms) * NS + BigInt((`${frac  }000000000`).slice(0, 9)));
+    return Number(BigInt(ms) * NS + BigInt(`${frac}000000000`.slice(0, 9)));
   },
   'time.parse_ns': (layout, s) => {
     need(isStr(layout) && isStr(s));
@@ -784,12 +920,19 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   },
   'time.parse_duration_ns': s => {
     need(isStr(s));
-    const unit: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 };
+    const unit: Record<string, number> = {
+      ns: 1,
+      us: 1e3,
+      µs: 1e3,
+      ms: 1e6,
+      s: 1e9,
+      m: 6e10,
+      h: 3.6e12,
+    };
     let total = 0;
     const re1 = /([0-9.]+)(ns|us|µs|ms|s|m|h)/g;
-    let m: RegExpExecArray | null;
     let seen = '';
-    while ((m = re1.exec(s))) {
+    for (const m of s.matchAll(re1)) {
       total += Number(m[1]) * unit[m[2]];
       seen += m[0];
     }
@@ -806,15 +949,31 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   },
   'time.weekday': x => {
     const { d } = dateOf(x);
-    return ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'][d.getUTCDay()];
+    return [
+      'Sunday',
+      'Monday',
+      'Tuesday',
+      'Wednesday',
+      'Thursday',
+      'Friday',
+      'Saturday',
+    ][d.getUTCDay()];
   },
   'time.add_date': (ns, y, mo, dd) => {
     need(isNum(ns) && isNum(y) && isNum(mo) && isNum(dd));
     const b = nsOf(ns);
     const d = new Date(Number(b / NS));
     const rem = b % NS;
-    d.setUTCFullYear(d.getUTCFullYear() + y, d.getUTCMonth() + mo, d.getUTCDate() + dd);
-    return Number(BigInt(d.getTime()) * NS + (rem < 0n ? rem + NS : rem) - (rem < 0n ? NS : 0n));
+    d.setUTCFullYear(
+      d.getUTCFullYear() + y,
+      d.getUTCMonth() + mo,
+      d.getUTCDate() + dd,
+    );
+    return Number(
+      BigInt(d.getTime()) * NS +
+        (rem < 0n ? rem + NS : rem) -
+        (rem < 0n ? NS : 0n),
+    );
   },
   'time.diff': (a, b) => {
     let d1 = dateOf(a).d;
@@ -839,7 +998,9 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
       d--;
     }
     if (d < 0) {
-      d += new Date(Date.UTC(d2.getUTCFullYear(), d2.getUTCMonth(), 0)).getUTCDate();
+      d += new Date(
+        Date.UTC(d2.getUTCFullYear(), d2.getUTCMonth(), 0),
+      ).getUTCDate();
       mo--;
     }
     if (mo < 0) {
@@ -854,7 +1015,12 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   },
   'net.cidr_intersects': (a, b) => {
     need(isStr(a) && isStr(b));
-    return cidrContains(a, b) || cidrContains(b, a) || (cidrParse(a).width === cidrParse(b).width && (cidrContains(a, b.split('/')[0]) || cidrContains(b, a.split('/')[0])));
+    return (
+      cidrContains(a, b) ||
+      cidrContains(b, a) ||
+      (cidrParse(a).width === cidrParse(b).width &&
+        (cidrContains(a, b.split('/')[0]) || cidrContains(b, a.split('/')[0])))
+    );
   },
   'net.cidr_is_valid': c => {
     try {
@@ -882,23 +1048,24 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   },
   'object.remove': (o, keys) => {
     need(isObj(o));
-    const ks = isArr(keys) ? keys : isObj(keys) ? Object.keys(keys) : need(false);
+    need(isArr(keys) || isObj(keys));
     const out = { ...o };
-    for (const k of ks as J[]) delete out[k];
+    for (const k of keyList(keys)) delete out[k];
     return out;
   },
   'object.filter': (o, keys) => {
     need(isObj(o));
-    const ks = isArr(keys) ? keys : isObj(keys) ? Object.keys(keys) : need(false);
+    need(isArr(keys) || isObj(keys));
     const out: J = {};
-    for (const k of ks as J[]) if (k in o) out[k] = o[k];
+    for (const k of keyList(keys)) if (k in o) out[k] = o[k];
     return out;
   },
   'object.union_n': objs => {
     need(isArr(objs) && objs.every(isObj));
     const merge = (a: J, b: J): J => {
       const out = { ...a };
-      for (const [k, v] of Object.entries(b)) out[k] = isObj(out[k]) && isObj(v) ? merge(out[k], v) : v;
+      for (const [k, v] of Object.entries(b))
+        out[k] = isObj(out[k]) && isObj(v) ? merge(out[k], v) : v;
       return out;
     };
     return objs.reduce(merge, {});
@@ -914,7 +1081,12 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   'bits.lsh': (a, b) => Number(BigInt(a) << BigInt(b)),
   'bits.rsh': (a, b) => Number(BigInt(a) >> BigInt(b)),
   'numbers.range_step': (a, b, s) => {
-    need(Number.isInteger(a) && Number.isInteger(b) && Number.isInteger(s) && s > 0);
+    need(
+      Number.isInteger(a) &&
+        Number.isInteger(b) &&
+        Number.isInteger(s) &&
+        s > 0,
+    );
     const out: number[] = [];
     if (a <= b) for (let i = a; i <= b; i += s) out.push(i);
     else for (let i = a; i >= b; i -= s) out.push(i);
@@ -926,7 +1098,9 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
  * The custom builtins object for `@open-policy-agent/opa-wasm`'s loadPolicy:
  * private names mapped to wrappers answering `{v: value}` / `{}`.
  */
-export function sdkBuiltins(prefix: string): Record<string, (...args: J[]) => J> {
+export function sdkBuiltins(
+  prefix: string,
+): Record<string, (...args: J[]) => J> {
   const out: Record<string, (...args: J[]) => J> = {};
   for (const [name, impl] of Object.entries(hostBuiltins)) {
     out[prefix + name] = (...args: J[]) => {

@@ -35,7 +35,15 @@ export const OP = {
   MERGE: 30, // targetLocal, src
 } as const;
 
-export const TYPE = { null: 1, boolean: 2, number: 3, string: 4, array: 5, object: 6, set: 7 } as const;
+export const TYPE = {
+  null: 1,
+  boolean: 2,
+  number: 3,
+  string: 4,
+  array: 5,
+  object: 6,
+  set: 7,
+} as const;
 
 export interface Block {
   stmts: Stmt[];
@@ -80,7 +88,16 @@ function encodeBlock(b: Block, out: number[]) {
 
 /** Serialises a program: header, function table, entrypoints, code, then the JSON constant pool. */
 export function encodeProgram(p: Program): Uint8Array {
-  const words: number[] = [1, p.funcs.length, 0, p.entrypoints.length, 0, 0, 0, 0];
+  const words: number[] = [
+    1,
+    p.funcs.length,
+    0,
+    p.entrypoints.length,
+    0,
+    0,
+    0,
+    0,
+  ];
   words[2] = words.length;
   const tableAt = words.length;
   for (let i = 0; i < p.funcs.length; i++) words.push(0, 0, 0, 0, 0);

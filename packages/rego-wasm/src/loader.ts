@@ -5,7 +5,10 @@ import { sdkBuiltins } from './host-builtins';
 
 /** The evaluation surface of `@open-policy-agent/opa-wasm`'s LoadedPolicy. */
 export interface RegoPolicy {
-  evaluate(input?: unknown, entrypoint?: string | number): { result: unknown }[];
+  evaluate(
+    input?: unknown,
+    entrypoint?: string | number,
+  ): { result: unknown }[];
   setData(data: unknown): void;
   entrypoints: Record<string, number>;
 }
@@ -37,7 +40,8 @@ export function readBundle(targz: Uint8Array): Bundle {
   while (pos + 512 <= tar.length) {
     const header = tar.subarray(pos, pos + 512);
     if (header.every(b => b === 0)) break;
-    const str = (a: number, b: number) => Buffer.from(header.subarray(a, b)).toString('utf8').replace(/\0.*$/s, '');
+    const str = (a: number, b: number) =>
+      Buffer.from(header.subarray(a, b)).toString('utf8').replace(/\0.*$/s, '');
     let name = str(0, 100);
     const prefix = str(345, 500);
     if (prefix) name = `${prefix}/${name}`;
@@ -56,7 +60,8 @@ export function readBundle(targz: Uint8Array): Bundle {
     if (type !== '0' && type !== '\0') continue;
     const clean = name.replace(/^\.?\//, '');
     if (clean === 'policy.wasm') wasm = new Uint8Array(body);
-    else if (clean === 'data.json') data = JSON.parse(Buffer.from(body).toString('utf8'));
+    else if (clean === 'data.json')
+      data = JSON.parse(Buffer.from(body).toString('utf8'));
   }
   if (!wasm) throw new Error('bundle has no /policy.wasm');
   return { wasm, data };
@@ -66,16 +71,33 @@ export function readBundle(targz: Uint8Array): Bundle {
  * Loads a wasm module (from compileRego or `opa build -t wasm`) or an OPA
  * bundle (.tar.gz with /policy.wasm and optional /data.json) into the SDK.
  */
-export async function loadPolicy(wasmOrBundle: Uint8Array | ArrayBuffer, options: LoadOptions = {}): Promise<RegoPolicy> {
-  const bytes = wasmOrBundle instanceof Uint8Array ? wasmOrBundle : new Uint8Array(wasmOrBundle);
+export async function loadPolicy(
+  wasmOrBundle: Uint8Array | ArrayBuffer,
+  options: LoadOptions = {},
+): Promise<RegoPolicy> {
+  const bytes =
+    wasmOrBundle instanceof Uint8Array
+      ? wasmOrBundle
+      : new Uint8Array(wasmOrBundle);
   let wasm = bytes;
   let data: unknown;
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) ({ wasm, data } = readBundle(bytes));
-  else if (!(bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d)) {
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b)
+    ({ wasm, data } = readBundle(bytes));
+  else if (
+    !(
+      bytes[0] === 0 &&
+      bytes[1] === 0x61 &&
+      bytes[2] === 0x73 &&
+      bytes[3] === 0x6d
+    )
+  ) {
     throw new Error('not a wasm module or a .tar.gz bundle');
   }
   const policy = (await sdkLoadPolicy(
-    wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer,
+    wasm.buffer.slice(
+      wasm.byteOffset,
+      wasm.byteOffset + wasm.byteLength,
+    ) as ArrayBuffer,
     { initial: options.memoryPages ?? 5 },
     { ...customBuiltins(), ...options.customBuiltins },
   )) as unknown as RegoPolicy;
@@ -83,6 +105,12 @@ export async function loadPolicy(wasmOrBundle: Uint8Array | ArrayBuffer, options
   // The SDK treats a falsy input (false, 0, "", null) as "no input": send those as JSON text.
   const evaluate = policy.evaluate.bind(policy);
   policy.evaluate = (input?: unknown, entrypoint?: string | number) =>
-    evaluate(input !== undefined && !input ? (new TextEncoder().encode(JSON.stringify(input)).buffer as ArrayBuffer) : input, entrypoint);
+    evaluate(
+      input !== undefined && !input
+        ? (new TextEncoder().encode(JSON.stringify(input))
+            .buffer as ArrayBuffer)
+        : input,
+      entrypoint,
+    );
   return policy;
 }

@@ -22,8 +22,22 @@ export interface With {
 }
 
 export type Expr =
-  | { type: 'term'; term: Term; neg: boolean; with: With[]; loc: Loc; text?: string }
-  | { type: 'some'; names: Term[]; neg: boolean; with: With[]; loc: Loc; text?: string }
+  | {
+      type: 'term';
+      term: Term;
+      neg: boolean;
+      with: With[];
+      loc: Loc;
+      text?: string;
+    }
+  | {
+      type: 'some';
+      names: Term[];
+      neg: boolean;
+      with: With[];
+      loc: Loc;
+      text?: string;
+    }
   | {
       type: 'somein';
       key?: Term;
@@ -106,13 +120,27 @@ function lex(src: string, file: string): Tok[] {
   let ws = false;
   const err = (msg: string) => {
     throw new RegoCompileError([
-      { file, line, column: i - lineStart + 1, message: msg, code: 'rego_parse_error' },
+      {
+        file,
+        line,
+        column: i - lineStart + 1,
+        message: msg,
+        code: 'rego_parse_error',
+      },
     ]);
   };
   while (i < src.length) {
     const c = src[i];
     if (c === '\n') {
-      toks.push({ k: 'nl', v: '\n', line, col: i - lineStart + 1, pos: i, end: i + 1, ws });
+      toks.push({
+        k: 'nl',
+        v: '\n',
+        line,
+        col: i - lineStart + 1,
+        pos: i,
+        end: i + 1,
+        ws,
+      });
       i++;
       line++;
       lineStart = i;
@@ -130,6 +158,7 @@ function lex(src: string, file: string): Tok[] {
     }
     const start = i;
     const col = i - lineStart + 1;
+    // eslint-disable-next-line no-loop-func
     const push = (k: TokKind, v: string, extra?: Partial<Tok>) => {
       toks.push({ k, v, line, col, pos: start, end: i, ws, ...extra });
       ws = false;
@@ -204,7 +233,15 @@ function lex(src: string, file: string): Tok[] {
     }
     err(`illegal character ${JSON.stringify(c)}`);
   }
-  toks.push({ k: 'eof', v: '', line, col: i - lineStart + 1, pos: i, end: i, ws: true });
+  toks.push({
+    k: 'eof',
+    v: '',
+    line,
+    col: i - lineStart + 1,
+    pos: i,
+    end: i,
+    ws: true,
+  });
   return toks;
 }
 
@@ -239,7 +276,13 @@ export class Parser {
 
   private error(msg: string, t: Tok = this.peekRaw()): never {
     throw new RegoCompileError([
-      { file: this.file, line: t.line, column: t.col, message: msg, code: 'rego_parse_error' },
+      {
+        file: this.file,
+        line: t.line,
+        column: t.col,
+        message: msg,
+        code: 'rego_parse_error',
+      },
     ]);
   }
 
@@ -277,7 +320,13 @@ export class Parser {
 
   private expect(v: string): Tok {
     const t = this.peek();
-    if (t.v !== v) this.error(`unexpected ${t.k === 'eof' ? 'eof' : JSON.stringify(t.v)} token: expected ${v}`, t);
+    if (t.v !== v)
+      this.error(
+        `unexpected ${
+          t.k === 'eof' ? 'eof' : JSON.stringify(t.v)
+        } token: expected ${v}`,
+        t,
+      );
     this.p++;
     return t;
   }
@@ -378,7 +427,14 @@ export class Parser {
     const refTerm = this.parseRefOnly();
     const ref: Term[] =
       refTerm.type === 'ref'
-        ? [{ type: 'scalar', value: (refTerm.head as any).name, loc: refTerm.loc }, ...refTerm.path]
+        ? [
+            {
+              type: 'scalar',
+              value: (refTerm.head as any).name,
+              loc: refTerm.loc,
+            },
+            ...refTerm.path,
+          ]
         : [{ type: 'scalar', value: (refTerm as any).name, loc: refTerm.loc }];
     const head: RuleHead = { ref, assign: false };
     if (this.peekRaw().v === '(' && !this.peekRaw().ws) {
@@ -405,9 +461,16 @@ export class Parser {
     }
     const body = this.parseRuleBody();
     const rule: Rule = { head, body: body ?? [], elses: [], isDefault, loc };
-    if (!body && !head.value && !head.key && !head.args && head.ref.length === 1) {
+    if (
+      !body &&
+      !head.value &&
+      !head.key &&
+      !head.args &&
+      head.ref.length === 1
+    ) {
       // `p` alone is not a rule
-      if (this.peekRaw().k !== 'nl' && this.peekRaw().k !== 'eof') this.error('unexpected token');
+      if (this.peekRaw().k !== 'nl' && this.peekRaw().k !== 'eof')
+        this.error('unexpected token');
     }
     for (;;) {
       const save = this.p;
@@ -470,7 +533,12 @@ export class Parser {
         if (t.k === 'eof' || (t.k === 'punct' && terms.includes(t.v))) break;
         out.push(this.parseExpr());
         const n = this.peekRaw();
-        if (n.k !== 'nl' && n.v !== ';' && n.k !== 'eof' && !(n.k === 'punct' && terms.includes(n.v))) {
+        if (
+          n.k !== 'nl' &&
+          n.v !== ';' &&
+          n.k !== 'eof' &&
+          !(n.k === 'punct' && terms.includes(n.v))
+        ) {
           this.error(`unexpected ${JSON.stringify(n.v)} token`, n);
         }
       }
@@ -495,8 +563,18 @@ export class Parser {
         while (this.accept(',')) terms.push(this.parseRelation());
         if (this.accept('in')) {
           const coll = this.parseRelation();
-          if (terms.length === 2) e = { type: 'somein', key: terms[0], value: terms[1], coll, neg, with: [], loc };
-          else if (terms.length === 1) e = { type: 'somein', value: terms[0], coll, neg, with: [], loc };
+          if (terms.length === 2)
+            e = {
+              type: 'somein',
+              key: terms[0],
+              value: terms[1],
+              coll,
+              neg,
+              with: [],
+              loc,
+            };
+          else if (terms.length === 1)
+            e = { type: 'somein', value: terms[0], coll, neg, with: [], loc };
           else this.error('unexpected , in some');
         } else e = { type: 'some', names: terms, neg, with: [], loc };
       } else e = { type: 'some', names: [first], neg, with: [], loc };
@@ -576,7 +654,10 @@ export class Parser {
 
   /** Binary operators by precedence level (BINARY_LEVELS), left-associative. */
   private parseLevel(level: number): Term {
-    const next = () => (level + 1 < BINARY_LEVELS.length ? this.parseLevel(level + 1) : this.parseUnary());
+    const next = () =>
+      level + 1 < BINARY_LEVELS.length
+        ? this.parseLevel(level + 1)
+        : this.parseUnary();
     let left = next();
     for (;;) {
       const t = this.peek();
@@ -594,7 +675,11 @@ export class Parser {
       const n = this.peek();
       if (n.k === 'num' && !n.ws) {
         this.p++;
-        return this.parsePostfix({ type: 'scalar', value: -(n.num as number), loc: this.loc(t) });
+        return this.parsePostfix({
+          type: 'scalar',
+          value: -(n.num as number),
+          loc: this.loc(t),
+        });
       }
       const x = this.parseUnary();
       return mkCall('neg', [x], this.loc(t));
@@ -602,7 +687,8 @@ export class Parser {
     return this.parsePostfix(this.parsePrimary());
   }
 
-  private parsePostfix(term: Term): Term {
+  private parsePostfix(base: Term): Term {
+    let term = base;
     for (;;) {
       const n = this.peekRaw();
       if (n.v === '.' && n.k === 'punct' && !n.ws) {
@@ -610,13 +696,21 @@ export class Parser {
         const id = this.peekRaw();
         if (id.k !== 'ident') this.error('expected identifier after .', id);
         this.p++;
-        term = appendRef(term, { type: 'scalar', value: id.v, loc: this.loc(id) });
+        term = appendRef(term, {
+          type: 'scalar',
+          value: id.v,
+          loc: this.loc(id),
+        });
       } else if (n.v === '[' && !n.ws) {
         this.p++;
         const k = this.nested(() => this.parseTerm());
         this.expect(']');
         term = appendRef(term, k);
-      } else if (n.v === '(' && !n.ws && (term.type === 'var' || term.type === 'ref')) {
+      } else if (
+        n.v === '(' &&
+        !n.ws &&
+        (term.type === 'var' || term.type === 'ref')
+      ) {
         this.p++;
         const args = this.nested(() => {
           const a: Term[] = [];
@@ -628,8 +722,16 @@ export class Parser {
           return a;
         });
         const name = refName(term);
-        if (name === 'set' && args.length === 0) term = { type: 'set', items: [], loc: term.loc };
-        else term = { type: 'call', name: name ?? '', fn: term, args, loc: term.loc };
+        if (name === 'set' && args.length === 0)
+          term = { type: 'set', items: [], loc: term.loc };
+        else
+          term = {
+            type: 'call',
+            name: name ?? '',
+            fn: term,
+            args,
+            loc: term.loc,
+          };
       } else return term;
     }
   }
@@ -713,7 +815,10 @@ export class Parser {
         return { type: 'set', items, loc } as Term;
       });
     }
-    return this.error(`unexpected ${t.k === 'eof' ? 'eof' : JSON.stringify(t.v)} token`, t);
+    return this.error(
+      `unexpected ${t.k === 'eof' ? 'eof' : JSON.stringify(t.v)} token`,
+      t,
+    );
   }
 
   // After parsing a head term without `|`, allow a union and `in` to continue.
@@ -732,7 +837,11 @@ export class Parser {
     }
     while (this.is('in', 'ident')) {
       this.p++;
-      left = mkCall('internal.member_2', [left, this.parseRelation()], left.loc);
+      left = mkCall(
+        'internal.member_2',
+        [left, this.parseRelation()],
+        left.loc,
+      );
     }
     return left;
   }

@@ -29,7 +29,13 @@ class Node {
   fn?: number;
   constructor(readonly path: string[]) {}
   get isRule() {
-    return this.complete.length + this.dynamic.length + this.funcs.length + this.defaults.length > 0;
+    return (
+      this.complete.length +
+        this.dynamic.length +
+        this.funcs.length +
+        this.defaults.length >
+      0
+    );
   }
   child(k: string) {
     let c = this.children.get(k);
@@ -47,7 +53,15 @@ interface Scope {
   declared: Set<string>; // declared with some/:= but maybe unbound
 }
 
-const TYPE_NAMES = ['null', 'boolean', 'number', 'string', 'array', 'object', 'set'];
+const TYPE_NAMES = [
+  'null',
+  'boolean',
+  'number',
+  'string',
+  'array',
+  'object',
+  'set',
+];
 
 export interface PlanOptions {
   entrypoints: string[];
@@ -58,10 +72,6 @@ export interface PlanResult {
   program: Program;
   entrypointNames: string[];
   hostBuiltins: string[];
-}
-
-export function plan(modules: Module[], opts: PlanOptions): PlanResult {
-  return new Planner(modules).run(opts);
 }
 
 class Func {
@@ -81,7 +91,10 @@ function isGroundJSON(t: Term): boolean {
     case 'array':
       return t.items.every(isGroundJSON);
     case 'object':
-      return t.items.every(([k, v]) => k.type === 'scalar' && typeof k.value === 'string' && isGroundJSON(v));
+      return t.items.every(
+        ([k, v]) =>
+          k.type === 'scalar' && typeof k.value === 'string' && isGroundJSON(v),
+      );
     default:
       return false;
   }
@@ -94,7 +107,9 @@ function toJSON(t: Term): unknown {
     case 'array':
       return t.items.map(toJSON);
     case 'object':
-      return Object.fromEntries(t.items.map(([k, v]) => [(k as { value: string }).value, toJSON(v)]));
+      return Object.fromEntries(
+        t.items.map(([k, v]) => [(k as { value: string }).value, toJSON(v)]),
+      );
     default:
       throw new Error('not ground');
   }
@@ -196,7 +211,12 @@ class Planner {
     this.cur.stmts.push({ op, args, blocks });
   }
 
-  private newFunc(name: string, nparams: number, path: string[] | undefined, cacheable: boolean) {
+  private newFunc(
+    name: string,
+    nparams: number,
+    path: string[] | undefined,
+    cacheable: boolean,
+  ) {
     const idx = this.funcs.length;
     const def: FuncDef = {
       name,
@@ -231,17 +251,37 @@ class Planner {
     for (const f of this.funcNodes.keys()) {
       const cyc = visit(f);
       if (!cyc) continue;
-      const nodes = cyc.map(i => this.funcNodes.get(i)).filter((n): n is Node => !!n);
+      const nodes = cyc
+        .map(i => this.funcNodes.get(i))
+        .filter((n): n is Node => !!n);
       const first = nodes.find(n => n.isRule) ?? nodes[0];
-      const rule = [...first.complete, ...first.dynamic, ...first.funcs, ...first.defaults][0];
-      const names = [...cyc, cyc[0]].map(i => `data.${this.funcs[i].name}`).join(' -> ');
+      const rule = [
+        ...first.complete,
+        ...first.dynamic,
+        ...first.funcs,
+        ...first.defaults,
+      ][0];
+      const names = [...cyc, cyc[0]]
+        .map(i => `data.${this.funcs[i].name}`)
+        .join(' -> ');
       const loc = rule?.rule.loc ?? { file: '', line: 0, col: 0 };
-      this.errors.push({ file: loc.file, line: loc.line, column: loc.col, code: 'rego_recursion_error', message: `rule data.${first.path.join('.')} is recursive: ${names}` });
+      this.errors.push({
+        file: loc.file,
+        line: loc.line,
+        column: loc.col,
+        code: 'rego_recursion_error',
+        message: `rule data.${first.path.join('.')} is recursive: ${names}`,
+      });
       return;
     }
   }
 
-  private inFunc(def: FuncDef, nparams: number, mod: Module | undefined, body: () => void) {
+  private inFunc(
+    def: FuncDef,
+    nparams: number,
+    mod: Module | undefined,
+    body: () => void,
+  ) {
     this.curFunc = this.funcs.indexOf(def);
     const saved = { f: this.f, cur: this.cur, scope: this.scope };
     this.f = new Func(nparams);
@@ -261,7 +301,11 @@ class Planner {
 
   /** Runs `body` planning into `block`; bindings made inside are dropped afterwards. */
   private nested(block: Block, body: () => void) {
-    const saved = { cur: this.cur, vars: new Map(this.scope.vars), declared: new Set(this.scope.declared) };
+    const saved = {
+      cur: this.cur,
+      vars: new Map(this.scope.vars),
+      declared: new Set(this.scope.declared),
+    };
     this.cur = block;
     body();
     this.cur = saved.cur;
@@ -278,7 +322,11 @@ class Planner {
     const { idx, def } = this.newFunc(`entry:${name}`, 0, undefined, false);
     this.queue.push(() =>
       this.inFunc(def, 0, undefined, () => {
-        const parts: Term[] = path.map(p => ({ type: 'scalar', value: p, loc: { file: name, line: 0, col: 0 } }));
+        const parts: Term[] = path.map(p => ({
+          type: 'scalar',
+          value: p,
+          loc: { file: name, line: 0, col: 0 },
+        }));
         const v = this.planDataRef(parts);
         this.emit(OP.RESULT_ADD, [v]);
       }),
@@ -311,11 +359,15 @@ class Planner {
     if (node.fn !== undefined) return node.fn;
     const name = node.path.join('.');
     const isFunc = this.isFunctionNode(node);
-    const nparams = isFunc ? (node.funcs[0] ?? node.defaults[0]).rule.head.args!.length : 0;
+    const nparams = isFunc
+      ? (node.funcs[0] ?? node.defaults[0]).rule.head.args!.length
+      : 0;
     const { idx, def } = this.newFunc(name, nparams, node.path, !isFunc);
     node.fn = idx;
     this.funcNodes.set(idx, node);
-    this.queue.push(() => this.inFunc(def, nparams, undefined, () => this.planNode(node, nparams)));
+    this.queue.push(() =>
+      this.inFunc(def, nparams, undefined, () => this.planNode(node, nparams)),
+    );
     return idx;
   }
 
@@ -325,14 +377,22 @@ class Planner {
     if (isFuncNode(node)) {
       for (const r of node.funcs) {
         if (r.rule.head.args!.length !== nparams) {
-          throw compileError(r.rule.loc, `function ${node.path.join('.')} has arity ${nparams}, got ${r.rule.head.args!.length} arguments`, 'rego_type_error');
+          throw compileError(
+            r.rule.loc,
+            `function ${node.path.join('.')} has arity ${nparams}, got ${
+              r.rule.head.args!.length
+            } arguments`,
+            'rego_type_error',
+          );
         }
         this.planDefinition(r, ret, 1, () => this.bindArgs(r.rule.head.args!));
       }
     } else if (node.complete.length) {
       for (const r of node.complete) this.planDefinition(r, ret, 0);
     } else if (node.dynamic.length) {
-      const allSet = node.dynamic.every(r => r.mode === 'set' && r.dyn.length === 0);
+      const allSet = node.dynamic.every(
+        r => r.mode === 'set' && r.dyn.length === 0,
+      );
       this.emit(allSet ? OP.MAKE_SET : OP.MAKE_OBJECT, [ret]);
       for (const r of node.dynamic) this.planDynamic(r, ret);
       if (!allSet) this.mergeChildren(node, ret);
@@ -403,10 +463,16 @@ class Planner {
   }
 
   /** A complete rule or function definition with its else chain. */
-  private planDefinition(r: RuleInfo, ret: number, kind: number, prelude?: () => void) {
+  private planDefinition(
+    r: RuleInfo,
+    ret: number,
+    kind: number,
+    prelude?: () => void,
+  ) {
     this.scope.mod = r.mod;
     const rule = r.rule;
-    const valueOf = (t: Term | undefined, loc: Loc) => t ?? ({ type: 'scalar', value: true, loc } as Term);
+    const valueOf = (t: Term | undefined, loc: Loc) =>
+      t ?? ({ type: 'scalar', value: true, loc } as Term);
     if (!rule.elses.length) {
       const b: Block = { stmts: [] };
       this.emit(OP.BLOCKS, [1], [b]);
@@ -419,7 +485,10 @@ class Planner {
       return;
     }
     const c = this.f.local();
-    const chain = [{ value: rule.head.value, body: rule.body, loc: rule.loc }, ...rule.elses];
+    const chain = [
+      { value: rule.head.value, body: rule.body, loc: rule.loc },
+      ...rule.elses,
+    ];
     chain.forEach((link, i) => {
       const b: Block = { stmts: [] };
       this.emit(OP.BLOCKS, [1], [b]);
@@ -450,7 +519,12 @@ class Planner {
       if (rule.head.key) headTerms.push(rule.head.key);
       if (rule.head.value) headTerms.push(rule.head.value);
       this.planBody(rule.body, headTerms);
-      const val = r.mode === 'set' ? this.planTerm(rule.head.key!) : this.planTerm(rule.head.value ?? { type: 'scalar', value: true, loc: rule.loc });
+      const val =
+        r.mode === 'set'
+          ? this.planTerm(rule.head.key!)
+          : this.planTerm(
+              rule.head.value ?? { type: 'scalar', value: true, loc: rule.loc },
+            );
       if (r.dyn.length === 0 && r.mode === 'set') {
         this.emit(OP.SET_ADD, [ret, val]);
         return;
@@ -461,20 +535,29 @@ class Planner {
       }
       const path = this.f.local();
       this.emit(OP.MAKE_ARRAY, [path]);
-      for (const d of r.dyn) this.emit(OP.ARRAY_APPEND, [path, this.planTerm(d)]);
+      for (const d of r.dyn)
+        this.emit(OP.ARRAY_APPEND, [path, this.planTerm(d)]);
       this.emit(OP.UPSERT, [ret, path, val, r.mode === 'set' ? 1 : 0]);
     });
   }
 
   // ------------------------------------------------------------ name resolution
   /** Resolves a variable name that is not a bound local to a data/input path. */
-  private resolveGlobal(name: string): { root: 'data' | 'input'; path: Term[] } | undefined {
+  private resolveGlobal(
+    name: string,
+  ): { root: 'data' | 'input'; path: Term[] } | undefined {
     if (name === 'data') return { root: 'data', path: [] };
     if (name === 'input') return { root: 'input', path: [] };
     const mod = this.scope.mod;
     if (!mod) return undefined;
-    const imp = mod.imports.find(i => i.alias === name && i.path[0].type === 'var');
-    if (imp && (imp.path[0] as any).name !== 'future' && (imp.path[0] as any).name !== 'rego') {
+    const imp = mod.imports.find(
+      i => i.alias === name && i.path[0].type === 'var',
+    );
+    if (
+      imp &&
+      (imp.path[0] as any).name !== 'future' &&
+      (imp.path[0] as any).name !== 'rego'
+    ) {
       const head = (imp.path[0] as any).name as string;
       const rest = imp.path.slice(1);
       if (head === 'data' || head === 'input') {
@@ -488,7 +571,9 @@ class Planner {
       const loc = { file: mod.file, line: 0, col: 0 };
       return {
         root: 'data',
-        path: [...mod.pkg, name].map(p => ({ type: 'scalar', value: p, loc }) as Term),
+        path: [...mod.pkg, name].map(
+          p => ({ type: 'scalar', value: p, loc } as Term),
+        ),
       };
     }
     return undefined;
@@ -501,7 +586,11 @@ class Planner {
   }
 
   private isUnbound(t: Term): boolean {
-    return t.type === 'var' && (t.name === '_' || (!this.scope.vars.has(t.name) && this.isLocalCandidate(t.name)));
+    return (
+      t.type === 'var' &&
+      (t.name === '_' ||
+        (!this.scope.vars.has(t.name) && this.isLocalCandidate(t.name)))
+    );
   }
 
   private bind(name: string, op: Operand) {
@@ -514,7 +603,13 @@ class Planner {
   private needed(t: Term, out: Set<string>, pattern: boolean) {
     switch (t.type) {
       case 'var':
-        if (!pattern && t.name !== '_' && this.isLocalCandidate(t.name) && !this.scope.vars.has(t.name)) out.add(t.name);
+        if (
+          !pattern &&
+          t.name !== '_' &&
+          this.isLocalCandidate(t.name) &&
+          !this.scope.vars.has(t.name)
+        )
+          out.add(t.name);
         return;
       case 'ref':
         this.needed(t.head, out, false);
@@ -533,7 +628,9 @@ class Planner {
       case 'call': {
         const b = lookupBuiltin(t.name);
         const fnArity = b ? b.arity : this.userArity(t);
-        t.args.forEach((a, i) => this.needed(a, out, fnArity !== undefined && i === fnArity));
+        t.args.forEach((a, i) =>
+          this.needed(a, out, fnArity !== undefined && i === fnArity),
+        );
         return;
       }
       default:
@@ -543,20 +640,34 @@ class Planner {
 
   private userArity(t: Term & { type: 'call' }): number | undefined {
     const node = this.resolveNode(t.fn);
-    return node && isFuncNode(node) ? (node.funcs[0] ?? node.defaults[0]).rule.head.args!.length : undefined;
+    return node && isFuncNode(node)
+      ? (node.funcs[0] ?? node.defaults[0]).rule.head.args!.length
+      : undefined;
   }
 
   private exprNeeds(e: Expr, others: Set<string>): Set<string> {
     const out = new Set<string>();
     const closure = (x: Term | Expr[]) => {
       const vs = new Set<string>();
-      if (Array.isArray(x)) for (const y of x) this.collectExprVars(y, vs, true);
+      if (Array.isArray(x))
+        for (const y of x) this.collectExprVars(y, vs, true);
       else this.collectTermVars(x, vs, true);
-      for (const v of vs) if (others.has(v) && !this.scope.vars.has(v) && this.isLocalCandidate(v)) out.add(v);
+      for (const v of vs)
+        if (
+          others.has(v) &&
+          !this.scope.vars.has(v) &&
+          this.isLocalCandidate(v)
+        )
+          out.add(v);
     };
     for (const w of e.with) {
       const fn = refName(w.value);
-      if (fn && (lookupBuiltin(fn) || (this.resolveNode(w.value) && isFuncNode(this.resolveNode(w.value)!)))) continue;
+      if (
+        fn &&
+        (lookupBuiltin(fn) ||
+          (this.resolveNode(w.value) && isFuncNode(this.resolveNode(w.value)!)))
+      )
+        continue;
       this.needed(w.value, out, false);
     }
     if (e.neg) {
@@ -598,15 +709,27 @@ class Planner {
         this.comprehensionNeeds(t, others, out);
         return out;
       }
+      default:
+        return out;
     }
   }
 
   private comprehensionNeeds(t: Term, others: Set<string>, out: Set<string>) {
     const visit = (x: Term) => {
-      if (x.type === 'arraycomp' || x.type === 'setcomp' || x.type === 'objcomp') {
+      if (
+        x.type === 'arraycomp' ||
+        x.type === 'setcomp' ||
+        x.type === 'objcomp'
+      ) {
         const vs = new Set<string>();
         this.collectTermVars(x, vs, true);
-        for (const v of vs) if (others.has(v) && !this.scope.vars.has(v) && this.isLocalCandidate(v)) out.add(v);
+        for (const v of vs)
+          if (
+            others.has(v) &&
+            !this.scope.vars.has(v) &&
+            this.isLocalCandidate(v)
+          )
+            out.add(v);
         return;
       }
       forEachSubterm(x, visit);
@@ -619,7 +742,11 @@ class Planner {
       if (t.name !== '_' && !t.name.startsWith('$')) out.add(t.name);
       return;
     }
-    if (!deep && (t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objcomp')) return;
+    if (
+      !deep &&
+      (t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objcomp')
+    )
+      return;
     if (t.type === 'arraycomp' || t.type === 'setcomp') {
       this.collectTermVars(t.term, out, deep);
       for (const e of t.body) this.collectExprVars(e, out, deep);
@@ -661,6 +788,8 @@ class Planner {
           for (const x of e.body) this.collectExprVars(x, out, deep);
         }
         return;
+      default:
+        return;
     }
   }
 
@@ -694,7 +823,11 @@ class Planner {
       if (picked < 0) {
         const e = pending[0];
         const v = [...(lastNeeds ?? [])][0];
-        throw compileError(e.loc, `var ${v} is unsafe`, 'rego_unsafe_var_error');
+        throw compileError(
+          e.loc,
+          `var ${v} is unsafe`,
+          'rego_unsafe_var_error',
+        );
       }
       const [e] = pending.splice(picked, 1);
       exprVars.splice(picked, 1);
@@ -705,7 +838,12 @@ class Planner {
       const need = new Set<string>();
       this.needed(h, need, false);
       this.comprehensionNeeds(h, new Set(), need);
-      if (need.size) throw compileError(h.loc, `var ${[...need][0]} is unsafe`, 'rego_unsafe_var_error');
+      if (need.size)
+        throw compileError(
+          h.loc,
+          `var ${[...need][0]} is unsafe`,
+          'rego_unsafe_var_error',
+        );
     }
   }
 
@@ -724,7 +862,12 @@ class Planner {
     switch (e.type) {
       case 'some':
         for (const n of e.names) {
-          if (n.type !== 'var') throw compileError(n.loc, 'expected variable in some declaration', 'rego_parse_error');
+          if (n.type !== 'var')
+            throw compileError(
+              n.loc,
+              'expected variable in some declaration',
+              'rego_parse_error',
+            );
           this.scope.declared.add(n.name);
           this.scope.vars.delete(n.name);
         }
@@ -785,7 +928,11 @@ class Planner {
           this.collectTermVars(t.args[0], vs, false);
           for (const v of vs) {
             if (this.scope.vars.has(v) && this.scope.declared.has(v)) {
-              throw compileError(e.loc, `var ${v} assigned above`, 'rego_compile_error');
+              throw compileError(
+                e.loc,
+                `var ${v} assigned above`,
+                'rego_compile_error',
+              );
             }
             this.scope.declared.add(v);
             this.scope.vars.delete(v);
@@ -797,7 +944,11 @@ class Planner {
           this.unify(t.args[0], t.args[1]);
           return;
         }
-        if (t.type === 'call' && (t.name === 'equal' || t.name === 'neq') && t.args.length === 2) {
+        if (
+          t.type === 'call' &&
+          (t.name === 'equal' || t.name === 'neq') &&
+          t.args.length === 2
+        ) {
           const a = this.planTerm(t.args[0]);
           const b = this.planTerm(t.args[1]);
           this.emit(t.name === 'equal' ? OP.EQ : OP.NEQ, [a, b]);
@@ -807,6 +958,8 @@ class Planner {
         this.emit(OP.NOT_FALSE, [v]);
         return;
       }
+      default:
+        throw new Error('unknown expression');
     }
   }
 
@@ -838,34 +991,74 @@ class Planner {
     if ((b && !node) || (node && isFuncNode(node))) {
       let mockFunc = -1;
       let v: Operand = this.cst(null);
-      const repl = value.type === 'var' || value.type === 'ref' ? this.resolveNode(value) : undefined;
+      const repl =
+        value.type === 'var' || value.type === 'ref'
+          ? this.resolveNode(value)
+          : undefined;
       if (repl && isFuncNode(repl)) mockFunc = this.nodeFunc(repl);
       else if (value.type === 'var' || value.type === 'ref') {
         const rn = refName(value) ?? '';
         const rb = lookupBuiltin(rn);
-        if (rb && !this.scope.vars.has(rn.split('.')[0]) && !this.resolveGlobal(rn.split('.')[0])) {
+        if (
+          rb &&
+          !this.scope.vars.has(rn.split('.')[0]) &&
+          !this.resolveGlobal(rn.split('.')[0])
+        ) {
           mockFunc = -2 - this.builtinId(rb);
         } else v = this.planTerm(value);
       } else v = this.planTerm(value);
       if (node && isFuncNode(node)) {
-        this.emit(OP.WITH, [3, this.cst(null), v, save, this.nodeFunc(node), mockFunc]);
+        this.emit(OP.WITH, [
+          3,
+          this.cst(null),
+          v,
+          save,
+          this.nodeFunc(node),
+          mockFunc,
+        ]);
       } else {
-        this.emit(OP.WITH, [2, this.cst(null), v, save, this.builtinId(b!), mockFunc]);
+        this.emit(OP.WITH, [
+          2,
+          this.cst(null),
+          v,
+          save,
+          this.builtinId(b!),
+          mockFunc,
+        ]);
       }
       return save;
     }
-    if (parts[0] !== 'data' && !(target.type === 'ref' && target.head.type === 'var' && target.head.name === 'data')) {
-      throw compileError(target.loc, 'with keyword target must reference existing input, data, or a function', 'rego_type_error');
+    if (
+      parts[0] !== 'data' &&
+      !(
+        target.type === 'ref' &&
+        target.head.type === 'var' &&
+        target.head.name === 'data'
+      )
+    ) {
+      throw compileError(
+        target.loc,
+        'with keyword target must reference existing input, data, or a function',
+        'rego_type_error',
+      );
     }
     const v = this.planTerm(value);
     const pathTerms = target.type === 'ref' ? target.path : [];
     const ground = pathTerms.every(p => p.type === 'scalar');
     if (ground) {
-      this.emit(OP.WITH, [1, this.cst(pathTerms.map(p => (p as any).value)), v, save, 0, -1]);
+      this.emit(OP.WITH, [
+        1,
+        this.cst(pathTerms.map(p => (p as any).value)),
+        v,
+        save,
+        0,
+        -1,
+      ]);
     } else {
       const path = this.f.local();
       this.emit(OP.MAKE_ARRAY, [path]);
-      for (const p of pathTerms) this.emit(OP.ARRAY_APPEND, [path, this.planTerm(p)]);
+      for (const p of pathTerms)
+        this.emit(OP.ARRAY_APPEND, [path, this.planTerm(p)]);
       this.emit(OP.WITH, [1, path, v, save, 0, -1]);
     }
     return save;
@@ -890,7 +1083,10 @@ class Planner {
     if (this.scope.vars.has(parts[0])) return undefined;
     const g = this.resolveGlobal(parts[0]);
     if (!g || g.root !== 'data') return undefined;
-    const full = [...g.path.map(p => (p as any).value as string), ...parts.slice(1)];
+    const full = [
+      ...g.path.map(p => (p as any).value as string),
+      ...parts.slice(1),
+    ];
     let node: Node | undefined = this.root;
     for (const p of full) {
       node = node.children.get(p);
@@ -900,9 +1096,14 @@ class Planner {
   }
 
   // ------------------------------------------------------------ unification
-  private unify(a: Term | { type: 'local'; op: Operand }, b: Term | { type: 'local'; op: Operand }) {
+  private unify(
+    a: Term | { type: 'local'; op: Operand },
+    b: Term | { type: 'local'; op: Operand },
+  ) {
     const isPat = (t: any): boolean =>
-      t.type !== 'local' && (this.isUnbound(t) || ((t.type === 'array' || t.type === 'object') && this.hasUnbound(t)));
+      t.type !== 'local' &&
+      (this.isUnbound(t) ||
+        ((t.type === 'array' || t.type === 'object') && this.hasUnbound(t)));
     if (a.type !== 'local' && this.isUnbound(a)) {
       const v = b.type === 'local' ? b.op : this.planTerm(b);
       this.bind((a as any).name, v);
@@ -914,19 +1115,37 @@ class Planner {
       return;
     }
     if (a.type === 'array' && b.type === 'array') {
-      if (a.items.length !== b.items.length) return this.fail();
-      return this.unifyPairs(a.items.map((x, i) => [x, b.items[i]]));
+      if (a.items.length !== b.items.length) this.fail();
+      else this.unifyPairs(a.items.map((x, i) => [x, b.items[i]]));
+      return;
     }
     if (a.type === 'object' && b.type === 'object') {
-      const keyOf = (k: Term) => (isGroundJSON(k) ? JSON.stringify(toJSON(k)) : undefined);
+      const keyOf = (k: Term) =>
+        isGroundJSON(k) ? JSON.stringify(toJSON(k)) : undefined;
       const bm = new Map(b.items.map(([k, v]) => [keyOf(k), v]));
-      if (a.items.length === b.items.length && a.items.every(([k]) => keyOf(k) !== undefined && bm.has(keyOf(k)))) {
-        return this.unifyPairs(a.items.map(([k, v]) => [v, bm.get(keyOf(k))!]));
+      if (
+        a.items.length === b.items.length &&
+        a.items.every(([k]) => keyOf(k) !== undefined && bm.has(keyOf(k)))
+      ) {
+        this.unifyPairs(a.items.map(([k, v]) => [v, bm.get(keyOf(k))!]));
+        return;
       }
-      if (a.items.every(([k]) => keyOf(k) !== undefined) && b.items.every(([k]) => keyOf(k) !== undefined)) return this.fail();
+      if (
+        a.items.every(([k]) => keyOf(k) !== undefined) &&
+        b.items.every(([k]) => keyOf(k) !== undefined)
+      ) {
+        this.fail();
+        return;
+      }
     }
-    if (isPat(a)) return this.destructure(a as Term, b.type === 'local' ? b.op : this.planTerm(b));
-    if (isPat(b)) return this.destructure(b as Term, a.type === 'local' ? a.op : this.planTerm(a));
+    if (isPat(a)) {
+      this.destructure(a as Term, b.type === 'local' ? b.op : this.planTerm(b));
+      return;
+    }
+    if (isPat(b)) {
+      this.destructure(b as Term, a.type === 'local' ? a.op : this.planTerm(a));
+      return;
+    }
     const va = a.type === 'local' ? a.op : this.planTerm(a);
     const vb = b.type === 'local' ? b.op : this.planTerm(b);
     this.emit(OP.EQ, [va, vb]);
@@ -936,7 +1155,9 @@ class Planner {
   private unifyPairs(pairs: [Term, Term][]) {
     const todo = [...pairs];
     while (todo.length) {
-      let i = todo.findIndex(([x, y]) => !this.hasUnbound(x) || !this.hasUnbound(y));
+      let i = todo.findIndex(
+        ([x, y]) => !this.hasUnbound(x) || !this.hasUnbound(y),
+      );
       if (i < 0) i = 0;
       const [[x, y]] = todo.splice(i, 1);
       this.unify(x, y);
@@ -985,28 +1206,35 @@ class Planner {
         const b = this.scope.vars.get(t.name);
         if (b !== undefined) return b;
         if (t.name === '_' || this.isLocalCandidate(t.name)) {
-          throw compileError(t.loc, `var ${t.name} is unsafe`, 'rego_unsafe_var_error');
+          throw compileError(
+            t.loc,
+            `var ${t.name} is unsafe`,
+            'rego_unsafe_var_error',
+          );
         }
         return this.planRef(t, []);
       }
       case 'ref':
         return this.planRef(t.head, t.path);
-      case 'array':
-      case 'object':
+      case 'array': {
         if (isGroundJSON(t)) return this.cst(toJSON(t));
-        if (t.type === 'array') {
-          const ops = t.items.map(x => this.planTerm(x));
-          const l = this.f.local();
-          this.emit(OP.MAKE_ARRAY, [l]);
-          for (const o of ops) this.emit(OP.ARRAY_APPEND, [l, o]);
-          return l;
-        } 
-          const ops = t.items.map(([k, v]) => [this.planTerm(k), this.planTerm(v)]);
-          const l = this.f.local();
-          this.emit(OP.MAKE_OBJECT, [l]);
-          for (const [k, v] of ops) this.emit(OP.OBJ_INSERT, [l, k, v]);
-          return l;
-        
+        const ops = t.items.map(x => this.planTerm(x));
+        const l = this.f.local();
+        this.emit(OP.MAKE_ARRAY, [l]);
+        for (const o of ops) this.emit(OP.ARRAY_APPEND, [l, o]);
+        return l;
+      }
+      case 'object': {
+        if (isGroundJSON(t)) return this.cst(toJSON(t));
+        const ops = t.items.map(([k, v]) => [
+          this.planTerm(k),
+          this.planTerm(v),
+        ]);
+        const l = this.f.local();
+        this.emit(OP.MAKE_OBJECT, [l]);
+        for (const [k, v] of ops) this.emit(OP.OBJ_INSERT, [l, k, v]);
+        return l;
+      }
       case 'set': {
         const ops = t.items.map(x => this.planTerm(x));
         const l = this.f.local();
@@ -1020,7 +1248,12 @@ class Planner {
       case 'setcomp':
       case 'objcomp': {
         const l = this.f.local();
-        this.emit(t.type === 'arraycomp' ? OP.MAKE_ARRAY : t.type === 'setcomp' ? OP.MAKE_SET : OP.MAKE_OBJECT, [l]);
+        const makeOp = {
+          arraycomp: OP.MAKE_ARRAY,
+          setcomp: OP.MAKE_SET,
+          objcomp: OP.MAKE_OBJECT,
+        }[t.type];
+        this.emit(makeOp, [l]);
         const b: Block = { stmts: [] };
         this.emit(OP.BLOCKS, [1], [b]);
         this.nested(b, () => {
@@ -1029,13 +1262,22 @@ class Planner {
           const heads = t.type === 'objcomp' ? [t.key, t.value] : [t.term];
           this.planBody(t.body, heads);
           if (t.type === 'objcomp') {
-            this.emit(OP.OBJ_INSERT, [l, this.planTerm(t.key), this.planTerm(t.value)]);
+            this.emit(OP.OBJ_INSERT, [
+              l,
+              this.planTerm(t.key),
+              this.planTerm(t.value),
+            ]);
           } else {
-            this.emit(t.type === 'arraycomp' ? OP.ARRAY_APPEND : OP.SET_ADD, [l, this.planTerm(t.term)]);
+            this.emit(t.type === 'arraycomp' ? OP.ARRAY_APPEND : OP.SET_ADD, [
+              l,
+              this.planTerm(t.term),
+            ]);
           }
         });
         return l;
       }
+      default:
+        throw new Error('unknown term');
     }
   }
 
@@ -1045,7 +1287,11 @@ class Planner {
       const arity = (node.funcs[0] ?? node.defaults[0]).rule.head.args!.length;
       const args = t.args.slice(0, arity).map(a => this.planTerm(a));
       if (t.args.length !== arity && t.args.length !== arity + 1) {
-        throw compileError(t.loc, `function ${t.name} has arity ${arity}, got ${t.args.length} arguments`, 'rego_type_error');
+        throw compileError(
+          t.loc,
+          `function ${t.name} has arity ${arity}, got ${t.args.length} arguments`,
+          'rego_type_error',
+        );
       }
       const r = this.f.local();
       this.emit(OP.CALL, [this.nodeFunc(node), r, args.length, ...args]);
@@ -1060,7 +1306,12 @@ class Planner {
     if (name === 'walk' && t.args.length === 2) {
       // relation: iterate the [path, value] pairs the host returns
       const all = this.f.local();
-      this.emit(OP.BUILTIN, [this.builtinId(lookupBuiltin('walk')!), all, 1, this.planTerm(t.args[0])]);
+      this.emit(OP.BUILTIN, [
+        this.builtinId(lookupBuiltin('walk')!),
+        all,
+        1,
+        this.planTerm(t.args[0]),
+      ]);
       const v = this.f.local();
       const b: Block = { stmts: [] };
       this.emit(OP.SCAN, [all, -1, v], [b]);
@@ -1071,16 +1322,34 @@ class Planner {
     if (name.startsWith('__')) name = '';
     const b = lookupBuiltin(name);
     if (!b) {
-      if (node) throw compileError(t.loc, `${t.name} is not a function`, 'rego_type_error');
-      throw compileError(t.loc, `undefined function ${t.name}`, 'rego_type_error');
+      if (node)
+        throw compileError(
+          t.loc,
+          `${t.name} is not a function`,
+          'rego_type_error',
+        );
+      throw compileError(
+        t.loc,
+        `undefined function ${t.name}`,
+        'rego_type_error',
+      );
     }
     if (t.args.length !== b.arity && t.args.length !== b.arity + 1) {
       throw compileError(t.loc, `${name}: arity mismatch`, 'rego_type_error');
     }
     const args = t.args.slice(0, b.arity).map(a => this.planTerm(a));
     const r = this.f.local();
-    if (name === 'internal.member_2' || name === 'internal.member_3' || b.arity > 4) {
-      if (b.arity > 4) throw compileError(t.loc, `${name}: too many arguments`, 'rego_type_error');
+    if (
+      name === 'internal.member_2' ||
+      name === 'internal.member_3' ||
+      b.arity > 4
+    ) {
+      if (b.arity > 4)
+        throw compileError(
+          t.loc,
+          `${name}: too many arguments`,
+          'rego_type_error',
+        );
     }
     this.emit(OP.BUILTIN, [this.builtinId(b), r, args.length, ...args]);
     if (t.args.length === b.arity + 1) {
@@ -1095,7 +1364,12 @@ class Planner {
       const b = this.scope.vars.get(head.name);
       if (b !== undefined) return this.planDots(b, path);
       const g = this.resolveGlobal(head.name);
-      if (!g) throw compileError(head.loc, `var ${head.name} is unsafe`, 'rego_unsafe_var_error');
+      if (!g)
+        throw compileError(
+          head.loc,
+          `var ${head.name} is unsafe`,
+          'rego_unsafe_var_error',
+        );
       if (g.root === 'input') {
         const l = this.f.local();
         this.emit(OP.INPUT, [l]);
@@ -1111,22 +1385,39 @@ class Planner {
     let i = 0;
     while (i < parts.length) {
       const p = parts[i];
-      const child = p.type === 'scalar' && typeof p.value === 'string' ? node.children.get(p.value) : undefined;
+      const child =
+        p.type === 'scalar' && typeof p.value === 'string'
+          ? node.children.get(p.value)
+          : undefined;
       // a rule node stops the walk unless the ref continues into a rule defined below it
-      if (node.isRule && !(child && node.dynamic.length && this.hasRules(child))) break;
+      if (
+        node.isRule &&
+        !(child && node.dynamic.length && this.hasRules(child))
+      )
+        break;
       if (child) {
         node = child;
         i++;
       } else break;
     }
     if (node.isRule) {
-      if (isFuncNode(node)) throw compileError(parts[0]?.loc ?? { file: '', line: 0, col: 0 }, `function ${node.path.join('.')} called without arguments`, 'rego_type_error');
+      if (isFuncNode(node))
+        throw compileError(
+          parts[0]?.loc ?? { file: '', line: 0, col: 0 },
+          `function ${node.path.join('.')} called without arguments`,
+          'rego_type_error',
+        );
       const r = this.f.local();
       this.emit(OP.CALL, [this.nodeFunc(node), r, 0]);
       return this.planDots(r, parts.slice(i));
     }
     const staticNext = i < parts.length && parts[i].type === 'scalar';
-    if (!staticNext && i < parts.length && this.hasRules(node) && !parts.slice(i).some(p => this.hasUnbound(p))) {
+    if (
+      !staticNext &&
+      i < parts.length &&
+      this.hasRules(node) &&
+      !parts.slice(i).some(p => this.hasUnbound(p))
+    ) {
       return this.dispatch(node, parts, i);
     }
     if (!staticNext && this.hasRules(node)) {
@@ -1156,7 +1447,11 @@ class Planner {
       this.emit(OP.BLOCKS, [1], [b]);
       this.nested(b, () => {
         this.emit(OP.EQ, [key, this.cst(k)]);
-        const v = this.planDataRef([...prefix, { type: 'scalar', value: k, loc }, ...rest]);
+        const v = this.planDataRef([
+          ...prefix,
+          { type: 'scalar', value: k, loc },
+          ...rest,
+        ]);
         this.emit(OP.ASSIGN, [v, res]);
       });
     }
@@ -1173,7 +1468,8 @@ class Planner {
     return res;
   }
 
-  private planDots(v: Operand, path: Term[]): Operand {
+  private planDots(from: Operand, path: Term[]): Operand {
+    let v = from;
     for (const p of path) {
       if (this.isUnbound(p)) {
         const k = this.f.local();
@@ -1202,6 +1498,10 @@ class Planner {
     }
     return v;
   }
+}
+
+export function plan(modules: Module[], opts: PlanOptions): PlanResult {
+  return new Planner(modules).run(opts);
 }
 
 function isFuncNode(n: Node): boolean {

@@ -17,27 +17,55 @@ export interface RegoTestResult {
   error?: string;
 }
 
-export async function runRegoTests(modules: Record<string, string>, data?: unknown): Promise<RegoTestResult[]> {
+export async function runRegoTests(
+  modules: Record<string, string>,
+  data?: unknown,
+): Promise<RegoTestResult[]> {
   const mods = parseModules(modules);
-  const tests: { name: string; ep: string; file: string; rule: Rule; prefixEps: string[] }[] = [];
+  const tests: {
+    name: string;
+    ep: string;
+    file: string;
+    rule: Rule;
+    prefixEps: string[];
+  }[] = [];
   for (const m of mods) {
     const extra: Rule[] = [];
     for (const r of m.rules) {
-      const name = r.head.ref[0].type === 'scalar' ? String(r.head.ref[0].value) : '';
-      if (!name.startsWith('test_') || r.head.ref.length !== 1 || r.head.args) continue;
+      const name =
+        r.head.ref[0].type === 'scalar' ? String(r.head.ref[0].value) : '';
+      if (!name.startsWith('test_') || r.head.ref.length !== 1 || r.head.args)
+        continue;
       if (tests.some(t => t.ep === [...m.pkg, name].join('/'))) continue;
       const prefixEps: string[] = [];
       r.body.forEach((_, i) => {
         const pname = `__rw_prefix_${name}_${i}`;
-        extra.push({ ...r, head: { ref: [{ ...r.head.ref[0], value: pname } as any], assign: false }, body: r.body.slice(0, i + 1), elses: [] });
+        extra.push({
+          ...r,
+          head: {
+            ref: [{ ...r.head.ref[0], value: pname } as any],
+            assign: false,
+          },
+          body: r.body.slice(0, i + 1),
+          elses: [],
+        });
         prefixEps.push([...m.pkg, pname].join('/'));
       });
-      tests.push({ name: ['data', ...m.pkg, name].join('.'), ep: [...m.pkg, name].join('/'), file: m.file, rule: r, prefixEps });
+      tests.push({
+        name: ['data', ...m.pkg, name].join('.'),
+        ep: [...m.pkg, name].join('/'),
+        file: m.file,
+        rule: r,
+        prefixEps,
+      });
     }
     m.rules.push(...extra);
   }
   if (!tests.length) return [];
-  const compiled = compileParsed(mods, [...tests.map(t => t.ep), ...tests.flatMap(t => t.prefixEps)]);
+  const compiled = compileParsed(mods, [
+    ...tests.map(t => t.ep),
+    ...tests.flatMap(t => t.prefixEps),
+  ]);
   const policy = await loadPolicy(compiled.wasm);
   if (data !== undefined) policy.setData(data);
   const results: RegoTestResult[] = [];
@@ -51,7 +79,11 @@ export async function runRegoTests(modules: Record<string, string>, data?: unkno
           const p = policy.evaluate(undefined, t.prefixEps[i]);
           if (!(p.length > 0 && p[0].result === true)) {
             const e = t.rule.body[i];
-            res.failedExpr = { text: e.text ?? '', line: e.loc.line, column: e.loc.col };
+            res.failedExpr = {
+              text: e.text ?? '',
+              line: e.loc.line,
+              column: e.loc.col,
+            };
             break;
           }
         }

@@ -4,7 +4,8 @@
  * the runtime's IR header (magic "RWIR").
  */
 
-function readU32(buf: Uint8Array, pos: number): [number, number] {
+function readU32(buf: Uint8Array, at: number): [number, number] {
+  let pos = at;
   let result = 0;
   let shift = 0;
   for (;;) {
@@ -15,7 +16,8 @@ function readU32(buf: Uint8Array, pos: number): [number, number] {
   }
 }
 
-function u32(n: number): number[] {
+function u32(value: number): number[] {
+  let n = value;
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -26,7 +28,8 @@ function u32(n: number): number[] {
   return out;
 }
 
-function s32(n: number): number[] {
+function s32(value: number): number[] {
+  let n = value;
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -87,7 +90,11 @@ export function patchRuntime(runtime: Uint8Array, ir: Uint8Array): Uint8Array {
     q++; // end opcode
     const [size, p2] = readU32(wasm, q);
     for (let j = p2; j + 16 <= p2 + size; j += 4) {
-      if (MAGIC.every((m, k) => wasm[j + k] === m) && wasm[j + 4] === 0 && wasm[j + 8] === 0) {
+      if (
+        MAGIC.every((m, k) => wasm[j + k] === m) &&
+        wasm[j + 4] === 0 &&
+        wasm[j + 8] === 0
+      ) {
         hdrAt = j;
         break;
       }
@@ -105,7 +112,8 @@ export function patchRuntime(runtime: Uint8Array, ir: Uint8Array): Uint8Array {
   const oldSegs = wasm.subarray(readU32(wasm, data.start)[1], data.end);
   const seg = [0, 0x41, ...s32(irAddr), 0x0b, ...u32(ir.length)];
   const payloadHead = u32(count + 1);
-  const payloadLen = payloadHead.length + oldSegs.length + seg.length + ir.length;
+  const payloadLen =
+    payloadHead.length + oldSegs.length + seg.length + ir.length;
   const parts: Uint8Array[] = [
     wasm.subarray(0, data.headerStart),
     Uint8Array.from([11, ...u32(payloadLen), ...payloadHead]),
@@ -133,7 +141,8 @@ export function patchRuntime(runtime: Uint8Array, ir: Uint8Array): Uint8Array {
 function bumpMemoryMin(wasm: Uint8Array, pages: number): Uint8Array {
   const imp = sections(wasm).find(s => s.id === 2);
   if (!imp) return wasm;
-  let [n, pos] = readU32(wasm, imp.start);
+  const [n, start] = readU32(wasm, imp.start);
+  let pos = start;
   for (let i = 0; i < n; i++) {
     const [ml, p1] = readU32(wasm, pos);
     const [fl, p2] = readU32(wasm, p1 + ml);

@@ -6,6 +6,11 @@ import {
 } from '@backstage/plugin-auth-node';
 import { devUserAuthenticator } from './devUserAuthenticator';
 
+function toUserRef(userEntityRef: string) {
+  const ref = parseEntityRef(userEntityRef, { defaultKind: 'user', defaultNamespace: 'default' });
+  return { kind: ref.kind, namespace: ref.namespace, name: ref.name };
+}
+
 /** Registers the `dev-user` sign-in provider: sign in as any user in the catalog. */
 export const authModuleDevUserProvider = createBackendModule({
   pluginId: 'auth',
@@ -18,15 +23,20 @@ export const authModuleDevUserProvider = createBackendModule({
           providerId: 'dev-user',
           factory: createProxyAuthProviderFactory({
             authenticator: devUserAuthenticator,
+            // The profile (name, e-mail) is the catalog user's own.
+            async profileTransform(result, ctx) {
+              const { entity } = await ctx.findCatalogUser({ entityRef: toUserRef(result.userEntityRef) });
+              const profile = (entity.spec?.profile ?? {}) as { displayName?: string; email?: string };
+              return {
+                profile: {
+                  displayName: profile.displayName ?? entity.metadata.name,
+                  email: profile.email,
+                },
+              };
+            },
             async signInResolver({ result }, ctx) {
-              const ref = parseEntityRef(result.userEntityRef, {
-                defaultKind: 'user',
-                defaultNamespace: 'default',
-              });
               // Unknown users are refused: the catalog is the source of truth for who exists.
-              return ctx.signInWithCatalogUser({
-                entityRef: { kind: ref.kind, namespace: ref.namespace, name: ref.name },
-              });
+              return ctx.signInWithCatalogUser({ entityRef: toUserRef(result.userEntityRef) });
             },
           }),
         });
