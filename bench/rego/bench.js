@@ -14,7 +14,7 @@ const pkgDir = path.resolve(__dirname, '../../packages/rego-wasm');
 require(path.join(pkgDir, 'scripts/build-runtime.js'));
 const { compileRego, loadPolicy } = require(path.join(
   pkgDir,
-  'build/js/index.js',
+  'dist/bundle/index.js',
 ));
 const cedar = require(require.resolve('@cedar-policy/cedar-wasm/nodejs', {
   paths: [pkgDir],

@@ -13,7 +13,7 @@ const {
   runConformance,
   formatReport,
   readSkips,
-} = require('../build/js/index.js');
+} = require('../dist/bundle/index.js');
 
 async function main() {
   const args = process.argv.slice(2);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * Builds the AssemblyScript runtime (build/runtime.wasm) and a CommonJS bundle
- * of the compiler (build/js/index.js) for the CLI and benchmarks.
+ * of the compiler (dist/bundle/index.js) for the CLI and benchmarks.
  * Idempotent: skips outputs that are newer than their sources (--force rebuilds).
  */
 const fs = require('node:fs');
@@ -31,7 +31,7 @@ function stale(out, srcTime) {
   );
 }
 
-fs.mkdirSync(path.join(root, 'build/js'), { recursive: true });
+fs.mkdirSync(path.join(root, 'dist/bundle'), { recursive: true });
 
 const wasmOut = path.join(root, 'build/runtime.wasm');
 if (stale(wasmOut, newest(path.join(root, 'runtime')))) {
@@ -61,7 +61,7 @@ if (stale(wasmOut, newest(path.join(root, 'runtime')))) {
   console.error(`rego-wasm: built ${path.relative(process.cwd(), wasmOut)}`);
 }
 
-const jsOut = path.join(root, 'build/js/index.js');
+const jsOut = path.join(root, 'dist/bundle/index.js');
 if (stale(jsOut, newest(path.join(root, 'src')))) {
   require('esbuild').buildSync({
     entryPoints: [path.join(root, 'src/index.ts')],

@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 require('./build-runtime.js');
-const { runConformance, readSkips } = require('../build/js/index.js');
+const { runConformance, readSkips } = require('../dist/bundle/index.js');
 
 const pkg = path.resolve(__dirname, '..');
 const repo = path.resolve(pkg, '../..');

@@ -12,11 +12,11 @@ let runtimeCache: Uint8Array | undefined;
 export function runtimeWasmPath(): string {
   const candidates = [
     process.env.REGO_WASM_RUNTIME,
-    // relative to src/ (sources) or build/js/ (bundle); set REGO_WASM_RUNTIME for other layouts
+    // relative to src/ (sources) or dist/bundle/ (bundle); set REGO_WASM_RUNTIME for other layouts
     // eslint-disable-next-line no-restricted-syntax
     path.resolve(__dirname, '../build/runtime.wasm'),
     // eslint-disable-next-line no-restricted-syntax
-    path.resolve(__dirname, '../runtime.wasm'),
+    path.resolve(__dirname, '../../build/runtime.wasm'),
   ].filter((p): p is string => !!p);
   for (const c of candidates) if (fs.existsSync(c)) return c;
   throw new Error(

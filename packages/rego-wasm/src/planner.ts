@@ -652,13 +652,7 @@ class Planner {
       if (Array.isArray(x))
         for (const y of x) this.collectExprVars(y, vs, true);
       else this.collectTermVars(x, vs, true);
-      for (const v of vs)
-        if (
-          others.has(v) &&
-          !this.scope.vars.has(v) &&
-          this.isLocalCandidate(v)
-        )
-          out.add(v);
+      this.addShared(vs, others, out);
     };
     for (const w of e.with) {
       const fn = refName(w.value);
@@ -714,6 +708,19 @@ class Planner {
     }
   }
 
+  /** Adds to `out` the unbound local variables of `vs` that other expressions also use (closures). */
+  private addShared(vs: Set<string>, others: Set<string>, out: Set<string>) {
+    for (const v of vs) {
+      if (
+        others.has(v) &&
+        !this.scope.vars.has(v) &&
+        this.isLocalCandidate(v)
+      ) {
+        out.add(v);
+      }
+    }
+  }
+
   private comprehensionNeeds(t: Term, others: Set<string>, out: Set<string>) {
     const visit = (x: Term) => {
       if (
@@ -723,13 +730,7 @@ class Planner {
       ) {
         const vs = new Set<string>();
         this.collectTermVars(x, vs, true);
-        for (const v of vs)
-          if (
-            others.has(v) &&
-            !this.scope.vars.has(v) &&
-            this.isLocalCandidate(v)
-          )
-            out.add(v);
+        this.addShared(vs, others, out);
         return;
       }
       forEachSubterm(x, visit);
