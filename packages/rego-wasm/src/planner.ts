@@ -27,6 +27,7 @@ class Node {
   funcs: RuleInfo[] = [];
   defaults: RuleInfo[] = [];
   fn?: number;
+  pkg = false;
   constructor(readonly path: string[]) {}
   get isRule() {
     return (
@@ -135,6 +136,9 @@ class Planner {
   constructor(modules: Module[]) {
     this.consts.push({}, {}, ...TYPE_NAMES);
     for (const mod of modules) {
+      let node = this.root;
+      for (const p of mod.pkg) node = node.child(p);
+      node.pkg = true; // packages are documents even without rules
       for (const rule of mod.rules) this.index(mod, rule);
     }
   }
@@ -457,7 +461,7 @@ class Planner {
   }
 
   private hasRules(n: Node): boolean {
-    if (n.isRule) return true;
+    if (n.isRule || n.pkg) return true;
     for (const c of n.children.values()) if (this.hasRules(c)) return true;
     return false;
   }
