@@ -10,6 +10,7 @@ import {
   randomUUID,
   timingSafeEqual,
 } from 'node:crypto';
+import { jwtBuiltins } from './jwt';
 import { format as goSprintf } from './sprintf';
 
 type J = any;
@@ -512,6 +513,7 @@ function hash(alg: string) {
 }
 
 export const hostBuiltins: Record<string, (...args: J[]) => J> = {
+  ...jwtBuiltins,
   'crypto.md5': hash('md5'),
   'crypto.sha1': hash('sha1'),
   'crypto.sha256': hash('sha256'),

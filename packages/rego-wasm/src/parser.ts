@@ -442,8 +442,10 @@ export class Parser {
       head.args = this.nested(() => {
         const args: Term[] = [];
         if (!this.is(')')) {
-          do args.push(this.parseTerm());
-          while (this.accept(','));
+          do {
+            if (this.is(')')) break; // trailing comma
+            args.push(this.parseTerm());
+          } while (this.accept(','));
         }
         this.expect(')');
         return args;
@@ -715,8 +717,10 @@ export class Parser {
         const args = this.nested(() => {
           const a: Term[] = [];
           if (!this.is(')')) {
-            do a.push(this.parseTerm());
-            while (this.accept(','));
+            do {
+              if (this.is(')')) break; // trailing comma
+              a.push(this.parseTerm());
+            } while (this.accept(','));
           }
           this.expect(')');
           return a;

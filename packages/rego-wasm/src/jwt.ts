@@ -1,0 +1,230 @@
+/*
+ * io.jwt.* host builtins on node:crypto: decode, verify_* (HS/RS/PS/ES/EdDSA),
+ * decode_verify with OPA's constraints, encode_sign(_raw) with JWK keys.
+ */
+import {
+  KeyObject,
+  X509Certificate,
+  constants,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  sign as cryptoSign,
+  timingSafeEqual,
+  verify as cryptoVerify,
+} from 'node:crypto';
+
+type J = any;
+
+function b64url(s: string): Buffer {
+  if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s)) throw new Error('invalid base64url');
+  return Buffer.from(s, 'base64url');
+}
+
+interface Decoded {
+  header: J;
+  payload: J;
+  signature: Buffer;
+  signingInput: string;
+}
+
+export function decodeJwt(token: string): Decoded {
+  if (typeof token !== 'string') throw new Error('operand type');
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new Error('encoded JWT must have 3 sections');
+  const header = JSON.parse(b64url(parts[0]).toString('utf8'));
+  let payload = JSON.parse(b64url(parts[1]).toString('utf8'));
+  if (header?.cty === 'JWT')
+    payload = decodeJwt(b64url(parts[1]).toString('utf8')).payload;
+  return {
+    header,
+    payload,
+    signature: b64url(parts[2]),
+    signingInput: `${parts[0]}.${parts[1]}`,
+  };
+}
+
+function publicKeys(material: string): KeyObject[] {
+  const text = material.trim();
+  if (text.startsWith('{')) {
+    const json = JSON.parse(text);
+    const jwks: J[] = Array.isArray(json.keys) ? json.keys : [json];
+    return jwks.map(k => createPublicKey({ key: k, format: 'jwk' }));
+  }
+  if (text.includes('BEGIN CERTIFICATE')) {
+    return text
+      .split(/(?=-----BEGIN CERTIFICATE-----)/)
+      .filter(p => p.includes('BEGIN'))
+      .map(p => new X509Certificate(p).publicKey);
+  }
+  return [createPublicKey(text)];
+}
+
+const HASH: Record<string, string> = {
+  '256': 'sha256',
+  '384': 'sha384',
+  '512': 'sha512',
+};
+
+function verifyWith(
+  alg: string,
+  input: string,
+  sig: Buffer,
+  key: KeyObject | Buffer,
+): boolean {
+  const family = alg.slice(0, 2);
+  const hash = HASH[alg.slice(2)];
+  const data = Buffer.from(input);
+  if (family === 'HS') {
+    const mac = createHmac(hash, key as Buffer)
+      .update(data)
+      .digest();
+    return mac.length === sig.length && timingSafeEqual(mac, sig);
+  }
+  if (alg === 'EdDSA') return cryptoVerify(null, data, key as KeyObject, sig);
+  if (family === 'RS') return cryptoVerify(hash, data, key as KeyObject, sig);
+  if (family === 'PS') {
+    return cryptoVerify(
+      hash,
+      data,
+      {
+        key: key as KeyObject,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+      },
+      sig,
+    );
+  }
+  if (family === 'ES')
+    return cryptoVerify(
+      hash,
+      data,
+      { key: key as KeyObject, dsaEncoding: 'ieee-p1363' },
+      sig,
+    );
+  return false;
+}
+
+function verifyToken(alg: string, token: string, keyMaterial: string): boolean {
+  const d = decodeJwt(token);
+  if (alg.startsWith('HS'))
+    return verifyWith(
+      alg,
+      d.signingInput,
+      d.signature,
+      Buffer.from(keyMaterial),
+    );
+  return publicKeys(keyMaterial).some(k => {
+    try {
+      return verifyWith(alg, d.signingInput, d.signature, k);
+    } catch {
+      return false;
+    }
+  });
+}
+
+function decodeVerify(token: string, c: J): J {
+  if (typeof c !== 'object' || c === null) throw new Error('operand type');
+  const invalid = [false, {}, {}];
+  const d = decodeJwt(token);
+  const alg = d.header?.alg;
+  if (c.alg !== undefined && c.alg !== alg) return invalid;
+  if ((c.cert === undefined) === (c.secret === undefined))
+    throw new Error('exactly one of cert and secret required');
+  let ok = false;
+  if (typeof alg === 'string' && alg.startsWith('HS')) {
+    ok =
+      c.secret !== undefined &&
+      verifyWith(
+        alg,
+        d.signingInput,
+        d.signature,
+        Buffer.from(String(c.secret)),
+      );
+  } else if (typeof alg === 'string' && c.cert !== undefined) {
+    ok = verifyToken(alg, token, String(c.cert));
+  }
+  if (!ok) return invalid;
+  const now = c.time !== undefined ? Number(c.time) : Date.now() * 1e6;
+  const p = d.payload ?? {};
+  if (p.exp !== undefined && (typeof p.exp !== 'number' || now >= p.exp * 1e9))
+    return invalid;
+  if (p.nbf !== undefined && (typeof p.nbf !== 'number' || now < p.nbf * 1e9))
+    return invalid;
+  if (c.iss !== undefined && p.iss !== c.iss) return invalid;
+  if (p.aud !== undefined) {
+    const auds = Array.isArray(p.aud) ? p.aud : [p.aud];
+    if (c.aud === undefined || !auds.includes(c.aud)) return invalid;
+  } else if (c.aud !== undefined) return invalid;
+  return [true, d.header, p];
+}
+
+function signToken(
+  headerText: string,
+  payloadText: string,
+  jwkText: J,
+): string {
+  const header = JSON.parse(headerText);
+  const jwk = typeof jwkText === 'string' ? JSON.parse(jwkText) : jwkText;
+  const alg: string = header.alg;
+  const input = `${Buffer.from(headerText).toString('base64url')}.${Buffer.from(
+    payloadText,
+  ).toString('base64url')}`;
+  const family = alg.slice(0, 2);
+  const hash = HASH[alg.slice(2)];
+  let sig: Buffer;
+  if (family === 'HS')
+    sig = createHmac(hash, b64url(jwk.k)).update(input).digest();
+  else {
+    const key = createPrivateKey({ key: jwk, format: 'jwk' });
+    if (alg === 'EdDSA') sig = cryptoSign(null, Buffer.from(input), key);
+    else if (family === 'PS')
+      sig = cryptoSign(hash, Buffer.from(input), {
+        key,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+      });
+    else if (family === 'ES')
+      sig = cryptoSign(hash, Buffer.from(input), {
+        key,
+        dsaEncoding: 'ieee-p1363',
+      });
+    else sig = cryptoSign(hash, Buffer.from(input), key);
+  }
+  return `${input}.${sig.toString('base64url')}`;
+}
+
+const verifiers: Record<string, (t: J, k: J) => boolean> = {};
+for (const alg of [
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+]) {
+  verifiers[`io.jwt.verify_${alg.toLowerCase()}`] = (t, k) => {
+    if (typeof t !== 'string' || typeof k !== 'string')
+      throw new Error('operand type');
+    return verifyToken(alg, t, k);
+  };
+}
+
+export const jwtBuiltins: Record<string, (...args: J[]) => J> = {
+  'io.jwt.decode': t => {
+    const d = decodeJwt(t);
+    return [d.header, d.payload, d.signature.toString('hex')];
+  },
+  'io.jwt.decode_verify': (t, c) => decodeVerify(t, c),
+  'io.jwt.encode_sign_raw': (h, p, k) => signToken(h, p, k),
+  'io.jwt.encode_sign': (h, p, k) =>
+    signToken(JSON.stringify(h), JSON.stringify(p), k),
+  ...verifiers,
+};
