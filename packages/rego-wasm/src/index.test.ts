@@ -180,6 +180,25 @@ describe('compileRego + loadPolicy (real opa-wasm SDK)', () => {
   });
 });
 
+describe('large policies', () => {
+  it('loads a module whose data needs more than the SDK default memory', async () => {
+    const rules = Array.from(
+      { length: 4000 },
+      (_, i) =>
+        `r${i} := {"id": ${i}, "name": "rule number ${i}"} if input.x == ${i}`,
+    );
+    const c = compileRego({ 'big.rego': `package big\n${rules.join('\n')}` }, [
+      'big/r3999',
+      'big',
+    ]);
+    expect(c.wasm.length).toBeGreaterThan(5 * 65536);
+    const p = await loadPolicy(c.wasm);
+    expect(p.evaluate({ x: 3999 }, 'big/r3999')).toEqual([
+      { result: { id: 3999, name: 'rule number 3999' } },
+    ]);
+  });
+});
+
 describe('compile errors', () => {
   it('carry file, line, column and message', () => {
     let err: unknown;

@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { loadPolicy as sdkLoadPolicy } from '@open-policy-agent/opa-wasm';
 import { HOST_PREFIX } from './builtins';
 import { sdkBuiltins } from './host-builtins';
+import { memoryMinPages } from './wasm-patch';
 
 /** The evaluation surface of `@open-policy-agent/opa-wasm`'s LoadedPolicy. */
 export interface RegoPolicy {
@@ -98,7 +99,7 @@ export async function loadPolicy(
       wasm.byteOffset,
       wasm.byteOffset + wasm.byteLength,
     ) as ArrayBuffer,
-    { initial: options.memoryPages ?? 5 },
+    { initial: Math.max(options.memoryPages ?? 5, memoryMinPages(wasm)) },
     { ...customBuiltins(), ...options.customBuiltins },
   )) as unknown as RegoPolicy;
   if (data !== undefined) policy.setData(data);

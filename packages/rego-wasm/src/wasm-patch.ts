@@ -137,10 +137,14 @@ export function patchRuntime(runtime: Uint8Array, ir: Uint8Array): Uint8Array {
   return bumpMemoryMin(out, Math.ceil((irAddr + ir.length) / 65536));
 }
 
-/** Raises the minimum page count of the imported memory if the data needs more. */
-function bumpMemoryMin(wasm: Uint8Array, pages: number): Uint8Array {
+/** Locates the imported memory's limits: offset of the flags byte, minimum pages, end of the minimum. */
+function findMemoryImport(
+  wasm: Uint8Array,
+):
+  | { section: Section; flagsAt: number; min: number; minEnd: number }
+  | undefined {
   const imp = sections(wasm).find(s => s.id === 2);
-  if (!imp) return wasm;
+  if (!imp) return undefined;
   const [n, start] = readU32(wasm, imp.start);
   let pos = start;
   for (let i = 0; i < n; i++) {
@@ -149,20 +153,8 @@ function bumpMemoryMin(wasm: Uint8Array, pages: number): Uint8Array {
     const kind = wasm[p2 + fl];
     let p = p2 + fl + 1;
     if (kind === 2) {
-      const flags = wasm[p];
-      const [min, pm] = readU32(wasm, p + 1);
-      if (min >= pages) return wasm;
-      const rest = wasm.subarray(pm);
-      const before = wasm.subarray(imp.start, p + 1);
-      const newMin = Uint8Array.from(u32(pages));
-      const payload = concat([before, newMin, rest.subarray(0, imp.end - pm)]);
-      void flags;
-      return concat([
-        wasm.subarray(0, imp.headerStart),
-        Uint8Array.from([2, ...u32(payload.length)]),
-        payload,
-        wasm.subarray(imp.end),
-      ]);
+      const [min, minEnd] = readU32(wasm, p + 1);
+      return { section: imp, flagsAt: p, min, minEnd };
     }
     // skip the import description
     if (kind === 0) p = readU32(wasm, p)[1];
@@ -174,7 +166,30 @@ function bumpMemoryMin(wasm: Uint8Array, pages: number): Uint8Array {
     } else if (kind === 3) p += 2;
     pos = p;
   }
-  return wasm;
+  return undefined;
+}
+
+/** Minimum number of memory pages a module imports (what the SDK's memory must provide). */
+export function memoryMinPages(wasm: Uint8Array): number {
+  return findMemoryImport(wasm)?.min ?? 0;
+}
+
+/** Raises the minimum page count of the imported memory if the data needs more. */
+function bumpMemoryMin(wasm: Uint8Array, pages: number): Uint8Array {
+  const m = findMemoryImport(wasm);
+  if (!m || m.min >= pages) return wasm;
+  const imp = m.section;
+  const payload = concat([
+    wasm.subarray(imp.start, m.flagsAt + 1),
+    Uint8Array.from(u32(pages)),
+    wasm.subarray(m.minEnd, imp.end),
+  ]);
+  return concat([
+    wasm.subarray(0, imp.headerStart),
+    Uint8Array.from([2, ...u32(payload.length)]),
+    payload,
+    wasm.subarray(imp.end),
+  ]);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
