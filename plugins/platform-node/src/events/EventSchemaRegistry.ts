@@ -41,7 +41,7 @@ export class EventSchemaRegistry {
   }
 
   constructor(private readonly envelope: object, documents: EventSchemaDocument[]) {
-    this.ajv = new Ajv({ allErrors: true, strict: true });
+    this.ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
     addFormats(this.ajv);
     this.ajv.addKeyword('x-event');
     this.ajv.addSchema(envelope);
@@ -93,6 +93,12 @@ export class EventSchemaRegistry {
     const top: string[] = (doc.required ?? []).filter((f: string) => f !== 'properties');
     const props: string[] = doc.properties?.properties?.required ?? [];
     return [...top, ...props.map(p => `properties.${p}`)];
+  }
+
+  /** The example properties a schema documents (JSON Schema `examples`), if any. */
+  exampleProperties(name: string): Record<string, unknown> | undefined {
+    const doc = this.documents.get(name) as any;
+    return doc?.properties?.properties?.examples?.[0];
   }
 
   /** Validates a full event envelope; returns its violations (empty when valid). */

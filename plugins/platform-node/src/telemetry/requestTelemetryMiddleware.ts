@@ -12,10 +12,13 @@ export interface TelemetryCaller {
  * ends; requests no route matched are grouped as `(unmatched)` so paths with ids never become
  * series of their own.
  */
-export function routeTemplate(req: Request): string {
+export function routeTemplate(req: Request, mountBase = ''): string {
   const route = (req as any).route?.path;
   if (typeof route !== 'string') return '(unmatched)';
-  return `${req.baseUrl ?? ''}${route}` || '/';
+  // An error handler outside the router ends the response after express has unwound
+  // req.baseUrl; the base seen when this middleware ran still holds.
+  const base = (req.baseUrl ?? '').startsWith(mountBase) ? req.baseUrl ?? '' : mountBase;
+  return `${base}${route}` || '/';
 }
 
 /**
@@ -33,9 +36,10 @@ export function requestTelemetryMiddleware(options: {
     const started = process.hrtime.bigint();
     const at = options.now?.() ?? new Date();
     let route = '(unmatched)';
+    const mountBase = req.baseUrl ?? '';
     const end = res.end;
     res.end = function patchedEnd(this: Response, ...args: any[]) {
-      route = routeTemplate(req);
+      route = routeTemplate(req, mountBase);
       return (end as any).apply(this, args);
     } as any;
     res.once('finish', () => {

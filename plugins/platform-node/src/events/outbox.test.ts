@@ -1,0 +1,228 @@
+import { createTestDatabase, TestDatabase } from '@internal/dev-database';
+import { mockServices } from '@backstage/backend-test-utils';
+import { Registry } from 'prom-client';
+import { v7 as uuidv7 } from 'uuid';
+import { StoredEvent } from '@internal/plugin-platform-common';
+import { EventSchemaRegistry } from './EventSchemaRegistry';
+import { EventProducer } from './EventProducer';
+import { OutboxRelay } from './OutboxRelay';
+import { EventConsumer } from './EventConsumer';
+import { migratePlatformNodeTables, rollbackPlatformNodeTables } from './migrations';
+import { EventDelivery, EventSource, PlatformSink } from '../types';
+
+jest.setTimeout(60_000);
+
+const registry = EventSchemaRegistry.fromPackage();
+const identity = {
+  user_id: '0b6d9f4e-8c1a-4e7b-9f2d-3a5c7e9b1d20',
+  account_id: '5e8a1c3f-2d4b-4f6a-8b0c-1d3e5f7a9b2c',
+};
+const logger = mockServices.logger.mock();
+
+/** A sink that records deliveries and can be told to fail. */
+function recordingSink() {
+  const deliveries: EventDelivery[] = [];
+  let failures = 0;
+  const sink: PlatformSink = {
+    async ingestEvents(batch) {
+      if (failures > 0) {
+        failures--;
+        throw new Error('platform unavailable');
+      }
+      deliveries.push(...batch);
+    },
+    async appendAudit() {},
+    async ingestRollups() {},
+  };
+  return { sink, deliveries, failNext: (n: number) => (failures = n) };
+}
+
+/** An in-memory log standing in for the platform event log, holding duplicates as given. */
+function memorySource(events: StoredEvent[]): EventSource {
+  return {
+    async read({ after, limit, types }) {
+      const from = after ? Number(after) : 0;
+      const page = events
+        .filter(e => Number(e.cursor) > from && (!types || types.includes(e.name)))
+        .slice(0, limit);
+      return { events: page, nextCursor: page.length ? page[page.length - 1].cursor : after };
+    },
+  };
+}
+
+describe('transactional outbox, relay and consumers (real Postgres)', () => {
+  let db: TestDatabase;
+  let metrics: Registry;
+  let producer: EventProducer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await migratePlatformNodeTables(db.knex);
+  });
+  afterAll(async () => {
+    await db?.destroy();
+  });
+  beforeEach(async () => {
+    await db.knex('platform_event_outbox').delete();
+    metrics = new Registry();
+    producer = new EventProducer({ knex: db.knex, producer: 'exports', registry, metrics });
+  });
+
+  it('writes a valid event with a UUIDv7 event_id, occurred_at, producer and identity', async () => {
+    const result = await producer.emit(
+      'export.completed',
+      registry.exampleProperties('export.completed')!,
+      identity,
+    );
+    expect(result.accepted).toBe(true);
+    expect(result.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    const [row] = await db.knex('platform_event_outbox');
+    expect(row.violations).toBeNull();
+    expect(row.payload).toMatchObject({
+      event_id: result.eventId,
+      name: 'export.completed',
+      producer: 'exports',
+      ...identity,
+    });
+    expect(Date.parse(row.payload.occurred_at)).not.toBeNaN();
+  });
+
+  it('keeps an invalid event with its violations and counts it', async () => {
+    const result = await producer.emit('export.completed', { export_id: 'x' }, identity);
+    expect(result.accepted).toBe(false);
+    const [row] = await db.knex('platform_event_outbox');
+    expect(row.violations.length).toBeGreaterThan(0);
+    expect(row.violations[0]).toEqual(
+      expect.objectContaining({ instancePath: '/properties', schemaPath: expect.any(String) }),
+    );
+    const metric = await metrics.getSingleMetric('platform_events_dead_lettered_total')!.get();
+    expect(metric.values).toEqual([
+      expect.objectContaining({ value: 1, labels: { event: 'export.completed', producer: 'exports' } }),
+    ]);
+  });
+
+  it('commits the event with the producer transaction, and not when it rolls back', async () => {
+    const props = registry.exampleProperties('export.requested')!;
+    await db.knex
+      .transaction(async tx => {
+        await producer.emit('export.requested', props, identity, { transaction: tx });
+        throw new Error('business change failed');
+      })
+      .catch(() => {});
+    expect(await db.knex('platform_event_outbox').count('* as n').first()).toEqual({ n: '0' });
+    await db.knex.transaction(async tx => {
+      await producer.emit('export.requested', props, identity, { transaction: tx });
+    });
+    expect(await db.knex('platform_event_outbox').count('* as n').first()).toEqual({ n: '1' });
+  });
+
+  it('relays at least once: a failed delivery stays in the outbox and is sent again', async () => {
+    const { sink, deliveries, failNext } = recordingSink();
+    const relay = new OutboxRelay({ knex: db.knex, sink: async () => sink, logger, batchSize: 2 });
+    for (let i = 0; i < 3; i++) {
+      await producer.emit('filter.applied', registry.exampleProperties('filter.applied')!, identity);
+    }
+    await producer.emit('filter.applied', {}, identity); // invalid: travels with its violations
+    failNext(1);
+    await expect(relay.drain()).rejects.toThrow('platform unavailable');
+    const kept = await db.knex('platform_event_outbox').orderBy('id');
+    expect(kept).toHaveLength(4);
+    expect(kept[0]).toMatchObject({ attempts: 1, last_error: expect.stringContaining('unavailable') });
+    expect(await relay.drain()).toBe(4);
+    expect(deliveries).toHaveLength(4);
+    expect(deliveries.filter(d => d.violations.length > 0)).toHaveLength(1);
+    expect(await db.knex('platform_event_outbox').count('* as n').first()).toEqual({ n: '0' });
+  });
+
+  it('delivers nothing and keeps everything while no platform sink is there', async () => {
+    const relay = new OutboxRelay({ knex: db.knex, sink: async () => undefined, logger });
+    await producer.emit('filter.applied', registry.exampleProperties('filter.applied')!, identity);
+    expect(await relay.drain()).toBe(0);
+    expect(await db.knex('platform_event_outbox').count('* as n').first()).toEqual({ n: '1' });
+  });
+
+  describe('consumers', () => {
+    const stored = (cursor: number, eventId: string, name = 'export.completed'): StoredEvent => ({
+      cursor: String(cursor),
+      event_id: eventId,
+      name,
+      occurred_at: new Date().toISOString(),
+      received_at: new Date().toISOString(),
+      producer: 'exports',
+      properties: {},
+      reattributed: false,
+    });
+
+    it('hands a duplicated event_id to each consumer once, and resumes from its cursor', async () => {
+      const a = uuidv7();
+      const b = uuidv7();
+      const log = [stored(1, a), stored(2, b), stored(3, a) /* producer retry */];
+      const seen: Record<string, string[]> = { billing: [], sre: [] };
+      const consumers = ['billing', 'sre'].map(
+        name =>
+          new EventConsumer({
+            consumer: name,
+            knex: db.knex,
+            source: async () => memorySource(log),
+            logger,
+            handler: async e => {
+              seen[name].push(e.event_id);
+            },
+          }),
+      );
+      for (const c of consumers) {
+        expect(await c.poll()).toEqual({ handled: 2, duplicates: 1 });
+      }
+      expect(seen).toEqual({ billing: [a, b], sre: [a, b] });
+      // Nothing new: nothing handled again.
+      expect(await consumers[0].poll()).toEqual({ handled: 0, duplicates: 0 });
+      log.push(stored(4, b)); // a redelivery within 24 h
+      log.push(stored(5, uuidv7()));
+      expect(await consumers[0].poll()).toEqual({ handled: 1, duplicates: 1 });
+    });
+
+    it('retries an event whose handler failed, without skipping it', async () => {
+      const id = uuidv7();
+      const log = [stored(1, id)];
+      let calls = 0;
+      const consumer = new EventConsumer({
+        consumer: 'flaky',
+        knex: db.knex,
+        source: async () => memorySource(log),
+        logger,
+        handler: async () => {
+          calls++;
+          if (calls === 1) throw new Error('downstream down');
+        },
+      });
+      await expect(consumer.poll()).rejects.toThrow('downstream down');
+      expect(await consumer.poll()).toEqual({ handled: 1, duplicates: 0 });
+      expect(calls).toBe(2);
+    });
+
+    it('forgets event_ids after the 24 h dedupe window', async () => {
+      const id = uuidv7();
+      let now = new Date('2026-01-01T00:00:00Z');
+      const log = [stored(1, id)];
+      const consumer = new EventConsumer({
+        consumer: 'windowed',
+        knex: db.knex,
+        source: async () => memorySource(log),
+        logger,
+        now: () => now,
+        handler: async () => {},
+      });
+      expect(await consumer.poll()).toEqual({ handled: 1, duplicates: 0 });
+      now = new Date('2026-01-02T01:00:00Z');
+      log.push(stored(2, id));
+      expect(await consumer.poll()).toEqual({ handled: 1, duplicates: 0 });
+    });
+  });
+
+  it('migrates down and up again', async () => {
+    await rollbackPlatformNodeTables(db.knex);
+    expect(await db.knex.schema.hasTable('platform_event_outbox')).toBe(false);
+    await migratePlatformNodeTables(db.knex);
+    expect(await db.knex.schema.hasTable('platform_event_outbox')).toBe(true);
+  });
+});
