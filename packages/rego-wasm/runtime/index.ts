@@ -1572,9 +1572,11 @@ function native(b: i32, a: usize, c: usize, d: usize): usize {
     case 29:
     case 30: {
       if (tag(a) != T_STR) return 0;
+      // ASCII only: undefined for other text, which the planner then sends to the host
       const r = mkStr(a + 8, len(a));
       for (let i = 0; i < len(a); i++) {
         const ch = load<u8>(r + 8 + <usize>i);
+        if (ch >= 128) return 0;
         if (b == 29 && ch >= 65 && ch <= 90)
           store<u8>(r + 8 + <usize>i, ch + 32);
         if (b == 30 && ch >= 97 && ch <= 122)

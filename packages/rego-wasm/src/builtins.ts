@@ -36,7 +36,7 @@ const NATIVE: [string, number][] = [
   ['startswith', 2],
   ['endswith', 2],
   ['contains', 2],
-  ['__ascii_lower', 1], // unused: lower/upper run on the host for full Unicode
+  ['__ascii_lower', 1], // ASCII fast path of lower/upper; other text goes to the host
   ['__ascii_upper', 1],
   ['is_number', 1],
   ['is_string', 1],

@@ -180,6 +180,22 @@ describe('compileRego + loadPolicy (real opa-wasm SDK)', () => {
   });
 });
 
+describe('lower/upper', () => {
+  it('uses the native ASCII path and the host for other text', async () => {
+    const c = compileRego(
+      { 'l.rego': 'package l\nx := [lower(input.a), upper(input.b)]' },
+      ['l/x'],
+    );
+    const p = await loadPolicy(c.wasm);
+    expect(p.evaluate({ a: 'AbC', b: 'xYz' }, 'l/x')).toEqual([
+      { result: ['abc', 'XYZ'] },
+    ]);
+    expect(p.evaluate({ a: 'ÅÉ', b: 'straße' }, 'l/x')).toEqual([
+      { result: ['åé', 'STRASSE'] },
+    ]);
+  });
+});
+
 describe('large policies', () => {
   it('loads a module whose data needs more than the SDK default memory', async () => {
     const rules = Array.from(

@@ -1344,6 +1344,23 @@ class Planner {
     }
     const args = t.args.slice(0, b.arity).map(a => this.planTerm(a));
     const r = this.f.local();
+    if ((name === 'lower' || name === 'upper') && t.args.length === 1) {
+      // native ASCII fast path; the host handles the rest of Unicode
+      const fast = lookupBuiltin(`__ascii_${name}`)!;
+      this.emit(OP.RESET, [r]);
+      const nb: Block = {
+        stmts: [{ op: OP.BUILTIN, args: [fast.id, r, 1, args[0]] }],
+      };
+      const hb: Block = {
+        stmts: [
+          { op: OP.IS_UNDEFINED, args: [r] },
+          { op: OP.BUILTIN, args: [this.builtinId(b), r, 1, args[0]] },
+        ],
+      };
+      this.emit(OP.BLOCKS, [2], [nb, hb]);
+      this.emit(OP.IS_DEFINED, [r]);
+      return r;
+    }
     if (
       name === 'internal.member_2' ||
       name === 'internal.member_3' ||
