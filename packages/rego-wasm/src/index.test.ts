@@ -180,6 +180,18 @@ describe('compileRego + loadPolicy (real opa-wasm SDK)', () => {
   });
 });
 
+describe('Rego v0 rule bodies', () => {
+  it('accepts `p { }`, `p = v { }` and `p[x] { }` (partial set) without `if`', async () => {
+    const src =
+      'package v0\ndefault allow = false\nallow { input.role == "admin" }\nroles[r] { r := input.roles[_] }\nlevel = 2 { allow }';
+    const c = compileRego({ 'v0.rego': src }, ['v0']);
+    const p = await loadPolicy(c.wasm);
+    expect(p.evaluate({ role: 'admin', roles: ['a', 'b', 'a'] }, 'v0')).toEqual(
+      [{ result: { allow: true, level: 2, roles: ['a', 'b'] } }],
+    );
+  });
+});
+
 describe('lower/upper', () => {
   it('uses the native ASCII path and the host for other text', async () => {
     const c = compileRego(

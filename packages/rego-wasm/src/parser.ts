@@ -461,7 +461,20 @@ export class Parser {
       if (!head.value) this.error('default rule must have a value');
       return { head, body: [], elses: [], isDefault, loc };
     }
+    const v0Body = this.peekRaw().v === '{';
     const body = this.parseRuleBody();
+    if (
+      v0Body &&
+      !head.value &&
+      !head.key &&
+      !head.args &&
+      head.ref.length === 2 &&
+      head.ref[1].type !== 'scalar'
+    ) {
+      // Rego v0 `p[x] { ... }` (no `if`/`contains`, a syntax error in v1) is a partial set rule
+      head.key = head.ref[1];
+      head.ref = [head.ref[0]];
+    }
     const rule: Rule = { head, body: body ?? [], elses: [], isDefault, loc };
     if (
       !body &&
