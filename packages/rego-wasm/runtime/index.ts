@@ -826,6 +826,7 @@ let genCounter: i32 = 0;
 let resultSet: usize = 0;
 let cacheVals: usize = 0;
 let cacheGens: usize = 0;
+let hostCache0: usize = 0;
 const UNDEF_MARK: usize = 1;
 
 function run(entry: i32, data: usize, input: usize): usize {
@@ -839,6 +840,8 @@ function run(entry: i32, data: usize, input: usize): usize {
   resultSet = mkColl(T_SET, 0);
   cacheVals = allocZ((<usize>nFuncs) << 2);
   cacheGens = allocZ((<usize>nFuncs) << 2);
+  // 0-ary host builtins (time.now_ns) answer once per evaluation, like OPA
+  hostCache0 = allocZ((<usize>len(load<usize>(consts))) << 2);
   const f = load<i32>(entryTable + ((<usize>entry) << 2));
   callFunc(f, 0, 0, 0);
   return resultSet;
@@ -1328,8 +1331,14 @@ function callBuiltin(b: i32, argp: usize, nargs: i32, L: usize): usize {
   if (b >= 1000) {
     const h = b - 1000;
     let r: usize = 0;
-    if (nargs == 0) r = opa_builtin0(h, 0);
-    else if (nargs == 1) r = opa_builtin1(h, 0, a0);
+    if (nargs == 0) {
+      const at = hostCache0 + ((<usize>h) << 2);
+      r = load<usize>(at);
+      if (r == 0) {
+        r = opa_builtin0(h, 0);
+        store<usize>(at, r);
+      }
+    } else if (nargs == 1) r = opa_builtin1(h, 0, a0);
     else if (nargs == 2) r = opa_builtin2(h, 0, a0, a1);
     else if (nargs == 3) r = opa_builtin3(h, 0, a0, a1, a2);
     else r = opa_builtin4(h, 0, a0, a1, a2, a3);

@@ -192,6 +192,17 @@ describe('Rego v0 rule bodies', () => {
   });
 });
 
+describe('time.now_ns', () => {
+  it('is the same value everywhere within one evaluation', async () => {
+    const src =
+      'package t\nx := [a, b] if { a := time.now_ns(); some i in numbers.range(1, 2000); b := time.now_ns(); i == 2000 }';
+    const p = await loadPolicy(compileRego({ 't.rego': src }, ['t/x']).wasm);
+    const [{ result }] = p.evaluate({}, 't/x') as { result: number[] }[];
+    expect(result[0]).toBe(result[1]);
+    expect(Math.abs(result[0] / 1e6 - Date.now())).toBeLessThan(60_000);
+  });
+});
+
 describe('lower/upper', () => {
   it('uses the native ASCII path and the host for other text', async () => {
     const c = compileRego(
