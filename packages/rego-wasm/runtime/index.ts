@@ -111,9 +111,6 @@ function elem(v: usize, i: i32): usize {
 function num(v: usize): f64 {
   return load<f64>(v, 8);
 }
-function sdata(v: usize): usize {
-  return v + 8;
-}
 
 function mkBool(b: bool): usize {
   return b ? TRUEV : FALSEV;
@@ -993,7 +990,6 @@ const OP_DOT = 2;
 const OP_EQ = 3;
 const OP_NEQ = 4;
 const OP_ASSIGN = 5;
-const OP_NOT = 6;
 const OP_BLOCKS = 7;
 const OP_CALL = 8;
 const OP_BUILTIN = 9;
@@ -1016,7 +1012,6 @@ const OP_INPUT = 27;
 const OP_DATA = 28;
 const OP_RESET = 29;
 const OP_MERGE = 30;
-const OP_ABORT = 31;
 
 function execBlock(p: usize, L: usize): bool {
   const n = load<i32>(p, 4);
@@ -1092,8 +1087,6 @@ function execStmt(s: usize, L: usize): bool {
       setL(L, w(s, 3), v);
       return true;
     }
-    case OP_NOT:
-      return !execBlock(s + 8, L);
     case OP_BLOCKS: {
       const n = w(s, 2);
       let b = s + 12;
@@ -1276,12 +1269,6 @@ function execStmt(s: usize, L: usize): bool {
       setL(L, tl, merge(cur, src));
       return true;
     }
-    case OP_ABORT: {
-      fail(
-        'eval_conflict_error: complete rules must not produce multiple outputs',
-      );
-      return false;
-    }
   }
   fail('bad IR opcode');
   return false;
@@ -1300,7 +1287,6 @@ function merge(a: usize, b: usize): usize {
   return r;
 }
 
-let resultKey: usize = 0;
 function RESULT_KEY(): usize {
   // allocated per evaluation, cheap
   const s = alloc(16);
