@@ -125,7 +125,11 @@ function unitsParse(s: string, bytes: boolean): number {
     need(mult !== undefined, 'unknown unit');
     return Math.round(Number(m![1]) * mult);
   }
-  const mult = UNITS[unit];
+  // case-insensitive, except that "m" is milli and "M" mega
+  const mult =
+    unit === 'm'
+      ? 1e-3
+      : UNITS[unit] ?? UNITS[unit.toLowerCase()] ?? UNITS[unit.toUpperCase()];
   need(mult !== undefined, 'unknown unit');
   return Number(m![1]) * mult;
 }
@@ -574,6 +578,22 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
       todo.push(...keyList(next));
     }
     return asSet([...seen]);
+  },
+  'graph.reachable_paths': (g, init) => {
+    need(isObj(g));
+    const paths: string[][] = [];
+    const go = (n: string, path: string[]) => {
+      if (path.includes(n)) {
+        paths.push(path);
+        return;
+      }
+      const p = [...path, n];
+      const next = keyList(g[n]).filter(x => x in g);
+      if (!next.length) paths.push(p);
+      for (const x of next) go(x, p);
+    };
+    for (const n of keyList(init)) if (n in g) go(n, []);
+    return asSet(paths);
   },
   'json.patch': (doc, ops) => {
     need(isArr(ops));
