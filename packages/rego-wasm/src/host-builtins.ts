@@ -10,6 +10,7 @@ import {
   randomUUID,
   timingSafeEqual,
 } from 'node:crypto';
+import { parse as yamlParse, stringify as yamlStringify } from 'yaml';
 import { jwtBuiltins } from './jwt';
 import { format as goSprintf } from './sprintf';
 
@@ -594,6 +595,20 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     };
     for (const n of keyList(init)) if (n in g) go(n, []);
     return asSet(paths);
+  },
+  'yaml.marshal': x => yamlStringify(canonical(x)),
+  'yaml.unmarshal': s => {
+    need(isStr(s));
+    return yamlParse(s);
+  },
+  'yaml.is_valid': s => {
+    if (!isStr(s)) return false;
+    try {
+      yamlParse(s);
+      return true;
+    } catch {
+      return false;
+    }
   },
   'json.patch': (doc, ops) => {
     need(isArr(ops));
