@@ -1,0 +1,124 @@
+import knexFactory, { Knex } from 'knex';
+import { DatasetDefinition, PgConnectionConfig } from './datasets';
+
+export interface LagProbe {
+  /** true when the server is a standby (pg_is_in_recovery()). */
+  standby: boolean;
+  /** now() - pg_last_xact_replay_timestamp() on a standby; null on a primary. */
+  lagSeconds: number | null;
+}
+
+export interface RoutedConnection {
+  knex: Knex;
+  servedBy: 'primary' | 'replica';
+  replicaLagSeconds?: number | null;
+  fallbackReason?: string;
+}
+
+export interface ReplicaRoutingOptions {
+  /** How long a measured lag is reused (ms). */
+  lagCheckIntervalMs?: number;
+  /** How long an unreachable replica is skipped before trying again (ms). */
+  downBackoffMs?: number;
+  /** Replaces the SQL lag probe (unit tests only). */
+  probe?: (knex: Knex) => Promise<LagProbe>;
+}
+
+export async function probeLag(knex: Knex): Promise<LagProbe> {
+  const result = await knex.raw(
+    `SELECT pg_is_in_recovery() AS standby,
+            CASE WHEN pg_is_in_recovery()
+                 THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag`,
+  );
+  const row = result.rows[0];
+  return { standby: row.standby, lagSeconds: row.lag === null ? null : Number(row.lag) };
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', '57P01', '57P03', '08006', '08001', '08004']);
+
+export function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: string; name?: string; message?: string };
+  return (
+    (e.code !== undefined && CONNECTION_ERRORS.has(e.code)) ||
+    e.name === 'KnexTimeoutError' ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? '')
+  );
+}
+
+/** One pool per distinct connection; the primary and replica of a dataset are separate pools. */
+export class ConnectionPools {
+  private readonly pools = new Map<string, Knex>();
+  get(connection: PgConnectionConfig): Knex {
+    const key = `${connection.user}@${connection.host}:${connection.port}/${connection.database}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = knexFactory({
+        client: 'pg',
+        connection: { ...connection, connectionTimeoutMillis: 3000 } as Knex.PgConnectionConfig,
+        pool: { min: 0, max: 10 },
+        acquireConnectionTimeout: 5000,
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+  async destroy() {
+    await Promise.all([...this.pools.values()].map(p => p.destroy()));
+    this.pools.clear();
+  }
+}
+
+/**
+ * Reads go to the dataset's replica when it is reachable and its measured lag is within
+ * `maxLagSeconds`; otherwise to the primary, with the reason.
+ */
+export class ReplicaRouter {
+  private lag?: { probe: LagProbe; at: number };
+  private downUntil = 0;
+  private downReason = '';
+  constructor(
+    private readonly dataset: DatasetDefinition,
+    private readonly pools: ConnectionPools,
+    private readonly options: ReplicaRoutingOptions = {},
+  ) {}
+
+  primary(): Knex {
+    return this.pools.get(this.dataset.connection);
+  }
+
+  /** Marks the replica unreachable after a failed query (the caller then retries on primary). */
+  markDown(error: unknown) {
+    this.downUntil = Date.now() + (this.options.downBackoffMs ?? 10_000);
+    this.downReason = `replica unreachable (${(error as { code?: string }).code ?? (error as Error).message})`;
+    this.lag = undefined;
+  }
+
+  async route(): Promise<RoutedConnection> {
+    const replica = this.dataset.replica;
+    if (!replica) return { knex: this.primary(), servedBy: 'primary' };
+    if (Date.now() < this.downUntil) {
+      return { knex: this.primary(), servedBy: 'primary', fallbackReason: this.downReason };
+    }
+    const knex = this.pools.get(replica.connection);
+    const interval = this.options.lagCheckIntervalMs ?? 5_000;
+    if (!this.lag || Date.now() - this.lag.at > interval) {
+      try {
+        const probe = await (this.options.probe ?? probeLag)(knex);
+        this.lag = { probe, at: Date.now() };
+      } catch (error) {
+        this.markDown(error);
+        return { knex: this.primary(), servedBy: 'primary', fallbackReason: this.downReason };
+      }
+    }
+    const { lagSeconds } = this.lag.probe;
+    if (lagSeconds !== null && lagSeconds > replica.maxLagSeconds) {
+      return {
+        knex: this.primary(),
+        servedBy: 'primary',
+        replicaLagSeconds: lagSeconds,
+        fallbackReason: `replica lag ${lagSeconds.toFixed(1)} s exceeds ${replica.maxLagSeconds} s`,
+      };
+    }
+    return { knex, servedBy: 'replica', replicaLagSeconds: lagSeconds };
+  }
+}

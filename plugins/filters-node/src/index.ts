@@ -1,0 +1,26 @@
+/**
+ * The filter engine (backend library): dataset definitions from config, compilation to
+ * parameterized SQL, cost gate with shape cache, timeouts, replica routing, and the access
+ * step that turns a caller into an authorized tenant.
+ *
+ * @packageDocumentation
+ */
+export { FilterEngine } from './FilterEngine';
+export type {
+  FilterEngineOptions,
+  FilterEventSink,
+  FilterEngineLogger,
+  FilterRequest,
+  BuiltFilterQuery,
+} from './FilterEngine';
+export { FilterAccess, contextForVerifiedIdentity, isIssuedTenant, assertAccountId } from './access';
+export type { AuthorizedTenant, FilterContext, VerifiedCustomerIdentity } from './access';
+export { readDatasets, describeDataset } from './datasets';
+export type { DatasetDefinition, DatasetFieldDefinition, PgConnectionConfig } from './datasets';
+export { FilterRejectedError } from './errors';
+export { probeLag } from './connections';
+export type { LagProbe, ReplicaRoutingOptions } from './connections';
+export type { CompiledQuery, QueryKind } from './compile';
+export { filterEngineServiceRef } from './service';
+export type { FilterEngineService } from './service';
+export { demoEventsDatasetConfig, DEMO_EVENT_TYPES } from './demoDataset';

@@ -1,0 +1,36 @@
+import { coreServices, createServiceFactory, createServiceRef } from '@backstage/backend-plugin-api';
+import { platformEventsServiceRef } from '@internal/plugin-platform-node';
+import { FilterAccess } from './access';
+import { readDatasets } from './datasets';
+import { FilterEngine } from './FilterEngine';
+
+/**
+ * The filter engine for backend plugins (e.g. the export service). Use `access.authorize(...)`
+ * for portal callers, or `contextForVerifiedIdentity(...)` for a customer user your service
+ * verified, then `engine.query/count/explain` or `FilterEngine.build`.
+ */
+export interface FilterEngineService {
+  engine: FilterEngine;
+  access: FilterAccess;
+}
+
+export const filterEngineServiceRef = createServiceRef<FilterEngineService>({
+  id: 'filters.engine',
+  scope: 'plugin',
+  defaultFactory: async service =>
+    createServiceFactory({
+      service,
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        permissions: coreServices.permissions,
+        lifecycle: coreServices.lifecycle,
+        events: platformEventsServiceRef,
+      },
+      async factory({ config, logger, permissions, lifecycle, events }) {
+        const engine = new FilterEngine({ datasets: readDatasets(config), events, logger });
+        lifecycle.addShutdownHook(() => engine.close());
+        return { engine, access: new FilterAccess(permissions) };
+      },
+    }),
+});
