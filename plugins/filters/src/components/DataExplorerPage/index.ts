@@ -1,0 +1,1 @@
+export { DataExplorerPage } from './DataExplorerPage';

@@ -1,0 +1,2 @@
+export { FilterBuilder } from './FilterBuilder';
+export type { FilterBuilderProps, FilterEstimate } from './FilterBuilder';
