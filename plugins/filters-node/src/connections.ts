@@ -45,11 +45,12 @@ export function isConnectionError(error: unknown): boolean {
   );
 }
 
-/** One pool per distinct connection; the primary and replica of a dataset are separate pools. */
+/** One pool per distinct connection and role; a dataset's primary and replica never share one. */
 export class ConnectionPools {
   private readonly pools = new Map<string, Knex>();
-  get(connection: PgConnectionConfig): Knex {
-    const key = `${connection.user}@${connection.host}:${connection.port}/${connection.database}`;
+  get(connection: PgConnectionConfig, role: 'primary' | 'replica' = 'primary'): Knex {
+    // Separate pools per role, even when a demo replica points at the primary's server.
+    const key = `${role}:${connection.user}@${connection.host}:${connection.port}/${connection.database}`;
     let pool = this.pools.get(key);
     if (!pool) {
       pool = knexFactory({
@@ -99,7 +100,7 @@ export class ReplicaRouter {
     if (Date.now() < this.downUntil) {
       return { knex: this.primary(), servedBy: 'primary', fallbackReason: this.downReason };
     }
-    const knex = this.pools.get(replica.connection);
+    const knex = this.pools.get(replica.connection, 'replica');
     const interval = this.options.lagCheckIntervalMs ?? 5_000;
     if (!this.lag || Date.now() - this.lag.at > interval) {
       try {
