@@ -13,13 +13,25 @@ export interface Config {
          */
         connection?:
           | 'product'
-          | { host: string; port: number | string; user: string; password: string; database: string };
+          | {
+              host: string;
+              port: number | string;
+              user: string;
+              password: string;
+              database: string;
+            };
         /** Reads go to the replica when reachable and its measured lag is within maxLagSeconds. */
         replica?: {
           /** @visibility secret */
           connection:
             | 'product'
-            | { host: string; port: number | string; user: string; password: string; database: string };
+            | {
+                host: string;
+                port: number | string;
+                user: string;
+                password: string;
+                database: string;
+              };
           /** Fall back to the primary above this lag (seconds, default 30). */
           maxLagSeconds?: number;
         };
@@ -40,7 +52,14 @@ export interface Config {
         shapeCacheTtlSeconds?: number;
         fields: {
           [fieldName: string]: {
-            type: 'string' | 'number' | 'boolean' | 'timestamp' | 'uuid' | 'enum' | 'jsonb';
+            type:
+              | 'string'
+              | 'number'
+              | 'boolean'
+              | 'timestamp'
+              | 'uuid'
+              | 'enum'
+              | 'jsonb';
             label?: string;
             /** Column name when it differs from the field name. */
             column?: string;
@@ -56,7 +75,13 @@ export interface Config {
             /** Declared paths of a jsonb field, addressed as `<field>.<path>`. */
             paths?: {
               [path: string]: {
-                type: 'string' | 'number' | 'boolean' | 'timestamp' | 'uuid' | 'enum';
+                type:
+                  | 'string'
+                  | 'number'
+                  | 'boolean'
+                  | 'timestamp'
+                  | 'uuid'
+                  | 'enum';
                 label?: string;
                 /** Segments below the column (default: the key split on `.`). */
                 path?: string[];

@@ -1,11 +1,21 @@
 import request from 'supertest';
 import fc from 'fast-check';
-import { coreServices, createServiceFactory } from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createTestDatabase, TestDatabase } from '@internal/dev-database';
 import { demoEventsDatasetConfig } from '@internal/plugin-filters-node';
-import { platformEventsServiceRef, requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import {
+  platformEventsServiceRef,
+  requestTelemetryServiceRef,
+} from '@internal/plugin-platform-node';
 import { filtersPlugin } from './plugin';
 
 jest.setTimeout(120_000);
@@ -19,11 +29,19 @@ describe('filters backend plugin (real Postgres)', () => {
   let accounts: string[];
   const events: { name: string; properties: any; identity: any }[] = [];
   let telemetryCalls = 0;
-  const checks: { user?: string; permission: string; resourceRef?: string }[] = [];
+  const checks: { user?: string; permission: string; resourceRef?: string }[] =
+    [];
 
   beforeAll(async () => {
     db = await createTestDatabase({ productData: { eventRows: 3000 } });
-    accounts = (await db.knex('events').select('account_id').count('* as n').groupBy('account_id').orderBy('n', 'desc')).map(r => String(r.account_id));
+    accounts = (
+      await db
+        .knex('events')
+        .select('account_id')
+        .count('* as n')
+        .groupBy('account_id')
+        .orderBy('n', 'desc')
+    ).map(r => String(r.account_id));
     const connection = { ...db.connection };
     // The portal's policy, reduced to what these tests need: SRE may do everything; the
     // analyst may act for the largest account only and may not read PII.
@@ -35,10 +53,22 @@ describe('filters backend plugin (real Postgres)', () => {
           const p = options.credentials.principal;
           const user = p.type === 'user' ? p.userEntityRef : undefined;
           return requests.map(r => {
-            checks.push({ user, permission: r.permission.name, resourceRef: r.resourceRef });
-            if (p.type === 'service' || user === SRE) return { result: AuthorizeResult.ALLOW };
-            if (r.permission.name === 'filters.account.act') return { result: r.resourceRef === accounts[0] ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
-            if (r.permission.name === 'filters.data-class.read') return { result: AuthorizeResult.DENY };
+            checks.push({
+              user,
+              permission: r.permission.name,
+              resourceRef: r.resourceRef,
+            });
+            if (p.type === 'service' || user === SRE)
+              return { result: AuthorizeResult.ALLOW };
+            if (r.permission.name === 'filters.account.act')
+              return {
+                result:
+                  r.resourceRef === accounts[0]
+                    ? AuthorizeResult.ALLOW
+                    : AuthorizeResult.DENY,
+              };
+            if (r.permission.name === 'filters.data-class.read')
+              return { result: AuthorizeResult.DENY };
             return { result: AuthorizeResult.ALLOW };
           });
         },
@@ -94,24 +124,42 @@ describe('filters backend plugin (real Postgres)', () => {
     await db?.destroy();
   });
 
-  const as = (user: string) => ({ Authorization: mockCredentials.user.header(user) });
+  const as = (user: string) => ({
+    Authorization: mockCredentials.user.header(user),
+  });
 
   it('requires authentication', async () => {
-    const res = await request(server).get('/api/filters/v1/datasets').set('Authorization', mockCredentials.none.header());
+    const res = await request(server)
+      .get('/api/filters/v1/datasets')
+      .set('Authorization', mockCredentials.none.header());
     expect(res.status).toBe(401);
-    const bad = await request(server).post('/api/filters/v1/query').set('Authorization', 'Bearer not-a-token').send({});
+    const bad = await request(server)
+      .post('/api/filters/v1/query')
+      .set('Authorization', 'Bearer not-a-token')
+      .send({});
     expect(bad.status).toBe(401);
   });
 
   it('lists datasets without storage details, through the telemetry middleware', async () => {
     const before = telemetryCalls;
-    const res = await request(server).get('/api/filters/v1/datasets').set(as(ANALYST));
+    const res = await request(server)
+      .get('/api/filters/v1/datasets')
+      .set(as(ANALYST));
     expect(res.status).toBe(200);
-    expect(res.body.datasets.map((d: any) => d.id)).toEqual(['events', 'strict']);
-    expect(res.body.datasets[0].fields.find((f: any) => f.name === 'email')).toMatchObject({ dataClass: 'pii' });
-    expect(JSON.stringify(res.body)).not.toMatch(/password|"table"|tenantColumn/);
+    expect(res.body.datasets.map((d: any) => d.id)).toEqual([
+      'events',
+      'strict',
+    ]);
+    expect(
+      res.body.datasets[0].fields.find((f: any) => f.name === 'email'),
+    ).toMatchObject({ dataClass: 'pii' });
+    expect(JSON.stringify(res.body)).not.toMatch(
+      /password|"table"|tenantColumn/,
+    );
     expect(telemetryCalls).toBe(before + 1);
-    const schema = await request(server).get('/api/filters/v1/schema').set(as(ANALYST));
+    const schema = await request(server)
+      .get('/api/filters/v1/schema')
+      .set(as(ANALYST));
     expect(schema.body.$ref).toBe('#/definitions/group');
   });
 
@@ -119,33 +167,82 @@ describe('filters backend plugin (real Postgres)', () => {
     const res = await request(server)
       .post('/api/filters/v1/query')
       .set(as(ANALYST))
-      .send({ dataset: 'events', accountId: accounts[0], limit: 1000, filter: { combinator: 'and', rules: [{ field: 'event_type', operator: 'eq', value: 'query.run' }] } });
+      .send({
+        dataset: 'events',
+        accountId: accounts[0],
+        limit: 1000,
+        filter: {
+          combinator: 'and',
+          rules: [{ field: 'event_type', operator: 'eq', value: 'query.run' }],
+        },
+      });
     expect(res.status).toBe(200);
     expect(res.body.omittedFields).toEqual(['email']);
     const ids = res.body.rows.map((r: any) => r.id);
-    const owners = await db.knex('events').whereIn('id', ids).distinct('account_id');
+    const owners = await db
+      .knex('events')
+      .whereIn('id', ids)
+      .distinct('account_id');
     expect(owners.map(o => String(o.account_id))).toEqual([accounts[0]]);
-    expect(res.body.stats).toMatchObject({ servedBy: 'primary', rowsReturned: ids.length });
-    expect(events.some(e => e.name === 'filter.applied' && e.identity.user_id === ANALYST && e.identity.account_id === accounts[0])).toBe(true);
-    expect(checks).toContainEqual({ user: ANALYST, permission: 'filters.account.act', resourceRef: accounts[0] });
+    expect(res.body.stats).toMatchObject({
+      servedBy: 'primary',
+      rowsReturned: ids.length,
+    });
+    expect(
+      events.some(
+        e =>
+          e.name === 'filter.applied' &&
+          e.identity.user_id === ANALYST &&
+          e.identity.account_id === accounts[0],
+      ),
+    ).toBe(true);
+    expect(checks).toContainEqual({
+      user: ANALYST,
+      permission: 'filters.account.act',
+      resourceRef: accounts[0],
+    });
   });
 
   it('refuses an account the caller may not act for (403 naming accountId), whatever the body says', async () => {
-    const res = await request(server).post('/api/filters/v1/count').set(as(ANALYST)).send({ dataset: 'events', accountId: accounts[1] });
+    const res = await request(server)
+      .post('/api/filters/v1/count')
+      .set(as(ANALYST))
+      .send({ dataset: 'events', accountId: accounts[1] });
     expect(res.status).toBe(403);
-    expect(res.body.error.message).toMatch(/^accountId: you are not authorized to act for account/);
-    const sre = await request(server).post('/api/filters/v1/count').set(as(SRE)).send({ dataset: 'events', accountId: accounts[1] });
+    expect(res.body.error.message).toMatch(
+      /^accountId: you are not authorized to act for account/,
+    );
+    const sre = await request(server)
+      .post('/api/filters/v1/count')
+      .set(as(SRE))
+      .send({ dataset: 'events', accountId: accounts[1] });
     expect(sre.status).toBe(200);
-    const expected = await db.knex('events').where('account_id', accounts[1]).count('* as n');
+    const expected = await db
+      .knex('events')
+      .where('account_id', accounts[1])
+      .count('* as n');
     expect(sre.body.count).toBe(Number(expected[0].n));
   });
 
   it('refuses PII filters for the analyst and allows them for SRE', async () => {
-    const body = { dataset: 'events', accountId: accounts[0], filter: { combinator: 'and', rules: [{ field: 'email', operator: 'contains', value: '@' }] } };
-    const denied = await request(server).post('/api/filters/v1/count').set(as(ANALYST)).send(body);
+    const body = {
+      dataset: 'events',
+      accountId: accounts[0],
+      filter: {
+        combinator: 'and',
+        rules: [{ field: 'email', operator: 'contains', value: '@' }],
+      },
+    };
+    const denied = await request(server)
+      .post('/api/filters/v1/count')
+      .set(as(ANALYST))
+      .send(body);
     expect(denied.status).toBe(403);
     expect(denied.body.error.message).toMatch(/filter.rules\[0\].field/);
-    const allowed = await request(server).post('/api/filters/v1/count').set(as(SRE)).send(body);
+    const allowed = await request(server)
+      .post('/api/filters/v1/count')
+      .set(as(SRE))
+      .send(body);
     expect(allowed.status).toBe(200);
   });
 
@@ -153,24 +250,59 @@ describe('filters backend plugin (real Postgres)', () => {
     const res = await request(server)
       .post('/api/filters/v1/query')
       .set(as(SRE))
-      .send({ dataset: 'events', accountId: accounts[0], filter: { combinator: 'and', rules: [{ field: 'amount', operator: 'eq', value: 'x' }, { field: 'nope', operator: 'eq', value: 1 }] } });
+      .send({
+        dataset: 'events',
+        accountId: accounts[0],
+        filter: {
+          combinator: 'and',
+          rules: [
+            { field: 'amount', operator: 'eq', value: 'x' },
+            { field: 'nope', operator: 'eq', value: 1 },
+          ],
+        },
+      });
     expect(res.status).toBe(400);
-    expect(res.body.error.details.issues.map((i: any) => i.path)).toEqual(['filter.rules[0].value', 'filter.rules[1].field']);
-    const extra = await request(server).post('/api/filters/v1/query').set(as(SRE)).send({ dataset: 'events', accountId: accounts[0], account_id: 'x' });
+    expect(res.body.error.details.issues.map((i: any) => i.path)).toEqual([
+      'filter.rules[0].value',
+      'filter.rules[1].field',
+    ]);
+    const extra = await request(server)
+      .post('/api/filters/v1/query')
+      .set(as(SRE))
+      .send({ dataset: 'events', accountId: accounts[0], account_id: 'x' });
     expect(extra.status).toBe(400);
     expect(extra.body.error.message).toMatch(/account_id/);
-    const badAccount = await request(server).post('/api/filters/v1/query').set(as(SRE)).send({ dataset: 'events', accountId: "' OR 1=1" });
+    const badAccount = await request(server)
+      .post('/api/filters/v1/query')
+      .set(as(SRE))
+      .send({ dataset: 'events', accountId: "' OR 1=1" });
     expect(badAccount.status).toBe(400);
-    expect(badAccount.body.error.message).toMatch(/^accountId: must be an account UUID/);
+    expect(badAccount.body.error.message).toMatch(
+      /^accountId: must be an account UUID/,
+    );
   });
 
   it('the cost gate answers 422 with estimated cost, threshold and indexed fields, and emits filter.rejected', async () => {
-    const res = await request(server).post('/api/filters/v1/count').set(as(SRE)).send({ dataset: 'strict', accountId: accounts[0] });
+    const res = await request(server)
+      .post('/api/filters/v1/count')
+      .set(as(SRE))
+      .send({ dataset: 'strict', accountId: accounts[0] });
     expect(res.status).toBe(422);
-    expect(res.body.error.details).toMatchObject({ reason: 'cost', costThreshold: 5, suggestedFields: ['occurred_at', 'event_type', 'user_id'] });
+    expect(res.body.error.details).toMatchObject({
+      reason: 'cost',
+      costThreshold: 5,
+      suggestedFields: ['occurred_at', 'event_type', 'user_id'],
+    });
     expect(res.body.error.details.estimatedCost).toBeGreaterThan(5);
-    expect(events.some(e => e.name === 'filter.rejected' && e.properties.threshold === 5)).toBe(true);
-    const explain = await request(server).post('/api/filters/v1/explain').set(as(SRE)).send({ dataset: 'strict', accountId: accounts[0], kind: 'count' });
+    expect(
+      events.some(
+        e => e.name === 'filter.rejected' && e.properties.threshold === 5,
+      ),
+    ).toBe(true);
+    const explain = await request(server)
+      .post('/api/filters/v1/explain')
+      .set(as(SRE))
+      .send({ dataset: 'strict', accountId: accounts[0], kind: 'count' });
     expect(explain.status).toBe(200);
     expect(explain.body).toMatchObject({ wouldRun: false, costThreshold: 5 });
   });
@@ -179,21 +311,62 @@ describe('filters backend plugin (real Postgres)', () => {
     const bodies = fc.sample(
       fc.oneof(
         fc.anything(),
-        fc.record({
-          dataset: fc.oneof(fc.constant('events'), fc.string()),
-          accountId: fc.oneof(fc.constant('ACCOUNT'), fc.uuid(), fc.string()),
-          filter: fc.oneof(fc.anything(), fc.record({ combinator: fc.constantFrom('and', 'or', 'xor'), rules: fc.array(fc.record({ field: fc.constantFrom('amount', 'country', 'occurred_at', "x'; --"), operator: fc.constantFrom('eq', 'in', 'between', 'in_last', 'contains'), value: fc.anything() }), { maxLength: 5 }) })),
-          limit: fc.oneof(fc.integer({ min: -5, max: 2000 }), fc.anything()),
-          cursor: fc.oneof(fc.string(), fc.anything()),
-        }, { requiredKeys: [] }),
+        fc.record(
+          {
+            dataset: fc.oneof(fc.constant('events'), fc.string()),
+            accountId: fc.oneof(fc.constant('ACCOUNT'), fc.uuid(), fc.string()),
+            filter: fc.oneof(
+              fc.anything(),
+              fc.record({
+                combinator: fc.constantFrom('and', 'or', 'xor'),
+                rules: fc.array(
+                  fc.record({
+                    field: fc.constantFrom(
+                      'amount',
+                      'country',
+                      'occurred_at',
+                      "x'; --",
+                    ),
+                    operator: fc.constantFrom(
+                      'eq',
+                      'in',
+                      'between',
+                      'in_last',
+                      'contains',
+                    ),
+                    value: fc.anything(),
+                  }),
+                  { maxLength: 5 },
+                ),
+              }),
+            ),
+            limit: fc.oneof(fc.integer({ min: -5, max: 2000 }), fc.anything()),
+            cursor: fc.oneof(fc.string(), fc.anything()),
+          },
+          { requiredKeys: [] },
+        ),
       ),
       { numRuns: 300, seed: 3 },
     );
     for (const body of bodies) {
-      const fixed = body && typeof body === 'object' && (body as any).accountId === 'ACCOUNT' ? { ...(body as any), accountId: accounts[0] } : body;
-      const res = await request(server).post('/api/filters/v1/query').set(as(SRE)).set('Content-Type', 'application/json').send(JSON.stringify(fixed ?? null));
-      if (res.status >= 500) throw new Error(`5xx for ${JSON.stringify(fixed)}: ${JSON.stringify(res.body)}`);
-      expect(res.status === 200 || (res.status >= 400 && res.status < 500)).toBe(true);
+      const fixed =
+        body &&
+        typeof body === 'object' &&
+        (body as any).accountId === 'ACCOUNT'
+          ? { ...(body as any), accountId: accounts[0] }
+          : body;
+      const res = await request(server)
+        .post('/api/filters/v1/query')
+        .set(as(SRE))
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify(fixed ?? null));
+      if (res.status >= 500)
+        throw new Error(
+          `5xx for ${JSON.stringify(fixed)}: ${JSON.stringify(res.body)}`,
+        );
+      expect(
+        res.status === 200 || (res.status >= 400 && res.status < 500),
+      ).toBe(true);
     }
   });
 });

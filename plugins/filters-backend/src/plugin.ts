@@ -1,4 +1,7 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { filtersPermissions } from '@internal/plugin-filters-common';
 import { filterEngineServiceRef } from '@internal/plugin-filters-node';
 import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
@@ -21,9 +24,25 @@ export const filtersPlugin = createBackendPlugin({
         filters: filterEngineServiceRef,
         telemetry: requestTelemetryServiceRef,
       },
-      async init({ httpRouter, httpAuth, permissions, permissionsRegistry, auditor, logger, filters, telemetry }) {
+      async init({
+        httpRouter,
+        httpAuth,
+        permissions,
+        permissionsRegistry,
+        auditor,
+        logger,
+        filters,
+        telemetry,
+      }) {
         permissionsRegistry.addPermissions(filtersPermissions);
-        logger.info(`Filter engine serving datasets: ${filters.engine.listDatasets().map(d => d.id).join(', ') || '(none configured)'}`);
+        logger.info(
+          `Filter engine serving datasets: ${
+            filters.engine
+              .listDatasets()
+              .map(d => d.id)
+              .join(', ') || '(none configured)'
+          }`,
+        );
         httpRouter.use(
           await createRouter({
             engine: filters.engine,

@@ -1,4 +1,8 @@
-import { DatasetDescription, FilterGroup, FilterValidationIssue } from './types';
+import {
+  DatasetDescription,
+  FilterGroup,
+  FilterValidationIssue,
+} from './types';
 
 /** Body of POST /api/filters/v1/query, /count and /explain. */
 export interface FilterQueryRequest {

@@ -36,22 +36,31 @@ export function evaluateFilter(
     }
     return r;
   };
-  const evalNode = (node: FilterNode): boolean =>
-    isFilterGroup(node) ? evalGroup(node) : evalRule(node, resolve(node.field), row, now);
-  const evalGroup = (group: FilterGroup): boolean => {
+  function evalGroup(group: FilterGroup): boolean {
     const result =
-      group.combinator === 'and' ? group.rules.every(evalNode) : group.rules.some(evalNode);
+      group.combinator === 'and'
+        ? group.rules.every(evalNode)
+        : group.rules.some(evalNode);
     return group.not ? !result : result;
-  };
+  }
+  function evalNode(node: FilterNode): boolean {
+    return isFilterGroup(node)
+      ? evalGroup(node)
+      : evalRule(node, resolve(node.field), row, now);
+  }
   return evalGroup(filter);
 }
 
 /** The value of a rule's field in a row, as a comparable JS value (or null). */
-export function fieldValue(field: ResolvedField, row: Record<string, unknown>): ScalarValue | null {
+export function fieldValue(
+  field: ResolvedField,
+  row: Record<string, unknown>,
+): ScalarValue | null {
   let raw: unknown = row[field.field.name];
   if (field.jsonPath) {
     for (const segment of field.jsonPath) {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return null;
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+        return null;
       raw = (raw as Record<string, unknown>)[segment];
     }
   }
@@ -78,7 +87,12 @@ function bound(value: unknown, now: Date): number {
   return Date.parse(String(value));
 }
 
-function evalRule(rule: FilterRule, field: ResolvedField, row: Record<string, unknown>, now: Date): boolean {
+function evalRule(
+  rule: FilterRule,
+  field: ResolvedField,
+  row: Record<string, unknown>,
+  now: Date,
+): boolean {
   const actual = fieldValue(field, row);
   if (rule.operator === 'is_null') return actual === null;
   if (rule.operator === 'is_not_null') return actual !== null;

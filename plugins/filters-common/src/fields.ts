@@ -1,5 +1,10 @@
 import { OPERATORS_BY_TYPE } from './operators';
-import { DatasetDescription, DatasetField, Operator, ScalarFieldType } from './types';
+import {
+  DatasetDescription,
+  DatasetField,
+  Operator,
+  ScalarFieldType,
+} from './types';
 
 /** A rule's field resolved against a dataset: a column, or a declared path of a jsonb column. */
 export interface ResolvedField {
@@ -16,9 +21,14 @@ export interface ResolvedField {
   label: string;
 }
 
-export type FieldResolution = { ok: true; resolved: ResolvedField } | { ok: false; message: string };
+export type FieldResolution =
+  | { ok: true; resolved: ResolvedField }
+  | { ok: false; message: string };
 
-export function resolveField(dataset: DatasetDescription, name: string): FieldResolution {
+export function resolveField(
+  dataset: DatasetDescription,
+  name: string,
+): FieldResolution {
   const direct = dataset.fields.find(f => f.name === name);
   if (direct && direct.type !== 'jsonb') {
     return {
@@ -27,7 +37,9 @@ export function resolveField(dataset: DatasetDescription, name: string): FieldRe
         name,
         field: direct,
         type: direct.type,
-        operators: direct.operators.length ? direct.operators : OPERATORS_BY_TYPE[direct.type],
+        operators: direct.operators.length
+          ? direct.operators
+          : OPERATORS_BY_TYPE[direct.type],
         values: direct.values,
         dataClass: direct.dataClass,
         nullable: direct.nullable,
@@ -49,15 +61,18 @@ export function resolveField(dataset: DatasetDescription, name: string): FieldRe
     const column = dataset.fields.find(f => f.name === name.slice(0, dot));
     if (column && column.type === 'jsonb') {
       const pathKey = name.slice(dot + 1);
-      const declared = Object.prototype.hasOwnProperty.call(column.paths ?? {}, pathKey)
+      const declared = Object.prototype.hasOwnProperty.call(
+        column.paths ?? {},
+        pathKey,
+      )
         ? column.paths![pathKey]
         : undefined;
       if (!declared) {
         return {
           ok: false,
-          message: `path "${pathKey}" is not declared for jsonb field "${column.name}" (allowed: ${Object.keys(
-            column.paths ?? {},
-          ).join(', ')})`,
+          message: `path "${pathKey}" is not declared for jsonb field "${
+            column.name
+          }" (allowed: ${Object.keys(column.paths ?? {}).join(', ')})`,
         };
       }
       return {
@@ -78,14 +93,18 @@ export function resolveField(dataset: DatasetDescription, name: string): FieldRe
   }
   return {
     ok: false,
-    message: `unknown field "${truncate(name)}" (allowed: ${filterableFieldNames(dataset).join(', ')})`,
+    message: `unknown field "${truncate(
+      name,
+    )}" (allowed: ${filterableFieldNames(dataset).join(', ')})`,
   };
 }
 
 /** Every name a rule may use: plain columns and the declared jsonb paths. */
 export function filterableFieldNames(dataset: DatasetDescription): string[] {
   return dataset.fields.flatMap(f =>
-    f.type === 'jsonb' ? Object.keys(f.paths ?? {}).map(p => `${f.name}.${p}`) : [f.name],
+    f.type === 'jsonb'
+      ? Object.keys(f.paths ?? {}).map(p => `${f.name}.${p}`)
+      : [f.name],
   );
 }
 

@@ -23,7 +23,12 @@ export const filterJsonSchema = {
         rules: {
           type: 'array',
           maxItems: DEFAULT_FILTER_LIMITS.maxRules,
-          items: { anyOf: [{ $ref: '#/definitions/group' }, { $ref: '#/definitions/rule' }] },
+          items: {
+            anyOf: [
+              { $ref: '#/definitions/group' },
+              { $ref: '#/definitions/rule' },
+            ],
+          },
         },
       },
     },
@@ -32,12 +37,20 @@ export const filterJsonSchema = {
       additionalProperties: false,
       required: ['field', 'operator'],
       properties: {
-        field: { type: 'string', minLength: 1, description: 'A field name, or <jsonb field>.<declared path>' },
+        field: {
+          type: 'string',
+          minLength: 1,
+          description: 'A field name, or <jsonb field>.<declared path>',
+        },
         operator: { enum: [...ALL_OPERATORS] },
         value: {
           anyOf: [
             { $ref: '#/definitions/scalar' },
-            { type: 'array', maxItems: DEFAULT_FILTER_LIMITS.maxListValues, items: { $ref: '#/definitions/scalar' } },
+            {
+              type: 'array',
+              maxItems: DEFAULT_FILTER_LIMITS.maxListValues,
+              items: { $ref: '#/definitions/scalar' },
+            },
             { $ref: '#/definitions/relativeTime' },
             { type: 'null' },
           ],

@@ -2,17 +2,65 @@ import { Operator, ScalarFieldType, TimeUnit } from './types';
 
 /** Operators valid for each field type, in the order the UI offers them. */
 export const OPERATORS_BY_TYPE: Record<ScalarFieldType, readonly Operator[]> = {
-  string: ['eq', 'neq', 'in', 'not_in', 'contains', 'starts_with', 'ends_with', 'is_null', 'is_not_null'],
-  number: ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'between', 'in', 'not_in', 'is_null', 'is_not_null'],
+  string: [
+    'eq',
+    'neq',
+    'in',
+    'not_in',
+    'contains',
+    'starts_with',
+    'ends_with',
+    'is_null',
+    'is_not_null',
+  ],
+  number: [
+    'eq',
+    'neq',
+    'lt',
+    'lte',
+    'gt',
+    'gte',
+    'between',
+    'in',
+    'not_in',
+    'is_null',
+    'is_not_null',
+  ],
   boolean: ['eq', 'neq', 'is_null', 'is_not_null'],
-  timestamp: ['in_last', 'before', 'after', 'lt', 'lte', 'gt', 'gte', 'between', 'is_null', 'is_not_null'],
+  timestamp: [
+    'in_last',
+    'before',
+    'after',
+    'lt',
+    'lte',
+    'gt',
+    'gte',
+    'between',
+    'is_null',
+    'is_not_null',
+  ],
   uuid: ['eq', 'neq', 'in', 'not_in', 'is_null', 'is_not_null'],
   enum: ['eq', 'neq', 'in', 'not_in', 'is_null', 'is_not_null'],
 };
 
 export const ALL_OPERATORS: readonly Operator[] = [
-  'eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'between', 'in', 'not_in', 'contains', 'starts_with',
-  'ends_with', 'is_null', 'is_not_null', 'in_last', 'before', 'after',
+  'eq',
+  'neq',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'between',
+  'in',
+  'not_in',
+  'contains',
+  'starts_with',
+  'ends_with',
+  'is_null',
+  'is_not_null',
+  'in_last',
+  'before',
+  'after',
 ];
 
 export const TIME_UNITS: readonly TimeUnit[] = ['minutes', 'hours', 'days'];
@@ -38,7 +86,13 @@ export const OPERATOR_LABELS: Record<Operator, string> = {
 };
 
 /** What shape of value an operator takes. */
-export type ValueKind = 'none' | 'scalar' | 'pair' | 'list' | 'relative' | 'timeBound';
+export type ValueKind =
+  | 'none'
+  | 'scalar'
+  | 'pair'
+  | 'list'
+  | 'relative'
+  | 'timeBound';
 
 export function valueKindOf(operator: Operator): ValueKind {
   switch (operator) {

@@ -4,7 +4,14 @@
  */
 
 /** Column types a dataset field can have. `jsonb` fields expose declared paths. */
-export type FieldType = 'string' | 'number' | 'boolean' | 'timestamp' | 'uuid' | 'enum' | 'jsonb';
+export type FieldType =
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'timestamp'
+  | 'uuid'
+  | 'enum'
+  | 'jsonb';
 
 /** Types a rule can compare against (a jsonb path resolves to one of these). */
 export type ScalarFieldType = Exclude<FieldType, 'jsonb'>;

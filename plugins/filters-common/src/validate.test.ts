@@ -13,12 +13,56 @@ const dataset: DatasetDescription = {
   statementTimeoutMs: 5000,
   hasReplica: false,
   fields: [
-    { name: 'id', label: 'Id', type: 'uuid', operators: [], indexed: true, nullable: false },
-    { name: 'event_type', label: 'Type', type: 'string', operators: [], indexed: true, nullable: false },
-    { name: 'occurred_at', label: 'At', type: 'timestamp', operators: [], indexed: true, nullable: false },
-    { name: 'amount', label: 'Amount', type: 'number', operators: [], indexed: false, nullable: true },
-    { name: 'plan', label: 'Plan', type: 'enum', values: ['enterprise', 'mid_market'], operators: [], indexed: false, nullable: false },
-    { name: 'email', label: 'Email', type: 'string', operators: ['eq'], indexed: false, nullable: true, dataClass: 'pii' },
+    {
+      name: 'id',
+      label: 'Id',
+      type: 'uuid',
+      operators: [],
+      indexed: true,
+      nullable: false,
+    },
+    {
+      name: 'event_type',
+      label: 'Type',
+      type: 'string',
+      operators: [],
+      indexed: true,
+      nullable: false,
+    },
+    {
+      name: 'occurred_at',
+      label: 'At',
+      type: 'timestamp',
+      operators: [],
+      indexed: true,
+      nullable: false,
+    },
+    {
+      name: 'amount',
+      label: 'Amount',
+      type: 'number',
+      operators: [],
+      indexed: false,
+      nullable: true,
+    },
+    {
+      name: 'plan',
+      label: 'Plan',
+      type: 'enum',
+      values: ['enterprise', 'mid_market'],
+      operators: [],
+      indexed: false,
+      nullable: false,
+    },
+    {
+      name: 'email',
+      label: 'Email',
+      type: 'string',
+      operators: ['eq'],
+      indexed: false,
+      nullable: true,
+      dataClass: 'pii',
+    },
     {
       name: 'properties',
       label: 'Properties',
@@ -26,7 +70,10 @@ const dataset: DatasetDescription = {
       operators: [],
       indexed: false,
       nullable: false,
-      paths: { browser: { path: ['browser'], type: 'string' }, duration_ms: { path: ['duration_ms'], type: 'number' } },
+      paths: {
+        browser: { path: ['browser'], type: 'string' },
+        duration_ms: { path: ['duration_ms'], type: 'number' },
+      },
     },
   ],
 };
@@ -37,10 +84,32 @@ describe('validateFilter', () => {
       {
         combinator: 'and',
         rules: [
-          { field: 'event_type', operator: 'in', value: ['query.run', 'user.login'] },
-          { field: 'occurred_at', operator: 'after', value: '2026-01-01T10:00:00+02:00' },
-          { combinator: 'or', not: true, rules: [{ field: 'properties.duration_ms', operator: 'between', value: [1, 5] }] },
-          { field: 'id', operator: 'eq', value: '123E4567-E89B-12D3-A456-426614174000' },
+          {
+            field: 'event_type',
+            operator: 'in',
+            value: ['query.run', 'user.login'],
+          },
+          {
+            field: 'occurred_at',
+            operator: 'after',
+            value: '2026-01-01T10:00:00+02:00',
+          },
+          {
+            combinator: 'or',
+            not: true,
+            rules: [
+              {
+                field: 'properties.duration_ms',
+                operator: 'between',
+                value: [1, 5],
+              },
+            ],
+          },
+          {
+            field: 'id',
+            operator: 'eq',
+            value: '123E4567-E89B-12D3-A456-426614174000',
+          },
           { field: 'amount', operator: 'is_null' },
         ],
       },
@@ -48,9 +117,18 @@ describe('validateFilter', () => {
     );
     expect(result.valid).toBe(true);
     if (!result.valid) return;
-    expect(result.filter.rules[1]).toEqual({ field: 'occurred_at', operator: 'after', value: '2026-01-01T08:00:00.000Z' });
-    expect(result.filter.rules[3]).toMatchObject({ value: '123e4567-e89b-12d3-a456-426614174000' });
-    expect(result.filter.rules[4]).toEqual({ field: 'amount', operator: 'is_null' });
+    expect(result.filter.rules[1]).toEqual({
+      field: 'occurred_at',
+      operator: 'after',
+      value: '2026-01-01T08:00:00.000Z',
+    });
+    expect(result.filter.rules[3]).toMatchObject({
+      value: '123e4567-e89b-12d3-a456-426614174000',
+    });
+    expect(result.filter.rules[4]).toEqual({
+      field: 'amount',
+      operator: 'is_null',
+    });
   });
 
   it('reports every error with its path', () => {
@@ -60,10 +138,17 @@ describe('validateFilter', () => {
         rules: [
           { field: 'nope', operator: 'eq', value: 1 },
           { field: 'amount', operator: 'contains', value: 'x' },
-          { field: 'amount', operator: 'eq', value: "1; DROP TABLE events" },
-          { combinator: 'and', rules: [{ field: 'properties.secret', operator: 'eq', value: 'x' }] },
+          { field: 'amount', operator: 'eq', value: '1; DROP TABLE events' },
+          {
+            combinator: 'and',
+            rules: [{ field: 'properties.secret', operator: 'eq', value: 'x' }],
+          },
           { field: 'plan', operator: 'eq', value: 'gold' },
-          { field: 'occurred_at', operator: 'in_last', value: { amount: -1, unit: 'days' } },
+          {
+            field: 'occurred_at',
+            operator: 'in_last',
+            value: { amount: -1, unit: 'days' },
+          },
           { field: 'event_type', operator: 'eq', value: 'a', extra: 1 },
         ],
       },
@@ -82,33 +167,65 @@ describe('validateFilter', () => {
       'rules[6].extra',
     ]);
     expect(result.issues[3].message).toMatch(/number field/);
-    expect(result.issues[4].message).toMatch(/not declared.*allowed: browser, duration_ms/);
+    expect(result.issues[4].message).toMatch(
+      /not declared.*allowed: browser, duration_ms/,
+    );
   });
 
   it('enforces depth, rule count and list limits with clear messages', () => {
-    let deep: any = { combinator: 'and', rules: [{ field: 'amount', operator: 'gt', value: 1 }] };
+    let deep: any = {
+      combinator: 'and',
+      rules: [{ field: 'amount', operator: 'gt', value: 1 }],
+    };
     for (let i = 0; i < 8; i++) deep = { combinator: 'and', rules: [deep] };
     const depth = validateFilter(deep, dataset);
     expect(depth.issues).toHaveLength(1);
-    expect(depth.issues[0].path).toBe('rules[0].rules[0].rules[0].rules[0].rules[0].rules[0].rules[0].rules[0]');
+    expect(depth.issues[0].path).toBe(
+      'rules[0].rules[0].rules[0].rules[0].rules[0].rules[0].rules[0].rules[0]',
+    );
     expect(depth.issues[0].message).toMatch(/nested 9 deep.*at most 8/);
 
     const many = validateFilter(
-      { combinator: 'or', rules: Array.from({ length: 101 }, () => ({ field: 'amount', operator: 'gt', value: 1 })) },
+      {
+        combinator: 'or',
+        rules: Array.from({ length: 101 }, () => ({
+          field: 'amount',
+          operator: 'gt',
+          value: 1,
+        })),
+      },
       dataset,
     );
-    expect(many.issues[0]).toEqual({ path: 'rules', message: 'the filter has 101 rules; at most 100 are allowed' });
+    expect(many.issues[0]).toEqual({
+      path: 'rules',
+      message: 'the filter has 101 rules; at most 100 are allowed',
+    });
 
     const list = validateFilter(
-      { combinator: 'and', rules: [{ field: 'amount', operator: 'in', value: Array.from({ length: 1001 }, (_, i) => i) }] },
+      {
+        combinator: 'and',
+        rules: [
+          {
+            field: 'amount',
+            operator: 'in',
+            value: Array.from({ length: 1001 }, (_, i) => i),
+          },
+        ],
+      },
       dataset,
     );
-    expect(list.issues).toEqual([{ path: 'rules[0].value', message: 'operator in has 1001 values; at most 1000 are allowed' }]);
+    expect(list.issues).toEqual([
+      {
+        path: 'rules[0].value',
+        message: 'operator in has 1001 values; at most 1000 are allowed',
+      },
+    ]);
   });
 
   it('a very deep hostile tree is reported without recursing to the bottom', () => {
     let deep: any = { combinator: 'and', rules: [] };
-    for (let i = 0; i < 50_000; i++) deep = { combinator: 'and', rules: [deep] };
+    for (let i = 0; i < 50_000; i++)
+      deep = { combinator: 'and', rules: [deep] };
     const result = validateFilter(deep, dataset);
     expect(result.valid).toBe(false);
     expect(result.issues[0].message).toMatch(/at most 8 levels/);
@@ -116,13 +233,16 @@ describe('validateFilter', () => {
 
   it('never throws on arbitrary input and always gives paths', () => {
     fc.assert(
-      fc.property(fc.anything({ withObjectString: true, withNullPrototype: true }), input => {
-        const result = validateFilter(input, dataset);
-        if (!result.valid) {
-          expect(result.issues.length).toBeGreaterThan(0);
-          for (const issue of result.issues) expect(typeof issue.path).toBe('string');
-        }
-      }),
+      fc.property(
+        fc.anything({ withObjectString: true, withNullPrototype: true }),
+        input => {
+          const result = validateFilter(input, dataset);
+          expect(result.valid || result.issues.length > 0).toBe(true);
+          expect(
+            result.issues.every(issue => typeof issue.path === 'string'),
+          ).toBe(true);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -136,12 +256,25 @@ describe('filterJsonSchema', () => {
       check({
         combinator: 'and',
         rules: [
-          { field: 'occurred_at', operator: 'in_last', value: { amount: 7, unit: 'days' } },
-          { combinator: 'or', not: true, rules: [{ field: 'amount', operator: 'is_null' }] },
+          {
+            field: 'occurred_at',
+            operator: 'in_last',
+            value: { amount: 7, unit: 'days' },
+          },
+          {
+            combinator: 'or',
+            not: true,
+            rules: [{ field: 'amount', operator: 'is_null' }],
+          },
         ],
       }),
     ).toBe(true);
-    expect(check({ combinator: 'and', rules: [{ field: 'x', operator: 'like', value: 1 }] })).toBe(false);
+    expect(
+      check({
+        combinator: 'and',
+        rules: [{ field: 'x', operator: 'like', value: 1 }],
+      }),
+    ).toBe(false);
     expect(check({ combinator: 'and' })).toBe(false);
   });
 });
@@ -155,17 +288,67 @@ describe('evaluateFilter', () => {
     plan: 'enterprise',
     properties: { browser: 'firefox', duration_ms: 10 },
   };
-  const run = (filter: FilterGroup) => evaluateFilter(filter, row, dataset, now);
+  const run = (filter: FilterGroup) =>
+    evaluateFilter(filter, row, dataset, now);
   it('treats NULL as not matching, and NOT as the complement', () => {
-    expect(run({ combinator: 'and', rules: [{ field: 'amount', operator: 'neq', value: 3 }] })).toBe(false);
-    expect(run({ combinator: 'and', not: true, rules: [{ field: 'amount', operator: 'eq', value: 3 }] })).toBe(true);
+    expect(
+      run({
+        combinator: 'and',
+        rules: [{ field: 'amount', operator: 'neq', value: 3 }],
+      }),
+    ).toBe(false);
+    expect(
+      run({
+        combinator: 'and',
+        not: true,
+        rules: [{ field: 'amount', operator: 'eq', value: 3 }],
+      }),
+    ).toBe(true);
     expect(run({ combinator: 'or', rules: [] })).toBe(false);
     expect(run({ combinator: 'and', rules: [] })).toBe(true);
   });
   it('evaluates relative time, jsonb paths and strings', () => {
-    expect(run({ combinator: 'and', rules: [{ field: 'occurred_at', operator: 'in_last', value: { amount: 2, unit: 'days' } }] })).toBe(true);
-    expect(run({ combinator: 'and', rules: [{ field: 'occurred_at', operator: 'before', value: { amount: 23, unit: 'hours' } }] })).toBe(true);
-    expect(run({ combinator: 'and', rules: [{ field: 'properties.browser', operator: 'starts_with', value: 'fire' }] })).toBe(true);
-    expect(run({ combinator: 'and', rules: [{ field: 'properties.duration_ms', operator: 'gt', value: 10 }] })).toBe(false);
+    expect(
+      run({
+        combinator: 'and',
+        rules: [
+          {
+            field: 'occurred_at',
+            operator: 'in_last',
+            value: { amount: 2, unit: 'days' },
+          },
+        ],
+      }),
+    ).toBe(true);
+    expect(
+      run({
+        combinator: 'and',
+        rules: [
+          {
+            field: 'occurred_at',
+            operator: 'before',
+            value: { amount: 23, unit: 'hours' },
+          },
+        ],
+      }),
+    ).toBe(true);
+    expect(
+      run({
+        combinator: 'and',
+        rules: [
+          {
+            field: 'properties.browser',
+            operator: 'starts_with',
+            value: 'fire',
+          },
+        ],
+      }),
+    ).toBe(true);
+    expect(
+      run({
+        combinator: 'and',
+        rules: [{ field: 'properties.duration_ms', operator: 'gt', value: 10 }],
+      }),
+    ).toBe(false);
   });
 });

@@ -22,12 +22,16 @@ export type FilterValidationResult =
 /** At most this many issues are reported; the last one says how many were left out. */
 export const MAX_REPORTED_ISSUES = 50;
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_RE =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // ISO 8601 date-time with an explicit zone (Z or ±hh:mm), so server and browser agree.
 const TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
-const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATE_RE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MAX_ABS_NUMBER = 1e15;
+
+const INVALID: unique symbol = Symbol('invalid');
 
 const GROUP_KEYS = new Set(['combinator', 'not', 'rules']);
 const RULE_KEYS = new Set(['field', 'operator', 'value']);
@@ -59,7 +63,12 @@ function checkKeys(
   let ok = true;
   for (const key of Object.keys(input)) {
     if (!allowed.has(key)) {
-      out.add(join(path, key), `unknown key "${truncate(key, 40)}" in ${what} (allowed: ${[...allowed].join(', ')})`);
+      out.add(
+        join(path, key),
+        `unknown key "${truncate(key, 40)}" in ${what} (allowed: ${[
+          ...allowed,
+        ].join(', ')})`,
+      );
       ok = false;
     }
   }
@@ -70,7 +79,8 @@ class Collector {
   readonly issues: FilterValidationIssue[] = [];
   dropped = 0;
   add(path: string, message: string) {
-    if (this.issues.length < MAX_REPORTED_ISSUES) this.issues.push({ path, message });
+    if (this.issues.length < MAX_REPORTED_ISSUES)
+      this.issues.push({ path, message });
     else this.dropped++;
   }
 }
@@ -95,9 +105,13 @@ export function validateFilter(
     });
   }
   if (out.dropped > 0) {
-    out.issues.push({ path: '', message: `${out.dropped} more problems not listed` });
+    out.issues.push({
+      path: '',
+      message: `${out.dropped} more problems not listed`,
+    });
   }
-  if (out.issues.length > 0 || !filter) return { valid: false, issues: out.issues };
+  if (out.issues.length > 0 || !filter)
+    return { valid: false, issues: out.issues };
   return { valid: true, filter, issues: [] };
 }
 
@@ -112,17 +126,28 @@ function validateGroup(
 ): FilterGroup | undefined {
   const where = path || 'filter';
   if (!isPlainObject(input)) {
-    out.add(path, `${where} must be a group object {combinator, rules}, got ${describe(input)}`);
+    out.add(
+      path,
+      `${where} must be a group object {combinator, rules}, got ${describe(
+        input,
+      )}`,
+    );
     return undefined;
   }
   if (depth > limits.maxDepth) {
-    out.add(path, `groups are nested ${depth} deep here; at most ${limits.maxDepth} levels are allowed`);
+    out.add(
+      path,
+      `groups are nested ${depth} deep here; at most ${limits.maxDepth} levels are allowed`,
+    );
     return undefined;
   }
   let ok = checkKeys(input, GROUP_KEYS, 'a group', path, out);
   const { combinator, not, rules } = input;
   if (combinator !== 'and' && combinator !== 'or') {
-    out.add(join(path, 'combinator'), `combinator must be "and" or "or", got ${describe(combinator)}`);
+    out.add(
+      join(path, 'combinator'),
+      `combinator must be "and" or "or", got ${describe(combinator)}`,
+    );
     ok = false;
   }
   if (not !== undefined && typeof not !== 'boolean') {
@@ -130,14 +155,25 @@ function validateGroup(
     ok = false;
   }
   if (!Array.isArray(rules)) {
-    out.add(join(path, 'rules'), `rules must be an array of rules and groups, got ${describe(rules)}`);
+    out.add(
+      join(path, 'rules'),
+      `rules must be an array of rules and groups, got ${describe(rules)}`,
+    );
     return undefined;
   }
   const children: FilterNode[] = [];
   rules.forEach((child, index) => {
     const childPath = join(join(path, 'rules'), index);
     if (isPlainObject(child) && 'rules' in child) {
-      const group = validateGroup(child, childPath, depth + 1, dataset, limits, out, counter);
+      const group = validateGroup(
+        child,
+        childPath,
+        depth + 1,
+        dataset,
+        limits,
+        out,
+        counter,
+      );
       if (group) children.push(group);
       else ok = false;
     } else {
@@ -153,7 +189,10 @@ function validateGroup(
     }
   });
   if (!ok) return undefined;
-  const group: FilterGroup = { combinator: combinator as 'and' | 'or', rules: children };
+  const group: FilterGroup = {
+    combinator: combinator as 'and' | 'or',
+    rules: children,
+  };
   if (not) group.not = true;
   return group;
 }
@@ -166,13 +205,21 @@ function validateRule(
   out: Collector,
 ): FilterRule | undefined {
   if (!isPlainObject(input)) {
-    out.add(path, `expected a rule {field, operator, value} or a group {combinator, rules}, got ${describe(input)}`);
+    out.add(
+      path,
+      `expected a rule {field, operator, value} or a group {combinator, rules}, got ${describe(
+        input,
+      )}`,
+    );
     return undefined;
   }
   const ok = checkKeys(input, RULE_KEYS, 'a rule', path, out);
   const { field, operator, value } = input;
   if (typeof field !== 'string' || field.length === 0) {
-    out.add(join(path, 'field'), `field must be a non-empty string, got ${describe(field)}`);
+    out.add(
+      join(path, 'field'),
+      `field must be a non-empty string, got ${describe(field)}`,
+    );
     return undefined;
   }
   const resolution = resolveField(dataset, field);
@@ -181,21 +228,31 @@ function validateRule(
     return undefined;
   }
   const resolved = resolution.resolved;
-  if (typeof operator !== 'string' || !resolved.operators.includes(operator as Operator)) {
+  if (
+    typeof operator !== 'string' ||
+    !resolved.operators.includes(operator as Operator)
+  ) {
     out.add(
       join(path, 'operator'),
-      `operator ${describe(operator)} is not allowed for ${resolved.type} field "${field}" (allowed: ${resolved.operators.join(', ')})`,
+      `operator ${describe(operator)} is not allowed for ${
+        resolved.type
+      } field "${field}" (allowed: ${resolved.operators.join(', ')})`,
     );
     return undefined;
   }
-  const normalized = validateValue(value, join(path, 'value'), resolved, operator as Operator, limits, out);
+  const normalized = validateValue(
+    value,
+    join(path, 'value'),
+    resolved,
+    operator as Operator,
+    limits,
+    out,
+  );
   if (!ok || normalized === INVALID) return undefined;
   const rule: FilterRule = { field, operator: operator as Operator };
   if (normalized !== undefined) rule.value = normalized;
   return rule;
 }
-
-const INVALID: unique symbol = Symbol('invalid');
 
 function validateValue(
   value: unknown,
@@ -209,7 +266,10 @@ function validateValue(
   switch (kind) {
     case 'none':
       if (value !== undefined && value !== null) {
-        out.add(path, `operator ${operator} takes no value, got ${describe(value)}`);
+        out.add(
+          path,
+          `operator ${operator} takes no value, got ${describe(value)}`,
+        );
         return INVALID;
       }
       return undefined;
@@ -219,33 +279,76 @@ function validateValue(
     }
     case 'pair': {
       if (!Array.isArray(value) || value.length !== 2) {
-        out.add(path, `operator between needs [low, high] (two values), got ${describe(value)}`);
+        out.add(
+          path,
+          `operator between needs [low, high] (two values), got ${describe(
+            value,
+          )}`,
+        );
         return INVALID;
       }
-      const low = validateScalar(value[0], `${path}[0]`, field, operator, limits, out);
-      const high = validateScalar(value[1], `${path}[1]`, field, operator, limits, out);
+      const low = validateScalar(
+        value[0],
+        `${path}[0]`,
+        field,
+        operator,
+        limits,
+        out,
+      );
+      const high = validateScalar(
+        value[1],
+        `${path}[1]`,
+        field,
+        operator,
+        limits,
+        out,
+      );
       if (low === INVALID || high === INVALID) return INVALID;
-      const lowKey = field.type === 'timestamp' ? Date.parse(low as string) : (low as number);
-      const highKey = field.type === 'timestamp' ? Date.parse(high as string) : (high as number);
+      const lowKey =
+        field.type === 'timestamp'
+          ? Date.parse(low as string)
+          : (low as number);
+      const highKey =
+        field.type === 'timestamp'
+          ? Date.parse(high as string)
+          : (high as number);
       if (lowKey > highKey) {
-        out.add(path, `between needs low <= high, got [${String(low)}, ${String(high)}]`);
+        out.add(
+          path,
+          `between needs low <= high, got [${String(low)}, ${String(high)}]`,
+        );
         return INVALID;
       }
       return [low, high] as ScalarValue[];
     }
     case 'list': {
       if (!Array.isArray(value) || value.length === 0) {
-        out.add(path, `operator ${operator} needs a non-empty array of values, got ${describe(value)}`);
+        out.add(
+          path,
+          `operator ${operator} needs a non-empty array of values, got ${describe(
+            value,
+          )}`,
+        );
         return INVALID;
       }
       if (value.length > limits.maxListValues) {
-        out.add(path, `operator ${operator} has ${value.length} values; at most ${limits.maxListValues} are allowed`);
+        out.add(
+          path,
+          `operator ${operator} has ${value.length} values; at most ${limits.maxListValues} are allowed`,
+        );
         return INVALID;
       }
       const items: ScalarValue[] = [];
       let ok = true;
       value.forEach((item, index) => {
-        const v = validateScalar(item, `${path}[${index}]`, field, operator, limits, out);
+        const v = validateScalar(
+          item,
+          `${path}[${index}]`,
+          field,
+          operator,
+          limits,
+          out,
+        );
         if (v === INVALID) ok = false;
         else items.push(v);
       });
@@ -261,26 +364,49 @@ function validateValue(
   }
 }
 
-function validateRelative(value: unknown, path: string, out: Collector): RelativeTime | typeof INVALID {
+function validateRelative(
+  value: unknown,
+  path: string,
+  out: Collector,
+): RelativeTime | typeof INVALID {
   if (!isPlainObject(value)) {
-    out.add(path, `expected a relative time {amount, unit}, got ${describe(value)}`);
+    out.add(
+      path,
+      `expected a relative time {amount, unit}, got ${describe(value)}`,
+    );
     return INVALID;
   }
   let ok = true;
   for (const key of Object.keys(value)) {
     if (key !== 'amount' && key !== 'unit') {
-      out.add(`${path}.${truncate(key, 40)}`, `unknown key in a relative time (allowed: amount, unit)`);
+      out.add(
+        `${path}.${truncate(key, 40)}`,
+        `unknown key in a relative time (allowed: amount, unit)`,
+      );
       ok = false;
     }
   }
   const { amount, unit } = value;
   if (!TIME_UNITS.includes(unit as TimeUnit)) {
-    out.add(`${path}.unit`, `unit must be one of ${TIME_UNITS.join(', ')}, got ${describe(unit)}`);
+    out.add(
+      `${path}.unit`,
+      `unit must be one of ${TIME_UNITS.join(', ')}, got ${describe(unit)}`,
+    );
     return INVALID;
   }
   const max = MAX_RELATIVE_AMOUNT[unit as TimeUnit];
-  if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 0 || amount > max) {
-    out.add(`${path}.amount`, `amount must be an integer from 0 to ${max} ${unit}, got ${describe(amount)}`);
+  if (
+    typeof amount !== 'number' ||
+    !Number.isInteger(amount) ||
+    amount < 0 ||
+    amount > max
+  ) {
+    out.add(
+      `${path}.amount`,
+      `amount must be an integer from 0 to ${max} ${unit}, got ${describe(
+        amount,
+      )}`,
+    );
     return INVALID;
   }
   return ok ? { amount, unit: unit as TimeUnit } : INVALID;
@@ -300,34 +426,62 @@ function validateScalar(
   };
   switch (field.type) {
     case 'string': {
-      if (typeof value !== 'string') return fail(`field "${field.name}" is a string field: value must be a string`);
+      if (typeof value !== 'string')
+        return fail(
+          `field "${field.name}" is a string field: value must be a string`,
+        );
       if (value.length > limits.maxStringLength) {
-        out.add(path, `value is ${value.length} characters long; at most ${limits.maxStringLength} are allowed`);
+        out.add(
+          path,
+          `value is ${value.length} characters long; at most ${limits.maxStringLength} are allowed`,
+        );
         return INVALID;
       }
-      if (value.includes('\u0000')) return fail('value must not contain the NUL character');
-      if (LONE_SURROGATE_RE.test(value)) return fail('value must be valid Unicode text');
-      if ((operator === 'contains' || operator === 'starts_with' || operator === 'ends_with') && value === '') {
+      if (value.includes('\u0000'))
+        return fail('value must not contain the NUL character');
+      if (LONE_SURROGATE_RE.test(value))
+        return fail('value must be valid Unicode text');
+      if (
+        (operator === 'contains' ||
+          operator === 'starts_with' ||
+          operator === 'ends_with') &&
+        value === ''
+      ) {
         return fail(`operator ${operator} needs a non-empty string`);
       }
       return value;
     }
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_ABS_NUMBER) {
-        return fail(`field "${field.name}" is a number field: value must be a finite number within ±1e15`);
+      if (
+        typeof value !== 'number' ||
+        !Number.isFinite(value) ||
+        Math.abs(value) > MAX_ABS_NUMBER
+      ) {
+        return fail(
+          `field "${field.name}" is a number field: value must be a finite number within ±1e15`,
+        );
       }
       return value;
     case 'boolean':
-      if (typeof value !== 'boolean') return fail(`field "${field.name}" is a boolean field: value must be true or false`);
+      if (typeof value !== 'boolean')
+        return fail(
+          `field "${field.name}" is a boolean field: value must be true or false`,
+        );
       return value;
     case 'uuid':
       if (typeof value !== 'string' || !UUID_RE.test(value)) {
-        return fail(`field "${field.name}" is a uuid field: value must be a UUID like 123e4567-e89b-12d3-a456-426614174000`);
+        return fail(
+          `field "${field.name}" is a uuid field: value must be a UUID like 123e4567-e89b-12d3-a456-426614174000`,
+        );
       }
       return value.toLowerCase();
     case 'enum':
       if (typeof value !== 'string' || !(field.values ?? []).includes(value)) {
-        return fail(`field "${field.name}" takes one of: ${(field.values ?? []).join(', ')}`);
+        return fail(
+          `field "${field.name}" takes one of: ${(field.values ?? []).join(
+            ', ',
+          )}`,
+        );
       }
       return value;
     case 'timestamp': {
@@ -347,8 +501,16 @@ function validateScalar(
 }
 
 /** Throws-free convenience: one line per issue, `path: message`. */
-export function formatIssues(issues: FilterValidationIssue[], prefix = ''): string {
+export function formatIssues(
+  issues: FilterValidationIssue[],
+  prefix = '',
+): string {
   return issues
-    .map(i => `${prefix && i.path ? `${prefix}.` : prefix}${i.path}${i.path || prefix ? ': ' : ''}${i.message}`)
+    .map(
+      i =>
+        `${prefix && i.path ? `${prefix}.` : prefix}${i.path}${
+          i.path || prefix ? ': ' : ''
+        }${i.message}`,
+    )
     .join('; ');
 }

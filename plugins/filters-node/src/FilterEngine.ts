@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import knexFactory, { Knex } from 'knex';
-import { InputError, NotAllowedError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import {
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import {
   DatasetDescription,
   FilterCountResponse,
@@ -17,14 +22,24 @@ import {
 } from '@internal/plugin-filters-common';
 import { AuthorizedTenant, FilterContext, isIssuedTenant } from './access';
 import { compileQuery, CompiledQuery, QueryKind } from './compile';
-import { ConnectionPools, isConnectionError, ReplicaRouter, ReplicaRoutingOptions, RoutedConnection } from './connections';
+import {
+  ConnectionPools,
+  isConnectionError,
+  ReplicaRouter,
+  ReplicaRoutingOptions,
+  RoutedConnection,
+} from './connections';
 import { DatasetDefinition, describeDataset } from './datasets';
 import { FilterRejectedError } from './errors';
 import { CostVerdict, ShapeCache } from './shapeCache';
 
 /** Where `filter.applied` / `filter.rejected` go (structurally the platform events service). */
 export interface FilterEventSink {
-  emit(name: string, properties: Record<string, unknown>, identity: { user_id?: string; account_id?: string }): Promise<unknown>;
+  emit(
+    name: string,
+    properties: Record<string, unknown>,
+    identity: { user_id?: string; account_id?: string },
+  ): Promise<unknown>;
 }
 
 export interface FilterEngineLogger {
@@ -66,7 +81,10 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function invalid(message: string, issues: { path: string; message: string }[]): InputError {
+function invalid(
+  message: string,
+  issues: { path: string; message: string }[],
+): InputError {
   const error = new InputError(message);
   (error as InputError & { details: unknown }).details = { issues };
   return error;
@@ -78,8 +96,13 @@ function fieldsUsed(node: FilterNode, out: string[] = []): string[] {
   return out;
 }
 
-function rulePaths(node: FilterNode, path: string, out: { field: string; path: string }[] = []) {
-  if (isFilterGroup(node)) node.rules.forEach((n, i) => rulePaths(n, `${path}.rules[${i}]`, out));
+function rulePaths(
+  node: FilterNode,
+  path: string,
+  out: { field: string; path: string }[] = [],
+) {
+  if (isFilterGroup(node))
+    node.rules.forEach((n, i) => rulePaths(n, `${path}.rules[${i}]`, out));
   else out.push({ field: node.field, path: `${path}.field` });
   return out;
 }
@@ -89,23 +112,58 @@ function encodeCursor(order: unknown, key: string): string {
   return Buffer.from(JSON.stringify([o, key])).toString('base64url');
 }
 
-function decodeCursor(cursor: unknown, dataset: DatasetDefinition): { order: unknown; key: string } {
-  const bad = (why: string) => new InputError(`cursor: ${why}; pass the nextCursor of the previous page unchanged`);
-  if (typeof cursor !== 'string' || cursor.length > 2000) throw bad('must be a string of at most 2000 characters');
+function decodeCursor(
+  cursor: unknown,
+  dataset: DatasetDefinition,
+): { order: unknown; key: string } {
+  const bad = (why: string) =>
+    new InputError(
+      `cursor: ${why}; pass the nextCursor of the previous page unchanged`,
+    );
+  if (typeof cursor !== 'string' || cursor.length > 2000)
+    throw bad('must be a string of at most 2000 characters');
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw bad('is not a valid cursor');
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[1] !== 'string') throw bad('is not a valid cursor');
-  const order = dataset.fields.find(f => f.name === dataset.defaultOrder.field)!;
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    typeof parsed[1] !== 'string'
+  )
+    throw bad('is not a valid cursor');
+  const order = dataset.fields.find(
+    f => f.name === dataset.defaultOrder.field,
+  )!;
   const check = validateFilter(
-    { combinator: 'and', rules: [{ field: order.name, operator: 'eq', value: parsed[0] }, { field: dataset.primaryKey, operator: 'eq', value: parsed[1] }] },
-    { ...describeDataset(dataset), fields: [
-      { ...order, operators: [], type: order.type === 'timestamp' ? 'timestamp' : order.type, name: order.name },
-      { name: dataset.primaryKey, label: 'key', type: 'uuid', operators: [], indexed: true, nullable: false },
-    ] },
+    {
+      combinator: 'and',
+      rules: [
+        { field: order.name, operator: 'eq', value: parsed[0] },
+        { field: dataset.primaryKey, operator: 'eq', value: parsed[1] },
+      ],
+    },
+    {
+      ...describeDataset(dataset),
+      fields: [
+        {
+          ...order,
+          operators: [],
+          type: order.type === 'timestamp' ? 'timestamp' : order.type,
+          name: order.name,
+        },
+        {
+          name: dataset.primaryKey,
+          label: 'key',
+          type: 'uuid',
+          operators: [],
+          indexed: true,
+          nullable: false,
+        },
+      ],
+    },
   );
   if (!check.valid) throw bad('holds values of the wrong type');
   // timestamps are compared with `eq` only in this check: accept what validateFilter normalized
@@ -141,23 +199,39 @@ export class FilterEngine {
     dataset: DatasetDefinition,
     filter: unknown,
     context: FilterContext,
-    options: { kind?: QueryKind; fields?: unknown; limit?: unknown; cursor?: unknown } = {},
+    options: {
+      kind?: QueryKind;
+      fields?: unknown;
+      limit?: unknown;
+      cursor?: unknown;
+    } = {},
   ): BuiltFilterQuery {
     const tenant: AuthorizedTenant = context.tenant;
     if (!isIssuedTenant(tenant)) {
-      throw new NotAllowedError('The tenant of a filter query must come from an authorization step (FilterAccess or contextForVerifiedIdentity)');
+      throw new NotAllowedError(
+        'The tenant of a filter query must come from an authorization step (FilterAccess or contextForVerifiedIdentity)',
+      );
     }
     const description = describeDataset(dataset);
     const result = validateFilter(filter ?? EMPTY_FILTER, description);
     if (!result.valid) {
-      const issues = result.issues.map(i => ({ path: i.path ? `filter.${i.path}` : 'filter', message: i.message }));
-      throw invalid(`Invalid filter: ${formatIssues(result.issues, 'filter')}`, issues);
+      const issues = result.issues.map(i => ({
+        path: i.path ? `filter.${i.path}` : 'filter',
+        message: i.message,
+      }));
+      throw invalid(
+        `Invalid filter: ${formatIssues(result.issues, 'filter')}`,
+        issues,
+      );
     }
-    const readable = (dataClass?: string) => !dataClass || context.readableDataClasses.has(dataClass);
+    const readable = (dataClass?: string) =>
+      !dataClass || context.readableDataClasses.has(dataClass);
     for (const { field, path } of rulePaths(result.filter, 'filter')) {
       const r = resolveField(description, field);
       if (r.ok && !readable(r.resolved.dataClass)) {
-        throw new NotAllowedError(`${path}: field "${field}" is of data class "${r.resolved.dataClass}", which you may not read (filters.data-class.read)`);
+        throw new NotAllowedError(
+          `${path}: field "${field}" is of data class "${r.resolved.dataClass}", which you may not read (filters.data-class.read)`,
+        );
       }
     }
     const kind = options.kind ?? 'rows';
@@ -165,31 +239,62 @@ export class FilterEngine {
     const omittedFields: string[] = [];
     if (kind === 'rows') {
       if (options.fields === undefined) {
-        for (const f of dataset.fields) (readable(f.dataClass) ? fields : omittedFields).push(f.name);
+        for (const f of dataset.fields)
+          (readable(f.dataClass) ? fields : omittedFields).push(f.name);
       } else {
-        if (!Array.isArray(options.fields) || options.fields.length === 0 || options.fields.length > dataset.fields.length) {
-          throw new InputError(`fields: must be a non-empty array of at most ${dataset.fields.length} field names`);
+        if (
+          !Array.isArray(options.fields) ||
+          options.fields.length === 0 ||
+          options.fields.length > dataset.fields.length
+        ) {
+          throw new InputError(
+            `fields: must be a non-empty array of at most ${dataset.fields.length} field names`,
+          );
         }
         options.fields.forEach((name, i) => {
           const f = dataset.fields.find(d => d.name === name);
-          if (!f) throw new InputError(`fields[${i}]: unknown field ${JSON.stringify(String(name).slice(0, 60))} (allowed: ${dataset.fields.map(d => d.name).join(', ')})`);
-          if (!readable(f.dataClass)) throw new NotAllowedError(`fields[${i}]: field "${f.name}" is of data class "${f.dataClass}", which you may not read (filters.data-class.read)`);
+          if (!f)
+            throw new InputError(
+              `fields[${i}]: unknown field ${JSON.stringify(
+                String(name).slice(0, 60),
+              )} (allowed: ${dataset.fields.map(d => d.name).join(', ')})`,
+            );
+          if (!readable(f.dataClass))
+            throw new NotAllowedError(
+              `fields[${i}]: field "${f.name}" is of data class "${f.dataClass}", which you may not read (filters.data-class.read)`,
+            );
         });
         fields = [...new Set(options.fields as string[])];
       }
       // The keyset needs the order field and the key in every row.
       for (const needed of [dataset.defaultOrder.field, dataset.primaryKey]) {
-        if (!fields.includes(needed) && dataset.fields.some(f => f.name === needed)) fields.push(needed);
+        if (
+          !fields.includes(needed) &&
+          dataset.fields.some(f => f.name === needed)
+        )
+          fields.push(needed);
       }
     }
     let limit = 100;
     if (options.limit !== undefined) {
-      if (typeof options.limit !== 'number' || !Number.isInteger(options.limit) || options.limit < 1 || options.limit > MAX_LIMIT) {
-        throw new InputError(`limit: must be an integer from 1 to ${MAX_LIMIT}, got ${JSON.stringify(options.limit)}`);
+      if (
+        typeof options.limit !== 'number' ||
+        !Number.isInteger(options.limit) ||
+        options.limit < 1 ||
+        options.limit > MAX_LIMIT
+      ) {
+        throw new InputError(
+          `limit: must be an integer from 1 to ${MAX_LIMIT}, got ${JSON.stringify(
+            options.limit,
+          )}`,
+        );
       }
       limit = options.limit;
     }
-    const after = options.cursor === undefined || options.cursor === null ? undefined : decodeCursor(options.cursor, dataset);
+    const after =
+      options.cursor === undefined || options.cursor === null
+        ? undefined
+        : decodeCursor(options.cursor, dataset);
     const compiled = compileQuery(statsKnex, dataset, result.filter, {
       kind,
       accountId: tenant.accountId,
@@ -200,7 +305,13 @@ export class FilterEngine {
     });
     // The SQL text holds fields, operators and structure but no values: it is the shape.
     const shapeHash = sha256(`${dataset.id}\n${compiled.sql}`);
-    return { ...compiled, filter: result.filter, shapeHash, fields, omittedFields };
+    return {
+      ...compiled,
+      filter: result.filter,
+      shapeHash,
+      fields,
+      omittedFields,
+    };
   }
 
   listDatasets(): DatasetDescription[] {
@@ -210,17 +321,30 @@ export class FilterEngine {
   getDataset(id: unknown): DatasetDefinition {
     const d = typeof id === 'string' ? this.datasets.get(id) : undefined;
     if (!d) {
-      throw new NotFoundError(`dataset: no dataset ${JSON.stringify(String(id).slice(0, 60))} (available: ${[...this.datasets.keys()].join(', ')})`);
+      throw new NotFoundError(
+        `dataset: no dataset ${JSON.stringify(
+          String(id).slice(0, 60),
+        )} (available: ${[...this.datasets.keys()].join(', ')})`,
+      );
     }
     return d;
   }
 
   /** Data classes present in a dataset (what FilterAccess must authorize). */
   dataClassesOf(datasetId: string): string[] {
-    return [...new Set(this.getDataset(datasetId).fields.map(f => f.dataClass).filter((c): c is string => !!c))];
+    return [
+      ...new Set(
+        this.getDataset(datasetId)
+          .fields.map(f => f.dataClass)
+          .filter((c): c is string => !!c),
+      ),
+    ];
   }
 
-  async query(request: FilterRequest, context: FilterContext): Promise<FilterQueryResponse> {
+  async query(
+    request: FilterRequest,
+    context: FilterContext,
+  ): Promise<FilterQueryResponse> {
     const dataset = this.getDataset(request.dataset);
     const built = FilterEngine.build(dataset, request.filter, context, {
       kind: 'rows',
@@ -233,7 +357,12 @@ export class FilterEngine {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const nextCursor =
-      rows.length > limit && last ? encodeCursor(last[dataset.defaultOrder.field], String(last[dataset.primaryKey])) : null;
+      rows.length > limit && last
+        ? encodeCursor(
+            last[dataset.defaultOrder.field],
+            String(last[dataset.primaryKey]),
+          )
+        : null;
     return {
       rows: page,
       fields: built.fields,
@@ -243,14 +372,22 @@ export class FilterEngine {
     };
   }
 
-  async count(request: FilterRequest, context: FilterContext): Promise<FilterCountResponse> {
+  async count(
+    request: FilterRequest,
+    context: FilterContext,
+  ): Promise<FilterCountResponse> {
     const dataset = this.getDataset(request.dataset);
-    const built = FilterEngine.build(dataset, request.filter, context, { kind: 'count' });
+    const built = FilterEngine.build(dataset, request.filter, context, {
+      kind: 'count',
+    });
     const { rows, stats } = await this.execute(dataset, built, context);
     return { count: Number(rows[0].count), stats };
   }
 
-  async explain(request: FilterRequest & { kind?: QueryKind }, context: FilterContext): Promise<FilterExplainResponse> {
+  async explain(
+    request: FilterRequest & { kind?: QueryKind },
+    context: FilterContext,
+  ): Promise<FilterExplainResponse> {
     const dataset = this.getDataset(request.dataset);
     const built = FilterEngine.build(dataset, request.filter, context, {
       kind: request.kind ?? 'rows',
@@ -275,7 +412,11 @@ export class FilterEngine {
   /** Indexed fields the filter does not use yet: adding a condition on them narrows the scan. */
   suggestions(dataset: DatasetDefinition, filter: FilterGroup): string[] {
     const used = new Set(fieldsUsed(filter));
-    return dataset.fields.filter(f => f.indexed && !used.has(f.name) && f.name !== dataset.primaryKey).map(f => f.name);
+    return dataset.fields
+      .filter(
+        f => f.indexed && !used.has(f.name) && f.name !== dataset.primaryKey,
+      )
+      .map(f => f.name);
   }
 
   private async route(dataset: DatasetDefinition): Promise<RoutedConnection> {
@@ -283,21 +424,42 @@ export class FilterEngine {
   }
 
   private async explainPlan(knex: Knex, built: CompiledQuery) {
-    const result = await knex.raw(`EXPLAIN (FORMAT JSON) ${built.sql.replace(/\$(\d+)/g, '?')}`, built.bindings as Knex.RawBinding[]);
+    const result = await knex.raw(
+      `EXPLAIN (FORMAT JSON) ${built.sql.replace(/\$(\d+)/g, '?')}`,
+      built.bindings as Knex.RawBinding[],
+    );
     const plan = result.rows[0]['QUERY PLAN'][0].Plan;
     const nodes: string[] = [];
-    const walk = (p: { 'Node Type': string; 'Relation Name'?: string; Plans?: unknown[] }) => {
-      nodes.push(p['Relation Name'] ? `${p['Node Type']} on ${p['Relation Name']}` : p['Node Type']);
+    const walk = (p: {
+      'Node Type': string;
+      'Relation Name'?: string;
+      Plans?: unknown[];
+    }) => {
+      nodes.push(
+        p['Relation Name']
+          ? `${p['Node Type']} on ${p['Relation Name']}`
+          : p['Node Type'],
+      );
       (p.Plans ?? []).forEach(c => walk(c as typeof p));
     };
     walk(plan);
-    return { estimatedCost: Number(plan['Total Cost']), estimatedRows: Number(plan['Plan Rows']), nodes };
+    return {
+      estimatedCost: Number(plan['Total Cost']),
+      estimatedRows: Number(plan['Plan Rows']),
+      nodes,
+    };
   }
 
-  private emit(name: string, properties: Record<string, unknown>, context: FilterContext) {
-    this.options.events?.emit(name, properties, context.identity).catch(error => {
-      this.options.logger?.warn(`Could not emit ${name}: ${error}`);
-    });
+  private emit(
+    name: string,
+    properties: Record<string, unknown>,
+    context: FilterContext,
+  ) {
+    this.options.events
+      ?.emit(name, properties, context.identity)
+      .catch(error => {
+        this.options.logger?.warn(`Could not emit ${name}: ${error}`);
+      });
   }
 
   /** Cost gate, then execution under statement_timeout; retried on the primary if the replica fails. */
@@ -313,7 +475,13 @@ export class FilterEngine {
     } catch (error) {
       if (routed.servedBy === 'replica' && isConnectionError(error)) {
         router.markDown(error);
-        routed = { knex: router.primary(), servedBy: 'primary', fallbackReason: `replica failed during the query (${(error as { code?: string }).code ?? (error as Error).message})` };
+        routed = {
+          knex: router.primary(),
+          servedBy: 'primary',
+          fallbackReason: `replica failed during the query (${
+            (error as { code?: string }).code ?? (error as Error).message
+          })`,
+        };
         return this.gateAndRun(dataset, built, context, routed);
       }
       throw error;
@@ -327,37 +495,73 @@ export class FilterEngine {
     routed: RoutedConnection,
   ): Promise<{ rows: Record<string, unknown>[]; stats: QueryStats }> {
     const useCache = this.options.shapeCache !== false;
-    const epoch = useCache ? await this.shapes.analyzeEpoch(routed.knex, dataset.statsTable) : '';
-    let verdict: CostVerdict | undefined = useCache ? this.shapes.get(built.shapeHash, epoch) : undefined;
+    const epoch = useCache
+      ? await this.shapes.analyzeEpoch(routed.knex, dataset.statsTable)
+      : '';
+    let verdict: CostVerdict | undefined = useCache
+      ? this.shapes.get(built.shapeHash, epoch)
+      : undefined;
     const costFromCache = Boolean(verdict);
     if (!verdict) {
       const plan = await this.explainPlan(routed.knex, built);
-      verdict = { estimatedCost: plan.estimatedCost, estimatedRows: plan.estimatedRows, analyzeEpoch: epoch };
+      verdict = {
+        estimatedCost: plan.estimatedCost,
+        estimatedRows: plan.estimatedRows,
+        analyzeEpoch: epoch,
+      };
       if (verdict.estimatedCost > dataset.costThreshold) {
         const suggestedFields = this.suggestions(dataset, built.filter);
-        this.emit('filter.rejected', {
-          filter_hash: built.shapeHash,
-          estimated_cost: verdict.estimatedCost,
-          threshold: dataset.costThreshold,
-          rejection_reason: 'estimated cost above threshold',
-        }, context);
+        this.emit(
+          'filter.rejected',
+          {
+            filter_hash: built.shapeHash,
+            estimated_cost: verdict.estimatedCost,
+            threshold: dataset.costThreshold,
+            rejection_reason: 'estimated cost above threshold',
+          },
+          context,
+        );
         throw new FilterRejectedError(
-          `The query's estimated cost ${Math.round(verdict.estimatedCost)} is above the threshold ${dataset.costThreshold} of dataset "${dataset.id}": narrow the filter${
-            suggestedFields.length ? ` with a condition on an indexed field (${suggestedFields.join(', ')})` : ''
+          `The query's estimated cost ${Math.round(
+            verdict.estimatedCost,
+          )} is above the threshold ${dataset.costThreshold} of dataset "${
+            dataset.id
+          }": narrow the filter${
+            suggestedFields.length
+              ? ` with a condition on an indexed field (${suggestedFields.join(
+                  ', ',
+                )})`
+              : ''
           }`,
-          { reason: 'cost', estimatedCost: verdict.estimatedCost, costThreshold: dataset.costThreshold, suggestedFields },
+          {
+            reason: 'cost',
+            estimatedCost: verdict.estimatedCost,
+            costThreshold: dataset.costThreshold,
+            suggestedFields,
+          },
         );
       }
-      if (useCache) this.shapes.set(built.shapeHash, verdict, dataset.shapeCacheTtlMs);
+      if (useCache)
+        this.shapes.set(built.shapeHash, verdict, dataset.shapeCacheTtlMs);
     }
-    const client = await (routed.knex.client as Knex.Client).acquireConnection();
+    const client = await (
+      routed.knex.client as Knex.Client
+    ).acquireConnection();
     let rows: Record<string, unknown>[];
     let rowsScanned: number | null = null;
     let durationMs: number;
     try {
-      await client.query(`BEGIN; SET LOCAL statement_timeout = ${Math.trunc(dataset.statementTimeoutMs)}`);
+      await client.query(
+        `BEGIN; SET LOCAL statement_timeout = ${Math.trunc(
+          dataset.statementTimeoutMs,
+        )}`,
+      );
       const started = performance.now();
-      const result = await client.query({ name: `flt_${built.shapeHash.slice(0, 40)}`, text: built.sql, values: built.bindings });
+      const result = await client.query({
+        name: `flt_${built.shapeHash.slice(0, 40)}`,
+        text: built.sql,
+        values: built.bindings,
+      });
       durationMs = performance.now() - started;
       rows = result.rows;
       const scanned = await client.query(
@@ -387,38 +591,66 @@ export class FilterEngine {
       filterHash: built.shapeHash,
       measuredAt: new Date().toISOString(),
     };
-    this.emit('filter.applied', {
-      filter_hash: built.shapeHash,
-      field_count: new Set(fieldsUsed(built.filter)).size,
-      query_duration_ms: Math.round(durationMs * 1000) / 1000,
-      rows_scanned: rowsScanned ?? 0,
-      rows_returned: rows.length,
-    }, context);
+    this.emit(
+      'filter.applied',
+      {
+        filter_hash: built.shapeHash,
+        field_count: new Set(fieldsUsed(built.filter)).size,
+        query_duration_ms: Math.round(durationMs * 1000) / 1000,
+        rows_scanned: rowsScanned ?? 0,
+        rows_returned: rows.length,
+      },
+      context,
+    );
     return { rows, stats };
   }
 
-  private classify(error: unknown, dataset: DatasetDefinition, built: BuiltFilterQuery, verdict: CostVerdict, context: FilterContext): Error {
+  private classify(
+    error: unknown,
+    dataset: DatasetDefinition,
+    built: BuiltFilterQuery,
+    verdict: CostVerdict,
+    context: FilterContext,
+  ): Error {
     const e = error as { code?: string; message?: string };
     if (e.code === '57014' && /statement timeout/.test(e.message ?? '')) {
       const suggestedFields = this.suggestions(dataset, built.filter);
-      this.emit('filter.rejected', {
-        filter_hash: built.shapeHash,
-        estimated_cost: verdict.estimatedCost,
-        threshold: dataset.costThreshold,
-        rejection_reason: `statement timeout after ${dataset.statementTimeoutMs} ms`,
-      }, context);
+      this.emit(
+        'filter.rejected',
+        {
+          filter_hash: built.shapeHash,
+          estimated_cost: verdict.estimatedCost,
+          threshold: dataset.costThreshold,
+          rejection_reason: `statement timeout after ${dataset.statementTimeoutMs} ms`,
+        },
+        context,
+      );
       return new FilterRejectedError(
-        `The query ran longer than ${dataset.statementTimeoutMs} ms and was stopped: narrow your filter${
-          suggestedFields.length ? ` (for example with a condition on ${suggestedFields.join(', ')})` : ''
+        `The query ran longer than ${
+          dataset.statementTimeoutMs
+        } ms and was stopped: narrow your filter${
+          suggestedFields.length
+            ? ` (for example with a condition on ${suggestedFields.join(', ')})`
+            : ''
         }`,
-        { reason: 'timeout', timeoutMs: dataset.statementTimeoutMs, estimatedCost: verdict.estimatedCost, costThreshold: dataset.costThreshold, suggestedFields },
+        {
+          reason: 'timeout',
+          timeoutMs: dataset.statementTimeoutMs,
+          estimatedCost: verdict.estimatedCost,
+          costThreshold: dataset.costThreshold,
+          suggestedFields,
+        },
       );
     }
     if (e.code === '57014') {
-      return new ServiceUnavailableError('The query was cancelled on the database server (not a timeout: an operator or a shutdown stopped it); try again');
+      return new ServiceUnavailableError(
+        'The query was cancelled on the database server (not a timeout: an operator or a shutdown stopped it); try again',
+      );
     }
     if (typeof e.code === 'string' && e.code.startsWith('22')) {
-      return new InputError(`filter: the data could not be compared as the filter asks (${e.message})`);
+      return new InputError(
+        `filter: the data could not be compared as the filter asks (${e.message})`,
+      );
     }
     return error as Error;
   }

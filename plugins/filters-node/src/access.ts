@@ -1,4 +1,7 @@
-import { BackstageCredentials, PermissionsService } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
@@ -6,7 +9,8 @@ import {
   filtersDataClassReadPermission,
 } from '@internal/plugin-filters-common';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_RE =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The account a query may read, as decided by an authorization step. Only this module creates
@@ -41,12 +45,25 @@ function issue(tenant: AuthorizedTenant): AuthorizedTenant {
 
 /** True when the tenant came from `FilterAccess` or `contextForVerifiedIdentity`. */
 export function isIssuedTenant(tenant: unknown): tenant is AuthorizedTenant {
-  return typeof tenant === 'object' && tenant !== null && issued.has(tenant as AuthorizedTenant);
+  return (
+    typeof tenant === 'object' &&
+    tenant !== null &&
+    issued.has(tenant as AuthorizedTenant)
+  );
 }
 
-export function assertAccountId(accountId: unknown, path = 'accountId'): string {
+export function assertAccountId(
+  accountId: unknown,
+  path = 'accountId',
+): string {
   if (typeof accountId !== 'string' || !UUID_RE.test(accountId)) {
-    throw new InputError(`${path}: must be an account UUID, got ${typeof accountId === 'string' ? `"${accountId.slice(0, 60)}"` : typeof accountId}`);
+    throw new InputError(
+      `${path}: must be an account UUID, got ${
+        typeof accountId === 'string'
+          ? `"${accountId.slice(0, 60)}"`
+          : typeof accountId
+      }`,
+    );
   }
   return accountId.toLowerCase();
 }
@@ -67,12 +84,21 @@ export interface VerifiedCustomerIdentity {
   now?: Date;
 }
 
-export function contextForVerifiedIdentity(identity: VerifiedCustomerIdentity): FilterContext {
+export function contextForVerifiedIdentity(
+  identity: VerifiedCustomerIdentity,
+): FilterContext {
   const accountId = assertAccountId(identity.accountId);
   return {
-    tenant: issue({ accountId, via: 'verified-identity', actor: identity.verifiedBy }),
+    tenant: issue({
+      accountId,
+      via: 'verified-identity',
+      actor: identity.verifiedBy,
+    }),
     readableDataClasses: new Set(identity.readableDataClasses ?? []),
-    identity: { account_id: accountId, ...(identity.userId ? { user_id: identity.userId } : {}) },
+    identity: {
+      account_id: accountId,
+      ...(identity.userId ? { user_id: identity.userId } : {}),
+    },
     now: identity.now,
   };
 }
@@ -96,20 +122,41 @@ export class FilterAccess {
     const decisions = await this.permissions.authorize(
       [
         { permission: filtersAccountActPermission, resourceRef: account },
-        ...classes.map(c => ({ permission: filtersDataClassReadPermission, resourceRef: c })),
+        ...classes.map(c => ({
+          permission: filtersDataClassReadPermission,
+          resourceRef: c,
+        })),
       ],
       { credentials },
     );
     if (decisions[0].result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`accountId: you are not authorized to act for account ${account} (filters.account.act)`);
+      throw new NotAllowedError(
+        `accountId: you are not authorized to act for account ${account} (filters.account.act)`,
+      );
     }
-    const readable = new Set(classes.filter((_, i) => decisions[i + 1].result === AuthorizeResult.ALLOW));
-    const principal = credentials.principal as { type: string; userEntityRef?: string; subject?: string };
-    const actor = principal.type === 'user' ? principal.userEntityRef! : `service:${principal.subject ?? 'unknown'}`;
+    const readable = new Set(
+      classes.filter(
+        (_, i) => decisions[i + 1].result === AuthorizeResult.ALLOW,
+      ),
+    );
+    const principal = credentials.principal as {
+      type: string;
+      userEntityRef?: string;
+      subject?: string;
+    };
+    const actor =
+      principal.type === 'user'
+        ? principal.userEntityRef!
+        : `service:${principal.subject ?? 'unknown'}`;
     return {
       tenant: issue({ accountId: account, via: 'permission-policy', actor }),
       readableDataClasses: readable,
-      identity: { account_id: account, ...(principal.type === 'user' ? { user_id: principal.userEntityRef } : {}) },
+      identity: {
+        account_id: account,
+        ...(principal.type === 'user'
+          ? { user_id: principal.userEntityRef }
+          : {}),
+      },
       now,
     };
   }

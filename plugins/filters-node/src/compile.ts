@@ -48,11 +48,15 @@ function escapeLike(value: string): string {
 }
 
 function relativeBound(value: RelativeTime, now: Date): string {
-  return new Date(now.getTime() - value.amount * TIME_UNIT_MS[value.unit]).toISOString();
+  return new Date(
+    now.getTime() - value.amount * TIME_UNIT_MS[value.unit],
+  ).toISOString();
 }
 
 function timeValue(value: unknown, now: Date): ScalarValue {
-  return typeof value === 'object' && value !== null ? relativeBound(value as RelativeTime, now) : (value as ScalarValue);
+  return typeof value === 'object' && value !== null
+    ? relativeBound(value as RelativeTime, now)
+    : (value as ScalarValue);
 }
 
 function columnExpr(out: Fragment, field: ResolvedField, column: string) {
@@ -65,11 +69,18 @@ function columnExpr(out: Fragment, field: ResolvedField, column: string) {
   else out.add(`((?? #>> ?::text[])::${cast})`, column, field.jsonPath);
 }
 
-function compileRule(out: Fragment, rule: FilterRule, dataset: DatasetDefinition, now: Date) {
+function compileRule(
+  out: Fragment,
+  rule: FilterRule,
+  dataset: DatasetDefinition,
+  now: Date,
+) {
   const resolution = resolveField(describeDatasetCached(dataset), rule.field);
-  if (!resolution.ok) throw new Error(`unvalidated filter: ${resolution.message}`);
+  if (!resolution.ok)
+    throw new Error(`unvalidated filter: ${resolution.message}`);
   const field = resolution.resolved;
-  const column = (field.field as DatasetFieldDefinition).column ??
+  const column =
+    (field.field as DatasetFieldDefinition).column ??
     dataset.fields.find(f => f.name === field.field.name)!.column;
   const type = SQL_TYPE[field.type];
   const isTime = field.type === 'timestamp';
@@ -107,13 +118,23 @@ function compileRule(out: Fragment, rule: FilterRule, dataset: DatasetDefinition
     case 'not_in':
       out.add('(');
       expr();
-      out.add(rule.operator === 'in' ? ` = ANY(?::${type}[]))` : ` <> ALL(?::${type}[]))`, (rule.value as ScalarValue[]).map(v));
+      out.add(
+        rule.operator === 'in'
+          ? ` = ANY(?::${type}[]))`
+          : ` <> ALL(?::${type}[]))`,
+        (rule.value as ScalarValue[]).map(v),
+      );
       return undefined;
     case 'contains':
     case 'starts_with':
     case 'ends_with': {
       const s = escapeLike(String(rule.value));
-      const pattern = rule.operator === 'contains' ? `%${s}%` : rule.operator === 'starts_with' ? `${s}%` : `%${s}`;
+      const patterns = {
+        contains: `%${s}%`,
+        starts_with: `${s}%`,
+        ends_with: `%${s}`,
+      };
+      const pattern = patterns[rule.operator];
       out.add('(');
       expr();
       out.add(' LIKE ?::text)', pattern);
@@ -130,7 +151,12 @@ function compileRule(out: Fragment, rule: FilterRule, dataset: DatasetDefinition
   }
 }
 
-function compileNode(out: Fragment, node: FilterNode, dataset: DatasetDefinition, now: Date) {
+function compileNode(
+  out: Fragment,
+  node: FilterNode,
+  dataset: DatasetDefinition,
+  now: Date,
+) {
   if (!isFilterGroup(node)) {
     compileRule(out, node, dataset, now);
     return;
@@ -150,7 +176,10 @@ function compileNode(out: Fragment, node: FilterNode, dataset: DatasetDefinition
   if (node.not) out.add(', false))');
 }
 
-const descriptions = new WeakMap<DatasetDefinition, ReturnType<typeof describeDataset>>();
+const descriptions = new WeakMap<
+  DatasetDefinition,
+  ReturnType<typeof describeDataset>
+>();
 function describeDatasetCached(dataset: DatasetDefinition) {
   let d = descriptions.get(dataset);
   if (!d) {
@@ -177,27 +206,59 @@ export interface BuildOptions {
  * Compiles a validated filter into one statement for a dataset: the tenant predicate first
  * (from the authorized context, never from the filter), then the filter, keyset and order.
  */
-export function compileQuery(knex: Knex, dataset: DatasetDefinition, filter: FilterGroup, options: BuildOptions): CompiledQuery {
+export function compileQuery(
+  knex: Knex,
+  dataset: DatasetDefinition,
+  filter: FilterGroup,
+  options: BuildOptions,
+): CompiledQuery {
   const out = new Fragment();
   if (options.kind === 'count') {
     out.add('SELECT count(*)::bigint AS count');
   } else {
-    const selected = (options.fields ?? dataset.fields.map(f => f.name)).map(name => dataset.fields.find(f => f.name === name)!);
+    const selected = (options.fields ?? dataset.fields.map(f => f.name)).map(
+      name => dataset.fields.find(f => f.name === name)!,
+    );
     out.add('SELECT ');
-    selected.forEach((f, i) => out.add(i > 0 ? ', ?? AS ??' : '?? AS ??', f.column, f.name));
+    selected.forEach((f, i) =>
+      out.add(i > 0 ? ', ?? AS ??' : '?? AS ??', f.column, f.name),
+    );
   }
-  out.add(' FROM ?? WHERE ?? = ?::uuid', dataset.table, dataset.tenantColumn, options.accountId);
+  out.add(
+    ' FROM ?? WHERE ?? = ?::uuid',
+    dataset.table,
+    dataset.tenantColumn,
+    options.accountId,
+  );
   out.add(' AND ');
   compileNode(out, filter, dataset, options.now);
   if (options.kind === 'rows') {
-    const order = dataset.fields.find(f => f.name === dataset.defaultOrder.field)!;
+    const order = dataset.fields.find(
+      f => f.name === dataset.defaultOrder.field,
+    )!;
     const dir = dataset.defaultOrder.direction === 'asc' ? 'ASC' : 'DESC';
     const cmp = dir === 'ASC' ? '>' : '<';
     if (options.after) {
-      out.add(` AND (??, ??) ${cmp} (?::${SQL_TYPE[order.type as ScalarFieldType]}, ?::uuid)`, order.column, dataset.primaryKey, options.after.order, options.after.key);
+      out.add(
+        ` AND (??, ??) ${cmp} (?::${
+          SQL_TYPE[order.type as ScalarFieldType]
+        }, ?::uuid)`,
+        order.column,
+        dataset.primaryKey,
+        options.after.order,
+        options.after.key,
+      );
     }
-    out.add(` ORDER BY ?? ${dir}, ?? ${dir} LIMIT ?::integer`, order.column, dataset.primaryKey, options.limit ?? 100);
+    out.add(
+      ` ORDER BY ?? ${dir}, ?? ${dir} LIMIT ?::integer`,
+      order.column,
+      dataset.primaryKey,
+      options.limit ?? 100,
+    );
   }
-  const native = knex.raw(out.text, out.bindings as Knex.RawBinding[]).toSQL().toNative();
+  const native = knex
+    .raw(out.text, out.bindings as Knex.RawBinding[])
+    .toSQL()
+    .toNative();
   return { sql: native.sql, bindings: native.bindings as unknown[] };
 }

@@ -31,31 +31,53 @@ export async function probeLag(knex: Knex): Promise<LagProbe> {
                  THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag`,
   );
   const row = result.rows[0];
-  return { standby: row.standby, lagSeconds: row.lag === null ? null : Number(row.lag) };
+  return {
+    standby: row.standby,
+    lagSeconds: row.lag === null ? null : Number(row.lag),
+  };
 }
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', '57P01', '57P03', '08006', '08001', '08004']);
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P03',
+  '08006',
+  '08001',
+  '08004',
+]);
 
 export function isConnectionError(error: unknown): boolean {
   const e = error as { code?: string; name?: string; message?: string };
   return (
     (e.code !== undefined && CONNECTION_ERRORS.has(e.code)) ||
     e.name === 'KnexTimeoutError' ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? '')
+    /Connection terminated|timeout exceeded when trying to connect/i.test(
+      e.message ?? '',
+    )
   );
 }
 
 /** One pool per distinct connection and role; a dataset's primary and replica never share one. */
 export class ConnectionPools {
   private readonly pools = new Map<string, Knex>();
-  get(connection: PgConnectionConfig, role: 'primary' | 'replica' = 'primary'): Knex {
+  get(
+    connection: PgConnectionConfig,
+    role: 'primary' | 'replica' = 'primary',
+  ): Knex {
     // Separate pools per role, even when a demo replica points at the primary's server.
     const key = `${role}:${connection.user}@${connection.host}:${connection.port}/${connection.database}`;
     let pool = this.pools.get(key);
     if (!pool) {
       pool = knexFactory({
         client: 'pg',
-        connection: { ...connection, connectionTimeoutMillis: 3000 } as Knex.PgConnectionConfig,
+        connection: {
+          ...connection,
+          connectionTimeoutMillis: 3000,
+        } as Knex.PgConnectionConfig,
         pool: { min: 0, max: 10 },
         acquireConnectionTimeout: 5000,
       });
@@ -90,7 +112,9 @@ export class ReplicaRouter {
   /** Marks the replica unreachable after a failed query (the caller then retries on primary). */
   markDown(error: unknown) {
     this.downUntil = Date.now() + (this.options.downBackoffMs ?? 10_000);
-    this.downReason = `replica unreachable (${(error as { code?: string }).code ?? (error as Error).message})`;
+    this.downReason = `replica unreachable (${
+      (error as { code?: string }).code ?? (error as Error).message
+    })`;
     this.lag = undefined;
   }
 
@@ -98,7 +122,11 @@ export class ReplicaRouter {
     const replica = this.dataset.replica;
     if (!replica) return { knex: this.primary(), servedBy: 'primary' };
     if (Date.now() < this.downUntil) {
-      return { knex: this.primary(), servedBy: 'primary', fallbackReason: this.downReason };
+      return {
+        knex: this.primary(),
+        servedBy: 'primary',
+        fallbackReason: this.downReason,
+      };
     }
     const knex = this.pools.get(replica.connection, 'replica');
     const interval = this.options.lagCheckIntervalMs ?? 5_000;
@@ -108,7 +136,11 @@ export class ReplicaRouter {
         this.lag = { probe, at: Date.now() };
       } catch (error) {
         this.markDown(error);
-        return { knex: this.primary(), servedBy: 'primary', fallbackReason: this.downReason };
+        return {
+          knex: this.primary(),
+          servedBy: 'primary',
+          fallbackReason: this.downReason,
+        };
       }
     }
     const { lagSeconds } = this.lag.probe;
@@ -117,7 +149,9 @@ export class ReplicaRouter {
         knex: this.primary(),
         servedBy: 'primary',
         replicaLagSeconds: lagSeconds,
-        fallbackReason: `replica lag ${lagSeconds.toFixed(1)} s exceeds ${replica.maxLagSeconds} s`,
+        fallbackReason: `replica lag ${lagSeconds.toFixed(1)} s exceeds ${
+          replica.maxLagSeconds
+        } s`,
       };
     }
     return { knex, servedBy: 'replica', replicaLagSeconds: lagSeconds };

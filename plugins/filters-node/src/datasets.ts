@@ -49,17 +49,30 @@ export const DEFAULT_SHAPE_CACHE_TTL_SECONDS = 300;
 export const DEFAULT_MAX_REPLICA_LAG_SECONDS = 30;
 
 const IDENT_RE = /^[a-z_][a-z0-9_]{0,62}$/;
-const FIELD_TYPES: FieldType[] = ['string', 'number', 'boolean', 'timestamp', 'uuid', 'enum', 'jsonb'];
+const FIELD_TYPES: FieldType[] = [
+  'string',
+  'number',
+  'boolean',
+  'timestamp',
+  'uuid',
+  'enum',
+  'jsonb',
+];
 
 function identifier(value: string, key: string, allowSchema = false): string {
   const parts = allowSchema ? value.split('.') : [value];
   if (parts.length > 2 || !parts.every(p => IDENT_RE.test(p))) {
-    throw new Error(`${key}: "${value}" is not a plain lower-case SQL identifier`);
+    throw new Error(
+      `${key}: "${value}" is not a plain lower-case SQL identifier`,
+    );
   }
   return value;
 }
 
-function readConnection(config: Config | undefined, key: string): PgConnectionConfig {
+function readConnection(
+  config: Config | undefined,
+  key: string,
+): PgConnectionConfig {
   if (!config) throw new Error(`${key} is missing`);
   return {
     host: config.getString('host'),
@@ -71,25 +84,43 @@ function readConnection(config: Config | undefined, key: string): PgConnectionCo
 }
 
 /** `connection: product` (default) names platform.productDatabase.connection. */
-function connectionAt(root: Config, dataset: Config, key: string, prefix: string): PgConnectionConfig {
+function connectionAt(
+  root: Config,
+  dataset: Config,
+  key: string,
+  prefix: string,
+): PgConnectionConfig {
   const value = dataset.getOptional(key);
   if (value === undefined || value === 'product') {
-    return readConnection(root.getOptionalConfig('platform.productDatabase.connection'), 'platform.productDatabase.connection');
+    return readConnection(
+      root.getOptionalConfig('platform.productDatabase.connection'),
+      'platform.productDatabase.connection',
+    );
   }
   return readConnection(dataset.getConfig(key), `${prefix}.${key}`);
 }
 
-function readField(name: string, config: Config, prefix: string): DatasetFieldDefinition {
+function readField(
+  name: string,
+  config: Config,
+  prefix: string,
+): DatasetFieldDefinition {
   identifier(name, prefix);
   const type = config.getString('type') as FieldType;
   if (!FIELD_TYPES.includes(type)) {
-    throw new Error(`${prefix}.type: "${type}" is not one of ${FIELD_TYPES.join(', ')}`);
+    throw new Error(
+      `${prefix}.type: "${type}" is not one of ${FIELD_TYPES.join(', ')}`,
+    );
   }
-  const operators = (config.getOptionalStringArray('operators') ?? []) as Operator[];
+  const operators = (config.getOptionalStringArray('operators') ??
+    []) as Operator[];
   if (type !== 'jsonb') {
     const allowed = OPERATORS_BY_TYPE[type];
     for (const op of operators) {
-      if (!allowed.includes(op)) throw new Error(`${prefix}.operators: "${op}" is not valid for ${type}`);
+      if (!allowed.includes(op))
+        throw new Error(
+          `${prefix}.operators: "${op}" is not valid for ${type}`,
+        );
     }
   }
   let paths: Record<string, JsonPathField> | undefined;
@@ -99,8 +130,13 @@ function readField(name: string, config: Config, prefix: string): DatasetFieldDe
     for (const key of pathsConfig?.keys() ?? []) {
       const p = pathsConfig!.getConfig(key);
       const pathType = p.getString('type') as ScalarFieldType;
-      if (!FIELD_TYPES.includes(pathType) || (pathType as FieldType) === 'jsonb') {
-        throw new Error(`${prefix}.paths.${key}.type: "${pathType}" is not a scalar type`);
+      if (
+        !FIELD_TYPES.includes(pathType) ||
+        (pathType as FieldType) === 'jsonb'
+      ) {
+        throw new Error(
+          `${prefix}.paths.${key}.type: "${pathType}" is not a scalar type`,
+        );
       }
       paths[key] = {
         path: p.getOptionalStringArray('path') ?? key.split('.'),
@@ -112,7 +148,10 @@ function readField(name: string, config: Config, prefix: string): DatasetFieldDe
   }
   return {
     name,
-    column: identifier(config.getOptionalString('column') ?? name, `${prefix}.column`),
+    column: identifier(
+      config.getOptionalString('column') ?? name,
+      `${prefix}.column`,
+    ),
     label: config.getOptionalString('label') ?? name,
     type,
     operators,
@@ -132,15 +171,31 @@ export function readDatasets(root: Config): DatasetDefinition[] {
     const prefix = `platform.datasets.${id}`;
     const c = datasets.getConfig(id);
     const fieldsConfig = c.getConfig('fields');
-    const fields = fieldsConfig.keys().map(name => readField(name, fieldsConfig.getConfig(name), `${prefix}.fields.${name}`));
+    const fields = fieldsConfig
+      .keys()
+      .map(name =>
+        readField(
+          name,
+          fieldsConfig.getConfig(name),
+          `${prefix}.fields.${name}`,
+        ),
+      );
     const order = c.getOptionalConfig('defaultOrder');
     const defaultOrder = {
       field: order?.getString('field') ?? fields[0].name,
-      direction: (order?.getOptionalString('direction') ?? 'desc') as 'asc' | 'desc',
+      direction: (order?.getOptionalString('direction') ?? 'desc') as
+        | 'asc'
+        | 'desc',
     };
     const orderField = fields.find(f => f.name === defaultOrder.field);
-    if (!orderField || orderField.type === 'jsonb' || orderField.type === 'boolean') {
-      throw new Error(`${prefix}.defaultOrder.field: "${defaultOrder.field}" must be a declared, non-jsonb, non-boolean field`);
+    if (
+      !orderField ||
+      orderField.type === 'jsonb' ||
+      orderField.type === 'boolean'
+    ) {
+      throw new Error(
+        `${prefix}.defaultOrder.field: "${defaultOrder.field}" must be a declared, non-jsonb, non-boolean field`,
+      );
     }
     const replica = c.getOptionalConfig('replica');
     const table = identifier(c.getString('table'), `${prefix}.table`, true);
@@ -149,18 +204,41 @@ export function readDatasets(root: Config): DatasetDefinition[] {
       title: c.getOptionalString('title') ?? id,
       description: c.getOptionalString('description'),
       table,
-      statsTable: identifier(c.getOptionalString('statsTable') ?? table, `${prefix}.statsTable`, true),
-      tenantColumn: identifier(c.getString('tenantColumn'), `${prefix}.tenantColumn`),
-      primaryKey: identifier(c.getOptionalString('primaryKey') ?? 'id', `${prefix}.primaryKey`),
+      statsTable: identifier(
+        c.getOptionalString('statsTable') ?? table,
+        `${prefix}.statsTable`,
+        true,
+      ),
+      tenantColumn: identifier(
+        c.getString('tenantColumn'),
+        `${prefix}.tenantColumn`,
+      ),
+      primaryKey: identifier(
+        c.getOptionalString('primaryKey') ?? 'id',
+        `${prefix}.primaryKey`,
+      ),
       defaultOrder,
-      costThreshold: c.getOptionalNumber('costThreshold') ?? DEFAULT_COST_THRESHOLD,
-      statementTimeoutMs: Math.trunc(c.getOptionalNumber('statementTimeoutMs') ?? DEFAULT_STATEMENT_TIMEOUT_MS),
-      shapeCacheTtlMs: (c.getOptionalNumber('shapeCacheTtlSeconds') ?? DEFAULT_SHAPE_CACHE_TTL_SECONDS) * 1000,
+      costThreshold:
+        c.getOptionalNumber('costThreshold') ?? DEFAULT_COST_THRESHOLD,
+      statementTimeoutMs: Math.trunc(
+        c.getOptionalNumber('statementTimeoutMs') ??
+          DEFAULT_STATEMENT_TIMEOUT_MS,
+      ),
+      shapeCacheTtlMs:
+        (c.getOptionalNumber('shapeCacheTtlSeconds') ??
+          DEFAULT_SHAPE_CACHE_TTL_SECONDS) * 1000,
       connection: connectionAt(root, c, 'connection', prefix),
       replica: replica
         ? {
-            connection: connectionAt(root, replica, 'connection', `${prefix}.replica`),
-            maxLagSeconds: replica.getOptionalNumber('maxLagSeconds') ?? DEFAULT_MAX_REPLICA_LAG_SECONDS,
+            connection: connectionAt(
+              root,
+              replica,
+              'connection',
+              `${prefix}.replica`,
+            ),
+            maxLagSeconds:
+              replica.getOptionalNumber('maxLagSeconds') ??
+              DEFAULT_MAX_REPLICA_LAG_SECONDS,
           }
         : undefined,
       fields,
@@ -169,7 +247,9 @@ export function readDatasets(root: Config): DatasetDefinition[] {
 }
 
 /** The public description (no tables, columns or connections). */
-export function describeDataset(dataset: DatasetDefinition): DatasetDescription {
+export function describeDataset(
+  dataset: DatasetDefinition,
+): DatasetDescription {
   return {
     id: dataset.id,
     title: dataset.title,

@@ -3,14 +3,23 @@
  * config. app-config.yaml carries the same definition; tests and benchmarks use this copy.
  */
 export const DEMO_EVENT_TYPES = [
-  'dashboard.loaded', 'dashboard.created', 'query.run', 'filter.applied',
-  'export.requested', 'user.login', 'alert.triggered', 'share.created',
+  'dashboard.loaded',
+  'dashboard.created',
+  'query.run',
+  'filter.applied',
+  'export.requested',
+  'user.login',
+  'alert.triggered',
+  'share.created',
 ];
 
-export function demoEventsDatasetConfig(overrides: Record<string, unknown> = {}) {
+export function demoEventsDatasetConfig(
+  overrides: Record<string, unknown> = {},
+) {
   return {
     title: 'Product analytics events',
-    description: 'Analytics events of the product (demo data: packages/dev-database).',
+    description:
+      'Analytics events of the product (demo data: packages/dev-database).',
     connection: 'product',
     table: 'events',
     tenantColumn: 'account_id',
@@ -23,12 +32,28 @@ export function demoEventsDatasetConfig(overrides: Record<string, unknown> = {})
     shapeCacheTtlSeconds: 300,
     fields: {
       id: { type: 'uuid', label: 'Event id', nullable: false },
-      occurred_at: { type: 'timestamp', label: 'Occurred at', indexed: true, nullable: false },
-      event_type: { type: 'enum', label: 'Event type', indexed: true, nullable: false, values: DEMO_EVENT_TYPES },
+      occurred_at: {
+        type: 'timestamp',
+        label: 'Occurred at',
+        indexed: true,
+        nullable: false,
+      },
+      event_type: {
+        type: 'enum',
+        label: 'Event type',
+        indexed: true,
+        nullable: false,
+        values: DEMO_EVENT_TYPES,
+      },
       user_id: { type: 'uuid', label: 'User', indexed: true },
       anonymous_id: { type: 'uuid', label: 'Anonymous id' },
       country: { type: 'string', label: 'Country', nullable: false },
-      plan: { type: 'enum', label: 'Plan', nullable: false, values: ['enterprise', 'mid_market'] },
+      plan: {
+        type: 'enum',
+        label: 'Plan',
+        nullable: false,
+        values: ['enterprise', 'mid_market'],
+      },
       amount: { type: 'number', label: 'Amount' },
       email: { type: 'string', label: 'E-mail', dataClass: 'pii' },
       properties: {
@@ -36,7 +61,11 @@ export function demoEventsDatasetConfig(overrides: Record<string, unknown> = {})
         label: 'Properties',
         nullable: false,
         paths: {
-          browser: { type: 'enum', label: 'Browser', values: ['chrome', 'firefox', 'safari', 'edge'] },
+          browser: {
+            type: 'enum',
+            label: 'Browser',
+            values: ['chrome', 'firefox', 'safari', 'edge'],
+          },
           duration_ms: { type: 'number', label: 'Duration (ms)' },
           dashboard_id: { type: 'uuid', label: 'Dashboard' },
         },

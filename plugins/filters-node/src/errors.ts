@@ -1,5 +1,8 @@
 import { CustomErrorBase } from '@backstage/errors';
-import { FilterRejectionDetails, FilterValidationIssue } from '@internal/plugin-filters-common';
+import {
+  FilterRejectionDetails,
+  FilterValidationIssue,
+} from '@internal/plugin-filters-common';
 
 /** 422: the cost gate refused the query, or it ran past statement_timeout. */
 export class FilterRejectedError extends CustomErrorBase {

@@ -13,10 +13,23 @@ export type {
   FilterRequest,
   BuiltFilterQuery,
 } from './FilterEngine';
-export { FilterAccess, contextForVerifiedIdentity, isIssuedTenant, assertAccountId } from './access';
-export type { AuthorizedTenant, FilterContext, VerifiedCustomerIdentity } from './access';
+export {
+  FilterAccess,
+  contextForVerifiedIdentity,
+  isIssuedTenant,
+  assertAccountId,
+} from './access';
+export type {
+  AuthorizedTenant,
+  FilterContext,
+  VerifiedCustomerIdentity,
+} from './access';
 export { readDatasets, describeDataset } from './datasets';
-export type { DatasetDefinition, DatasetFieldDefinition, PgConnectionConfig } from './datasets';
+export type {
+  DatasetDefinition,
+  DatasetFieldDefinition,
+  PgConnectionConfig,
+} from './datasets';
 export { FilterRejectedError } from './errors';
 export { probeLag } from './connections';
 export type { LagProbe, ReplicaRoutingOptions } from './connections';

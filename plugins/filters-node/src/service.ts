@@ -1,4 +1,8 @@
-import { coreServices, createServiceFactory, createServiceRef } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createServiceFactory,
+  createServiceRef,
+} from '@backstage/backend-plugin-api';
 import { platformEventsServiceRef } from '@internal/plugin-platform-node';
 import { FilterAccess } from './access';
 import { readDatasets } from './datasets';
@@ -28,7 +32,11 @@ export const filterEngineServiceRef = createServiceRef<FilterEngineService>({
         events: platformEventsServiceRef,
       },
       async factory({ config, logger, permissions, lifecycle, events }) {
-        const engine = new FilterEngine({ datasets: readDatasets(config), events, logger });
+        const engine = new FilterEngine({
+          datasets: readDatasets(config),
+          events,
+          logger,
+        });
         lifecycle.addShutdownHook(() => engine.close());
         return { engine, access: new FilterAccess(permissions) };
       },

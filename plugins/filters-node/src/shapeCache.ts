@@ -15,7 +15,10 @@ export interface CostVerdict {
  */
 export class ShapeCache {
   private readonly verdicts = new LRUCache<string, CostVerdict>({ max: 5000 });
-  private readonly epochs = new Map<string, { epoch: string; checkedAt: number }>();
+  private readonly epochs = new Map<
+    string,
+    { epoch: string; checkedAt: number }
+  >();
   hits = 0;
   misses = 0;
 
@@ -24,7 +27,8 @@ export class ShapeCache {
   /** The table's latest ANALYZE time, read at most once per interval. */
   async analyzeEpoch(knex: Knex, table: string): Promise<string> {
     const known = this.epochs.get(table);
-    if (known && Date.now() - known.checkedAt < this.analyzeCheckIntervalMs) return known.epoch;
+    if (known && Date.now() - known.checkedAt < this.analyzeCheckIntervalMs)
+      return known.epoch;
     const result = await knex.raw(
       `SELECT coalesce(greatest(last_analyze, last_autoanalyze)::text, 'never') AS epoch
          FROM pg_stat_user_tables WHERE relid = to_regclass(?)`,

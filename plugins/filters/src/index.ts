@@ -6,6 +6,9 @@
  */
 export { filtersPlugin, DataExplorerPage } from './plugin';
 export { FilterBuilder } from './components/FilterBuilder';
-export type { FilterBuilderProps, FilterEstimate } from './components/FilterBuilder';
+export type {
+  FilterBuilderProps,
+  FilterEstimate,
+} from './components/FilterBuilder';
 export { filtersApiRef, FiltersClient } from './api/FiltersApi';
 export type { FiltersApi } from './api/FiltersApi';

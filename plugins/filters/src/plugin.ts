@@ -14,7 +14,8 @@ export const filtersPlugin = createPlugin({
     createApiFactory({
       api: filtersApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new FiltersClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new FiltersClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: { root: rootRouteRef },
@@ -24,7 +25,8 @@ export const filtersPlugin = createPlugin({
 export const DataExplorerPage = filtersPlugin.provide(
   createRoutableExtension({
     name: 'DataExplorerPage',
-    component: () => import('./components/DataExplorerPage').then(m => m.DataExplorerPage),
+    component: () =>
+      import('./components/DataExplorerPage').then(m => m.DataExplorerPage),
     mountPoint: rootRouteRef,
   }),
 );

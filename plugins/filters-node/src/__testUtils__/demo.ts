@@ -12,14 +12,22 @@ export interface DemoSetup {
   accounts: { id: string; events: number }[];
 }
 
-export function datasetFor(db: TestDatabase, overrides: Record<string, unknown> = {}, id = 'events'): DatasetDefinition {
+export function datasetFor(
+  db: TestDatabase,
+  overrides: Record<string, unknown> = {},
+  id = 'events',
+): DatasetDefinition {
   return readDatasets(
-    new ConfigReader(JSON.parse(JSON.stringify({
-      platform: {
-        productDatabase: { connection: { ...db.connection } },
-        datasets: { [id]: demoEventsDatasetConfig(overrides) },
-      },
-    }))),
+    new ConfigReader(
+      JSON.parse(
+        JSON.stringify({
+          platform: {
+            productDatabase: { connection: { ...db.connection } },
+            datasets: { [id]: demoEventsDatasetConfig(overrides) },
+          },
+        }),
+      ),
+    ),
   )[0];
 }
 
@@ -28,12 +36,20 @@ export async function setupDemo(eventRows: number): Promise<DemoSetup> {
   const db = await createTestDatabase({ productData: { eventRows } });
   const rows = await db.knex('events').select('*');
   const accounts = (
-    await db.knex('events').select('account_id').count('* as n').groupBy('account_id').orderBy('n', 'desc')
+    await db
+      .knex('events')
+      .select('account_id')
+      .count('* as n')
+      .groupBy('account_id')
+      .orderBy('n', 'desc')
   ).map(r => ({ id: String(r.account_id), events: Number(r.n) }));
   return { db, dataset: datasetFor(db), rows, accounts };
 }
 
-export function tenantContext(accountId: string, options: { pii?: boolean; now?: Date } = {}): FilterContext {
+export function tenantContext(
+  accountId: string,
+  options: { pii?: boolean; now?: Date } = {},
+): FilterContext {
   return contextForVerifiedIdentity({
     accountId,
     verifiedBy: 'test',

@@ -1,4 +1,8 @@
-import { createApiRef, DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import {
+  createApiRef,
+  DiscoveryApi,
+  FetchApi,
+} from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   DatasetListResponse,
@@ -12,20 +16,30 @@ export interface FiltersApi {
   listDatasets(): Promise<DatasetListResponse>;
   query(request: FilterQueryRequest): Promise<FilterQueryResponse>;
   count(request: FilterQueryRequest): Promise<FilterCountResponse>;
-  explain(request: FilterQueryRequest & { kind?: 'rows' | 'count' }): Promise<FilterExplainResponse>;
+  explain(
+    request: FilterQueryRequest & { kind?: 'rows' | 'count' },
+  ): Promise<FilterExplainResponse>;
 }
 
-export const filtersApiRef = createApiRef<FiltersApi>({ id: 'plugin.filters.service' });
+export const filtersApiRef = createApiRef<FiltersApi>({
+  id: 'plugin.filters.service',
+});
 
 /** Client of /api/filters/v1; fetchApi attaches the user's Backstage token. */
 export class FiltersClient implements FiltersApi {
-  constructor(private readonly options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {}
+  constructor(
+    private readonly options: {
+      discoveryApi: DiscoveryApi;
+      fetchApi: FetchApi;
+    },
+  ) {}
 
   private async call<T>(path: string, body?: unknown): Promise<T> {
     const base = await this.options.discoveryApi.getBaseUrl('filters');
     const res = await this.options.fetchApi.fetch(`${base}/v1/${path}`, {
       method: body === undefined ? 'GET' : 'POST',
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      headers:
+        body === undefined ? undefined : { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) throw await ResponseError.fromResponse(res);

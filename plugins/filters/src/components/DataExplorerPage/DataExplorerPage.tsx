@@ -1,6 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { Box, Button, Grid, MenuItem, TextField, Typography } from '@material-ui/core';
+import {
+  Box,
+  Button,
+  Grid,
+  MenuItem,
+  TextField,
+  Typography,
+} from '@material-ui/core';
 import {
   Content,
   ContentHeader,
@@ -22,7 +29,8 @@ import { filtersApiRef } from '../../api/FiltersApi';
 import { FilterBuilder } from '../FilterBuilder';
 
 const EMPTY: FilterGroup = { combinator: 'and', rules: [] };
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_RE =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -45,7 +53,10 @@ export function DataExplorerPage() {
   const [running, setRunning] = useState(false);
 
   const dataset = useMemo(
-    () => datasets.value?.datasets.find(d => d.id === (datasetId || datasets.value?.datasets[0]?.id)),
+    () =>
+      datasets.value?.datasets.find(
+        d => d.id === (datasetId || datasets.value?.datasets[0]?.id),
+      ),
     [datasets.value, datasetId],
   );
   const valid = dataset ? validateFilter(filter, dataset).valid : false;
@@ -77,7 +88,13 @@ export function DataExplorerPage() {
     setRunning(true);
     setRunError(undefined);
     try {
-      const page = await api.query({ dataset: dataset.id, accountId, filter, limit: 100, cursor });
+      const page = await api.query({
+        dataset: dataset.id,
+        accountId,
+        filter,
+        limit: 100,
+        cursor,
+      });
       setResult(page);
       setRows(cursor ? [...rows, ...page.rows] : page.rows);
     } catch (e) {
@@ -89,36 +106,72 @@ export function DataExplorerPage() {
 
   return (
     <Page themeId="tool">
-      <Header title="Data explorer" subtitle="Filter a tenant's data with the platform filter engine" />
+      <Header
+        title="Data explorer"
+        subtitle="Filter a tenant's data with the platform filter engine"
+      />
       <Content>
         <ContentHeader title="Build a filter" />
         <Grid container spacing={2}>
           <Grid item xs={12}>
             <InfoCard title="Dataset and account">
               <Box display="flex" style={{ gap: 16 }} flexWrap="wrap">
-                <TextField select label="Dataset" variant="outlined" size="small" style={{ minWidth: 240 }}
-                  value={dataset?.id ?? ''} onChange={e => { setDatasetId(e.target.value); setFilter(EMPTY); setRows([]); setResult(undefined); }}
-                  inputProps={{ 'aria-label': 'Dataset' }}>
+                <TextField
+                  select
+                  label="Dataset"
+                  variant="outlined"
+                  size="small"
+                  style={{ minWidth: 240 }}
+                  value={dataset?.id ?? ''}
+                  onChange={e => {
+                    setDatasetId(e.target.value);
+                    setFilter(EMPTY);
+                    setRows([]);
+                    setResult(undefined);
+                  }}
+                  inputProps={{ 'aria-label': 'Dataset' }}
+                >
                   {(datasets.value?.datasets ?? []).map(d => (
                     <MenuItem key={d.id} value={d.id}>
                       {d.title}
                     </MenuItem>
                   ))}
                 </TextField>
-                <TextField label="Account id" variant="outlined" size="small" style={{ minWidth: 360 }}
-                  value={accountId} onChange={e => setAccountId(e.target.value.trim())}
+                <TextField
+                  label="Account id"
+                  variant="outlined"
+                  size="small"
+                  style={{ minWidth: 360 }}
+                  value={accountId}
+                  onChange={e => setAccountId(e.target.value.trim())}
                   error={accountId !== '' && !accountValid}
-                  helperText={accountId !== '' && !accountValid ? 'accountId: must be an account UUID' : 'The account you act for (checked by policy)'}
-                  inputProps={{ 'aria-label': 'Account id' }} />
+                  helperText={
+                    accountId !== '' && !accountValid
+                      ? 'accountId: must be an account UUID'
+                      : 'The account you act for (checked by policy)'
+                  }
+                  inputProps={{ 'aria-label': 'Account id' }}
+                />
               </Box>
             </InfoCard>
           </Grid>
           {dataset && (
             <Grid item xs={12}>
               <InfoCard title={`Filter: ${dataset.title}`}>
-                <FilterBuilder dataset={dataset} value={filter} onChange={setFilter} estimate={estimate} estimateError={estimateError} />
+                <FilterBuilder
+                  dataset={dataset}
+                  value={filter}
+                  onChange={setFilter}
+                  estimate={estimate}
+                  estimateError={estimateError}
+                />
                 <Box mt={2}>
-                  <Button variant="contained" color="primary" disabled={!valid || !accountValid || running} onClick={() => run()}>
+                  <Button
+                    variant="contained"
+                    color="primary"
+                    disabled={!valid || !accountValid || running}
+                    onClick={() => run()}
+                  >
                     Preview rows
                   </Button>
                 </Box>
@@ -133,21 +186,37 @@ export function DataExplorerPage() {
           {result && (
             <Grid item xs={12}>
               <Typography variant="body2" color="textSecondary">
-                Measured by the filter engine at {result.stats.measuredAt}: {result.stats.durationMs.toFixed(1)} ms on the{' '}
+                Measured by the filter engine at {result.stats.measuredAt}:{' '}
+                {result.stats.durationMs.toFixed(1)} ms on the{' '}
                 {result.stats.servedBy}
-                {result.stats.fallbackReason ? ` (${result.stats.fallbackReason})` : ''}, {result.stats.rowsScanned ?? 'unknown'} rows
-                scanned; estimated cost {Math.round(result.stats.estimatedCost)} (EXPLAIN{result.stats.costFromCache ? ', shape cache' : ''}).
-                {result.omittedFields.length > 0 && ` Hidden (data class): ${result.omittedFields.join(', ')}.`}
+                {result.stats.fallbackReason
+                  ? ` (${result.stats.fallbackReason})`
+                  : ''}
+                , {result.stats.rowsScanned ?? 'unknown'} rows scanned;
+                estimated cost {Math.round(result.stats.estimatedCost)} (EXPLAIN
+                {result.stats.costFromCache ? ', shape cache' : ''}).
+                {result.omittedFields.length > 0 &&
+                  ` Hidden (data class): ${result.omittedFields.join(', ')}.`}
               </Typography>
               <Table
-                title={`${rows.length} rows${result.nextCursor ? ' (more available)' : ''}`}
+                title={`${rows.length} rows${
+                  result.nextCursor ? ' (more available)' : ''
+                }`}
                 options={{ paging: false, search: false, padding: 'dense' }}
-                columns={result.fields.map(f => ({ title: f, field: f, render: (row: Record<string, unknown>) => cell(row[f]) }))}
+                columns={result.fields.map(f => ({
+                  title: f,
+                  field: f,
+                  render: (row: Record<string, unknown>) => cell(row[f]),
+                }))}
                 data={rows}
               />
               {result.nextCursor && (
                 <Box mt={1}>
-                  <Button variant="outlined" disabled={running} onClick={() => run(result.nextCursor!)}>
+                  <Button
+                    variant="outlined"
+                    disabled={running}
+                    onClick={() => run(result.nextCursor!)}
+                  >
                     Load next 100
                   </Button>
                 </Box>
