@@ -43,26 +43,6 @@ export const OPERATORS_BY_TYPE: Record<ScalarFieldType, readonly Operator[]> = {
   enum: ['eq', 'neq', 'in', 'not_in', 'is_null', 'is_not_null'],
 };
 
-export const ALL_OPERATORS: readonly Operator[] = [
-  'eq',
-  'neq',
-  'lt',
-  'lte',
-  'gt',
-  'gte',
-  'between',
-  'in',
-  'not_in',
-  'contains',
-  'starts_with',
-  'ends_with',
-  'is_null',
-  'is_not_null',
-  'in_last',
-  'before',
-  'after',
-];
-
 export const TIME_UNITS: readonly TimeUnit[] = ['minutes', 'hours', 'days'];
 
 export const OPERATOR_LABELS: Record<Operator, string> = {
@@ -126,3 +106,8 @@ export const MAX_RELATIVE_AMOUNT: Record<TimeUnit, number> = {
   hours: 876_000,
   days: 36_500,
 };
+
+/** Every operator of the grammar. */
+export const ALL_OPERATORS = Object.keys(
+  OPERATOR_LABELS,
+) as readonly Operator[];

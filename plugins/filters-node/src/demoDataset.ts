@@ -1,17 +1,10 @@
+import { EVENT_TYPES } from '@internal/dev-database';
+
 /**
  * The demo analytics `events` dataset (packages/dev-database) as `platform.datasets.events`
  * config. app-config.yaml carries the same definition; tests and benchmarks use this copy.
  */
-export const DEMO_EVENT_TYPES = [
-  'dashboard.loaded',
-  'dashboard.created',
-  'query.run',
-  'filter.applied',
-  'export.requested',
-  'user.login',
-  'alert.triggered',
-  'share.created',
-];
+export const DEMO_EVENT_TYPES: string[] = [...EVENT_TYPES];
 
 export function demoEventsDatasetConfig(
   overrides: Record<string, unknown> = {},
