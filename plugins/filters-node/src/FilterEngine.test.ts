@@ -104,12 +104,14 @@ describe('FilterEngine against real Postgres', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     let previous = Infinity;
+    let pages = 0;
     for (let page = 0; page < 100; page++) {
+      pages++;
       const res = await engine.query(
         {
           dataset: 'events',
           filter: undefined,
-          limit: 400,
+          limit: 50,
           cursor,
           fields: ['id', 'occurred_at'],
         },
@@ -128,6 +130,7 @@ describe('FilterEngine against real Postgres', () => {
       .filter(r => r.account_id === account.id)
       .map(r => String(r.id))
       .sort();
+    expect(pages).toBeGreaterThan(2); // the cursor was really used
     expect([...seen].sort()).toEqual(expected);
     expect(new Set(seen).size).toBe(seen.length);
   });

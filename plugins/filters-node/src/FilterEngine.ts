@@ -16,7 +16,9 @@ import {
   FilterQueryResponse,
   formatIssues,
   isFilterGroup,
+  OPERATORS_BY_TYPE,
   QueryStats,
+  ScalarFieldType,
   resolveField,
   validateFilter,
 } from '@internal/plugin-filters-common';
@@ -141,19 +143,23 @@ function decodeCursor(
     {
       combinator: 'and',
       rules: [
-        { field: order.name, operator: 'eq', value: parsed[0] },
+        // Any operator taking one value of the field's type checks the value (timestamps have no eq).
+        {
+          field: order.name,
+          operator: OPERATORS_BY_TYPE[order.type as ScalarFieldType].includes(
+            'eq',
+          )
+            ? 'eq'
+            : 'gte',
+          value: parsed[0],
+        },
         { field: dataset.primaryKey, operator: 'eq', value: parsed[1] },
       ],
     },
     {
       ...describeDataset(dataset),
       fields: [
-        {
-          ...order,
-          operators: [],
-          type: order.type === 'timestamp' ? 'timestamp' : order.type,
-          name: order.name,
-        },
+        { ...order, operators: [] },
         {
           name: dataset.primaryKey,
           label: 'key',
@@ -166,7 +172,7 @@ function decodeCursor(
     },
   );
   if (!check.valid) throw bad('holds values of the wrong type');
-  // timestamps are compared with `eq` only in this check: accept what validateFilter normalized
+  // validateFilter normalized the values (ISO timestamps, lower-case uuids).
   const rules = check.filter.rules as { value: unknown }[];
   return { order: rules[0].value, key: rules[1].value as string };
 }
