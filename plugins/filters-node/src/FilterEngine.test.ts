@@ -135,6 +135,32 @@ describe('FilterEngine against real Postgres', () => {
     expect(new Set(seen).size).toBe(seen.length);
   });
 
+  it('keyset paging keeps microsecond timestamps exact (no row skipped or repeated)', async () => {
+    const account = '5f0c5b1e-8a55-4d44-9a8e-3c1b0f6f9a01';
+    await demo.db.knex.raw(
+      `INSERT INTO events (id, account_id, event_type, occurred_at, country, plan, properties)
+       SELECT md5('micro-' || i)::uuid, ?::uuid, 'query.run',
+              timestamptz '2026-01-01 00:00:00+00' + make_interval(secs => i * 0.0001),
+              'US', 'enterprise', '{}'::jsonb
+       FROM generate_series(1, 40) AS i`,
+      [account],
+    );
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 20; page++) {
+      const res = await engine.query(
+        { dataset: 'events', limit: 7, cursor, fields: ['id'] },
+        tenantContext(account),
+      );
+      seen.push(...res.rows.map(r => String(r.id)));
+      expect(res.rows.every(r => !('__cursor_order' in r))).toBe(true);
+      if (!res.nextCursor) break;
+      cursor = res.nextCursor;
+    }
+    expect(seen).toHaveLength(40);
+    expect(new Set(seen).size).toBe(40);
+  });
+
   it('omits PII fields unless the data class is readable, and refuses filtering on them', async () => {
     const account = demo.accounts[0].id;
     const res = await engine.query(

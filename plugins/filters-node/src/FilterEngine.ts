@@ -23,7 +23,12 @@ import {
   validateFilter,
 } from '@internal/plugin-filters-common';
 import { AuthorizedTenant, FilterContext, isIssuedTenant } from './access';
-import { compileQuery, CompiledQuery, QueryKind } from './compile';
+import {
+  compileQuery,
+  CompiledQuery,
+  CURSOR_ORDER_KEY,
+  QueryKind,
+} from './compile';
 import {
   ConnectionPools,
   isConnectionError,
@@ -109,6 +114,19 @@ function rulePaths(
   return out;
 }
 
+/** The last row's order value as the cursor keeps it: exact text for timestamps. */
+function cursorOrderValue(
+  dataset: DatasetDefinition,
+  row: Record<string, unknown>,
+): unknown {
+  const type = dataset.fields.find(
+    f => f.name === dataset.defaultOrder.field,
+  )!.type;
+  if (type === 'timestamp') return row[CURSOR_ORDER_KEY];
+  const value = row[dataset.defaultOrder.field];
+  return type === 'number' ? Number(value) : value;
+}
+
 function encodeCursor(order: unknown, key: string): string {
   const o = order instanceof Date ? order.toISOString() : order;
   return Buffer.from(JSON.stringify([o, key])).toString('base64url');
@@ -136,7 +154,7 @@ function decodeCursor(
     typeof parsed[1] !== 'string'
   )
     throw bad('is not a valid cursor');
-  const order = dataset.fields.find(
+  const orderField = dataset.fields.find(
     f => f.name === dataset.defaultOrder.field,
   )!;
   const check = validateFilter(
@@ -145,10 +163,10 @@ function decodeCursor(
       rules: [
         // Any operator taking one value of the field's type checks the value (timestamps have no eq).
         {
-          field: order.name,
-          operator: OPERATORS_BY_TYPE[order.type as ScalarFieldType].includes(
-            'eq',
-          )
+          field: orderField.name,
+          operator: OPERATORS_BY_TYPE[
+            orderField.type as ScalarFieldType
+          ].includes('eq')
             ? 'eq'
             : 'gte',
           value: parsed[0],
@@ -159,7 +177,7 @@ function decodeCursor(
     {
       ...describeDataset(dataset),
       fields: [
-        { ...order, operators: [] },
+        { ...orderField, operators: [] },
         {
           name: dataset.primaryKey,
           label: 'key',
@@ -172,9 +190,11 @@ function decodeCursor(
     },
   );
   if (!check.valid) throw bad('holds values of the wrong type');
-  // validateFilter normalized the values (ISO timestamps, lower-case uuids).
   const rules = check.filter.rules as { value: unknown }[];
-  return { order: rules[0].value, key: rules[1].value as string };
+  // Timestamps keep the cursor's own text (microseconds; validated above as ISO 8601 with a
+  // zone): validateFilter's normalization would cut them to milliseconds and skip rows.
+  const order = orderField.type === 'timestamp' ? parsed[0] : rules[0].value;
+  return { order, key: rules[1].value as string };
 }
 
 /**
@@ -365,10 +385,11 @@ export class FilterEngine {
     const nextCursor =
       rows.length > limit && last
         ? encodeCursor(
-            last[dataset.defaultOrder.field],
+            cursorOrderValue(dataset, last),
             String(last[dataset.primaryKey]),
           )
         : null;
+    for (const row of page) delete row[CURSOR_ORDER_KEY];
     return {
       rows: page,
       fields: built.fields,

@@ -191,6 +191,9 @@ function describeDatasetCached(dataset: DatasetDefinition) {
 
 export type QueryKind = 'rows' | 'count';
 
+/** Extra column of row queries holding the order value as text, for the keyset cursor. */
+export const CURSOR_ORDER_KEY = '__cursor_order';
+
 export interface BuildOptions {
   kind: QueryKind;
   accountId: string;
@@ -222,6 +225,16 @@ export function compileQuery(
     out.add('SELECT ');
     selected.forEach((f, i) =>
       out.add(i > 0 ? ', ?? AS ??' : '?? AS ??', f.column, f.name),
+    );
+    // The exact order value for the keyset cursor (JSON text keeps microseconds).
+    const orderColumn = dataset.fields.find(
+      f => f.name === dataset.defaultOrder.field,
+    )!.column;
+    out.add(
+      ', to_json(??) #>> ?::text[] AS ??',
+      orderColumn,
+      [],
+      CURSOR_ORDER_KEY,
     );
   }
   out.add(
