@@ -307,6 +307,78 @@ describe('filters backend plugin (real Postgres)', () => {
     expect(explain.body).toMatchObject({ wouldRun: false, costThreshold: 5 });
   });
 
+  it('applies the portal policy conditions (ACCOUNT_IN, not DATA_CLASS_IN) through the permission integration endpoint', async () => {
+    const items = [
+      {
+        id: '1',
+        resourceRef: accounts[0],
+        resourceType: 'filters-account',
+        conditions: {
+          rule: 'ACCOUNT_IN',
+          resourceType: 'filters-account',
+          params: { accountIds: [accounts[0]] },
+        },
+      },
+      {
+        id: '2',
+        resourceRef: accounts[1],
+        resourceType: 'filters-account',
+        conditions: {
+          rule: 'ACCOUNT_IN',
+          resourceType: 'filters-account',
+          params: { accountIds: [accounts[0]] },
+        },
+      },
+      {
+        id: '3',
+        resourceRef: 'pii',
+        resourceType: 'filters-data-class',
+        conditions: {
+          not: {
+            rule: 'DATA_CLASS_IN',
+            resourceType: 'filters-data-class',
+            params: { classes: ['pii'] },
+          },
+        },
+      },
+      {
+        id: '4',
+        resourceRef: 'public',
+        resourceType: 'filters-data-class',
+        conditions: {
+          not: {
+            rule: 'DATA_CLASS_IN',
+            resourceType: 'filters-data-class',
+            params: { classes: ['pii'] },
+          },
+        },
+      },
+    ];
+    const res = await request(server)
+      .post('/api/filters/.well-known/backstage/permissions/apply-conditions')
+      .set('Authorization', mockCredentials.service.header())
+      .send({ items });
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((i: any) => [i.id, i.result])).toEqual([
+      ['1', 'ALLOW'],
+      ['2', 'DENY'],
+      ['3', 'DENY'],
+      ['4', 'ALLOW'],
+    ]);
+    const metadata = await request(server)
+      .get('/api/filters/.well-known/backstage/permissions/metadata')
+      .set('Authorization', mockCredentials.service.header());
+    expect(metadata.body.permissions.map((p: any) => p.name).sort()).toEqual([
+      'filters.account.act',
+      'filters.data-class.read',
+      'filters.dataset.read',
+    ]);
+    expect(metadata.body.rules.map((r: any) => r.name).sort()).toEqual([
+      'ACCOUNT_IN',
+      'DATA_CLASS_IN',
+    ]);
+  });
+
   it('random hostile bodies never produce a 5xx', async () => {
     const bodies = fc.sample(
       fc.oneof(

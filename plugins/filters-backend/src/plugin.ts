@@ -2,10 +2,20 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { filtersPermissions } from '@internal/plugin-filters-common';
+import {
+  filtersAccountActPermission,
+  filtersDataClassReadPermission,
+  filtersDatasetReadPermission,
+} from '@internal/plugin-filters-common';
 import { filterEngineServiceRef } from '@internal/plugin-filters-node';
 import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
 import { createRouter } from './service/router';
+import {
+  accountInRule,
+  dataClassInRule,
+  filtersAccountResourceRef,
+  filtersDataClassResourceRef,
+} from './service/permissionRules';
 
 /**
  * The filters backend plugin: `/api/filters/v1/datasets|schema|query|count|explain`.
@@ -34,7 +44,21 @@ export const filtersPlugin = createBackendPlugin({
         filters,
         telemetry,
       }) {
-        permissionsRegistry.addPermissions(filtersPermissions);
+        // Resource permissions are answered with conditions by the portal policy; these
+        // resource types let the permission backend apply them (apply-conditions endpoint).
+        permissionsRegistry.addPermissions([filtersDatasetReadPermission]);
+        permissionsRegistry.addResourceType({
+          resourceRef: filtersAccountResourceRef,
+          permissions: [filtersAccountActPermission],
+          rules: [accountInRule],
+          getResources: async refs => refs.map(id => ({ id })),
+        });
+        permissionsRegistry.addResourceType({
+          resourceRef: filtersDataClassResourceRef,
+          permissions: [filtersDataClassReadPermission],
+          rules: [dataClassInRule],
+          getResources: async refs => refs.map(name => ({ name })),
+        });
         logger.info(
           `Filter engine serving datasets: ${
             filters.engine
