@@ -29,7 +29,7 @@ export interface QueryStats {
   estimatedRows: number;
   costFromCache: boolean;
   durationMs: number;
-  /** Rows the statement read (pg_stat_xact_user_tables: seq_tup_read + idx_tup_fetch). */
+  /** Rows the statement read: sequential-scan rows + index entries read in its transaction (pg_stat_get_xact_tuples_returned). */
   rowsScanned: number | null;
   rowsReturned: number;
   shapeHash: string;

@@ -592,8 +592,12 @@ export class FilterEngine {
       durationMs = performance.now() - started;
       rows = result.rows;
       const scanned = await client.query(
-        `SELECT (coalesce(sum(seq_tup_read), 0) + coalesce(sum(idx_tup_fetch), 0))::bigint AS scanned
-           FROM pg_stat_xact_user_tables WHERE relid = to_regclass($1)`,
+        // Rows read by sequential scans plus index entries read (counts index-only scans too),
+        // in this transaction only.
+        `SELECT (pg_stat_get_xact_tuples_returned(c.oid)
+                 + coalesce((SELECT sum(pg_stat_get_xact_tuples_returned(i.indexrelid))
+                               FROM pg_index i WHERE i.indrelid = c.oid), 0))::bigint AS scanned
+           FROM pg_class c WHERE c.oid = to_regclass($1)`,
         [dataset.statsTable],
       );
       rowsScanned = Number(scanned.rows[0].scanned);
