@@ -7,6 +7,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   filtersAccountActPermission,
   filtersDataClassReadPermission,
+  filtersDatasetReadPermission,
 } from '@internal/plugin-filters-common';
 
 const UUID_RE =
@@ -119,8 +120,10 @@ export class FilterAccess {
   ): Promise<FilterContext> {
     const account = assertAccountId(accountId);
     const classes = [...new Set(dataClasses)];
-    const decisions = await this.permissions.authorize(
+    // One batch: the basic permission, the account, each data class of the dataset.
+    const [basic, ...decisions] = await this.permissions.authorize(
       [
+        { permission: filtersDatasetReadPermission },
         { permission: filtersAccountActPermission, resourceRef: account },
         ...classes.map(c => ({
           permission: filtersDataClassReadPermission,
@@ -129,6 +132,11 @@ export class FilterAccess {
       ],
       { credentials },
     );
+    if (basic.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        'You may not use the filter engine (filters.dataset.read)',
+      );
+    }
     if (decisions[0].result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(
         `accountId: you are not authorized to act for account ${account} (filters.account.act)`,
