@@ -14,6 +14,7 @@ import { searchPage } from './components/search/SearchPage';
 import { Root } from './components/Root';
 import { HomePage } from './components/home/HomePage';
 import { PortalSignInPage } from './components/signIn/PortalSignInPage';
+import { DataExplorerPage } from '@internal/plugin-filters';
 
 import { AlertDisplay, OAuthRequestDialog } from '@backstage/core-components';
 import { createApp } from '@backstage/app-defaults';
@@ -49,6 +50,7 @@ const routes = (
     </Route>
     <Route path="/settings" element={<UserSettingsPage />} />
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
+    <Route path="/data-explorer" element={<DataExplorerPage />} />
   </FlatRoutes>
 );
 

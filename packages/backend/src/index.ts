@@ -29,5 +29,6 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 
 // Platform Portal
 backend.add(productDemoDataPlugin);
+backend.add(import('@internal/plugin-filters-backend'));
 
 backend.start();
