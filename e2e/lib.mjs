@@ -69,6 +69,17 @@ export async function waitForCatalog(base, token, backend) {
   }, { backend });
 }
 
+/** POSTGRES_* naming the test server, which stands in for an external Postgres. */
+export function externalPostgresEnv() {
+  const url = new URL(process.env.PORTAL_TEST_POSTGRES_URL ?? '');
+  return {
+    POSTGRES_HOST: url.hostname,
+    POSTGRES_PORT: url.port,
+    POSTGRES_USER: decodeURIComponent(url.username),
+    POSTGRES_PASSWORD: decodeURIComponent(url.password),
+  };
+}
+
 export async function getJson(url, token) {
   const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);

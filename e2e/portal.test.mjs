@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { E2E_BASE, getJson, repoRoot, startPortalBackend, waitForCatalog } from './lib.mjs';
+import { E2E_BASE, externalPostgresEnv, getJson, repoRoot, startPortalBackend, waitForCatalog } from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-4f1c2b7a9d';
 const artifacts = join(repoRoot, 'e2e', 'artifacts');
@@ -17,23 +17,13 @@ const TEAM_TITLES = ['Dashboards', 'Reporting', 'Explore', 'Data Ingestion', 'In
   'Identity', 'Alerting', 'Collaboration'];
 const SERVICE_TITLES = ['Export service', 'Filtering & query engine', 'Permissions service'];
 
-function externalPostgres() {
-  const url = new URL(process.env.PORTAL_TEST_POSTGRES_URL ?? '');
-  return {
-    POSTGRES_HOST: url.hostname,
-    POSTGRES_PORT: url.port,
-    POSTGRES_USER: decodeURIComponent(url.username),
-    POSTGRES_PASSWORD: decodeURIComponent(url.password),
-  };
-}
-
 describe('portal on an external Postgres', () => {
   let backend;
   let catalog;
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     backend = startPortalBackend(
-      { ...externalPostgres(), PORTAL_API_TOKEN: TOKEN, PORTAL_DEMO_EVENT_ROWS: '20000' },
+      { ...externalPostgresEnv(), PORTAL_API_TOKEN: TOKEN, PORTAL_DEMO_EVENT_ROWS: '20000' },
       createWriteStream(join(artifacts, 'backend-external.log')),
     );
     catalog = await waitForCatalog(E2E_BASE, TOKEN, backend);

@@ -45,7 +45,7 @@ async function main() {
       step('Production build of the app', bin('backstage-cli'), ['package', 'build'], {
         cwd: join(repoRoot, 'packages', 'app'),
       });
-      step('End-to-end tests (Chromium)', process.execPath, ['--test', '--test-concurrency=1', 'e2e/portal.test.mjs', 'e2e/restart.test.mjs']);
+      step('End-to-end tests (Chromium)', process.execPath, ['--test', '--test-concurrency=1', 'e2e/portal.test.mjs', 'e2e/data-explorer.test.mjs', 'e2e/restart.test.mjs']);
     }
   } finally {
     await postgres.stop();
