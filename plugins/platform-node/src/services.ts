@@ -76,7 +76,7 @@ export const platformEventsServiceRef = createServiceRef<PlatformEventsService>(
             consumers.push(consumer);
             consumer.start();
           },
-          flush: () => relay.drain(),
+          flush: () => relay.flush(),
         };
       },
     }),

@@ -55,6 +55,26 @@ export class OutboxRelay {
       });
   }
 
+  /**
+   * Delivers everything in the outbox now, waiting for passes in flight; returns how many
+   * events were delivered meanwhile. Errors reach the caller.
+   */
+  async flush(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      while (this.running) total += await this.running;
+      const pass = this.drain();
+      this.running = pass.catch(() => 0);
+      try {
+        total += await pass;
+      } finally {
+        this.running = undefined;
+      }
+      if (!this.again) return total;
+      this.again = false;
+    }
+  }
+
   /** Relays until the outbox is empty; returns how many events were delivered. */
   async drain(): Promise<number> {
     let total = 0;

@@ -1,0 +1,225 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import Router from 'express-promise-router';
+import request from 'supertest';
+import { TestDatabase } from '@internal/dev-database';
+import {
+  PlatformEventsService,
+  platformEventsServiceRef,
+  requestTelemetryServiceRef,
+} from '@internal/plugin-platform-node';
+import { platformPlugin } from './plugin';
+import { platformAuditorServiceFactory } from './service/auditorServiceFactory';
+import { createPlatformTestDatabase, TEST_IDENTITY } from './service/testUtils';
+
+jest.setTimeout(60_000);
+
+/** A stand-in platform backend (like exports) that emits events and mounts the telemetry. */
+function producerPlugin(capture: { events?: PlatformEventsService }) {
+  return createBackendPlugin({
+    pluginId: 'exports',
+    register(env) {
+      env.registerInit({
+        deps: {
+          events: platformEventsServiceRef,
+          telemetry: requestTelemetryServiceRef,
+          httpRouter: coreServices.httpRouter,
+          auditor: coreServices.auditor,
+        },
+        async init({ events, telemetry, httpRouter, auditor }) {
+          capture.events = events;
+          const router = Router();
+          router.use(telemetry.middleware());
+          router.post('/v1/exports', async (req, res) => {
+            const audit = await auditor.createEvent({ eventId: 'export-create', request: req, meta: { resource: 'dashboard:42' } });
+            await audit.success();
+            res.status(201).json({ ok: true });
+          });
+          httpRouter.use(router);
+        },
+      });
+    },
+  });
+}
+
+describe('platform backend plugin', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createPlatformTestDatabase();
+  });
+  afterAll(async () => db?.destroy());
+
+  async function start(result: AuthorizeResult = AuthorizeResult.ALLOW) {
+    const capture: { events?: PlatformEventsService } = {};
+    const backend = await startTestBackend({
+      features: [
+        platformPlugin,
+        producerPlugin(capture),
+        platformAuditorServiceFactory,
+        mockServices.database.factory({ knex: db.knex }),
+        mockServices.permissions.factory({ result }),
+      ],
+    });
+    return { server: backend.server, backend, events: capture.events! };
+  }
+
+  it('requires authentication', async () => {
+    const { server, backend } = await start();
+    const none = mockCredentials.none.header();
+    await request(server).get('/api/platform/v1/qa').set('Authorization', none).expect(401);
+    await request(server).get('/api/platform/metrics').set('Authorization', none).expect(401);
+    await request(server)
+      .post('/api/platform/v1/rum')
+      .set('Authorization', mockCredentials.service.header())
+      .send({ route: '/', kind: 'page-load', durationMs: 1 })
+      .expect(403); // RUM is for signed-in users only
+    await backend.stop();
+  });
+
+  it('takes events from another plugin through its outbox, serves them as NDJSON with a cursor, and dead-letters invalid ones', async () => {
+    const { server, backend, events } = await start();
+    const user = mockCredentials.user.header();
+    const ok = await events.emit(
+      'export.requested',
+      { export_id: 'e1', format: 'csv', estimated_rows: 10, filter_hash: 'h' },
+      TEST_IDENTITY,
+    );
+    const bad = await events.emit('export.requested', { export_id: 'e2', format: 'docx' }, TEST_IDENTITY);
+    expect(ok.accepted).toBe(true);
+    expect(bad.accepted).toBe(false);
+    expect(await events.flush()).toBe(2);
+
+    const stream = await request(server)
+      .get('/api/platform/v1/events/stream?types=export.requested')
+      .set('Authorization', user)
+      .expect(200);
+    expect(stream.headers['content-type']).toContain('application/x-ndjson');
+    const lines = stream.text.trim().split('\n').map(l => JSON.parse(l));
+    expect(lines).toEqual([expect.objectContaining({ event_id: ok.eventId, producer: 'exports' })]);
+    const next = await request(server)
+      .get(`/api/platform/v1/events/stream?after=${stream.headers['x-next-cursor']}`)
+      .set('Authorization', user)
+      .expect(200);
+    expect(next.text).toBe('');
+
+    const letters = await request(server).get('/api/platform/v1/dead-letters').set('Authorization', user).expect(200);
+    expect(letters.body.counts).toEqual({ open: 1, replayed: 0 });
+    expect(letters.body.deadLetters[0].violations.map((v: any) => v.instancePath).sort()).toEqual([
+      '/properties',
+      '/properties',
+      '/properties/format',
+    ]);
+    expect(letters.body.source).toContain('platform_dead_letters');
+    expect(Date.parse(letters.body.generatedAt)).not.toBeNaN();
+
+    const replay = await request(server)
+      .post('/api/platform/v1/dead-letters/replay')
+      .set('Authorization', user)
+      .send({})
+      .expect(200);
+    expect(replay.body).toMatchObject({ dryRun: true, examined: 1, stillInvalid: 1 });
+    await backend.stop();
+  });
+
+  it('answers bad input with 400 naming the field and the rule', async () => {
+    const { server, backend } = await start();
+    const user = mockCredentials.user.header();
+    const r1 = await request(server)
+      .post('/api/platform/v1/dead-letters/replay')
+      .set('Authorization', user)
+      .send({ ids: ['not-a-uuid'], dryRun: 'yes' })
+      .expect(400);
+    expect(r1.body.error.message).toMatch(/ids\.0: Invalid uuid/);
+    expect(r1.body.error.message).toMatch(/dryRun: Expected boolean/);
+    const r2 = await request(server)
+      .get('/api/platform/v1/events/volume?bucket=week')
+      .set('Authorization', user)
+      .expect(400);
+    expect(r2.body.error.message).toContain('bucket');
+    const r3 = await request(server)
+      .get('/api/platform/v1/events/stream?after=abc')
+      .set('Authorization', user)
+      .expect(400);
+    expect(r3.body.error.message).toContain('after: must be a cursor');
+    const r4 = await request(server)
+      .post('/api/platform/v1/rum')
+      .set('Authorization', user)
+      .send({ route: 'home', kind: 'page-load', durationMs: -5 })
+      .expect(400);
+    expect(r4.body.error.message).toMatch(/route: must be a path starting with \//);
+    expect(r4.body.error.message).toMatch(/durationMs: Number must be greater than or equal to 0/);
+    await backend.stop();
+  });
+
+  it('lands the platform plugins\' auditor events in the chain, and verifies it', async () => {
+    const { server, backend } = await start();
+    const user = mockCredentials.user.header();
+    await request(server).post('/api/exports/v1/exports').set('Authorization', user).expect(201);
+    await request(server).post('/api/platform/v1/qa/run').set('Authorization', user).expect(200);
+    const audit = await request(server)
+      .get('/api/platform/v1/audit?action=exports.export-create')
+      .set('Authorization', user)
+      .expect(200);
+    expect(audit.body.records).toEqual([
+      expect.objectContaining({
+        actor: mockCredentials.user().principal.userEntityRef,
+        resource: 'dashboard:42',
+        outcome: 'succeeded',
+        plugin: 'exports',
+      }),
+    ]);
+    const verify = await request(server).get('/api/platform/v1/audit/verify').set('Authorization', user).expect(200);
+    expect(verify.body).toMatchObject({ valid: true });
+    expect(verify.body.checked).toBeGreaterThanOrEqual(2);
+
+    const exported = await request(server)
+      .get('/api/platform/v1/audit/export?outcome=succeeded')
+      .set('Authorization', user)
+      .expect(200);
+    expect(exported.text.trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    await backend.stop();
+  });
+
+  it('exposes Prometheus metrics with process metrics and request histograms', async () => {
+    const { server, backend } = await start();
+    const service = mockCredentials.service.header();
+    await request(server).post('/api/exports/v1/exports').set('Authorization', mockCredentials.user.header());
+    await new Promise(r => setTimeout(r, 20));
+    const res = await request(server).get('/api/platform/metrics').set('Authorization', service).expect(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.text).toContain('process_cpu_user_seconds_total');
+    expect(res.text).toMatch(/http_server_request_duration_seconds_count\{service="exports",method="POST",route="\/api\/exports\/v1\/exports",status_class="2xx"\} \d+/);
+    await backend.stop();
+  });
+
+  it('records RUM timings for the signed-in user', async () => {
+    const { server, backend } = await start();
+    await request(server)
+      .post('/api/platform/v1/rum')
+      .set('Authorization', mockCredentials.user.header())
+      .send({ route: '/platform/health', kind: 'page-load', durationMs: 1234 })
+      .expect(202);
+    const summary = await request(server)
+      .get('/api/platform/v1/telemetry/summary')
+      .set('Authorization', mockCredentials.user.header())
+      .expect(200);
+    expect(summary.body.rum).toEqual(
+      expect.arrayContaining([expect.objectContaining({ route: '/platform/health', samples: expect.any(Number) })]),
+    );
+    await backend.stop();
+  });
+
+  it('refuses callers the permission policy denies', async () => {
+    const { server, backend } = await start(AuthorizeResult.DENY);
+    const user = mockCredentials.user.header();
+    const res = await request(server).get('/api/platform/v1/audit/verify').set('Authorization', user).expect(403);
+    expect(res.body.error.message).toContain('platform.audit.read');
+    await request(server).post('/api/platform/v1/retention/run').set('Authorization', user).expect(403);
+    await backend.stop();
+  });
+});
