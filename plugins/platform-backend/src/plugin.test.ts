@@ -54,7 +54,7 @@ describe('platform backend plugin', () => {
   });
   afterAll(async () => db?.destroy());
 
-  async function start(result: AuthorizeResult = AuthorizeResult.ALLOW) {
+  async function start(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW) {
     const capture: { events?: PlatformEventsService } = {};
     const backend = await startTestBackend({
       features: [

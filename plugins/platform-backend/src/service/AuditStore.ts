@@ -47,9 +47,9 @@ export interface AuditQuery {
 const OUTCOMES = ['initiated', 'succeeded', 'failed'];
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 
-/** The fields a record's hash covers, in canonical form. */
-export function canonicalAuditRecord(row: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
-  return canonicalJson({
+/** A stored row in API form: text seq and ISO timestamps (also what the hash covers). */
+function normalize(row: Omit<AuditRow, 'prev_hash' | 'hash'>): Omit<AuditRecord, 'prev_hash' | 'hash'> {
+  return {
     seq: String(row.seq),
     id: row.id,
     recorded_at: new Date(row.recorded_at).toISOString(),
@@ -61,7 +61,12 @@ export function canonicalAuditRecord(row: Omit<AuditRow, 'prev_hash' | 'hash'>):
     severity: row.severity,
     plugin: row.plugin,
     meta: row.meta ?? {},
-  });
+  };
+}
+
+/** The fields a record's hash covers, in canonical form. */
+export function canonicalAuditRecord(row: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+  return canonicalJson(normalize(row));
 }
 
 /**
@@ -353,19 +358,5 @@ export class AuditStore {
 }
 
 function toRecord(row: AuditRow): AuditRecord {
-  return {
-    seq: String(row.seq),
-    id: row.id,
-    recorded_at: new Date(row.recorded_at).toISOString(),
-    occurred_at: new Date(row.occurred_at).toISOString(),
-    actor: row.actor,
-    action: row.action,
-    resource: row.resource,
-    outcome: row.outcome,
-    severity: row.severity,
-    plugin: row.plugin,
-    meta: row.meta,
-    prev_hash: row.prev_hash,
-    hash: row.hash,
-  };
+  return { ...normalize(row), prev_hash: row.prev_hash, hash: row.hash };
 }

@@ -1,0 +1,1 @@
+export { EventVolumeChart, pivotVolume } from './EventVolumeChart';
