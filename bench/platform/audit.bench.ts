@@ -1,0 +1,102 @@
+/**
+ * Audit store append throughput: group commit vs one transaction per record, in one run.
+ * Run: see bench/platform/README.md. Prints medians, the ratio and a JSON report.
+ *
+ * Both sides use the production AuditStore (hash chain, head-row lock, multi-row insert);
+ * the baseline is the same store with maxBatch = 1, i.e. one transaction per record.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { createTestDatabase } from '@internal/dev-database';
+import { AuditStore } from '../../plugins/platform-backend/src/service/AuditStore';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const GROUP_RECORDS = Number(process.env.BENCH_GROUP_RECORDS ?? 20_000);
+const BASELINE_RECORDS = Number(process.env.BENCH_BASELINE_RECORDS ?? 2_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const record = (i: number) => ({
+  actor: `user:default/user-${i % 50}`,
+  action: i % 3 ? 'exports.export-create' : 'authz.permission-check',
+  resource: `dashboard:${i % 400}`,
+  outcome: 'succeeded' as const,
+  severity: 'low' as const,
+  plugin: 'bench',
+  meta: { i, format: 'csv', rows: i * 7 },
+});
+
+/** `total` appends from `concurrency` concurrent callers, each awaiting its commit. */
+async function appendAll(store: AuditStore, total: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        await store.append(record(i));
+      }
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+}
+
+async function main() {
+  const db = await createTestDatabase();
+  await db.knex.migrate.latest({
+    directory: resolvePackagePath('@internal/plugin-platform-backend', 'migrations'),
+  });
+  const group: number[] = [];
+  const baseline: number[] = [];
+  try {
+    // Warm-up: connections, JIT.
+    await appendAll(new AuditStore(db.knex), 2000, CONCURRENCY);
+    for (let round = 0; round < ROUNDS; round++) {
+      // Interleave the two sides so drift on a shared machine hits both.
+      baseline.push(await appendAll(new AuditStore(db.knex, { maxBatch: 1 }), BASELINE_RECORDS, CONCURRENCY));
+      group.push(await appendAll(new AuditStore(db.knex), GROUP_RECORDS, CONCURRENCY));
+      process.stderr.write(
+        `round ${round + 1}/${ROUNDS}: one-txn-per-record ${baseline[round].toFixed(0)}/s, group commit ${group[round].toFixed(0)}/s\n`,
+      );
+    }
+    const verify = await new AuditStore(db.knex).verify();
+    const report = {
+      benchmark: 'platform audit store append',
+      at: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+      rounds: ROUNDS,
+      concurrency: CONCURRENCY,
+      records: { groupCommit: GROUP_RECORDS, baseline: BASELINE_RECORDS },
+      recordsPerSecond: {
+        groupCommitMedian: Math.round(median(group)),
+        baselineMedian: Math.round(median(baseline)),
+        groupCommit: group.map(Math.round),
+        baseline: baseline.map(Math.round),
+      },
+      ratio: Number((median(group) / median(baseline)).toFixed(1)),
+      goal: '>= 10,000 records/s with group commit',
+      goalMet: median(group) >= 10_000,
+      chainAfterRun: { valid: verify.valid, checked: verify.checked },
+    };
+    console.log(JSON.stringify(report, null, 2));
+    console.log('');
+    console.log('| mode | records/round | median records/s |');
+    console.log('| --- | ---: | ---: |');
+    console.log(`| one transaction per record (baseline) | ${BASELINE_RECORDS} | ${report.recordsPerSecond.baselineMedian} |`);
+    console.log(`| group commit | ${GROUP_RECORDS} | ${report.recordsPerSecond.groupCommitMedian} |`);
+    console.log(`\nratio group commit / baseline: ${report.ratio}x; goal met: ${report.goalMet}`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
