@@ -15,7 +15,7 @@ import {
 } from '@internal/plugin-platform-node';
 import { platformPlugin } from './plugin';
 import { platformAuditorServiceFactory } from './service/auditorServiceFactory';
-import { createPlatformTestDatabase, TEST_IDENTITY } from './service/testUtils';
+import { createPlatformTestDatabase, TEST_IDENTITY } from './__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
 
@@ -71,13 +71,15 @@ describe('platform backend plugin', () => {
   it('requires authentication', async () => {
     const { server, backend } = await start();
     const none = mockCredentials.none.header();
-    await request(server).get('/api/platform/v1/qa').set('Authorization', none).expect(401);
-    await request(server).get('/api/platform/metrics').set('Authorization', none).expect(401);
-    await request(server)
+    const qa = await request(server).get('/api/platform/v1/qa').set('Authorization', none);
+    expect(qa.status).toBe(401);
+    const metrics = await request(server).get('/api/platform/metrics').set('Authorization', none);
+    expect(metrics.status).toBe(401);
+    const rum = await request(server)
       .post('/api/platform/v1/rum')
       .set('Authorization', mockCredentials.service.header())
-      .send({ route: '/', kind: 'page-load', durationMs: 1 })
-      .expect(403); // RUM is for signed-in users only
+      .send({ route: '/', kind: 'page-load', durationMs: 1 });
+    expect(rum.status).toBe(403); // RUM is for signed-in users only
     await backend.stop();
   });
 

@@ -1,6 +1,6 @@
 import { connect, TestDatabase } from '@internal/dev-database';
 import { AuditStore } from './AuditStore';
-import { createPlatformTestDatabase } from './testUtils';
+import { createPlatformTestDatabase } from '../__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
 

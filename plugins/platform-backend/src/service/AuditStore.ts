@@ -200,18 +200,14 @@ export class AuditStore {
 
   /** NDJSON for a SIEM: one record per line, in chain order, read in pages. */
   exportNdjson(q: AuditQuery): Readable {
-    const self = this;
     const pageSize = 1000;
     let afterSeq = q.afterSeq;
     let remaining = q.limit ?? Number.MAX_SAFE_INTEGER;
+    const readPage = (size: number) => this.query({ ...q, afterSeq, limit: size });
     return Readable.from(
       (async function* generate() {
         while (remaining > 0) {
-          const page = await self.query({
-            ...q,
-            afterSeq,
-            limit: Math.min(pageSize, remaining),
-          });
+          const page = await readPage(Math.min(pageSize, remaining));
           if (page.length === 0) return;
           yield `${page.map(r => JSON.stringify(r)).join('\n')}\n`;
           remaining -= page.length;

@@ -12,7 +12,7 @@ import {
 } from '@internal/plugin-platform-node';
 import { EventStore } from './EventStore';
 import { QaChecks } from './QaChecks';
-import { createPlatformTestDatabase, TEST_IDENTITY } from './testUtils';
+import { createPlatformTestDatabase, TEST_IDENTITY } from '../__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
 
@@ -100,11 +100,12 @@ describe('event contract end to end (real Postgres)', () => {
     expect(await db.knex('platform_events').where({ event_id: eventId }).count('* as n').first()).toEqual({ n: '2' });
 
     const received: Record<string, string[]> = { a: [], b: [] };
+    const log = store;
     for (const name of ['a', 'b']) {
       const consumer = new EventConsumer({
         consumer: name,
         knex: db.knex,
-        source: async () => store,
+        source: async () => log,
         logger,
         handler: async e => {
           received[name].push(e.event_id);

@@ -5,6 +5,11 @@ import { EventSchemaRegistry } from '@internal/plugin-platform-node';
 
 const DAY = 24 * 60 * 60 * 1000;
 
+function rateStatus(rate: number | null, threshold: number): QaStatus {
+  if (rate === null) return 'insufficient_data';
+  return rate > threshold ? 'fail' : 'pass';
+}
+
 /** Thresholds from the spec (section 5, data QA checks). */
 export const QA_THRESHOLDS = {
   volumeDrop: 0.5, // alert when the last 24 h fall below 50% of the 7-day daily average
@@ -88,7 +93,7 @@ export class QaChecks {
         event_type: type,
         value: dupRate,
         threshold: '> 5%',
-        status: dupRate === null ? 'insufficient_data' : dupRate > QA_THRESHOLDS.duplicateRate ? 'fail' : 'pass',
+        status: rateStatus(dupRate, QA_THRESHOLDS.duplicateRate),
         detail:
           dupRate === null
             ? 'no events in the window'
@@ -113,7 +118,7 @@ export class QaChecks {
           field,
           value: rate,
           threshold: '> 1%',
-          status: rate === null ? 'insufficient_data' : rate > QA_THRESHOLDS.nullRate ? 'fail' : 'pass',
+          status: rateStatus(rate, QA_THRESHOLDS.nullRate),
           detail:
             rate === null
               ? 'no events of this name in the window'

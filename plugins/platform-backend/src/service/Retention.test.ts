@@ -3,7 +3,7 @@ import { TestDatabase } from '@internal/dev-database';
 import { DEFAULT_RETENTION_DAYS } from '@internal/plugin-platform-common';
 import { AuditStore } from './AuditStore';
 import { RetentionService } from './Retention';
-import { createPlatformTestDatabase, TEST_IDENTITY } from './testUtils';
+import { createPlatformTestDatabase, TEST_IDENTITY } from '../__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
 const DAY = 86_400_000;

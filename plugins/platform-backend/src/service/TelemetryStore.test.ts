@@ -8,7 +8,7 @@ import {
   TelemetryAggregator,
 } from '@internal/plugin-platform-node';
 import { normalizeRoute, TelemetryStore } from './TelemetryStore';
-import { createPlatformTestDatabase } from './testUtils';
+import { createPlatformTestDatabase } from '../__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
 

@@ -45,6 +45,8 @@ function Section<T>(props: {
 }
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
+const ratio = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)}×`);
+const STATUS_COLOR = { fail: 'secondary', pass: 'primary', insufficient_data: 'default' } as const;
 const ms = (v: number | undefined) => (v === undefined ? '—' : `${Math.round(v)} ms`);
 
 function EventVolumeCard() {
@@ -162,13 +164,13 @@ function QaCard() {
         <Chip
           size="small"
           label={r.status}
-          color={r.status === 'fail' ? 'secondary' : r.status === 'pass' ? 'primary' : 'default'}
+          color={STATUS_COLOR[r.status]}
         />
       ),
     },
     { title: 'Check', field: 'check' },
     { title: 'Event', render: r => (r.field ? `${r.event_type} · ${r.field}` : r.event_type) },
-    { title: 'Value', render: r => (r.check === 'volume_anomaly' ? (r.value === null ? '—' : `${r.value.toFixed(2)}×`) : pct(r.value)) },
+    { title: 'Value', render: r => (r.check === 'volume_anomaly' ? ratio(r.value) : pct(r.value)) },
     { title: 'Rule', field: 'threshold' },
     { title: 'Detail', field: 'detail' },
   ];
