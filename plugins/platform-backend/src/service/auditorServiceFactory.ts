@@ -15,7 +15,6 @@ export const DEFAULT_AUDITED_PLUGINS = [
   'slo',
   'capacity',
   'adoption',
-  'permission',
 ];
 
 /**
