@@ -35,7 +35,7 @@ async function query(token, body) {
   return { status: response.status, body: await response.json() };
 }
 
-describe('Data explorer on the filter engine', () => {
+describe('Data explorer and Platform health in the real portal', () => {
   let backend;
   const account = demoAccountId(1);
   before(async () => {
@@ -104,6 +104,47 @@ describe('Data explorer on the filter engine', () => {
       await page.getByText('Measured by the filter engine at').waitFor();
       await page.getByText(/^\d+ rows/).first().waitFor();
       await page.screenshot({ path: join(artifacts, '10-data-explorer.png') });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('records the queries as events, audit records and telemetry, shown on Platform health', async () => {
+    const metrics = await fetch(`${E2E_BASE}/api/platform/metrics`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /process_cpu_user_seconds_total/);
+    assert.equal((await fetch(`${E2E_BASE}/api/platform/metrics`)).status, 401);
+
+    const verify = await fetch(`${E2E_BASE}/api/platform/v1/audit/verify`, {
+      headers: { Authorization: `Bearer ${await userToken('grace.liu')}` },
+    });
+    assert.equal(verify.status, 200, await verify.clone().text());
+    const engineerAudit = await fetch(`${E2E_BASE}/api/platform/v1/audit/verify`, {
+      headers: { Authorization: `Bearer ${await userToken('maya.cohen')}` },
+    });
+    assert.equal(engineerAudit.status, 403, 'audit is for Platform Services and SRE only');
+
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
+    const pageErrors = [];
+    page.on('pageerror', error => pageErrors.push(error.message));
+    try {
+      await page.goto(E2E_BASE);
+      await page.getByLabel('Filter users').fill('grace');
+      await page.getByRole('button', { name: 'Sign in as Grace Liu' }).click();
+      await page.getByText('What this portal is for').waitFor();
+      await page.getByRole('link', { name: 'Platform health' }).click();
+      for (const card of ['Dead letters', 'Audit chain', 'Data QA checks (last 24 h)', 'Telemetry (last 24 h)']) {
+        await page.getByText(card, { exact: true }).first().waitFor();
+      }
+      await page.screenshot({ path: join(artifacts, '11-platform-health.png'), fullPage: true });
       assert.deepEqual(pageErrors, []);
     } finally {
       await browser.close();

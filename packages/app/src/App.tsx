@@ -15,6 +15,7 @@ import { Root } from './components/Root';
 import { HomePage } from './components/home/HomePage';
 import { PortalSignInPage } from './components/signIn/PortalSignInPage';
 import { DataExplorerPage } from '@internal/plugin-filters';
+import { PlatformHealthPage } from '@internal/plugin-platform';
 
 import { AlertDisplay, OAuthRequestDialog } from '@backstage/core-components';
 import { createApp } from '@backstage/app-defaults';
@@ -51,6 +52,7 @@ const routes = (
     <Route path="/settings" element={<UserSettingsPage />} />
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
     <Route path="/data-explorer" element={<DataExplorerPage />} />
+    <Route path="/platform/health" element={<PlatformHealthPage />} />
   </FlatRoutes>
 );
 

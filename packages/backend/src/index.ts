@@ -1,4 +1,5 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { platformAuditorServiceFactory } from '@internal/plugin-platform-backend';
 import { productDemoDataPlugin } from './plugins/productDemoData';
 
 const backend = createBackend();
@@ -27,7 +28,9 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
 backend.add(import('@backstage/plugin-user-settings-backend'));
 
-// Platform Portal
+// Platform Portal: the platform plugins' auditor events land in the tamper-evident audit store.
+backend.add(platformAuditorServiceFactory);
+backend.add(import('@internal/plugin-platform-backend'));
 backend.add(productDemoDataPlugin);
 backend.add(import('@internal/plugin-filters-backend'));
 

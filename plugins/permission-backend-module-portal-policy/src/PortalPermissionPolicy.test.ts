@@ -31,6 +31,7 @@ const as = (name: string) => ({ credentials: { principal: name } }) as unknown a
 
 const replay = createPermission({ name: 'platform.dead-letter.replay', attributes: { action: 'update' } });
 const auditRead = createPermission({ name: 'platform.audit.read', attributes: { action: 'read' } });
+const rumReport = createPermission({ name: 'platform.rum.report', attributes: { action: 'create' } });
 const eventsRead = createPermission({ name: 'platform.events.read', attributes: { action: 'read' } });
 const dataClass = createPermission({
   name: 'filters.data-class.read',
@@ -57,6 +58,10 @@ describe('PortalPermissionPolicy', () => {
     expect((await policy.handle({ permission: replay }, as('engineer'))).result).toBe(AuthorizeResult.DENY);
     expect((await policy.handle({ permission: auditRead }, as('engineer'))).result).toBe(AuthorizeResult.DENY);
     expect((await policy.handle({ permission: eventsRead }, as('engineer'))).result).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('lets every engineer report their own page-load timings', async () => {
+    expect((await policy.handle({ permission: rumReport }, as('engineer'))).result).toBe(AuthorizeResult.ALLOW);
   });
 
   it('answers data-class reads of other engineers with a condition excluding PII', async () => {

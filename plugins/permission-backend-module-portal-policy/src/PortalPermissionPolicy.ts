@@ -3,6 +3,7 @@ import { PermissionPolicy, PolicyQuery, PolicyQueryUser } from '@backstage/plugi
 import {
   ADMIN_ONLY_PERMISSIONS,
   isAdmin,
+  OPEN_WRITE_PERMISSIONS,
   PORTAL_PLUGIN_IDS,
   RESTRICTED_DATA_CLASSES,
 } from './roles';
@@ -40,7 +41,13 @@ export class PortalPermissionPolicy implements PermissionPolicy {
     if (admin) return allow;
 
     if (ADMIN_ONLY_PERMISSIONS.has(permission.name)) return deny;
-    if (ownPermission && MUTATING_ACTIONS.has(permission.attributes.action ?? 'read')) return deny;
+    if (
+      ownPermission &&
+      MUTATING_ACTIONS.has(permission.attributes.action ?? 'read') &&
+      !OPEN_WRITE_PERMISSIONS.has(permission.name)
+    ) {
+      return deny;
+    }
 
     // Resource permissions answer with conditions; the filters plugin applies them to the
     // account or data class being asked about (see ./conditions.ts).

@@ -7,6 +7,9 @@ export const ACCOUNT_ACCESS_ANNOTATION = 'platform.portal/account-access';
 /** Plugins of this portal; their mutating permissions are for platform admins only. */
 export const PORTAL_PLUGIN_IDS = ['platform', 'filters', 'exports', 'authz', 'slo', 'capacity', 'adoption'];
 
+/** Writes every signed-in user may make (e.g. reporting their own page-load timings). */
+export const OPEN_WRITE_PERMISSIONS = new Set(['platform.rum.report']);
+
 /** Reads that are nonetheless admin-only. */
 export const ADMIN_ONLY_PERMISSIONS = new Set(['platform.audit.read']);
 

@@ -28,6 +28,7 @@ import SearchIcon from '@material-ui/icons/Search';
 import { MyGroupsSidebarItem } from '@backstage/plugin-org';
 import GroupIcon from '@material-ui/icons/People';
 import { platformNavItems } from './platformNavItems';
+import { PlatformRumReporter } from '@internal/plugin-platform';
 
 const useSidebarLogoStyles = makeStyles({
   root: {
@@ -97,6 +98,8 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
         <SidebarSettings />
       </SidebarGroup>
     </Sidebar>
+    {/* Real-user page-load timings of every portal page (plugins/platform). */}
+    <PlatformRumReporter />
     {children}
   </SidebarPage>
 );
