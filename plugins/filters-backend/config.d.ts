@@ -9,7 +9,6 @@ export interface Config {
         description?: string;
         /**
          * `product` (default) = platform.productDatabase.connection, or a connection object.
-         * @visibility secret
          */
         connection?:
           | 'product'
@@ -17,18 +16,19 @@ export interface Config {
               host: string;
               port: number | string;
               user: string;
+              /** @visibility secret */
               password: string;
               database: string;
             };
         /** Reads go to the replica when reachable and its measured lag is within maxLagSeconds. */
         replica?: {
-          /** @visibility secret */
           connection:
             | 'product'
             | {
                 host: string;
                 port: number | string;
                 user: string;
+                /** @visibility secret */
                 password: string;
                 database: string;
               };
