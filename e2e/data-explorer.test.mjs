@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { E2E_BASE, externalPostgresEnv, repoRoot, startPortalBackend, waitForCatalog } from './lib.mjs';
+import {
+  E2E_BASE, externalPostgresEnv, launchChromium, openPortalAs, repoRoot, startPortalBackend, waitForCatalog,
+} from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-explorer-5d2e';
 const artifacts = join(repoRoot, 'e2e', 'artifacts');
@@ -85,19 +86,10 @@ describe('Data explorer and Platform health in the real portal', () => {
   });
 
   it('lets an SRE preview a tenant\'s rows in the browser', async () => {
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const pageErrors = [];
-    page.on('pageerror', error => pageErrors.push(error.message));
+    const browser = await launchChromium();
+    const { page, pageErrors, signIn } = await openPortalAs(browser, { search: 'grace', displayName: 'Grace Liu' });
     try {
-      await page.goto(E2E_BASE);
-      await page.getByLabel('Filter users').fill('grace');
-      await page.getByRole('button', { name: 'Sign in as Grace Liu' }).click();
-      await page.getByText('What this portal is for').waitFor();
+      await signIn();
       await page.getByRole('link', { name: 'Data explorer' }).click();
       await page.getByLabel('Account id').fill(account);
       await page.getByRole('button', { name: 'Preview rows' }).click();
@@ -127,19 +119,14 @@ describe('Data explorer and Platform health in the real portal', () => {
     });
     assert.equal(engineerAudit.status, 403, 'audit is for Platform Services and SRE only');
 
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run'],
+    const browser = await launchChromium();
+    const { page, pageErrors, signIn } = await openPortalAs(browser, {
+      search: 'grace',
+      displayName: 'Grace Liu',
+      viewport: { width: 1400, height: 1600 },
     });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
-    const pageErrors = [];
-    page.on('pageerror', error => pageErrors.push(error.message));
     try {
-      await page.goto(E2E_BASE);
-      await page.getByLabel('Filter users').fill('grace');
-      await page.getByRole('button', { name: 'Sign in as Grace Liu' }).click();
-      await page.getByText('What this portal is for').waitFor();
+      await signIn();
       await page.getByRole('link', { name: 'Platform health' }).click();
       for (const card of ['Dead letters', 'Audit chain', 'Data QA checks (last 24 h)', 'Telemetry (last 24 h)']) {
         await page.getByText(card, { exact: true }).first().waitFor();

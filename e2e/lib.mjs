@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,4 +85,33 @@ export async function getJson(url, token) {
   const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response.json();
+}
+
+/** Debian's Chromium with the flags this network needs (no background connections). */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+/**
+ * Opens the portal in a new page signed in as a catalog user through the development sign-in
+ * page; `pageErrors` collects uncaught page errors for the test to assert on.
+ */
+export async function openPortalAs(browser, { search, displayName, viewport }) {
+  const page = await browser.newPage({ viewport: viewport ?? { width: 1400, height: 1000 } });
+  const pageErrors = [];
+  page.on('pageerror', error => pageErrors.push(error.message));
+  await page.goto(E2E_BASE);
+  await page.getByLabel('Filter users').fill(search);
+  return {
+    page,
+    pageErrors,
+    async signIn() {
+      await page.getByRole('button', { name: `Sign in as ${displayName}` }).click();
+      await page.getByText('What this portal is for').waitFor();
+    },
+  };
 }

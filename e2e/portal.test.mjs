@@ -4,8 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { E2E_BASE, externalPostgresEnv, getJson, repoRoot, startPortalBackend, waitForCatalog } from './lib.mjs';
+import {
+  E2E_BASE, externalPostgresEnv, getJson, launchChromium, openPortalAs, repoRoot, startPortalBackend, waitForCatalog,
+} from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-4f1c2b7a9d';
 const artifacts = join(repoRoot, 'e2e', 'artifacts');
@@ -85,20 +86,11 @@ describe('portal on an external Postgres', () => {
   });
 
   it('lets a feature-team engineer sign in and browse teams, services and API consumers', async () => {
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const pageErrors = [];
-    page.on('pageerror', error => pageErrors.push(error.message));
+    const browser = await launchChromium();
+    const { page, pageErrors, signIn } = await openPortalAs(browser, { search: 'maya', displayName: 'Maya Cohen' });
     try {
-      await page.goto(E2E_BASE);
-      await page.getByLabel('Filter users').fill('maya');
       await page.screenshot({ path: join(artifacts, '01-sign-in.png') });
-      await page.getByRole('button', { name: 'Sign in as Maya Cohen' }).click();
-      await page.getByText('What this portal is for').waitFor();
+      await signIn();
       await page.getByText('Consumers counted from catalog relations').waitFor();
       await page.screenshot({ path: join(artifacts, '02-home.png') });
 
