@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  E2E_BASE, externalPostgresEnv, launchChromium, openPortalAs, repoRoot, startPortalBackend, waitForCatalog,
+  E2E_BASE, externalPostgresEnv, getJson, launchChromium, openPortalAs, repoRoot, startPortalBackend, waitFor,
+  waitForCatalog,
 } from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-explorer-5d2e';
@@ -76,6 +77,20 @@ describe('Data explorer and Platform health in the real portal', () => {
     const refused = await query(await userToken('anna.berg'), body);
     assert.equal(refused.status, 403);
     assert.match(JSON.stringify(refused.body), /accountId/);
+
+    // A script with the static token acts as a service principal; its event names that actor
+    // and passes the event contract (it reaches the event log, not the dead-letter).
+    const scripted = await query(TOKEN, body);
+    assert.equal(scripted.status, 200, JSON.stringify(scripted.body));
+    const sreToken = await userToken('grace.liu');
+    const logged = await waitFor('the scripted filter.applied event in the event log', async () => {
+      const { events } = await getJson(
+        `${E2E_BASE}/api/platform/v1/events?types=filter.applied&userId=service:portal-api-token`,
+        sreToken,
+      );
+      return events.length > 0 ? events : undefined;
+    }, { timeoutMs: 30_000 });
+    assert.equal(logged[0].account_id, account);
 
     const invalid = await query(await userToken('grace.liu'), {
       ...body,

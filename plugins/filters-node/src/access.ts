@@ -159,12 +159,8 @@ export class FilterAccess {
     return {
       tenant: issue({ accountId: account, via: 'permission-policy', actor }),
       readableDataClasses: readable,
-      identity: {
-        account_id: account,
-        ...(principal.type === 'user'
-          ? { user_id: principal.userEntityRef }
-          : {}),
-      },
+      // Events name who acted: the user, or the service principal (e.g. a static API token).
+      identity: { account_id: account, user_id: actor },
       now,
     };
   }

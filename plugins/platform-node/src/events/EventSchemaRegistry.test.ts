@@ -32,6 +32,16 @@ describe('EventSchemaRegistry (schemas/ of this package)', () => {
     expect(registry.validate(envelope(name, example!))).toEqual([]);
   });
 
+  it('accepts who acted as a product user, a Backstage user or a Backstage service principal', () => {
+    const example = registry.exampleProperties('filter.applied')!;
+    for (const user_id of [identity.user_id, 'user:default/maya.cohen', 'service:portal-api-token']) {
+      expect(registry.validate(envelope('filter.applied', example, { ...identity, user_id }))).toEqual([]);
+    }
+    for (const user_id of ['maya.cohen', 'service:', '']) {
+      expect(registry.validate(envelope('filter.applied', example, { ...identity, user_id }))).not.toEqual([]);
+    }
+  });
+
   it('names the instance path, schema path and rule of a missing required property', () => {
     const { row_count, ...props } = registry.exampleProperties('export.completed')!;
     expect(row_count).toBeDefined();
