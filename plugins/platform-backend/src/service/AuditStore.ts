@@ -11,21 +11,11 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-interface AuditRow {
-  seq: string;
-  id: string;
+/** A stored row: the API record with the database's Date columns. */
+type AuditRow = Omit<AuditRecord, 'recorded_at' | 'occurred_at'> & {
   recorded_at: Date;
   occurred_at: Date;
-  actor: string;
-  action: string;
-  resource: string;
-  outcome: string;
-  severity: string;
-  plugin: string;
-  meta: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+};
 
 export interface AuditReceipt {
   id: string;
