@@ -7,7 +7,14 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  E2E_BASE, externalPostgresEnv, getJson, launchChromium, openPortalAs, repoRoot, startPortalBackend, waitFor,
+  E2E_BASE,
+  externalPostgresEnv,
+  getJson,
+  launchChromium,
+  openPortalAs,
+  repoRoot,
+  startPortalBackend,
+  waitFor,
   waitForCatalog,
 } from './lib.mjs';
 
@@ -17,7 +24,10 @@ const artifacts = join(repoRoot, 'e2e', 'artifacts');
 /** The demo data's deterministic id of the n-th account (packages/dev-database). */
 function demoAccountId(n) {
   const hex = createHash('md5').update(`account-${n}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(
+    12,
+    16,
+  )}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 async function userToken(name) {
@@ -31,7 +41,10 @@ async function userToken(name) {
 async function query(token, body) {
   const response = await fetch(`${E2E_BASE}/api/filters/v1/query`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+    },
     body: JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };
@@ -43,7 +56,11 @@ describe('Data explorer and Platform health in the real portal', () => {
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     backend = startPortalBackend(
-      { ...externalPostgresEnv(), PORTAL_API_TOKEN: TOKEN, PORTAL_DEMO_EVENT_ROWS: '20000' },
+      {
+        ...externalPostgresEnv(),
+        PORTAL_API_TOKEN: TOKEN,
+        PORTAL_DEMO_EVENT_ROWS: '20000',
+      },
       createWriteStream(join(artifacts, 'backend-explorer.log')),
     );
     await waitForCatalog(E2E_BASE, TOKEN, backend);
@@ -56,7 +73,10 @@ describe('Data explorer and Platform health in the real portal', () => {
     const body = {
       dataset: 'events',
       accountId: account,
-      filter: { combinator: 'and', rules: [{ field: 'event_type', operator: 'eq', value: 'user.login' }] },
+      filter: {
+        combinator: 'and',
+        rules: [{ field: 'event_type', operator: 'eq', value: 'user.login' }],
+      },
       limit: 50,
     };
     const sre = await query(await userToken('grace.liu'), body);
@@ -72,7 +92,10 @@ describe('Data explorer and Platform health in the real portal', () => {
     assert.equal(engineer.status, 200, JSON.stringify(engineer.body));
     assert.ok(!engineer.body.fields.includes('email'));
     assert.deepEqual(engineer.body.omittedFields, ['email']);
-    assert.deepEqual(engineer.body.rows.map(r => r.id), sre.body.rows.map(r => r.id));
+    assert.deepEqual(
+      engineer.body.rows.map(r => r.id),
+      sre.body.rows.map(r => r.id),
+    );
 
     const refused = await query(await userToken('anna.berg'), body);
     assert.equal(refused.status, 403);
@@ -83,33 +106,46 @@ describe('Data explorer and Platform health in the real portal', () => {
     const scripted = await query(TOKEN, body);
     assert.equal(scripted.status, 200, JSON.stringify(scripted.body));
     const sreToken = await userToken('grace.liu');
-    const logged = await waitFor('the scripted filter.applied event in the event log', async () => {
-      const { events } = await getJson(
-        `${E2E_BASE}/api/platform/v1/events?types=filter.applied&userId=service:portal-api-token`,
-        sreToken,
-      );
-      return events.length > 0 ? events : undefined;
-    }, { timeoutMs: 30_000 });
+    const logged = await waitFor(
+      'the scripted filter.applied event in the event log',
+      async () => {
+        const { events } = await getJson(
+          `${E2E_BASE}/api/platform/v1/events?types=filter.applied&userId=service:portal-api-token`,
+          sreToken,
+        );
+        return events.length > 0 ? events : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     assert.equal(logged[0].account_id, account);
 
     const invalid = await query(await userToken('grace.liu'), {
       ...body,
-      filter: { combinator: 'and', rules: [{ field: 'amount', operator: 'gt', value: 'lots' }] },
+      filter: {
+        combinator: 'and',
+        rules: [{ field: 'amount', operator: 'gt', value: 'lots' }],
+      },
     });
     assert.equal(invalid.status, 400);
     assert.match(invalid.body.error.message, /rules\[0\]\.value/);
   });
 
-  it('lets an SRE preview a tenant\'s rows in the browser', async () => {
+  it("lets an SRE preview a tenant's rows in the browser", async () => {
     const browser = await launchChromium();
-    const { page, pageErrors, signIn } = await openPortalAs(browser, { search: 'grace', displayName: 'Grace Liu' });
+    const { page, pageErrors, signIn } = await openPortalAs(browser, {
+      search: 'grace',
+      displayName: 'Grace Liu',
+    });
     try {
       await signIn();
       await page.getByRole('link', { name: 'Data explorer' }).click();
       await page.getByLabel('Account id').fill(account);
       await page.getByRole('button', { name: 'Preview rows' }).click();
       await page.getByText('Measured by the filter engine at').waitFor();
-      await page.getByText(/^\d+ rows/).first().waitFor();
+      await page
+        .getByText(/^\d+ rows/)
+        .first()
+        .waitFor();
       await page.screenshot({ path: join(artifacts, '10-data-explorer.png') });
       assert.deepEqual(pageErrors, []);
     } finally {
@@ -129,10 +165,17 @@ describe('Data explorer and Platform health in the real portal', () => {
       headers: { Authorization: `Bearer ${await userToken('grace.liu')}` },
     });
     assert.equal(verify.status, 200, await verify.clone().text());
-    const engineerAudit = await fetch(`${E2E_BASE}/api/platform/v1/audit/verify`, {
-      headers: { Authorization: `Bearer ${await userToken('maya.cohen')}` },
-    });
-    assert.equal(engineerAudit.status, 403, 'audit is for Platform Services and SRE only');
+    const engineerAudit = await fetch(
+      `${E2E_BASE}/api/platform/v1/audit/verify`,
+      {
+        headers: { Authorization: `Bearer ${await userToken('maya.cohen')}` },
+      },
+    );
+    assert.equal(
+      engineerAudit.status,
+      403,
+      'audit is for Platform Services and SRE only',
+    );
 
     const browser = await launchChromium();
     const { page, pageErrors, signIn } = await openPortalAs(browser, {
@@ -143,10 +186,18 @@ describe('Data explorer and Platform health in the real portal', () => {
     try {
       await signIn();
       await page.getByRole('link', { name: 'Platform health' }).click();
-      for (const card of ['Dead letters', 'Audit chain', 'Data QA checks (last 24 h)', 'Telemetry (last 24 h)']) {
+      for (const card of [
+        'Dead letters',
+        'Audit chain',
+        'Data QA checks (last 24 h)',
+        'Telemetry (last 24 h)',
+      ]) {
         await page.getByText(card, { exact: true }).first().waitFor();
       }
-      await page.screenshot({ path: join(artifacts, '11-platform-health.png'), fullPage: true });
+      await page.screenshot({
+        path: join(artifacts, '11-platform-health.png'),
+        fullPage: true,
+      });
       assert.deepEqual(pageErrors, []);
     } finally {
       await browser.close();

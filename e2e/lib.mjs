@@ -14,10 +14,16 @@ export function startPortalBackend(env, logFile) {
     [
       join(repoRoot, 'scripts', 'start.mjs'),
       'backend',
-      '--config', join(repoRoot, 'app-config.yaml'),
-      '--config', join(repoRoot, 'e2e', 'app-config.e2e.yaml'),
+      '--config',
+      join(repoRoot, 'app-config.yaml'),
+      '--config',
+      join(repoRoot, 'e2e', 'app-config.e2e.yaml'),
     ],
-    { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const output = [];
   const collect = chunk => {
@@ -38,12 +44,20 @@ export function startPortalBackend(env, logFile) {
   };
 }
 
-export async function waitFor(what, check, { timeoutMs = 240_000, intervalMs = 1_000, backend } = {}) {
+export async function waitFor(
+  what,
+  check,
+  { timeoutMs = 240_000, intervalMs = 1_000, backend } = {},
+) {
   const deadline = Date.now() + timeoutMs;
   let lastError;
   while (Date.now() < deadline) {
     if (backend && backend.child.exitCode !== null) {
-      throw new Error(`The portal exited (${backend.child.exitCode}) while waiting for ${what}:\n${backend.log().slice(-3000)}`);
+      throw new Error(
+        `The portal exited (${
+          backend.child.exitCode
+        }) while waiting for ${what}:\n${backend.log().slice(-3000)}`,
+      );
     }
     try {
       const value = await check();
@@ -53,21 +67,35 @@ export async function waitFor(what, check, { timeoutMs = 240_000, intervalMs = 1
     }
     await sleep(intervalMs);
   }
-  throw new Error(`Timed out waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`);
+  throw new Error(
+    `Timed out waiting for ${what}${lastError ? `: ${lastError.message}` : ''}`,
+  );
 }
 
 export async function waitForCatalog(base, token, backend) {
-  await waitFor('backend readiness', async () =>
-    (await fetch(`${base}/.backstage/health/v1/readiness`)).ok, { backend });
+  await waitFor(
+    'backend readiness',
+    async () => (await fetch(`${base}/.backstage/health/v1/readiness`)).ok,
+    { backend },
+  );
   // Catalog ingestion runs after readiness; poll until the organisation is in.
-  return waitFor('catalog ingestion', async () => {
-    const groups = await getJson(`${base}/api/catalog/entities?filter=kind=group`, token);
-    const services = await getJson(
-      `${base}/api/catalog/entities?filter=kind=component,spec.type=platform-service`,
-      token,
-    );
-    return groups.length >= 11 && services.length >= 3 ? { groups, services } : undefined;
-  }, { backend });
+  return waitFor(
+    'catalog ingestion',
+    async () => {
+      const groups = await getJson(
+        `${base}/api/catalog/entities?filter=kind=group`,
+        token,
+      );
+      const services = await getJson(
+        `${base}/api/catalog/entities?filter=kind=component,spec.type=platform-service`,
+        token,
+      );
+      return groups.length >= 11 && services.length >= 3
+        ? { groups, services }
+        : undefined;
+    },
+    { backend },
+  );
 }
 
 /** POSTGRES_* naming the test server, which stands in for an external Postgres. */
@@ -82,7 +110,9 @@ export function externalPostgresEnv() {
 }
 
 export async function getJson(url, token) {
-  const response = await fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const response = await fetch(url, {
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response.json();
 }
@@ -91,8 +121,14 @@ export async function getJson(url, token) {
 export function launchChromium() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -101,7 +137,9 @@ export function launchChromium() {
  * page; `pageErrors` collects uncaught page errors for the test to assert on.
  */
 export async function openPortalAs(browser, { search, displayName, viewport }) {
-  const page = await browser.newPage({ viewport: viewport ?? { width: 1400, height: 1000 } });
+  const page = await browser.newPage({
+    viewport: viewport ?? { width: 1400, height: 1000 },
+  });
   const pageErrors = [];
   page.on('pageerror', error => pageErrors.push(error.message));
   await page.goto(E2E_BASE);
@@ -110,7 +148,9 @@ export async function openPortalAs(browser, { search, displayName, viewport }) {
     page,
     pageErrors,
     async signIn() {
-      await page.getByRole('button', { name: `Sign in as ${displayName}` }).click();
+      await page
+        .getByRole('button', { name: `Sign in as ${displayName}` })
+        .click();
       await page.getByText('What this portal is for').waitFor();
     },
   };

@@ -5,18 +5,51 @@ import assert from 'node:assert/strict';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  E2E_BASE, externalPostgresEnv, getJson, launchChromium, openPortalAs, repoRoot, startPortalBackend, waitForCatalog,
+  E2E_BASE,
+  externalPostgresEnv,
+  getJson,
+  launchChromium,
+  openPortalAs,
+  repoRoot,
+  startPortalBackend,
+  waitForCatalog,
 } from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-4f1c2b7a9d';
 const artifacts = join(repoRoot, 'e2e', 'artifacts');
-const FEATURE_TEAMS = ['dashboards', 'reporting', 'explore', 'ingestion', 'integrations', 'billing',
-  'identity', 'alerting', 'collaboration'];
-const PLATFORM_SERVICES = ['export-service', 'filter-engine', 'permission-service'];
+const FEATURE_TEAMS = [
+  'dashboards',
+  'reporting',
+  'explore',
+  'ingestion',
+  'integrations',
+  'billing',
+  'identity',
+  'alerting',
+  'collaboration',
+];
+const PLATFORM_SERVICES = [
+  'export-service',
+  'filter-engine',
+  'permission-service',
+];
 // The catalog table shows entity titles.
-const TEAM_TITLES = ['Dashboards', 'Reporting', 'Explore', 'Data Ingestion', 'Integrations', 'Billing',
-  'Identity', 'Alerting', 'Collaboration'];
-const SERVICE_TITLES = ['Export service', 'Filtering & query engine', 'Permissions service'];
+const TEAM_TITLES = [
+  'Dashboards',
+  'Reporting',
+  'Explore',
+  'Data Ingestion',
+  'Integrations',
+  'Billing',
+  'Identity',
+  'Alerting',
+  'Collaboration',
+];
+const SERVICE_TITLES = [
+  'Export service',
+  'Filtering & query engine',
+  'Permissions service',
+];
 
 describe('portal on an external Postgres', () => {
   let backend;
@@ -24,7 +57,11 @@ describe('portal on an external Postgres', () => {
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     backend = startPortalBackend(
-      { ...externalPostgresEnv(), PORTAL_API_TOKEN: TOKEN, PORTAL_DEMO_EVENT_ROWS: '20000' },
+      {
+        ...externalPostgresEnv(),
+        PORTAL_API_TOKEN: TOKEN,
+        PORTAL_DEMO_EVENT_ROWS: '20000',
+      },
       createWriteStream(join(artifacts, 'backend-external.log')),
     );
     catalog = await waitForCatalog(E2E_BASE, TOKEN, backend);
@@ -39,29 +76,52 @@ describe('portal on an external Postgres', () => {
   });
 
   it('refuses API calls without credentials', async () => {
-    const response = await fetch(`${E2E_BASE}/api/catalog/entities?filter=kind=group`);
+    const response = await fetch(
+      `${E2E_BASE}/api/catalog/entities?filter=kind=group`,
+    );
     assert.equal(response.status, 401);
   });
 
   it('lists the organisation with the static token', () => {
     const names = catalog.groups.map(g => g.metadata.name).sort();
-    assert.deepEqual(names, [...FEATURE_TEAMS, 'platform-services', 'sre'].sort());
+    assert.deepEqual(
+      names,
+      [...FEATURE_TEAMS, 'platform-services', 'sre'].sort(),
+    );
     for (const team of catalog.groups) {
       const kind = team.metadata.annotations['platform.portal/team-kind'];
-      assert.ok(['feature-team', 'platform', 'sre'].includes(kind), `${team.metadata.name} has a kind`);
+      assert.ok(
+        ['feature-team', 'platform', 'sre'].includes(kind),
+        `${team.metadata.name} has a kind`,
+      );
     }
-    assert.deepEqual(catalog.services.map(s => s.metadata.name).sort(), [...PLATFORM_SERVICES].sort());
+    assert.deepEqual(
+      catalog.services.map(s => s.metadata.name).sort(),
+      [...PLATFORM_SERVICES].sort(),
+    );
   });
 
   it('records who consumes each platform API as relations', async () => {
-    const expected = { 'export-api': 5, 'filter-sdk': 6, 'permissions-check-api': 7 };
+    const expected = {
+      'export-api': 5,
+      'filter-sdk': 6,
+      'permissions-check-api': 7,
+    };
     for (const [api, teams] of Object.entries(expected)) {
-      const entity = await getJson(`${E2E_BASE}/api/catalog/entities/by-name/api/default/${api}`, TOKEN);
-      const consumers = entity.relations.filter(r => r.type === 'apiConsumedBy').map(r => r.targetRef);
+      const entity = await getJson(
+        `${E2E_BASE}/api/catalog/entities/by-name/api/default/${api}`,
+        TOKEN,
+      );
+      const consumers = entity.relations
+        .filter(r => r.type === 'apiConsumedBy')
+        .map(r => r.targetRef);
       const owners = new Set();
       for (const ref of consumers) {
         const [, name] = ref.split('/');
-        const component = await getJson(`${E2E_BASE}/api/catalog/entities/by-name/component/default/${name}`, TOKEN);
+        const component = await getJson(
+          `${E2E_BASE}/api/catalog/entities/by-name/component/default/${name}`,
+          TOKEN,
+        );
         owners.add(component.spec.owner);
       }
       assert.equal(owners.size, teams, `${api} is consumed by ${teams} teams`);
@@ -74,10 +134,23 @@ describe('portal on an external Postgres', () => {
     });
     assert.equal(ok.status, 200);
     const { backstageIdentity, profile } = await ok.json();
-    assert.equal(backstageIdentity.identity.userEntityRef, 'user:default/maya.cohen');
-    assert.deepEqual(profile, { displayName: 'Maya Cohen', email: 'maya.cohen@analytics.example' });
-    assert.ok(backstageIdentity.identity.ownershipEntityRefs.includes('group:default/dashboards'));
-    const groups = await getJson(`${E2E_BASE}/api/catalog/entities?filter=kind=group`, backstageIdentity.token);
+    assert.equal(
+      backstageIdentity.identity.userEntityRef,
+      'user:default/maya.cohen',
+    );
+    assert.deepEqual(profile, {
+      displayName: 'Maya Cohen',
+      email: 'maya.cohen@analytics.example',
+    });
+    assert.ok(
+      backstageIdentity.identity.ownershipEntityRefs.includes(
+        'group:default/dashboards',
+      ),
+    );
+    const groups = await getJson(
+      `${E2E_BASE}/api/catalog/entities?filter=kind=group`,
+      backstageIdentity.token,
+    );
     assert.equal(groups.length, 11);
     const unknown = await fetch(`${E2E_BASE}/api/auth/dev-user/refresh`, {
       headers: { 'x-portal-dev-user': 'nobody.here' },
@@ -87,27 +160,46 @@ describe('portal on an external Postgres', () => {
 
   it('lets a feature-team engineer sign in and browse teams, services and API consumers', async () => {
     const browser = await launchChromium();
-    const { page, pageErrors, signIn } = await openPortalAs(browser, { search: 'maya', displayName: 'Maya Cohen' });
+    const { page, pageErrors, signIn } = await openPortalAs(browser, {
+      search: 'maya',
+      displayName: 'Maya Cohen',
+    });
     try {
       await page.screenshot({ path: join(artifacts, '01-sign-in.png') });
       await signIn();
-      await page.getByText('Consumers counted from catalog relations').waitFor();
+      await page
+        .getByText('Consumers counted from catalog relations')
+        .waitFor();
       await page.screenshot({ path: join(artifacts, '02-home.png') });
 
       // The sign-in is remembered, so full page loads stay signed in.
-      await page.goto(`${E2E_BASE}/catalog?filters%5Bkind%5D=group&filters%5Buser%5D=all`);
+      await page.goto(
+        `${E2E_BASE}/catalog?filters%5Bkind%5D=group&filters%5Buser%5D=all`,
+      );
       for (const team of TEAM_TITLES) {
-        await page.getByRole('link', { name: team, exact: true }).first().waitFor();
+        await page
+          .getByRole('link', { name: team, exact: true })
+          .first()
+          .waitFor();
       }
-      await page.screenshot({ path: join(artifacts, '03-catalog-teams.png'), fullPage: true });
+      await page.screenshot({
+        path: join(artifacts, '03-catalog-teams.png'),
+        fullPage: true,
+      });
 
       await page.goto(
         `${E2E_BASE}/catalog?filters%5Bkind%5D=component&filters%5Btype%5D=platform-service&filters%5Buser%5D=all`,
       );
       for (const service of SERVICE_TITLES) {
-        await page.getByRole('link', { name: service, exact: true }).first().waitFor();
+        await page
+          .getByRole('link', { name: service, exact: true })
+          .first()
+          .waitFor();
       }
-      await page.screenshot({ path: join(artifacts, '04-platform-services.png'), fullPage: true });
+      await page.screenshot({
+        path: join(artifacts, '04-platform-services.png'),
+        fullPage: true,
+      });
 
       await page.goto(`${E2E_BASE}/catalog/default/api/permissions-check-api`);
       // The "Consumers" card: the nearest ancestor of its title that holds a table.
@@ -116,10 +208,19 @@ describe('portal on an external Postgres', () => {
         .first()
         .locator('xpath=ancestor::*[.//table][1]');
       await consumersCard.scrollIntoViewIfNeeded();
-      const consumerTitles = ['Dashboard API', 'Report service', 'Explore API', 'Connector service',
-        'Billing service', 'Account & SSO service', 'Sharing service'];
+      const consumerTitles = [
+        'Dashboard API',
+        'Report service',
+        'Explore API',
+        'Connector service',
+        'Billing service',
+        'Account & SSO service',
+        'Sharing service',
+      ];
       for (const consumer of consumerTitles) {
-        await consumersCard.getByRole('link', { name: consumer, exact: true }).waitFor();
+        await consumersCard
+          .getByRole('link', { name: consumer, exact: true })
+          .waitFor();
       }
       await page.screenshot({ path: join(artifacts, '05-api-consumers.png') });
       assert.deepEqual(pageErrors, []);

@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 const files = ['package.json'];
 for (const dir of ['packages', 'plugins']) {
   for (const name of readdirSync(dir)) {
-    if (existsSync(`${dir}/${name}/package.json`)) files.push(`${dir}/${name}/package.json`);
+    if (existsSync(`${dir}/${name}/package.json`))
+      files.push(`${dir}/${name}/package.json`);
   }
 }
 const latest = new Map();
@@ -16,7 +17,10 @@ for (const file of files) {
     for (const dep of Object.keys(pkg[field] ?? {})) {
       if (!dep.startsWith('@backstage/')) continue;
       if (!latest.has(dep)) {
-        latest.set(dep, execFileSync('npm', ['view', dep, 'version']).toString().trim());
+        latest.set(
+          dep,
+          execFileSync('npm', ['view', dep, 'version']).toString().trim(),
+        );
       }
       pkg[field][dep] = `^${latest.get(dep)}`;
     }

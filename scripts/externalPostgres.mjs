@@ -19,7 +19,11 @@ export function externalPostgresFromEnv() {
     const match = readFileSync(local, 'utf8').match(
       /^backend:[\s\S]*?^\s+database:[\s\S]*?^\s+connection:[\s\S]*?^\s+host:\s*['"]?([^'"\s$]+)/m,
     );
-    if (match) return { host: match[1], port: Number(process.env.POSTGRES_PORT ?? 5432) };
+    if (match)
+      return {
+        host: match[1],
+        port: Number(process.env.POSTGRES_PORT ?? 5432),
+      };
   }
   return undefined;
 }

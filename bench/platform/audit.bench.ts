@@ -33,7 +33,11 @@ const record = (i: number) => ({
 });
 
 /** `total` appends from `concurrency` concurrent callers, each awaiting its commit. */
-async function appendAll(store: AuditStore, total: number, concurrency: number): Promise<number> {
+async function appendAll(
+  store: AuditStore,
+  total: number,
+  concurrency: number,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -50,7 +54,10 @@ async function appendAll(store: AuditStore, total: number, concurrency: number):
 async function main() {
   const db = await createTestDatabase();
   await db.knex.migrate.latest({
-    directory: resolvePackagePath('@internal/plugin-platform-backend', 'migrations'),
+    directory: resolvePackagePath(
+      '@internal/plugin-platform-backend',
+      'migrations',
+    ),
   });
   const group: number[] = [];
   const baseline: number[] = [];
@@ -59,17 +66,31 @@ async function main() {
     await appendAll(new AuditStore(db.knex), 2000, CONCURRENCY);
     for (let round = 0; round < ROUNDS; round++) {
       // Interleave the two sides so drift on a shared machine hits both.
-      baseline.push(await appendAll(new AuditStore(db.knex, { maxBatch: 1 }), BASELINE_RECORDS, CONCURRENCY));
-      group.push(await appendAll(new AuditStore(db.knex), GROUP_RECORDS, CONCURRENCY));
+      baseline.push(
+        await appendAll(
+          new AuditStore(db.knex, { maxBatch: 1 }),
+          BASELINE_RECORDS,
+          CONCURRENCY,
+        ),
+      );
+      group.push(
+        await appendAll(new AuditStore(db.knex), GROUP_RECORDS, CONCURRENCY),
+      );
       process.stderr.write(
-        `round ${round + 1}/${ROUNDS}: one-txn-per-record ${baseline[round].toFixed(0)}/s, group commit ${group[round].toFixed(0)}/s\n`,
+        `round ${round + 1}/${ROUNDS}: one-txn-per-record ${baseline[
+          round
+        ].toFixed(0)}/s, group commit ${group[round].toFixed(0)}/s\n`,
       );
     }
     const verify = await new AuditStore(db.knex).verify();
     const report = {
       benchmark: 'platform audit store append',
       at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model,
+        node: process.version,
+      },
       rounds: ROUNDS,
       concurrency: CONCURRENCY,
       records: { groupCommit: GROUP_RECORDS, baseline: BASELINE_RECORDS },
@@ -88,9 +109,15 @@ async function main() {
     console.log('');
     console.log('| mode | records/round | median records/s |');
     console.log('| --- | ---: | ---: |');
-    console.log(`| one transaction per record (baseline) | ${BASELINE_RECORDS} | ${report.recordsPerSecond.baselineMedian} |`);
-    console.log(`| group commit | ${GROUP_RECORDS} | ${report.recordsPerSecond.groupCommitMedian} |`);
-    console.log(`\nratio group commit / baseline: ${report.ratio}x; goal met: ${report.goalMet}`);
+    console.log(
+      `| one transaction per record (baseline) | ${BASELINE_RECORDS} | ${report.recordsPerSecond.baselineMedian} |`,
+    );
+    console.log(
+      `| group commit | ${GROUP_RECORDS} | ${report.recordsPerSecond.groupCommitMedian} |`,
+    );
+    console.log(
+      `\nratio group commit / baseline: ${report.ratio}x; goal met: ${report.goalMet}`,
+    );
   } finally {
     await db.destroy();
   }

@@ -9,7 +9,10 @@ export interface PgConnection {
   database: string;
 }
 
-export function connect(connection: PgConnection, pool = { min: 0, max: 4 }): Knex {
+export function connect(
+  connection: PgConnection,
+  pool = { min: 0, max: 4 },
+): Knex {
   return knexFactory({ client: 'pg', connection, pool });
 }
 
@@ -30,11 +33,19 @@ export async function createDatabaseIfMissing(
   database: string,
 ): Promise<boolean> {
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) {
-    throw new Error(`Invalid database name "${database}": use lower-case letters, digits and _`);
+    throw new Error(
+      `Invalid database name "${database}": use lower-case letters, digits and _`,
+    );
   }
-  const admin = connect({ ...server, database: 'postgres' }, { min: 0, max: 1 });
+  const admin = connect(
+    { ...server, database: 'postgres' },
+    { min: 0, max: 1 },
+  );
   try {
-    const existing = await admin.raw('SELECT 1 FROM pg_database WHERE datname = ?', [database]);
+    const existing = await admin.raw(
+      'SELECT 1 FROM pg_database WHERE datname = ?',
+      [database],
+    );
     if (existing.rows.length > 0) return false;
     await admin.raw(`CREATE DATABASE "${database}"`);
     return true;

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Knex } from 'knex';
-import { connect, createDatabaseIfMissing, parsePostgresUrl, PgConnection } from './connection';
+import {
+  connect,
+  createDatabaseIfMissing,
+  parsePostgresUrl,
+  PgConnection,
+} from './connection';
 import { ensureProductDatabase } from './ensureProductDatabase';
 
 export interface TestDatabase {
@@ -31,10 +36,16 @@ export async function createTestDatabase(options?: {
   productData?: { eventRows: number };
 }): Promise<TestDatabase> {
   const server = testPostgresServer();
-  const connection = { ...server, database: `test_${randomBytes(6).toString('hex')}` };
+  const connection = {
+    ...server,
+    database: `test_${randomBytes(6).toString('hex')}`,
+  };
   await createDatabaseIfMissing(server, connection.database);
   if (options?.productData) {
-    await ensureProductDatabase({ connection, eventRows: options.productData.eventRows });
+    await ensureProductDatabase({
+      connection,
+      eventRows: options.productData.eventRows,
+    });
   }
   const knex = connect(connection, { min: 0, max: 8 });
   return {
@@ -42,9 +53,14 @@ export async function createTestDatabase(options?: {
     connection,
     async destroy() {
       await knex.destroy();
-      const admin = connect({ ...server, database: 'postgres' }, { min: 0, max: 1 });
+      const admin = connect(
+        { ...server, database: 'postgres' },
+        { min: 0, max: 1 },
+      );
       try {
-        await admin.raw(`DROP DATABASE IF EXISTS "${connection.database}" WITH (FORCE)`);
+        await admin.raw(
+          `DROP DATABASE IF EXISTS "${connection.database}" WITH (FORCE)`,
+        );
       } finally {
         await admin.destroy();
       }

@@ -12,7 +12,10 @@ describe('ensureProductDatabase (real Postgres)', () => {
   });
 
   it('seeds once, deterministically, and leaves a second call alone', async () => {
-    const first = await ensureProductDatabase({ connection: db.connection, eventRows: 3000 });
+    const first = await ensureProductDatabase({
+      connection: db.connection,
+      eventRows: 3000,
+    });
     expect(first).toMatchObject({ seeded: true, eventRows: 3000 });
 
     const counts = await db.knex.raw(`SELECT
@@ -27,8 +30,16 @@ describe('ensureProductDatabase (real Postgres)', () => {
       tenants: ACCOUNT_COUNT,
     });
 
-    const second = await ensureProductDatabase({ connection: db.connection, eventRows: 3000 });
-    expect(second).toEqual({ created: false, seeded: false, eventRows: 3000, seededAt: first.seededAt });
+    const second = await ensureProductDatabase({
+      connection: db.connection,
+      eventRows: 3000,
+    });
+    expect(second).toEqual({
+      created: false,
+      seeded: false,
+      eventRows: 3000,
+      seededAt: first.seededAt,
+    });
   });
 
   it('keeps every event consistent with its tenant: user, plan and PII email belong to the account', async () => {
@@ -43,18 +54,26 @@ describe('ensureProductDatabase (real Postgres)', () => {
   });
 
   it('generates the same rows in another database', async () => {
-    const other = await createTestDatabase({ productData: { eventRows: 3000 } });
+    const other = await createTestDatabase({
+      productData: { eventRows: 3000 },
+    });
     try {
       const digest = (knex: TestDatabase['knex']) =>
-        knex.raw(`SELECT md5(string_agg(id::text || account_id::text || event_type || coalesce(email, ''), ',' ORDER BY id)) AS d FROM events`);
-      expect((await digest(other.knex)).rows[0].d).toBe((await digest(db.knex)).rows[0].d);
+        knex.raw(
+          `SELECT md5(string_agg(id::text || account_id::text || event_type || coalesce(email, ''), ',' ORDER BY id)) AS d FROM events`,
+        );
+      expect((await digest(other.knex)).rows[0].d).toBe(
+        (await digest(db.knex)).rows[0].d,
+      );
     } finally {
       await other.destroy();
     }
   });
 
   it('rejects a nonsensical row count with a message naming the setting', async () => {
-    await expect(ensureProductDatabase({ connection: db.connection, eventRows: -1 })).rejects.toThrow(
+    await expect(
+      ensureProductDatabase({ connection: db.connection, eventRows: -1 }),
+    ).rejects.toThrow(
       /platform\.demoData\.eventRows must be a non-negative integer/,
     );
   });

@@ -25,9 +25,14 @@ export async function ensureProductDatabase(options: {
 }): Promise<ProductDatabaseStatus> {
   const { connection, eventRows } = options;
   if (!Number.isInteger(eventRows) || eventRows < 0) {
-    throw new Error(`platform.demoData.eventRows must be a non-negative integer, got ${eventRows}`);
+    throw new Error(
+      `platform.demoData.eventRows must be a non-negative integer, got ${eventRows}`,
+    );
   }
-  const created = await createDatabaseIfMissing(connection, connection.database);
+  const created = await createDatabaseIfMissing(
+    connection,
+    connection.database,
+  );
   const db = connect(connection, { min: 0, max: 1 });
   try {
     const existing = await readMetadata(db);
@@ -39,13 +44,17 @@ export async function ensureProductDatabase(options: {
         seededAt: existing.seeded_at,
       };
     }
-    options.log?.(`Seeding demo product database "${connection.database}" with ${eventRows} events`);
+    options.log?.(
+      `Seeding demo product database "${connection.database}" with ${eventRows} events`,
+    );
     const started = Date.now();
     await db.transaction(async tx => {
       // Serialise concurrent first starts; the loser finds the data seeded.
       await tx.raw('SELECT pg_advisory_xact_lock(724101)');
       await tx.raw(createSchemaSql);
-      const again = await tx.raw(`SELECT value FROM demo_metadata WHERE key = 'schema_version'`);
+      const again = await tx.raw(
+        `SELECT value FROM demo_metadata WHERE key = 'schema_version'`,
+      );
       if (again.rows.length > 0) return;
       await tx.raw(seedReferenceDataSql);
       await tx.raw(seedEventsSql(eventRows));
@@ -65,9 +74,13 @@ export async function ensureProductDatabase(options: {
   }
 }
 
-async function readMetadata(db: ReturnType<typeof connect>): Promise<Record<string, string>> {
+async function readMetadata(
+  db: ReturnType<typeof connect>,
+): Promise<Record<string, string>> {
   const table = await db.raw(`SELECT to_regclass('demo_metadata') AS t`);
   if (!table.rows[0].t) return {};
-  const rows: { key: string; value: string }[] = await db('demo_metadata').select('key', 'value');
+  const rows: { key: string; value: string }[] = await db(
+    'demo_metadata',
+  ).select('key', 'value');
   return Object.fromEntries(rows.map(r => [r.key, r.value]));
 }

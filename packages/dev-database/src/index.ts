@@ -1,8 +1,16 @@
 export type { PgConnection } from './connection';
-export { connect, createDatabaseIfMissing, parsePostgresUrl } from './connection';
+export {
+  connect,
+  createDatabaseIfMissing,
+  parsePostgresUrl,
+} from './connection';
 export { ensureProductDatabase } from './ensureProductDatabase';
 export type { ProductDatabaseStatus } from './ensureProductDatabase';
-export { createTestDatabase, testPostgresServer, TEST_POSTGRES_URL_ENV } from './createTestDatabase';
+export {
+  createTestDatabase,
+  testPostgresServer,
+  TEST_POSTGRES_URL_ENV,
+} from './createTestDatabase';
 export type { TestDatabase } from './createTestDatabase';
 export {
   ACCOUNT_COUNT,

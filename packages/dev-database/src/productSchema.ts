@@ -16,7 +16,20 @@ export const EVENT_TYPES = [
   'share.created',
 ] as const;
 
-export const COUNTRIES = ['US', 'GB', 'DE', 'FR', 'NL', 'SE', 'CA', 'AU', 'JP', 'BR', 'IN', 'ES'];
+export const COUNTRIES = [
+  'US',
+  'GB',
+  'DE',
+  'FR',
+  'NL',
+  'SE',
+  'CA',
+  'AU',
+  'JP',
+  'BR',
+  'IN',
+  'ES',
+];
 
 export const ACCOUNT_COUNT = 40;
 export const USERS_PER_ACCOUNT = 50;
@@ -24,7 +37,8 @@ export const DASHBOARDS_PER_ACCOUNT = 10;
 /** Events are spread over this many days before the seeding day. */
 export const EVENT_HISTORY_DAYS = 180;
 
-const sqlList = (values: readonly string[]) => `ARRAY[${values.map(v => `'${v}'`).join(',')}]`;
+const sqlList = (values: readonly string[]) =>
+  `ARRAY[${values.map(v => `'${v}'`).join(',')}]`;
 
 // Knuth's multiplicative hash keeps the generator deterministic and fast in plain SQL.
 const hash = (expr: string, salt: number, modulo: number) =>
@@ -72,29 +86,87 @@ CREATE TABLE IF NOT EXISTS events (
 );
 `;
 
-const firstNames = ['ana', 'ben', 'chen', 'dara', 'emil', 'fatima', 'gus', 'hana', 'ivan', 'jo',
-  'kofi', 'lena', 'mateo', 'nora', 'omar', 'priya', 'quinn', 'rosa', 'sven', 'tariq'];
-const lastNames = ['garcia', 'smith', 'wang', 'okafor', 'muller', 'rossi', 'kim', 'silva',
-  'novak', 'haddad', 'larsen', 'patel', 'dubois', 'sato', 'moreau', 'ivanova', 'costa', 'ahmed',
-  'berg', 'lopez'];
-const companyPrefixes = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Hooli',
-  'Vandelay', 'Soylent', 'Tyrell'];
+const firstNames = [
+  'ana',
+  'ben',
+  'chen',
+  'dara',
+  'emil',
+  'fatima',
+  'gus',
+  'hana',
+  'ivan',
+  'jo',
+  'kofi',
+  'lena',
+  'mateo',
+  'nora',
+  'omar',
+  'priya',
+  'quinn',
+  'rosa',
+  'sven',
+  'tariq',
+];
+const lastNames = [
+  'garcia',
+  'smith',
+  'wang',
+  'okafor',
+  'muller',
+  'rossi',
+  'kim',
+  'silva',
+  'novak',
+  'haddad',
+  'larsen',
+  'patel',
+  'dubois',
+  'sato',
+  'moreau',
+  'ivanova',
+  'costa',
+  'ahmed',
+  'berg',
+  'lopez',
+];
+const companyPrefixes = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Stark',
+  'Wayne',
+  'Hooli',
+  'Vandelay',
+  'Soylent',
+  'Tyrell',
+];
 const companySuffixes = ['Analytics', 'Retail', 'Logistics', 'Health'];
 
 /** The (PII) e-mail address of the n-th user; events repeat it without a join. */
 const emailOf = (u: string) =>
   `(${sqlList(firstNames)})[1 + ${hash(u, 11, firstNames.length)}] || '.' || ` +
-  `(${sqlList(lastNames)})[1 + ${hash(u, 23, lastNames.length)}] || (${u}) || '@customer' || ` +
+  `(${sqlList(lastNames)})[1 + ${hash(
+    u,
+    23,
+    lastNames.length,
+  )}] || (${u}) || '@customer' || ` +
   `(1 + ((${u}) - 1) / ${USERS_PER_ACCOUNT}) || '.example'`;
 
 /** Deterministic uuid for the n-th entity of a kind. */
-const uuidOf = (kind: string, expr: string) => `md5('${kind}-' || (${expr}))::uuid`;
+const uuidOf = (kind: string, expr: string) =>
+  `md5('${kind}-' || (${expr}))::uuid`;
 
 export const seedReferenceDataSql = `
 INSERT INTO accounts (id, name, plan, region, created_at)
 SELECT ${uuidOf('account', 'a')},
-       (${sqlList(companyPrefixes)})[1 + (a - 1) % ${companyPrefixes.length}] || ' ' ||
-       (${sqlList(companySuffixes)})[1 + ((a - 1) / ${companyPrefixes.length}) % ${companySuffixes.length}],
+       (${sqlList(companyPrefixes)})[1 + (a - 1) % ${
+  companyPrefixes.length
+}] || ' ' ||
+       (${sqlList(companySuffixes)})[1 + ((a - 1) / ${
+  companyPrefixes.length
+}) % ${companySuffixes.length}],
        CASE WHEN a % 3 = 1 THEN 'enterprise' ELSE 'mid_market' END,
        CASE WHEN a % 4 = 0 THEN 'eu' ELSE 'us' END,
        date_trunc('day', now()) - make_interval(days => 400 + a * 7)
@@ -104,21 +176,40 @@ INSERT INTO users (id, account_id, email, full_name, role, created_at)
 SELECT ${uuidOf('user', 'u')},
        ${uuidOf('account', `1 + (u - 1) / ${USERS_PER_ACCOUNT}`)},
        ${emailOf('u')},
-       initcap((${sqlList(firstNames)})[1 + ${hash('u', 11, firstNames.length)}]) || ' ' ||
+       initcap((${sqlList(firstNames)})[1 + ${hash(
+  'u',
+  11,
+  firstNames.length,
+)}]) || ' ' ||
        initcap((${sqlList(lastNames)})[1 + ${hash('u', 23, lastNames.length)}]),
        CASE WHEN u % ${USERS_PER_ACCOUNT} = 1 THEN 'admin'
             WHEN u % 3 = 0 THEN 'viewer' ELSE 'analyst' END,
-       date_trunc('day', now()) - make_interval(days => 30 + ${hash('u', 5, 365)}::int)
+       date_trunc('day', now()) - make_interval(days => 30 + ${hash(
+         'u',
+         5,
+         365,
+       )}::int)
 FROM generate_series(1, ${ACCOUNT_COUNT * USERS_PER_ACCOUNT}) AS u;
 
 INSERT INTO dashboards (id, account_id, owner_id, title, created_at)
 SELECT ${uuidOf('dashboard', 'd')},
        ${uuidOf('account', `1 + (d - 1) / ${DASHBOARDS_PER_ACCOUNT}`)},
-       ${uuidOf('user', `((d - 1) / ${DASHBOARDS_PER_ACCOUNT}) * ${USERS_PER_ACCOUNT} + 1 + ${hash('d', 3, USERS_PER_ACCOUNT)}`)},
+       ${uuidOf(
+         'user',
+         `((d - 1) / ${DASHBOARDS_PER_ACCOUNT}) * ${USERS_PER_ACCOUNT} + 1 + ${hash(
+           'd',
+           3,
+           USERS_PER_ACCOUNT,
+         )}`,
+       )},
        (ARRAY['Revenue overview','Weekly active users','Funnel','Churn watch','Campaign ROI',
               'Retention cohorts','Feature adoption','Sales pipeline','Support load','Usage by region'])
          [1 + (d - 1) % ${DASHBOARDS_PER_ACCOUNT}],
-       date_trunc('day', now()) - make_interval(days => ${hash('d', 7, 300)}::int)
+       date_trunc('day', now()) - make_interval(days => ${hash(
+         'd',
+         7,
+         300,
+       )}::int)
 FROM generate_series(1, ${ACCOUNT_COUNT * DASHBOARDS_PER_ACCOUNT}) AS d;
 `;
 
@@ -128,7 +219,11 @@ FROM generate_series(1, ${ACCOUNT_COUNT * DASHBOARDS_PER_ACCOUNT}) AS d;
  * (pre-login) events carrying an anonymous_id instead of a user.
  */
 export function seedEventsSql(rows: number): string {
-  const account = `(1 + ((${hash('e', 17, 1000)} * ${hash('e', 29, 1000)}) / 1000) * ${ACCOUNT_COUNT} / 1000)`;
+  const account = `(1 + ((${hash('e', 17, 1000)} * ${hash(
+    'e',
+    29,
+    1000,
+  )}) / 1000) * ${ACCOUNT_COUNT} / 1000)`;
   const userInAccount = hash('e', 31, USERS_PER_ACCOUNT);
   const userNumber = `((${account} - 1) * ${USERS_PER_ACCOUNT} + 1 + ${userInAccount})`;
   const anonymous = `(${hash('e', 37, 100)} < 5)`;
@@ -138,17 +233,39 @@ INSERT INTO events (id, account_id, user_id, anonymous_id, event_type, occurred_
 SELECT ${uuidOf('event', 'e')},
        ${uuidOf('account', account)},
        CASE WHEN ${anonymous} THEN NULL ELSE ${uuidOf('user', userNumber)} END,
-       CASE WHEN ${anonymous} THEN ${uuidOf('anon', `${hash('e', 41, 20000)}`)} END,
+       CASE WHEN ${anonymous} THEN ${uuidOf(
+    'anon',
+    `${hash('e', 41, 20000)}`,
+  )} END,
        (${sqlList(EVENT_TYPES)})[1 + ${hash('e', 43, EVENT_TYPES.length)}],
        date_trunc('day', now())
-         - make_interval(secs => (${hash('e', 47, EVENT_HISTORY_DAYS * 86400)})::double precision),
+         - make_interval(secs => (${hash(
+           'e',
+           47,
+           EVENT_HISTORY_DAYS * 86400,
+         )})::double precision),
        (${sqlList(COUNTRIES)})[1 + ${hash('e', 53, COUNTRIES.length)}],
        CASE WHEN ${account} % 3 = 1 THEN 'enterprise' ELSE 'mid_market' END,
-       CASE WHEN ${hash('e', 59, 10)} < 7 THEN round((${hash('e', 61, 500000)})::numeric / 100, 2) END,
+       CASE WHEN ${hash('e', 59, 10)} < 7 THEN round((${hash(
+    'e',
+    61,
+    500000,
+  )})::numeric / 100, 2) END,
        jsonb_build_object(
-         'browser', (ARRAY['chrome','firefox','safari','edge'])[1 + ${hash('e', 67, 4)}],
+         'browser', (ARRAY['chrome','firefox','safari','edge'])[1 + ${hash(
+           'e',
+           67,
+           4,
+         )}],
          'duration_ms', ${hash('e', 71, 5000)},
-         'dashboard_id', ${uuidOf('dashboard', `(${account} - 1) * ${DASHBOARDS_PER_ACCOUNT} + 1 + ${hash('e', 73, DASHBOARDS_PER_ACCOUNT)}`)}
+         'dashboard_id', ${uuidOf(
+           'dashboard',
+           `(${account} - 1) * ${DASHBOARDS_PER_ACCOUNT} + 1 + ${hash(
+             'e',
+             73,
+             DASHBOARDS_PER_ACCOUNT,
+           )}`,
+         )}
        ),
        CASE WHEN ${anonymous} THEN NULL ELSE ${emailOf(userNumber)} END
 FROM generate_series(1, ${rows}) AS e;

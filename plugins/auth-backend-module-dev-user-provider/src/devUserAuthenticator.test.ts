@@ -2,7 +2,9 @@ import { Request } from 'express';
 import { DEV_USER_HEADER, devUserAuthenticator } from './devUserAuthenticator';
 
 const request = (headers: Record<string, string>) =>
-  ({ header: (name: string) => headers[name.toLowerCase()] }) as unknown as Request;
+  ({
+    header: (name: string) => headers[name.toLowerCase()],
+  } as unknown as Request);
 
 describe('devUserAuthenticator', () => {
   it('takes the user named in the header', async () => {
@@ -14,11 +16,14 @@ describe('devUserAuthenticator', () => {
   });
 
   it('refuses a missing or malformed user with a message naming the header', async () => {
-    await expect(devUserAuthenticator.authenticate({ req: request({}) }, undefined)).rejects.toThrow(
-      /Missing x-portal-dev-user header/,
-    );
     await expect(
-      devUserAuthenticator.authenticate({ req: request({ [DEV_USER_HEADER]: "x' OR 1=1" }) }, undefined),
+      devUserAuthenticator.authenticate({ req: request({}) }, undefined),
+    ).rejects.toThrow(/Missing x-portal-dev-user header/);
+    await expect(
+      devUserAuthenticator.authenticate(
+        { req: request({ [DEV_USER_HEADER]: "x' OR 1=1" }) },
+        undefined,
+      ),
     ).rejects.toThrow(/must be a catalog user name/);
   });
 
@@ -26,7 +31,9 @@ describe('devUserAuthenticator', () => {
     const previous = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
-      expect(() => devUserAuthenticator.initialize({ config: {} as any })).toThrow(/development only/);
+      expect(() =>
+        devUserAuthenticator.initialize({ config: {} as any }),
+      ).toThrow(/development only/);
     } finally {
       process.env.NODE_ENV = previous;
     }

@@ -14,8 +14,14 @@ const USER_REF = /^(user:)?([a-z0-9-]+\/)?[a-z0-9][a-z0-9._-]*$/i;
  * Signs in as the catalog user named in a request header. Development only: it trusts the
  * caller completely, so it refuses to start under NODE_ENV=production.
  */
-export const devUserAuthenticator = createProxyAuthenticator<unknown, DevUserResult, undefined>({
-  defaultProfileTransform: async result => ({ profile: { displayName: result.userEntityRef } }),
+export const devUserAuthenticator = createProxyAuthenticator<
+  unknown,
+  DevUserResult,
+  undefined
+>({
+  defaultProfileTransform: async result => ({
+    profile: { displayName: result.userEntityRef },
+  }),
   initialize() {
     if (process.env.NODE_ENV === 'production') {
       throw new Error(
@@ -27,7 +33,9 @@ export const devUserAuthenticator = createProxyAuthenticator<unknown, DevUserRes
   async authenticate({ req }) {
     const raw = req.header(DEV_USER_HEADER);
     if (!raw) {
-      throw new AuthenticationError(`Missing ${DEV_USER_HEADER} header naming a catalog user`);
+      throw new AuthenticationError(
+        `Missing ${DEV_USER_HEADER} header naming a catalog user`,
+      );
     }
     if (!USER_REF.test(raw)) {
       throw new AuthenticationError(

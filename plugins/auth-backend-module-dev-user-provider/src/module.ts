@@ -7,7 +7,10 @@ import {
 import { devUserAuthenticator } from './devUserAuthenticator';
 
 function toUserRef(userEntityRef: string) {
-  const ref = parseEntityRef(userEntityRef, { defaultKind: 'user', defaultNamespace: 'default' });
+  const ref = parseEntityRef(userEntityRef, {
+    defaultKind: 'user',
+    defaultNamespace: 'default',
+  });
   return { kind: ref.kind, namespace: ref.namespace, name: ref.name };
 }
 
@@ -25,8 +28,13 @@ export const authModuleDevUserProvider = createBackendModule({
             authenticator: devUserAuthenticator,
             // The profile (name, e-mail) is the catalog user's own.
             async profileTransform(result, ctx) {
-              const { entity } = await ctx.findCatalogUser({ entityRef: toUserRef(result.userEntityRef) });
-              const profile = (entity.spec?.profile ?? {}) as { displayName?: string; email?: string };
+              const { entity } = await ctx.findCatalogUser({
+                entityRef: toUserRef(result.userEntityRef),
+              });
+              const profile = (entity.spec?.profile ?? {}) as {
+                displayName?: string;
+                email?: string;
+              };
               return {
                 profile: {
                   displayName: profile.displayName ?? entity.metadata.name,
@@ -36,7 +44,9 @@ export const authModuleDevUserProvider = createBackendModule({
             },
             async signInResolver({ result }, ctx) {
               // Unknown users are refused: the catalog is the source of truth for who exists.
-              return ctx.signInWithCatalogUser({ entityRef: toUserRef(result.userEntityRef) });
+              return ctx.signInWithCatalogUser({
+                entityRef: toUserRef(result.userEntityRef),
+              });
             },
           }),
         });

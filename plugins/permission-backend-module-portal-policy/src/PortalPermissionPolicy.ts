@@ -1,5 +1,12 @@
-import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
-import { PermissionPolicy, PolicyQuery, PolicyQueryUser } from '@backstage/plugin-permission-node';
+import {
+  AuthorizeResult,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
 import {
   ADMIN_ONLY_PERMISSIONS,
   isAdmin,
@@ -10,7 +17,9 @@ import {
 import { accountIn, notDataClasses } from './conditions';
 
 /** Looks up which customer accounts a set of groups grants (cached by the caller). */
-export type AccountAccessLookup = (groupRefs: string[]) => Promise<'all' | Set<string>>;
+export type AccountAccessLookup = (
+  groupRefs: string[],
+) => Promise<'all' | Set<string>>;
 
 const MUTATING_ACTIONS = new Set(['create', 'update', 'delete']);
 const allow: PolicyDecision = { result: AuthorizeResult.ALLOW };
@@ -28,7 +37,10 @@ export class PortalPermissionPolicy implements PermissionPolicy {
     },
   ) {}
 
-  async handle(request: PolicyQuery, user?: PolicyQueryUser): Promise<PolicyDecision> {
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
     const { permission } = request;
     const pluginId = permission.name.split('.')[0];
     const ownPermission = PORTAL_PLUGIN_IDS.includes(pluginId);
@@ -55,7 +67,9 @@ export class PortalPermissionPolicy implements PermissionPolicy {
       return notDataClasses([...RESTRICTED_DATA_CLASSES]);
     }
     if (permission.name === 'filters.account.act') {
-      const access = await this.deps.accountAccess(refs.filter(ref => ref.startsWith('group:')));
+      const access = await this.deps.accountAccess(
+        refs.filter(ref => ref.startsWith('group:')),
+      );
       if (access === 'all') return allow;
       if (access.size === 0) return deny;
       return accountIn([...access]);

@@ -1,4 +1,7 @@
-import { AuthorizeResult, PolicyDecision } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
 
 /**
  * Conditional decisions for the filters plugin's resource permissions. The filters backend

@@ -1,4 +1,7 @@
-import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import { PortalPermissionPolicy } from './PortalPermissionPolicy';
@@ -18,21 +21,28 @@ export const permissionModulePortalPolicy = createBackendModule({
         userInfo: coreServices.userInfo,
       },
       async init({ policy, catalog, auth, userInfo }) {
-        const groupAccess = new Map<string, { value: 'all' | Set<string>; at: number }>();
+        const groupAccess = new Map<
+          string,
+          { value: 'all' | Set<string>; at: number }
+        >();
         const accessOfGroup = async (ref: string) => {
           const cached = groupAccess.get(ref);
-          if (cached && Date.now() - cached.at < GROUP_CACHE_MS) return cached.value;
+          if (cached && Date.now() - cached.at < GROUP_CACHE_MS)
+            return cached.value;
           const entity = await catalog.getEntityByRef(ref, {
             credentials: await auth.getOwnServiceCredentials(),
           });
-          const value = parseAccountAccess(entity?.metadata.annotations?.[ACCOUNT_ACCESS_ANNOTATION]);
+          const value = parseAccountAccess(
+            entity?.metadata.annotations?.[ACCOUNT_ACCESS_ANNOTATION],
+          );
           groupAccess.set(ref, { value, at: Date.now() });
           return value;
         };
         policy.setPolicy(
           new PortalPermissionPolicy({
             ownershipRefs: async user =>
-              (await userInfo.getUserInfo(user.credentials)).ownershipEntityRefs,
+              (await userInfo.getUserInfo(user.credentials))
+                .ownershipEntityRefs,
             accountAccess: async groupRefs => {
               const granted = new Set<string>();
               for (const ref of groupRefs) {

@@ -8,14 +8,20 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('platform_events', t => {
-    t.comment('Event log (raw analytics events, retention class analytics_raw). Append-only; seq is the delivery cursor. event_id is not unique here: at-least-once delivery may store an event twice and consumers dedupe.');
+    t.comment(
+      'Event log (raw analytics events, retention class analytics_raw). Append-only; seq is the delivery cursor. event_id is not unique here: at-least-once delivery may store an event twice and consumers dedupe.',
+    );
     t.bigIncrements('seq').primary();
     t.uuid('event_id').notNullable();
-    t.text('name').notNullable().comment('As emitted: noun.verb or noun.verb.vN');
+    t.text('name')
+      .notNullable()
+      .comment('As emitted: noun.verb or noun.verb.vN');
     t.text('event_type').notNullable().comment('noun.verb');
     t.integer('version').notNullable();
     t.timestamp('occurred_at', { useTz: true }).notNullable();
-    t.timestamp('received_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('received_at', { useTz: true })
+      .notNullable()
+      .defaultTo(knex.fn.now());
     t.text('producer').notNullable();
     t.text('user_id').nullable();
     t.uuid('account_id').nullable();
@@ -31,7 +37,9 @@ exports.up = async function up(knex) {
   );
 
   await knex.schema.createTable('platform_identity_merges', t => {
-    t.comment('anonymous_id -> user from identity.merged events; queries re-attribute pre-auth events through it');
+    t.comment(
+      'anonymous_id -> user from identity.merged events; queries re-attribute pre-auth events through it',
+    );
     t.uuid('anonymous_id').primary();
     t.text('user_id').notNullable();
     t.uuid('account_id').nullable();
@@ -40,7 +48,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('platform_dead_letters', t => {
-    t.comment('Events that failed schema validation, with the violations; replayable');
+    t.comment(
+      'Events that failed schema validation, with the violations; replayable',
+    );
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
     t.uuid('event_id').nullable();
     t.text('name').notNullable();
@@ -48,17 +58,24 @@ exports.up = async function up(knex) {
     t.text('producer').notNullable();
     t.jsonb('payload').notNullable();
     t.jsonb('violations').notNullable();
-    t.timestamp('received_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('received_at', { useTz: true })
+      .notNullable()
+      .defaultTo(knex.fn.now());
     t.integer('replay_attempts').notNullable().defaultTo(0);
     t.timestamp('last_replay_at', { useTz: true }).nullable();
     t.timestamp('replayed_at', { useTz: true }).nullable();
     t.bigInteger('replayed_seq').nullable();
     t.index(['received_at'], 'platform_dead_letters_time_idx');
-    t.index(['event_type', 'received_at'], 'platform_dead_letters_type_time_idx');
+    t.index(
+      ['event_type', 'received_at'],
+      'platform_dead_letters_type_time_idx',
+    );
   });
 
   await knex.schema.createTable('platform_qa_results', t => {
-    t.comment('Data-QA check results: volume anomaly, null rate, duplicate rate per event type');
+    t.comment(
+      'Data-QA check results: volume anomaly, null rate, duplicate rate per event type',
+    );
     t.bigIncrements('id').primary();
     t.uuid('run_id').notNullable();
     t.text('check').notNullable();
@@ -76,7 +93,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('platform_audit_log', t => {
-    t.comment('Tamper-evident audit store: hash = sha256(prev_hash || canonical(record)). Append-only (trigger); only the retention purge may delete, from the start of the chain.');
+    t.comment(
+      'Tamper-evident audit store: hash = sha256(prev_hash || canonical(record)). Append-only (trigger); only the retention purge may delete, from the start of the chain.',
+    );
     t.bigInteger('seq').primary();
     t.uuid('id').notNullable().unique();
     t.timestamp('recorded_at', { useTz: true }).notNullable();
@@ -97,21 +116,31 @@ exports.up = async function up(knex) {
     t.index(['recorded_at'], 'platform_audit_recorded_idx');
   });
   await knex.schema.createTable('platform_audit_head', t => {
-    t.comment('The chain head: appenders lock this one row, so concurrent writers keep one chain');
+    t.comment(
+      'The chain head: appenders lock this one row, so concurrent writers keep one chain',
+    );
     t.integer('id').primary();
     t.bigInteger('last_seq').notNullable();
     t.text('last_hash').notNullable();
   });
-  await knex('platform_audit_head').insert({ id: 1, last_seq: 0, last_hash: '0'.repeat(64) });
+  await knex('platform_audit_head').insert({
+    id: 1,
+    last_seq: 0,
+    last_hash: '0'.repeat(64),
+  });
   await knex.schema.createTable('platform_audit_anchors', t => {
-    t.comment('Re-anchoring after a retention purge: the first remaining seq and the hash it chains to');
+    t.comment(
+      'Re-anchoring after a retention purge: the first remaining seq and the hash it chains to',
+    );
     t.bigIncrements('id').primary();
     t.bigInteger('first_seq').notNullable();
     t.text('prev_hash').notNullable();
     t.bigInteger('purged_count').notNullable();
     t.timestamp('cutoff', { useTz: true }).notNullable();
     t.uuid('run_id').notNullable();
-    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.timestamp('created_at', { useTz: true })
+      .notNullable()
+      .defaultTo(knex.fn.now());
   });
   await knex.raw(`
     CREATE FUNCTION platform_audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -132,7 +161,9 @@ exports.up = async function up(knex) {
   `);
 
   await knex.schema.createTable('platform_request_rollups', t => {
-    t.comment('Per-minute RED rollups of platform backends (operational); SLO computations read these');
+    t.comment(
+      'Per-minute RED rollups of platform backends (operational); SLO computations read these',
+    );
     t.timestamp('minute', { useTz: true }).notNullable();
     t.text('service').notNullable();
     t.text('method').notNullable();
@@ -143,13 +174,25 @@ exports.up = async function up(knex) {
     t.bigInteger('count').notNullable();
     t.bigInteger('errors').notNullable();
     t.double('duration_sum_ms').notNullable();
-    t.specificType('buckets', 'bigint[]').notNullable().comment('Counts per LATENCY_BUCKETS_MS bound, then overflow');
-    t.primary(['minute', 'service', 'method', 'route', 'status_class', 'team', 'user_ref']);
+    t.specificType('buckets', 'bigint[]')
+      .notNullable()
+      .comment('Counts per LATENCY_BUCKETS_MS bound, then overflow');
+    t.primary([
+      'minute',
+      'service',
+      'method',
+      'route',
+      'status_class',
+      'team',
+      'user_ref',
+    ]);
     t.index(['service', 'minute'], 'platform_request_rollups_service_idx');
   });
 
   await knex.schema.createTable('platform_rum_timings', t => {
-    t.comment('Real-user page-load timings from the portal frontend (operational)');
+    t.comment(
+      'Real-user page-load timings from the portal frontend (operational)',
+    );
     t.bigIncrements('id').primary();
     t.timestamp('occurred_at', { useTz: true }).notNullable();
     t.text('route').notNullable();
@@ -161,7 +204,9 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('platform_retention_runs', t => {
-    t.comment('Reports of retention purge runs (each run is also in the audit store)');
+    t.comment(
+      'Reports of retention purge runs (each run is also in the audit store)',
+    );
     t.uuid('run_id').primary();
     t.timestamp('ran_at', { useTz: true }).notNullable();
     t.jsonb('report').notNullable();

@@ -5,4 +5,7 @@
  * @packageDocumentation
  */
 export { platformPlugin as default } from './plugin';
-export { platformAuditorServiceFactory, DEFAULT_AUDITED_PLUGINS } from './service/auditorServiceFactory';
+export {
+  platformAuditorServiceFactory,
+  DEFAULT_AUDITED_PLUGINS,
+} from './service/auditorServiceFactory';

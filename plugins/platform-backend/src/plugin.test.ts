@@ -3,7 +3,10 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import Router from 'express-promise-router';
 import request from 'supertest';
@@ -15,7 +18,10 @@ import {
 } from '@internal/plugin-platform-node';
 import { platformPlugin } from './plugin';
 import { platformAuditorServiceFactory } from './service/auditorServiceFactory';
-import { createPlatformTestDatabase, TEST_IDENTITY } from './__testUtils__/platformTestDatabase';
+import {
+  createPlatformTestDatabase,
+  TEST_IDENTITY,
+} from './__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
 
@@ -36,7 +42,11 @@ function producerPlugin(capture: { events?: PlatformEventsService }) {
           const router = Router();
           router.use(telemetry.middleware());
           router.post('/v1/exports', async (req, res) => {
-            const audit = await auditor.createEvent({ eventId: 'export-create', request: req, meta: { resource: 'dashboard:42' } });
+            const audit = await auditor.createEvent({
+              eventId: 'export-create',
+              request: req,
+              meta: { resource: 'dashboard:42' },
+            });
             await audit.success();
             res.status(201).json({ ok: true });
           });
@@ -54,7 +64,11 @@ describe('platform backend plugin', () => {
   });
   afterAll(async () => db?.destroy());
 
-  async function start(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY = AuthorizeResult.ALLOW) {
+  async function start(
+    result:
+      | AuthorizeResult.ALLOW
+      | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
+  ) {
     const capture: { events?: PlatformEventsService } = {};
     const backend = await startTestBackend({
       features: [
@@ -71,9 +85,13 @@ describe('platform backend plugin', () => {
   it('requires authentication', async () => {
     const { server, backend } = await start();
     const none = mockCredentials.none.header();
-    const qa = await request(server).get('/api/platform/v1/qa').set('Authorization', none);
+    const qa = await request(server)
+      .get('/api/platform/v1/qa')
+      .set('Authorization', none);
     expect(qa.status).toBe(401);
-    const metrics = await request(server).get('/api/platform/metrics').set('Authorization', none);
+    const metrics = await request(server)
+      .get('/api/platform/metrics')
+      .set('Authorization', none);
     expect(metrics.status).toBe(401);
     const rum = await request(server)
       .post('/api/platform/v1/rum')
@@ -91,7 +109,11 @@ describe('platform backend plugin', () => {
       { export_id: 'e1', format: 'csv', estimated_rows: 10, filter_hash: 'h' },
       TEST_IDENTITY,
     );
-    const bad = await events.emit('export.requested', { export_id: 'e2', format: 'docx' }, TEST_IDENTITY);
+    const bad = await events.emit(
+      'export.requested',
+      { export_id: 'e2', format: 'docx' },
+      TEST_IDENTITY,
+    );
     expect(ok.accepted).toBe(true);
     expect(bad.accepted).toBe(false);
     expect(await events.flush()).toBe(2);
@@ -101,21 +123,31 @@ describe('platform backend plugin', () => {
       .set('Authorization', user)
       .expect(200);
     expect(stream.headers['content-type']).toContain('application/x-ndjson');
-    const lines = stream.text.trim().split('\n').map(l => JSON.parse(l));
-    expect(lines).toEqual([expect.objectContaining({ event_id: ok.eventId, producer: 'exports' })]);
+    const lines = stream.text
+      .trim()
+      .split('\n')
+      .map(l => JSON.parse(l));
+    expect(lines).toEqual([
+      expect.objectContaining({ event_id: ok.eventId, producer: 'exports' }),
+    ]);
     const next = await request(server)
-      .get(`/api/platform/v1/events/stream?after=${stream.headers['x-next-cursor']}`)
+      .get(
+        `/api/platform/v1/events/stream?after=${stream.headers['x-next-cursor']}`,
+      )
       .set('Authorization', user)
       .expect(200);
     expect(next.text).toBe('');
 
-    const letters = await request(server).get('/api/platform/v1/dead-letters').set('Authorization', user).expect(200);
+    const letters = await request(server)
+      .get('/api/platform/v1/dead-letters')
+      .set('Authorization', user)
+      .expect(200);
     expect(letters.body.counts).toEqual({ open: 1, replayed: 0 });
-    expect(letters.body.deadLetters[0].violations.map((v: any) => v.instancePath).sort()).toEqual([
-      '/properties',
-      '/properties',
-      '/properties/format',
-    ]);
+    expect(
+      letters.body.deadLetters[0].violations
+        .map((v: any) => v.instancePath)
+        .sort(),
+    ).toEqual(['/properties', '/properties', '/properties/format']);
     expect(letters.body.source).toContain('platform_dead_letters');
     expect(Date.parse(letters.body.generatedAt)).not.toBeNaN();
 
@@ -124,7 +156,11 @@ describe('platform backend plugin', () => {
       .set('Authorization', user)
       .send({})
       .expect(200);
-    expect(replay.body).toMatchObject({ dryRun: true, examined: 1, stillInvalid: 1 });
+    expect(replay.body).toMatchObject({
+      dryRun: true,
+      examined: 1,
+      stillInvalid: 1,
+    });
     await backend.stop();
   });
 
@@ -153,16 +189,26 @@ describe('platform backend plugin', () => {
       .set('Authorization', user)
       .send({ route: 'home', kind: 'page-load', durationMs: -5 })
       .expect(400);
-    expect(r4.body.error.message).toMatch(/route: must be a path starting with \//);
-    expect(r4.body.error.message).toMatch(/durationMs: Number must be greater than or equal to 0/);
+    expect(r4.body.error.message).toMatch(
+      /route: must be a path starting with \//,
+    );
+    expect(r4.body.error.message).toMatch(
+      /durationMs: Number must be greater than or equal to 0/,
+    );
     await backend.stop();
   });
 
-  it('lands the platform plugins\' auditor events in the chain, and verifies it', async () => {
+  it("lands the platform plugins' auditor events in the chain, and verifies it", async () => {
     const { server, backend } = await start();
     const user = mockCredentials.user.header();
-    await request(server).post('/api/exports/v1/exports').set('Authorization', user).expect(201);
-    await request(server).post('/api/platform/v1/qa/run').set('Authorization', user).expect(200);
+    await request(server)
+      .post('/api/exports/v1/exports')
+      .set('Authorization', user)
+      .expect(201);
+    await request(server)
+      .post('/api/platform/v1/qa/run')
+      .set('Authorization', user)
+      .expect(200);
     const audit = await request(server)
       .get('/api/platform/v1/audit?action=exports.export-create')
       .set('Authorization', user)
@@ -175,7 +221,10 @@ describe('platform backend plugin', () => {
         plugin: 'exports',
       }),
     ]);
-    const verify = await request(server).get('/api/platform/v1/audit/verify').set('Authorization', user).expect(200);
+    const verify = await request(server)
+      .get('/api/platform/v1/audit/verify')
+      .set('Authorization', user)
+      .expect(200);
     expect(verify.body).toMatchObject({ valid: true });
     expect(verify.body.checked).toBeGreaterThanOrEqual(2);
 
@@ -190,12 +239,19 @@ describe('platform backend plugin', () => {
   it('exposes Prometheus metrics with process metrics and request histograms', async () => {
     const { server, backend } = await start();
     const service = mockCredentials.service.header();
-    await request(server).post('/api/exports/v1/exports').set('Authorization', mockCredentials.user.header());
+    await request(server)
+      .post('/api/exports/v1/exports')
+      .set('Authorization', mockCredentials.user.header());
     await new Promise(r => setTimeout(r, 20));
-    const res = await request(server).get('/api/platform/metrics').set('Authorization', service).expect(200);
+    const res = await request(server)
+      .get('/api/platform/metrics')
+      .set('Authorization', service)
+      .expect(200);
     expect(res.headers['content-type']).toContain('text/plain');
     expect(res.text).toContain('process_cpu_user_seconds_total');
-    expect(res.text).toMatch(/http_server_request_duration_seconds_count\{service="exports",method="POST",route="\/api\/exports\/v1\/exports",status_class="2xx"\} \d+/);
+    expect(res.text).toMatch(
+      /http_server_request_duration_seconds_count\{service="exports",method="POST",route="\/api\/exports\/v1\/exports",status_class="2xx"\} \d+/,
+    );
     await backend.stop();
   });
 
@@ -211,7 +267,12 @@ describe('platform backend plugin', () => {
       .set('Authorization', mockCredentials.user.header())
       .expect(200);
     expect(summary.body.rum).toEqual(
-      expect.arrayContaining([expect.objectContaining({ route: '/platform/health', samples: expect.any(Number) })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          route: '/platform/health',
+          samples: expect.any(Number),
+        }),
+      ]),
     );
     await backend.stop();
   });
@@ -219,9 +280,15 @@ describe('platform backend plugin', () => {
   it('refuses callers the permission policy denies', async () => {
     const { server, backend } = await start(AuthorizeResult.DENY);
     const user = mockCredentials.user.header();
-    const res = await request(server).get('/api/platform/v1/audit/verify').set('Authorization', user).expect(403);
+    const res = await request(server)
+      .get('/api/platform/v1/audit/verify')
+      .set('Authorization', user)
+      .expect(403);
     expect(res.body.error.message).toContain('platform.audit.read');
-    await request(server).post('/api/platform/v1/retention/run').set('Authorization', user).expect(403);
+    await request(server)
+      .post('/api/platform/v1/retention/run')
+      .set('Authorization', user)
+      .expect(403);
     await backend.stop();
   });
 });

@@ -44,7 +44,10 @@ export const platformPlugin = createBackendPlugin({
         const knex = await database.getClient();
         if (!database.migrations?.skip) {
           await knex.migrate.latest({
-            directory: resolvePackagePath('@internal/plugin-platform-backend', 'migrations'),
+            directory: resolvePackagePath(
+              '@internal/plugin-platform-backend',
+              'migrations',
+            ),
           });
         }
         deps.permissionsRegistry.addPermissions(platformPermissions);
@@ -77,8 +80,14 @@ export const platformPlugin = createBackendPlugin({
 
         const schedule = (key: string, fallback: { hours: number }) =>
           config.has(key)
-            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(config.getConfig(key))
-            : { frequency: fallback, timeout: { minutes: 10 }, initialDelay: { minutes: 1 } };
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                config.getConfig(key),
+              )
+            : {
+                frequency: fallback,
+                timeout: { minutes: 10 },
+                initialDelay: { minutes: 1 },
+              };
         await scheduler.scheduleTask({
           id: 'platform-data-qa',
           scope: 'global',
@@ -90,7 +99,12 @@ export const platformPlugin = createBackendPlugin({
               logger.warn(
                 `Data QA: ${failed.length} failing checks: ${failed
                   .slice(0, 5)
-                  .map(r => `${r.check} ${r.event_type}${r.field ? `.${r.field}` : ''}`)
+                  .map(
+                    r =>
+                      `${r.check} ${r.event_type}${
+                        r.field ? `.${r.field}` : ''
+                      }`,
+                  )
                   .join(', ')}`,
               );
             }
@@ -102,7 +116,9 @@ export const platformPlugin = createBackendPlugin({
           ...schedule('platform.retention.schedule', { hours: 24 }),
           fn: async () => {
             const report = await retention.run('scheduler');
-            logger.info(`Retention run ${report.runId} done`, { report: JSON.stringify(report) });
+            logger.info(`Retention run ${report.runId} done`, {
+              report: JSON.stringify(report),
+            });
           },
         });
 

@@ -1,9 +1,19 @@
-import { histogramQuantile, parseEventName, LATENCY_BUCKETS_MS } from './constants';
+import {
+  histogramQuantile,
+  parseEventName,
+  LATENCY_BUCKETS_MS,
+} from './constants';
 
 describe('parseEventName', () => {
   it('reads noun.verb as version 1 and noun.verb.vN as version N', () => {
-    expect(parseEventName('export.completed')).toEqual({ type: 'export.completed', version: 1 });
-    expect(parseEventName('export.completed.v2')).toEqual({ type: 'export.completed', version: 2 });
+    expect(parseEventName('export.completed')).toEqual({
+      type: 'export.completed',
+      version: 1,
+    });
+    expect(parseEventName('export.completed.v2')).toEqual({
+      type: 'export.completed',
+      version: 2,
+    });
     expect(parseEventName('account.limit_approached.v12')).toEqual({
       type: 'account.limit_approached',
       version: 12,
@@ -11,7 +21,13 @@ describe('parseEventName', () => {
   });
 
   it('rejects other shapes', () => {
-    for (const bad of ['export', 'Export.completed', 'export.completed.v1', 'a.b.c', 'x.y.v0']) {
+    for (const bad of [
+      'export',
+      'Export.completed',
+      'export.completed.v1',
+      'a.b.c',
+      'x.y.v0',
+    ]) {
       expect(parseEventName(bad)).toBeUndefined();
     }
   });

@@ -16,13 +16,19 @@ export const CANONICAL_EVENT_NAMES = [
 ] as const;
 
 /** `noun.verb` or `noun.verb.vN` (N >= 2); nouns and verbs are lower snake case. */
-export const EVENT_NAME_PATTERN = /^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)(?:\.v([2-9]|[1-9][0-9]+))?$/;
+export const EVENT_NAME_PATTERN =
+  /^([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)(?:\.v([2-9]|[1-9][0-9]+))?$/;
 
 /** Splits an event name into its type (`noun.verb`) and version (1 unless `.vN`). */
-export function parseEventName(name: string): { type: string; version: number } | undefined {
+export function parseEventName(
+  name: string,
+): { type: string; version: number } | undefined {
   const match = EVENT_NAME_PATTERN.exec(name);
   if (!match) return undefined;
-  return { type: `${match[1]}.${match[2]}`, version: match[3] ? Number(match[3]) : 1 };
+  return {
+    type: `${match[1]}.${match[2]}`,
+    version: match[3] ? Number(match[3]) : 1,
+  };
 }
 
 /**
@@ -34,7 +40,12 @@ export const LATENCY_BUCKETS_MS = [
 ] as const;
 
 /** Data classes with a retention period (spec section 3). */
-export const DATA_CLASSES = ['operational', 'audit', 'analytics_raw', 'export_files'] as const;
+export const DATA_CLASSES = [
+  'operational',
+  'audit',
+  'analytics_raw',
+  'export_files',
+] as const;
 export type DataClass = (typeof DATA_CLASSES)[number];
 
 /** Spec defaults in days: operational 2 years, audit 7 years, raw events 1 year, files 7 days. */

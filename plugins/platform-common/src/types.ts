@@ -112,8 +112,19 @@ export interface AuditVerifyResult {
   checked: number;
   firstSeq?: string;
   lastSeq?: string;
-  anchor?: { firstSeq: string; prevHash: string; purgedCount: number; createdAt: string };
-  firstBroken?: { seq: string; id: string; reason: string; expected?: string; actual?: string };
+  anchor?: {
+    firstSeq: string;
+    prevHash: string;
+    purgedCount: number;
+    createdAt: string;
+  };
+  firstBroken?: {
+    seq: string;
+    id: string;
+    reason: string;
+    expected?: string;
+    actual?: string;
+  };
   verifiedAt: string;
 }
 

@@ -9,13 +9,24 @@
  */
 exports.up = async function up(knex) {
   await knex.schema.createTable('platform_event_outbox', table => {
-    table.comment('Events produced by this plugin, written in the producer transaction; a relay delivers and deletes them');
+    table.comment(
+      'Events produced by this plugin, written in the producer transaction; a relay delivers and deletes them',
+    );
     table.bigIncrements('id').primary();
     table.uuid('event_id').notNullable();
     table.text('name').notNullable();
-    table.jsonb('payload').notNullable().comment('The full event envelope as emitted');
-    table.jsonb('violations').nullable().comment('Schema violations found at production time; null when valid');
-    table.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table
+      .jsonb('payload')
+      .notNullable()
+      .comment('The full event envelope as emitted');
+    table
+      .jsonb('violations')
+      .nullable()
+      .comment('Schema violations found at production time; null when valid');
+    table
+      .timestamp('created_at', { useTz: true })
+      .notNullable()
+      .defaultTo(knex.fn.now());
     table.integer('attempts').notNullable().defaultTo(0);
     table.text('last_error').nullable();
   });
@@ -23,13 +34,21 @@ exports.up = async function up(knex) {
     table.comment('Position of each event consumer in the platform event log');
     table.text('consumer').primary();
     table.text('cursor').nullable();
-    table.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table
+      .timestamp('updated_at', { useTz: true })
+      .notNullable()
+      .defaultTo(knex.fn.now());
   });
   await knex.schema.createTable('platform_event_consumer_seen', table => {
-    table.comment('event_ids each consumer handled in the last 24 h: redeliveries are skipped');
+    table.comment(
+      'event_ids each consumer handled in the last 24 h: redeliveries are skipped',
+    );
     table.text('consumer').notNullable();
     table.uuid('event_id').notNullable();
-    table.timestamp('seen_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    table
+      .timestamp('seen_at', { useTz: true })
+      .notNullable()
+      .defaultTo(knex.fn.now());
     table.primary(['consumer', 'event_id']);
     table.index(['seen_at'], 'platform_event_consumer_seen_time_idx');
   });

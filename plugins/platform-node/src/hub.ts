@@ -32,9 +32,13 @@ export class PlatformHub {
 
   constructor(
     readonly registry: EventSchemaRegistry,
-    options: { onTelemetryError?: (error: unknown) => void; processMetrics?: boolean } = {},
+    options: {
+      onTelemetryError?: (error: unknown) => void;
+      processMetrics?: boolean;
+    } = {},
   ) {
-    if (options.processMetrics !== false) collectDefaultMetrics({ register: this.metrics });
+    if (options.processMetrics !== false)
+      collectDefaultMetrics({ register: this.metrics });
     this.telemetry = new TelemetryAggregator({
       metrics: this.metrics,
       sink: () => this.sink(),
@@ -79,10 +83,14 @@ export const platformHubServiceRef = createServiceRef<PlatformHub>({
   defaultFactory: async service =>
     createServiceFactory({
       service,
-      deps: { lifecycle: coreServices.rootLifecycle, logger: coreServices.rootLogger },
+      deps: {
+        lifecycle: coreServices.rootLifecycle,
+        logger: coreServices.rootLogger,
+      },
       factory({ lifecycle, logger }) {
         const hub = new PlatformHub(EventSchemaRegistry.fromPackage(), {
-          onTelemetryError: error => logger.warn(`Telemetry flush failed, will retry: ${error}`),
+          onTelemetryError: error =>
+            logger.warn(`Telemetry flush failed, will retry: ${error}`),
         });
         hub.telemetry.start();
         lifecycle.addShutdownHook(() => hub.telemetry.stop());

@@ -16,7 +16,11 @@ export {
   rollbackPlatformNodeTables,
   NODE_MIGRATIONS_TABLE,
 } from './events/migrations';
-export { TelemetryAggregator, bucketIndex, statusClass } from './telemetry/TelemetryAggregator';
+export {
+  TelemetryAggregator,
+  bucketIndex,
+  statusClass,
+} from './telemetry/TelemetryAggregator';
 export type { RequestSample } from './telemetry/TelemetryAggregator';
 export {
   requestTelemetryMiddleware,
@@ -25,7 +29,18 @@ export {
 export type { TelemetryCaller } from './telemetry/requestTelemetryMiddleware';
 export { PlatformHub, platformHubServiceRef } from './hub';
 export type { RetentionTarget } from './hub';
-export { platformEventsServiceRef, requestTelemetryServiceRef } from './services';
-export type { PlatformEventsService, RequestTelemetryService } from './services';
+export {
+  platformEventsServiceRef,
+  requestTelemetryServiceRef,
+} from './services';
+export type {
+  PlatformEventsService,
+  RequestTelemetryService,
+} from './services';
 export { singletonMetric } from './metrics';
-export type { EventDelivery, RequestRollup, PlatformSink, EventSource } from './types';
+export type {
+  EventDelivery,
+  RequestRollup,
+  PlatformSink,
+  EventSource,
+} from './types';

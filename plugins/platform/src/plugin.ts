@@ -25,7 +25,8 @@ export const platformPlugin = createPlugin({
 export const PlatformHealthPage = platformPlugin.provide(
   createRoutableExtension({
     name: 'PlatformHealthPage',
-    component: () => import('./components/PlatformHealthPage').then(m => m.PlatformHealthPage),
+    component: () =>
+      import('./components/PlatformHealthPage').then(m => m.PlatformHealthPage),
     mountPoint: rootRouteRef,
   }),
 );

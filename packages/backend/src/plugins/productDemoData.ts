@@ -1,4 +1,7 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { ensureProductDatabase } from '@internal/dev-database';
 
 export const DEFAULT_DEMO_EVENT_ROWS = 1_000_000;
@@ -14,10 +17,14 @@ export const productDemoDataPlugin = createBackendPlugin({
       deps: { config: coreServices.rootConfig, logger: coreServices.logger },
       async init({ config, logger }) {
         if (!config.getOptionalBoolean('platform.demoData.enabled')) return;
-        const connection = config.getConfig('platform.productDatabase.connection');
+        const connection = config.getConfig(
+          'platform.productDatabase.connection',
+        );
         const rowsValue = config.getOptional('platform.demoData.eventRows');
         const eventRows =
-          rowsValue === undefined || rowsValue === '' ? DEFAULT_DEMO_EVENT_ROWS : Number(rowsValue);
+          rowsValue === undefined || rowsValue === ''
+            ? DEFAULT_DEMO_EVENT_ROWS
+            : Number(rowsValue);
         const status = await ensureProductDatabase({
           connection: {
             host: connection.getString('host'),

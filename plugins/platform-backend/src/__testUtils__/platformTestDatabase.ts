@@ -5,7 +5,10 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 export async function createPlatformTestDatabase(): Promise<TestDatabase> {
   const db = await createTestDatabase();
   await db.knex.migrate.latest({
-    directory: resolvePackagePath('@internal/plugin-platform-backend', 'migrations'),
+    directory: resolvePackagePath(
+      '@internal/plugin-platform-backend',
+      'migrations',
+    ),
   });
   return db;
 }

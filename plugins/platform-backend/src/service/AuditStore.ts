@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Knex } from 'knex';
 import { InputError } from '@backstage/errors';
-import { AuditRecord, AuditRecordInput, AuditVerifyResult } from '@internal/plugin-platform-common';
+import {
+  AuditRecord,
+  AuditRecordInput,
+  AuditVerifyResult,
+} from '@internal/plugin-platform-common';
 import { canonicalJson, chainHash, GENESIS_HASH } from './canonical';
 
 interface Pending {
@@ -38,7 +42,9 @@ const OUTCOMES = ['initiated', 'succeeded', 'failed'];
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 
 /** A stored row in API form: text seq and ISO timestamps (also what the hash covers). */
-function normalize(row: Omit<AuditRow, 'prev_hash' | 'hash'>): Omit<AuditRecord, 'prev_hash' | 'hash'> {
+function normalize(
+  row: Omit<AuditRow, 'prev_hash' | 'hash'>,
+): Omit<AuditRecord, 'prev_hash' | 'hash'> {
   return {
     seq: String(row.seq),
     id: row.id,
@@ -55,7 +61,9 @@ function normalize(row: Omit<AuditRow, 'prev_hash' | 'hash'>): Omit<AuditRecord,
 }
 
 /** The fields a record's hash covers, in canonical form. */
-export function canonicalAuditRecord(row: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
+export function canonicalAuditRecord(
+  row: Omit<AuditRow, 'prev_hash' | 'hash'>,
+): string {
   return canonicalJson(normalize(row));
 }
 
@@ -91,15 +99,21 @@ export class AuditStore {
   private toRow(input: AuditRecordInput): Pending['row'] {
     for (const field of ['actor', 'action', 'resource'] as const) {
       if (typeof input[field] !== 'string' || input[field].length === 0) {
-        throw new InputError(`audit record field '${field}' must be a non-empty string`);
+        throw new InputError(
+          `audit record field '${field}' must be a non-empty string`,
+        );
       }
     }
     if (!OUTCOMES.includes(input.outcome)) {
-      throw new InputError(`audit record field 'outcome' must be one of ${OUTCOMES.join(', ')}`);
+      throw new InputError(
+        `audit record field 'outcome' must be one of ${OUTCOMES.join(', ')}`,
+      );
     }
     const severity = input.severity ?? 'low';
     if (!SEVERITIES.includes(severity)) {
-      throw new InputError(`audit record field 'severity' must be one of ${SEVERITIES.join(', ')}`);
+      throw new InputError(
+        `audit record field 'severity' must be one of ${SEVERITIES.join(', ')}`,
+      );
     }
     const now = this.options.now?.() ?? new Date();
     return {
@@ -113,7 +127,9 @@ export class AuditStore {
       severity,
       plugin: input.plugin ?? 'platform',
       // jsonb round trip: what we hash must be what Postgres gives back.
-      meta: JSON.parse(JSON.stringify(input.meta ?? {}).replace(/\\u0000/g, '')),
+      meta: JSON.parse(
+        JSON.stringify(input.meta ?? {}).replace(/\\u0000/g, ''),
+      ),
     };
   }
 
@@ -141,7 +157,10 @@ export class AuditStore {
 
   private async writeBatch(rows: Pending['row'][]): Promise<AuditReceipt[]> {
     return this.knex.transaction(async tx => {
-      const head = await tx('platform_audit_head').where({ id: 1 }).forUpdate().first();
+      const head = await tx('platform_audit_head')
+        .where({ id: 1 })
+        .forUpdate()
+        .first();
       let seq = BigInt(head.last_seq);
       let prev: string = head.last_hash;
       // Records in one batch share the commit; recorded_at must not go backwards in the chain.
@@ -155,7 +174,9 @@ export class AuditStore {
       });
       for (let i = 0; i < full.length; i += 1000) {
         await tx('platform_audit_log').insert(
-          full.slice(i, i + 1000).map(r => ({ ...r, meta: JSON.stringify(r.meta) })),
+          full
+            .slice(i, i + 1000)
+            .map(r => ({ ...r, meta: JSON.stringify(r.meta) })),
         );
       }
       await tx('platform_audit_head')
@@ -193,7 +214,8 @@ export class AuditStore {
     const pageSize = 1000;
     let afterSeq = q.afterSeq;
     let remaining = q.limit ?? Number.MAX_SAFE_INTEGER;
-    const readPage = (size: number) => this.query({ ...q, afterSeq, limit: size });
+    const readPage = (size: number) =>
+      this.query({ ...q, afterSeq, limit: size });
     return Readable.from(
       (async function* generate() {
         while (remaining > 0) {
@@ -213,7 +235,9 @@ export class AuditStore {
    * recomputes every hash; names the first record whose stored hash, link or sequence is wrong.
    */
   async verify(): Promise<AuditVerifyResult> {
-    const anchor = await this.knex('platform_audit_anchors').orderBy('id', 'desc').first();
+    const anchor = await this.knex('platform_audit_anchors')
+      .orderBy('id', 'desc')
+      .first();
     let expectedPrev = anchor?.prev_hash ?? GENESIS_HASH;
     let expectedSeq = anchor ? BigInt(anchor.first_seq) : 1n;
     let checked = 0;
@@ -237,7 +261,9 @@ export class AuditStore {
     });
     let after = (expectedSeq - 1n).toString();
     // A record before the anchor that is still there, or a purge that left a gap, shows here.
-    const early = await this.knex('platform_audit_log').where('seq', '<=', after).first('seq', 'id');
+    const early = await this.knex('platform_audit_log')
+      .where('seq', '<=', after)
+      .first('seq', 'id');
     if (early) {
       return result({
         valid: false,
@@ -299,14 +325,18 @@ export class AuditStore {
       }
       after = String(page[page.length - 1].seq);
     }
-    const head = await this.knex('platform_audit_head').where({ id: 1 }).first();
+    const head = await this.knex('platform_audit_head')
+      .where({ id: 1 })
+      .first();
     if (head && BigInt(head.last_seq) !== expectedSeq - 1n) {
       return result({
         valid: false,
         firstBroken: {
           seq: String(expectedSeq),
           id: '',
-          reason: `chain ends at seq ${expectedSeq - 1n} but the head says ${head.last_seq} (records deleted from the end)`,
+          reason: `chain ends at seq ${expectedSeq - 1n} but the head says ${
+            head.last_seq
+          } (records deleted from the end)`,
         },
       });
     }
@@ -318,7 +348,10 @@ export class AuditStore {
    * chain — and re-anchors the chain on the first remaining record, in one transaction. The
    * only deletion the append-only trigger lets through.
    */
-  async purgeBefore(cutoff: Date, runId: string): Promise<{ deleted: number; anchoredAt?: string }> {
+  async purgeBefore(
+    cutoff: Date,
+    runId: string,
+  ): Promise<{ deleted: number; anchoredAt?: string }> {
     return this.knex.transaction(async tx => {
       await tx('platform_audit_head').where({ id: 1 }).forUpdate().first();
       const last = await tx('platform_audit_log')
@@ -326,9 +359,13 @@ export class AuditStore {
         .max('seq as seq')
         .first();
       if (!last?.seq) return { deleted: 0 };
-      const lastPurged = await tx('platform_audit_log').where({ seq: last.seq }).first('hash');
+      const lastPurged = await tx('platform_audit_log')
+        .where({ seq: last.seq })
+        .first('hash');
       await tx.raw(`SET LOCAL platform.audit_purge = 'on'`);
-      const deleted = await tx('platform_audit_log').where('seq', '<=', last.seq).delete();
+      const deleted = await tx('platform_audit_log')
+        .where('seq', '<=', last.seq)
+        .delete();
       await tx.raw(`SET LOCAL platform.audit_purge = 'off'`);
       const firstSeq = (BigInt(last.seq) + 1n).toString();
       await tx('platform_audit_anchors').insert({

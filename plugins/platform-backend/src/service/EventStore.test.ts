@@ -12,7 +12,10 @@ import {
 } from '@internal/plugin-platform-node';
 import { EventStore } from './EventStore';
 import { QaChecks } from './QaChecks';
-import { createPlatformTestDatabase, TEST_IDENTITY } from '../__testUtils__/platformTestDatabase';
+import {
+  createPlatformTestDatabase,
+  TEST_IDENTITY,
+} from '../__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
 
@@ -65,12 +68,21 @@ describe('event contract end to end (real Postgres)', () => {
     const { row_count, ...missing } = example('export.completed');
     expect(row_count).toBeDefined();
     await producer.emit('export.completed', missing, TEST_IDENTITY);
-    await producer.emit('export.completed', example('export.completed'), TEST_IDENTITY);
+    await producer.emit(
+      'export.completed',
+      example('export.completed'),
+      TEST_IDENTITY,
+    );
     await relay.drain();
 
-    expect(await db.knex('platform_events').count('* as n').first()).toEqual({ n: '1' });
+    expect(await db.knex('platform_events').count('* as n').first()).toEqual({
+      n: '1',
+    });
     const [letter] = await store.deadLetters();
-    expect(letter).toMatchObject({ name: 'export.completed', producer: 'exports' });
+    expect(letter).toMatchObject({
+      name: 'export.completed',
+      producer: 'exports',
+    });
     expect(letter.violations).toEqual([
       {
         instancePath: '/properties',
@@ -83,7 +95,14 @@ describe('event contract end to end (real Postgres)', () => {
 
   it('dead-letters what the central registry rejects even if the producer did not', async () => {
     await store.ingest([
-      { payload: { name: 'export.exploded', event_id: uuidv7(), producer: 'old-service' }, violations: [] },
+      {
+        payload: {
+          name: 'export.exploded',
+          event_id: uuidv7(),
+          producer: 'old-service',
+        },
+        violations: [],
+      },
     ]);
     const [letter] = await store.deadLetters();
     expect(letter.violations[0]).toMatchObject({ schemaPath: '#/registry' });
@@ -93,11 +112,26 @@ describe('event contract end to end (real Postgres)', () => {
     const eventId = uuidv7();
     // The producer retried: the same event reaches the log twice.
     for (let i = 0; i < 2; i++) {
-      await producer.emit('filter.applied', example('filter.applied'), TEST_IDENTITY, { eventId });
+      await producer.emit(
+        'filter.applied',
+        example('filter.applied'),
+        TEST_IDENTITY,
+        { eventId },
+      );
     }
-    await producer.emit('filter.rejected', example('filter.rejected'), TEST_IDENTITY);
+    await producer.emit(
+      'filter.rejected',
+      example('filter.rejected'),
+      TEST_IDENTITY,
+    );
     await relay.drain();
-    expect(await db.knex('platform_events').where({ event_id: eventId }).count('* as n').first()).toEqual({ n: '2' });
+    expect(
+      await db
+        .knex('platform_events')
+        .where({ event_id: eventId })
+        .count('* as n')
+        .first(),
+    ).toEqual({ n: '2' });
 
     const received: Record<string, string[]> = { a: [], b: [] };
     const log = store;
@@ -157,13 +191,25 @@ describe('event contract end to end (real Postgres)', () => {
       alreadyReplayed: 0,
       alreadyInLog: 0,
     });
-    expect(await db.knex('platform_events').count('* as n').first()).toEqual({ n: '0' });
+    expect(await db.knex('platform_events').count('* as n').first()).toEqual({
+      n: '0',
+    });
 
     const first = await fixedStore.replay({ dryRun: false });
-    expect(first).toMatchObject({ replayed: 1, stillInvalid: 1, alreadyReplayed: 0 });
+    expect(first).toMatchObject({
+      replayed: 1,
+      stillInvalid: 1,
+      alreadyReplayed: 0,
+    });
     const second = await fixedStore.replay({ dryRun: false });
-    expect(second).toMatchObject({ replayed: 0, stillInvalid: 1, alreadyReplayed: 1 });
-    expect(await db.knex('platform_events').count('* as n').first()).toEqual({ n: '1' });
+    expect(second).toMatchObject({
+      replayed: 0,
+      stillInvalid: 1,
+      alreadyReplayed: 1,
+    });
+    expect(await db.knex('platform_events').count('* as n').first()).toEqual({
+      n: '1',
+    });
     const open = await fixedStore.deadLetters();
     expect(open).toHaveLength(1);
     expect(open[0].replay_attempts).toBe(2);
@@ -171,19 +217,29 @@ describe('event contract end to end (real Postgres)', () => {
 
   it('re-attributes pre-auth events to the user after identity.merged', async () => {
     const anonymous_id = '7d0e2f4a-1b3c-4d5e-8f90-a1b2c3d4e5f6';
-    await producer.emit('account.limit_approached', example('account.limit_approached'), {
-      account_id: TEST_IDENTITY.account_id,
-      anonymous_id,
-    });
+    await producer.emit(
+      'account.limit_approached',
+      example('account.limit_approached'),
+      {
+        account_id: TEST_IDENTITY.account_id,
+        anonymous_id,
+      },
+    );
     await relay.drain();
-    expect(await store.query({ userId: TEST_IDENTITY.user_id })).toHaveLength(0);
+    expect(await store.query({ userId: TEST_IDENTITY.user_id })).toHaveLength(
+      0,
+    );
 
     await producer.emit(
       'identity.merged',
       { anonymous_id, method: 'sso' },
       { ...TEST_IDENTITY, anonymous_id },
     );
-    await producer.emit('dashboard.loaded', example('dashboard.loaded'), TEST_IDENTITY);
+    await producer.emit(
+      'dashboard.loaded',
+      example('dashboard.loaded'),
+      TEST_IDENTITY,
+    );
     await relay.drain();
 
     const events = await store.query({ userId: TEST_IDENTITY.user_id });
@@ -200,7 +256,12 @@ describe('event contract end to end (real Postgres)', () => {
     const now = new Date('2026-06-15T12:00:00Z');
     const DAY = 86_400_000;
 
-    async function seed(name: string, count: number, at: Date, eventIds?: string[]) {
+    async function seed(
+      name: string,
+      count: number,
+      at: Date,
+      eventIds?: string[],
+    ) {
       const rows = Array.from({ length: count }, (_, i) => ({
         event_id: eventIds?.[i] ?? uuidv7(),
         name,
@@ -225,34 +286,69 @@ describe('event contract end to end (real Postgres)', () => {
       await seed('filter.applied', 30, new Date(now.getTime() - 3600_000)); // -70%
       await seed('export.requested', 450, new Date(now.getTime() - 3600_000)); // +350%
       const dupIds = Array.from({ length: 90 }, () => uuidv7());
-      await seed('dashboard.loaded', 90, new Date(now.getTime() - 3600_000), dupIds);
-      await seed('dashboard.loaded', 10, new Date(now.getTime() - 7200_000), dupIds.slice(0, 10)); // 10% dups
+      await seed(
+        'dashboard.loaded',
+        90,
+        new Date(now.getTime() - 3600_000),
+        dupIds,
+      );
+      await seed(
+        'dashboard.loaded',
+        10,
+        new Date(now.getTime() - 7200_000),
+        dupIds.slice(0, 10),
+      ); // 10% dups
       // 2 of 100 dashboard.loaded events in the window lack dashboard_id: they were dead-lettered.
       await db.knex('platform_dead_letters').insert(
         [1, 2].map(() => ({
           name: 'dashboard.loaded',
           event_type: 'dashboard.loaded',
           producer: 'seed',
-          payload: JSON.stringify({ name: 'dashboard.loaded', properties: { query_count: 1 } }),
-          violations: JSON.stringify([{ instancePath: '/properties', schemaPath: '#', message: 'x' }]),
+          payload: JSON.stringify({
+            name: 'dashboard.loaded',
+            properties: { query_count: 1 },
+          }),
+          violations: JSON.stringify([
+            { instancePath: '/properties', schemaPath: '#', message: 'x' },
+          ]),
           received_at: new Date(now.getTime() - 3600_000),
         })),
       );
 
       const results = await new QaChecks(db.knex, registry).run(now);
       const find = (check: string, type: string, field?: string) =>
-        results.find(r => r.check === check && r.event_type === type && r.field === field)!;
+        results.find(
+          r => r.check === check && r.event_type === type && r.field === field,
+        )!;
 
-      expect(find('volume_anomaly', 'filter.applied', undefined)).toMatchObject({ status: 'fail', value: 0.3 });
-      expect(find('volume_anomaly', 'export.requested', undefined)).toMatchObject({ status: 'fail', value: 4.5 });
-      expect(find('volume_anomaly', 'dashboard.loaded', undefined)).toMatchObject({ status: 'pass', value: 1 });
-      expect(find('volume_anomaly', 'export.failed', undefined).status).toBe('insufficient_data');
-      expect(find('duplicate_rate', 'dashboard.loaded', undefined)).toMatchObject({ status: 'fail', value: 0.1 });
-      expect(find('duplicate_rate', 'filter.applied', undefined)).toMatchObject({ status: 'pass', value: 0 });
-      const nulls = find('null_rate', 'dashboard.loaded', 'properties.dashboard_id');
+      expect(find('volume_anomaly', 'filter.applied', undefined)).toMatchObject(
+        { status: 'fail', value: 0.3 },
+      );
+      expect(
+        find('volume_anomaly', 'export.requested', undefined),
+      ).toMatchObject({ status: 'fail', value: 4.5 });
+      expect(
+        find('volume_anomaly', 'dashboard.loaded', undefined),
+      ).toMatchObject({ status: 'pass', value: 1 });
+      expect(find('volume_anomaly', 'export.failed', undefined).status).toBe(
+        'insufficient_data',
+      );
+      expect(
+        find('duplicate_rate', 'dashboard.loaded', undefined),
+      ).toMatchObject({ status: 'fail', value: 0.1 });
+      expect(find('duplicate_rate', 'filter.applied', undefined)).toMatchObject(
+        { status: 'pass', value: 0 },
+      );
+      const nulls = find(
+        'null_rate',
+        'dashboard.loaded',
+        'properties.dashboard_id',
+      );
       expect(nulls.status).toBe('fail');
       expect(nulls.value).toBeCloseTo(2 / 102, 5);
-      expect(find('null_rate', 'dashboard.loaded', 'properties.query_count')).toMatchObject({ status: 'pass', value: 0 });
+      expect(
+        find('null_rate', 'dashboard.loaded', 'properties.query_count'),
+      ).toMatchObject({ status: 'pass', value: 0 });
 
       const latest = await new QaChecks(db.knex, registry).latest();
       expect(latest).toHaveLength(results.length);

@@ -7,7 +7,12 @@ import {
   StoredEvent,
   VolumePoint,
 } from '@internal/plugin-platform-common';
-import { EventDelivery, EventSchemaRegistry, EventSource, isUuid } from '@internal/plugin-platform-node';
+import {
+  EventDelivery,
+  EventSchemaRegistry,
+  EventSource,
+  isUuid,
+} from '@internal/plugin-platform-node';
 
 const EVENT_COLUMNS = [
   'e.seq',
@@ -43,7 +48,9 @@ export class EventStore implements EventSource {
     private readonly registry: EventSchemaRegistry,
   ) {}
 
-  async ingest(deliveries: EventDelivery[]): Promise<{ stored: number; deadLettered: number }> {
+  async ingest(
+    deliveries: EventDelivery[],
+  ): Promise<{ stored: number; deadLettered: number }> {
     if (deliveries.length === 0) return { stored: 0, deadLettered: 0 };
     return this.knex.transaction(async tx => {
       let stored = 0;
@@ -69,18 +76,27 @@ export class EventStore implements EventSource {
     payload: Record<string, unknown>,
     violations: SchemaViolation[],
   ) {
-    const name = typeof payload.name === 'string' ? payload.name.slice(0, 200) : '(missing)';
+    const name =
+      typeof payload.name === 'string'
+        ? payload.name.slice(0, 200)
+        : '(missing)';
     await tx('platform_dead_letters').insert({
       event_id: isUuid(payload.event_id) ? payload.event_id : null,
       name,
       event_type: parseEventName(name)?.type ?? null,
-      producer: typeof payload.producer === 'string' ? payload.producer.slice(0, 100) : '(missing)',
+      producer:
+        typeof payload.producer === 'string'
+          ? payload.producer.slice(0, 100)
+          : '(missing)',
       payload: JSON.stringify(payload),
       violations: JSON.stringify(violations),
     });
   }
 
-  private async append(tx: Knex.Transaction, payload: Record<string, any>): Promise<string> {
+  private async append(
+    tx: Knex.Transaction,
+    payload: Record<string, any>,
+  ): Promise<string> {
     const parsed = parseEventName(payload.name)!;
     const [row] = await tx('platform_events')
       .insert({
@@ -113,7 +129,11 @@ export class EventStore implements EventSource {
 
   private selectEvents(db: Knex | Knex.Transaction = this.knex) {
     return db('platform_events as e')
-      .leftJoin('platform_identity_merges as m', 'm.anonymous_id', 'e.anonymous_id')
+      .leftJoin(
+        'platform_identity_merges as m',
+        'm.anonymous_id',
+        'e.anonymous_id',
+      )
       .select(
         ...EVENT_COLUMNS,
         db.raw('COALESCE(e.user_id, m.user_id) AS resolved_user_id'),
@@ -124,7 +144,9 @@ export class EventStore implements EventSource {
   /** Delivery order after a cursor (the log's seq). */
   async read(options: { after?: string; limit: number; types?: string[] }) {
     if (options.after !== undefined && !/^\d+$/.test(options.after)) {
-      throw new Error(`cursor must be a non-negative integer, got ${options.after}`);
+      throw new Error(
+        `cursor must be a non-negative integer, got ${options.after}`,
+      );
     }
     const query = this.selectEvents()
       .where('e.seq', '>', options.after ?? '0')
@@ -133,13 +155,21 @@ export class EventStore implements EventSource {
     if (options.types?.length) query.whereIn('e.name', options.types);
     const rows = await query;
     const events = rows.map(toStoredEvent);
-    return { events, nextCursor: events.length ? events[events.length - 1].cursor : options.after };
+    return {
+      events,
+      nextCursor: events.length
+        ? events[events.length - 1].cursor
+        : options.after,
+    };
   }
 
   /** Query with identity re-attribution (pre-auth events count for the merged user). */
   async query(q: EventQuery): Promise<StoredEvent[]> {
-    const query = this.selectEvents().orderBy('e.seq', 'asc').limit(Math.min(q.limit ?? 500, 10_000));
-    if (q.userId) query.whereRaw('COALESCE(e.user_id, m.user_id) = ?', [q.userId]);
+    const query = this.selectEvents()
+      .orderBy('e.seq', 'asc')
+      .limit(Math.min(q.limit ?? 500, 10_000));
+    if (q.userId)
+      query.whereRaw('COALESCE(e.user_id, m.user_id) = ?', [q.userId]);
     if (q.accountId) query.where('e.account_id', q.accountId);
     if (q.types?.length) query.whereIn('e.event_type', q.types);
     if (q.from) query.where('e.occurred_at', '>=', q.from);
@@ -148,7 +178,11 @@ export class EventStore implements EventSource {
   }
 
   /** Distinct events (by event_id) per type and time bucket. */
-  async volume(options: { from: Date; to: Date; bucket: 'minute' | 'hour' | 'day' }): Promise<VolumePoint[]> {
+  async volume(options: {
+    from: Date;
+    to: Date;
+    bucket: 'minute' | 'hour' | 'day';
+  }): Promise<VolumePoint[]> {
     const rows = await this.knex('platform_events')
       .select(
         this.knex.raw('date_trunc(?, occurred_at) AS bucket', [options.bucket]),
@@ -166,7 +200,9 @@ export class EventStore implements EventSource {
     }));
   }
 
-  async deadLetters(options: { limit?: number; includeReplayed?: boolean } = {}): Promise<DeadLetter[]> {
+  async deadLetters(
+    options: { limit?: number; includeReplayed?: boolean } = {},
+  ): Promise<DeadLetter[]> {
     const query = this.knex('platform_dead_letters')
       .orderBy('received_at', 'desc')
       .limit(Math.min(options.limit ?? 100, 1000));
@@ -177,8 +213,12 @@ export class EventStore implements EventSource {
   async deadLetterCount(): Promise<{ open: number; replayed: number }> {
     const row: any = await this.knex('platform_dead_letters')
       .select(
-        this.knex.raw('count(*) FILTER (WHERE replayed_at IS NULL)::int AS open'),
-        this.knex.raw('count(*) FILTER (WHERE replayed_at IS NOT NULL)::int AS replayed'),
+        this.knex.raw(
+          'count(*) FILTER (WHERE replayed_at IS NULL)::int AS open',
+        ),
+        this.knex.raw(
+          'count(*) FILTER (WHERE replayed_at IS NOT NULL)::int AS replayed',
+        ),
       )
       .first();
     return { open: Number(row.open), replayed: Number(row.replayed) };
@@ -189,7 +229,10 @@ export class EventStore implements EventSource {
    * log. Idempotent: replayed rows are marked in the same transaction and skipped next time,
    * and an event_id already in the log is not written again. Dry run reports without writing.
    */
-  async replay(options: { ids?: string[]; dryRun: boolean }): Promise<ReplayReport> {
+  async replay(options: {
+    ids?: string[];
+    dryRun: boolean;
+  }): Promise<ReplayReport> {
     const report: ReplayReport = {
       dryRun: options.dryRun,
       examined: 0,
@@ -199,7 +242,9 @@ export class EventStore implements EventSource {
       alreadyInLog: 0,
     };
     await this.knex.transaction(async tx => {
-      const query = tx('platform_dead_letters').orderBy('received_at', 'asc').forUpdate();
+      const query = tx('platform_dead_letters')
+        .orderBy('received_at', 'asc')
+        .forUpdate();
       if (options.ids) query.whereIn('id', options.ids);
       const rows = await query;
       const now = new Date();
@@ -213,11 +258,13 @@ export class EventStore implements EventSource {
         if (violations.length) {
           report.stillInvalid++;
           if (!options.dryRun) {
-            await tx('platform_dead_letters').where({ id: row.id }).update({
-              violations: JSON.stringify(violations),
-              replay_attempts: tx.raw('replay_attempts + 1'),
-              last_replay_at: now,
-            });
+            await tx('platform_dead_letters')
+              .where({ id: row.id })
+              .update({
+                violations: JSON.stringify(violations),
+                replay_attempts: tx.raw('replay_attempts + 1'),
+                last_replay_at: now,
+              });
           }
           continue;
         }
@@ -227,13 +274,17 @@ export class EventStore implements EventSource {
         if (existing) report.alreadyInLog++;
         else report.replayed++;
         if (!options.dryRun) {
-          const seq = existing ? String(existing.seq) : await this.append(tx, row.payload);
-          await tx('platform_dead_letters').where({ id: row.id }).update({
-            replayed_at: now,
-            replayed_seq: seq,
-            replay_attempts: tx.raw('replay_attempts + 1'),
-            last_replay_at: now,
-          });
+          const seq = existing
+            ? String(existing.seq)
+            : await this.append(tx, row.payload);
+          await tx('platform_dead_letters')
+            .where({ id: row.id })
+            .update({
+              replayed_at: now,
+              replayed_seq: seq,
+              replay_attempts: tx.raw('replay_attempts + 1'),
+              last_replay_at: now,
+            });
         }
       }
     });
@@ -268,6 +319,8 @@ function toDeadLetter(r: any): DeadLetter {
     violations: r.violations,
     received_at: new Date(r.received_at).toISOString(),
     replay_attempts: r.replay_attempts,
-    ...(r.replayed_at ? { replayed_at: new Date(r.replayed_at).toISOString() } : {}),
+    ...(r.replayed_at
+      ? { replayed_at: new Date(r.replayed_at).toISOString() }
+      : {}),
   };
 }

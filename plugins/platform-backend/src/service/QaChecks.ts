@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Knex } from 'knex';
-import { parseEventName, QaCheckResult, QaStatus } from '@internal/plugin-platform-common';
+import {
+  parseEventName,
+  QaCheckResult,
+  QaStatus,
+} from '@internal/plugin-platform-common';
 import { EventSchemaRegistry } from '@internal/plugin-platform-node';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -46,9 +50,18 @@ export class QaChecks {
     const volume: any[] = await this.knex('platform_events')
       .select('event_type')
       .select(
-        this.knex.raw('count(*) FILTER (WHERE occurred_at >= ?)::int AS current', [windowStart]),
-        this.knex.raw('count(DISTINCT event_id) FILTER (WHERE occurred_at >= ?)::int AS current_distinct', [windowStart]),
-        this.knex.raw('count(*) FILTER (WHERE occurred_at < ?)::int AS baseline', [windowStart]),
+        this.knex.raw(
+          'count(*) FILTER (WHERE occurred_at >= ?)::int AS current',
+          [windowStart],
+        ),
+        this.knex.raw(
+          'count(DISTINCT event_id) FILTER (WHERE occurred_at >= ?)::int AS current_distinct',
+          [windowStart],
+        ),
+        this.knex.raw(
+          'count(*) FILTER (WHERE occurred_at < ?)::int AS baseline',
+          [windowStart],
+        ),
       )
       .where('occurred_at', '>=', baselineStart)
       .andWhere('occurred_at', '<', windowEnd)
@@ -59,7 +72,11 @@ export class QaChecks {
       ...byType.keys(),
     ]);
     for (const type of [...types].sort()) {
-      const v = byType.get(type) ?? { current: 0, current_distinct: 0, baseline: 0 };
+      const v = byType.get(type) ?? {
+        current: 0,
+        current_distinct: 0,
+        baseline: 0,
+      };
       const avg = Number(v.baseline) / 7;
       const current = Number(v.current);
       let status: QaStatus = 'insufficient_data';
@@ -70,10 +87,11 @@ export class QaChecks {
         const drop = value < QA_THRESHOLDS.volumeDrop;
         const rise = value > QA_THRESHOLDS.volumeRise;
         status = drop || rise ? 'fail' : 'pass';
-        detail = `${current} events in 24 h vs ${avg.toFixed(1)}/day 7-day average (${(
-          (value - 1) *
-          100
-        ).toFixed(0)}%)${drop ? ': dropped more than 50%' : ''}${rise ? ': rose more than 300%' : ''}`;
+        detail = `${current} events in 24 h vs ${avg.toFixed(
+          1,
+        )}/day 7-day average (${((value - 1) * 100).toFixed(0)}%)${
+          drop ? ': dropped more than 50%' : ''
+        }${rise ? ': rose more than 300%' : ''}`;
       }
       results.push({
         ...base,
@@ -105,11 +123,24 @@ export class QaChecks {
     for (const name of this.registry.names()) {
       const fields = this.registry.requiredFields(name);
       if (fields.length === 0) continue;
-      const logNulls = await this.nullCounts('platform_events', name, fields, windowStart, windowEnd);
-      const dlNulls = await this.nullCounts('platform_dead_letters', name, fields, windowStart, windowEnd);
+      const logNulls = await this.nullCounts(
+        'platform_events',
+        name,
+        fields,
+        windowStart,
+        windowEnd,
+      );
+      const dlNulls = await this.nullCounts(
+        'platform_dead_letters',
+        name,
+        fields,
+        windowStart,
+        windowEnd,
+      );
       const total = logNulls.total + dlNulls.total;
       for (const field of fields) {
-        const nulls = (logNulls.nulls[field] ?? 0) + (dlNulls.nulls[field] ?? 0);
+        const nulls =
+          (logNulls.nulls[field] ?? 0) + (dlNulls.nulls[field] ?? 0);
         const rate = total > 0 ? nulls / total : null;
         results.push({
           ...base,
@@ -148,14 +179,22 @@ export class QaChecks {
       if (field.startsWith('properties.')) {
         const key = field.slice('properties.'.length);
         const doc = isLog ? 'properties' : `payload->'properties'`;
-        return this.knex.raw(`(${doc}->? IS NULL OR ${doc}->? = 'null'::jsonb)`, [key, key]);
+        return this.knex.raw(
+          `(${doc}->? IS NULL OR ${doc}->? = 'null'::jsonb)`,
+          [key, key],
+        );
       }
       return isLog
         ? this.knex.raw('?? IS NULL', [field])
-        : this.knex.raw(`(payload->? IS NULL OR payload->? = 'null'::jsonb)`, [field, field]);
+        : this.knex.raw(`(payload->? IS NULL OR payload->? = 'null'::jsonb)`, [
+            field,
+            field,
+          ]);
     };
     const selects = fields.map((f, i) =>
-      this.knex.raw(`count(*) FILTER (WHERE ${expr(f).toQuery()})::int AS ??`, [`f${i}`]),
+      this.knex.raw(`count(*) FILTER (WHERE ${expr(f).toQuery()})::int AS ??`, [
+        `f${i}`,
+      ]),
     );
     const row: any = await this.knex(table)
       .select(this.knex.raw('count(*)::int AS total'), ...selects)
@@ -170,9 +209,13 @@ export class QaChecks {
 
   /** Results of the most recent run. */
   async latest(): Promise<QaCheckResult[]> {
-    const last = await this.knex('platform_qa_results').orderBy('id', 'desc').first('run_id');
+    const last = await this.knex('platform_qa_results')
+      .orderBy('id', 'desc')
+      .first('run_id');
     if (!last) return [];
-    const rows = await this.knex('platform_qa_results').where({ run_id: last.run_id }).orderBy('id');
+    const rows = await this.knex('platform_qa_results')
+      .where({ run_id: last.run_id })
+      .orderBy('id');
     return rows.map((r: any) => ({
       run_id: r.run_id,
       check: r.check,

@@ -3,7 +3,10 @@ import { TestDatabase } from '@internal/dev-database';
 import { DEFAULT_RETENTION_DAYS } from '@internal/plugin-platform-common';
 import { AuditStore } from './AuditStore';
 import { RetentionService } from './Retention';
-import { createPlatformTestDatabase, TEST_IDENTITY } from '../__testUtils__/platformTestDatabase';
+import {
+  createPlatformTestDatabase,
+  TEST_IDENTITY,
+} from '../__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
 const DAY = 86_400_000;
@@ -41,19 +44,47 @@ describe('RetentionService (real Postgres, injected clock)', () => {
       count: 1,
       errors: 0,
       duration_sum_ms: 1,
-      buckets: db.knex.raw('?::bigint[]', [[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]),
+      buckets: db.knex.raw('?::bigint[]', [
+        [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+      ]),
     });
-    await db.knex('platform_request_rollups').insert([rollup(ago(800), '/old'), rollup(ago(400), '/kept')]);
+    await db
+      .knex('platform_request_rollups')
+      .insert([rollup(ago(800), '/old'), rollup(ago(400), '/kept')]);
     await db.knex('platform_rum_timings').insert([
-      { occurred_at: ago(731), route: '/', kind: 'page-load', duration_ms: 900, user_ref: 'u', team: 't' },
-      { occurred_at: ago(10), route: '/', kind: 'page-load', duration_ms: 800, user_ref: 'u', team: 't' },
+      {
+        occurred_at: ago(731),
+        route: '/',
+        kind: 'page-load',
+        duration_ms: 900,
+        user_ref: 'u',
+        team: 't',
+      },
+      {
+        occurred_at: ago(10),
+        route: '/',
+        kind: 'page-load',
+        duration_ms: 800,
+        user_ref: 'u',
+        team: 't',
+      },
     ]);
     // Audit: 7 years.
     let auditNow = ago(2600);
     const audit = new AuditStore(db.knex, { now: () => auditNow });
-    await audit.append({ actor: 'a', action: 'x', resource: 'r', outcome: 'succeeded' });
+    await audit.append({
+      actor: 'a',
+      action: 'x',
+      resource: 'r',
+      outcome: 'succeeded',
+    });
     auditNow = ago(2000);
-    await audit.append({ actor: 'a', action: 'y', resource: 'r', outcome: 'succeeded' });
+    await audit.append({
+      actor: 'a',
+      action: 'y',
+      resource: 'r',
+      outcome: 'succeeded',
+    });
     // Export files: 7 days, owned by another plugin.
     const files = [ago(8), ago(6)];
     const purgedFiles: Date[] = [];
@@ -77,7 +108,9 @@ describe('RetentionService (real Postgres, injected clock)', () => {
     });
 
     const report = await service.run('user:default/sre-oncall');
-    const deleted = Object.fromEntries(report.results.map(r => [r.dataClass, r.deleted]));
+    const deleted = Object.fromEntries(
+      report.results.map(r => [r.dataClass, r.deleted]),
+    );
     expect(deleted).toEqual({
       operational: {
         platform_request_rollups: 1,
@@ -91,14 +124,27 @@ describe('RetentionService (real Postgres, injected clock)', () => {
       export_files: { 'exports.files': 1 },
     });
     expect(purgedFiles).toEqual([ago(8)]);
-    expect((await db.knex('platform_request_rollups').select('route')).map(r => r.route)).toEqual(['/kept']);
-    expect(await db.knex('platform_events').count('* as n').first()).toEqual({ n: '1' });
+    expect(
+      (await db.knex('platform_request_rollups').select('route')).map(
+        r => r.route,
+      ),
+    ).toEqual(['/kept']);
+    expect(await db.knex('platform_events').count('* as n').first()).toEqual({
+      n: '1',
+    });
 
     // The run is in the audit store, chained after the re-anchored records.
     const [entry] = await audit.query({ action: 'platform.retention-purge' });
-    expect(entry).toMatchObject({ actor: 'user:default/sre-oncall', outcome: 'succeeded' });
+    expect(entry).toMatchObject({
+      actor: 'user:default/sre-oncall',
+      outcome: 'succeeded',
+    });
     expect((entry.meta as any).runId).toBe(report.runId);
-    expect(await audit.verify()).toMatchObject({ valid: true, checked: 2, anchor: { firstSeq: '2' } });
+    expect(await audit.verify()).toMatchObject({
+      valid: true,
+      checked: 2,
+      anchor: { firstSeq: '2' },
+    });
     expect((await service.latest())?.runId).toBe(report.runId);
 
     // A second run finds nothing more to delete.
@@ -109,7 +155,9 @@ describe('RetentionService (real Postgres, injected clock)', () => {
   });
 
   it('reads per-class days from config and rejects nonsense', () => {
-    const days = RetentionService.daysFromConfig(c => (c === 'export_files' ? 3 : undefined));
+    const days = RetentionService.daysFromConfig(c =>
+      c === 'export_files' ? 3 : undefined,
+    );
     expect(days).toEqual({ ...DEFAULT_RETENTION_DAYS, export_files: 3 });
     expect(
       () =>

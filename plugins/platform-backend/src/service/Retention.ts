@@ -13,7 +13,10 @@ import { AuditStore } from './AuditStore';
 const DAY = 24 * 60 * 60 * 1000;
 
 /** Tables of the platform database per data class, with the column that dates a row. */
-const TABLES: Record<Exclude<DataClass, 'audit' | 'export_files'>, [string, string][]> = {
+const TABLES: Record<
+  Exclude<DataClass, 'audit' | 'export_files'>,
+  [string, string][]
+> = {
   operational: [
     ['platform_request_rollups', 'minute'],
     ['platform_rum_timings', 'occurred_at'],
@@ -42,12 +45,16 @@ export class RetentionService {
     for (const dataClass of DATA_CLASSES) {
       const days = options.days[dataClass];
       if (!Number.isFinite(days) || days <= 0) {
-        throw new Error(`platform.retention.days.${dataClass} must be a positive number, got ${days}`);
+        throw new Error(
+          `platform.retention.days.${dataClass} must be a positive number, got ${days}`,
+        );
       }
     }
   }
 
-  static daysFromConfig(read: (key: string) => number | undefined): Record<DataClass, number> {
+  static daysFromConfig(
+    read: (key: string) => number | undefined,
+  ): Record<DataClass, number> {
     const days = { ...DEFAULT_RETENTION_DAYS };
     for (const dataClass of DATA_CLASSES) {
       const value = read(dataClass);
@@ -68,16 +75,27 @@ export class RetentionService {
         if (dataClass === 'audit') {
           const purge = await this.options.audit.purgeBefore(cutoff, runId);
           deleted.platform_audit_log = purge.deleted;
-          if (purge.anchoredAt) deleted.reanchored_at_seq = Number(purge.anchoredAt);
+          if (purge.anchoredAt)
+            deleted.reanchored_at_seq = Number(purge.anchoredAt);
         } else if (dataClass !== 'export_files') {
           for (const [table, column] of TABLES[dataClass]) {
-            deleted[table] = await this.options.knex(table).where(column, '<', cutoff).delete();
+            deleted[table] = await this.options
+              .knex(table)
+              .where(column, '<', cutoff)
+              .delete();
           }
         }
-        for (const target of this.options.targets().filter(t => t.dataClass === dataClass)) {
+        for (const target of this.options
+          .targets()
+          .filter(t => t.dataClass === dataClass)) {
           deleted[target.name] = await target.purge(cutoff);
         }
-        results.push({ dataClass, retentionDays, cutoff: cutoff.toISOString(), deleted });
+        results.push({
+          dataClass,
+          retentionDays,
+          cutoff: cutoff.toISOString(),
+          deleted,
+        });
       }
     } catch (error) {
       await this.options.audit.append({
@@ -91,7 +109,11 @@ export class RetentionService {
       });
       throw error;
     }
-    const report: RetentionRunReport = { runId, ranAt: now.toISOString(), results };
+    const report: RetentionRunReport = {
+      runId,
+      ranAt: now.toISOString(),
+      results,
+    };
     await this.options.knex('platform_retention_runs').insert({
       run_id: runId,
       ran_at: now,
@@ -110,7 +132,10 @@ export class RetentionService {
   }
 
   async latest(): Promise<RetentionRunReport | undefined> {
-    const row = await this.options.knex('platform_retention_runs').orderBy('ran_at', 'desc').first();
+    const row = await this.options
+      .knex('platform_retention_runs')
+      .orderBy('ran_at', 'desc')
+      .first();
     return row?.report;
   }
 }

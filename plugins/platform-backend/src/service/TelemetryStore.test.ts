@@ -33,10 +33,20 @@ describe('TelemetryStore (real Postgres)', () => {
       now: () => clock,
     });
     const router = Router();
-    router.use(requestTelemetryMiddleware({ service: 'filters', aggregator, now: () => clock }));
+    router.use(
+      requestTelemetryMiddleware({
+        service: 'filters',
+        aggregator,
+        now: () => clock,
+      }),
+    );
     router.get('/v1/items/:id', async (req, res) => {
       const status = Number(req.query.status ?? 200);
-      raw.push({ minute: clock.toISOString().slice(0, 16), route: '/api/filters/v1/items/:id', status });
+      raw.push({
+        minute: clock.toISOString().slice(0, 16),
+        route: '/api/filters/v1/items/:id',
+        status,
+      });
       res.status(status).json({});
     });
     const app = express().use('/api/filters', router);
@@ -46,7 +56,11 @@ describe('TelemetryStore (real Postgres)', () => {
     for (let minute = 0; minute < 3; minute++) {
       for (let i = 0; i < 5 + minute * 3; i++) {
         clock = new Date(Date.UTC(2026, 2, 1, 10, minute, i));
-        await request(app).get(`/api/filters/v1/items/${i}?status=${statuses[(i + minute) % statuses.length]}`);
+        await request(app).get(
+          `/api/filters/v1/items/${i}?status=${
+            statuses[(i + minute) % statuses.length]
+          }`,
+        );
       }
       await new Promise(r => setTimeout(r, 10));
       clock = new Date(Date.UTC(2026, 2, 1, 10, minute + 1, 0, 500));
@@ -68,8 +82,16 @@ describe('TelemetryStore (real Postgres)', () => {
         buckets: [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
       },
     ]);
-    raw.push({ minute: '2026-03-01T10:00', route: '/api/filters/v1/items/:id', status: 200 });
-    raw.push({ minute: '2026-03-01T10:00', route: '/api/filters/v1/items/:id', status: 200 });
+    raw.push({
+      minute: '2026-03-01T10:00',
+      route: '/api/filters/v1/items/:id',
+      status: 200,
+    });
+    raw.push({
+      minute: '2026-03-01T10:00',
+      route: '/api/filters/v1/items/:id',
+      status: 200,
+    });
 
     const rows = await db.knex('platform_request_rollups').select('*');
     const expected = new Map<string, { count: number; errors: number }>();
@@ -82,20 +104,30 @@ describe('TelemetryStore (real Postgres)', () => {
     }
     const actual = new Map<string, { count: number; errors: number }>();
     for (const row of rows) {
-      const key = `${new Date(row.minute).toISOString().slice(0, 16)} ${row.status_class}`;
+      const key = `${new Date(row.minute).toISOString().slice(0, 16)} ${
+        row.status_class
+      }`;
       actual.set(key, { count: Number(row.count), errors: Number(row.errors) });
-      const bucketTotal = row.buckets.map(Number).reduce((a: number, b: number) => a + b, 0);
+      const bucketTotal = row.buckets
+        .map(Number)
+        .reduce((a: number, b: number) => a + b, 0);
       expect(bucketTotal).toBe(Number(row.count));
     }
     expect(actual).toEqual(expected);
-    expect([...actual.values()].reduce((a, b) => a + b.count, 0)).toBe(raw.length);
+    expect([...actual.values()].reduce((a, b) => a + b.count, 0)).toBe(
+      raw.length,
+    );
 
     const [summary] = await store.summary({
       from: new Date('2026-03-01T10:00:00Z'),
       to: new Date('2026-03-01T11:00:00Z'),
     });
     const errors = raw.filter(r => r.status >= 500).length;
-    expect(summary).toMatchObject({ service: 'filters', requests: raw.length, errors });
+    expect(summary).toMatchObject({
+      service: 'filters',
+      requests: raw.length,
+      errors,
+    });
     expect(summary.error_rate).toBeCloseTo(errors / raw.length, 10);
     expect(summary.p95_ms).toBeGreaterThan(0);
   });
@@ -113,13 +145,22 @@ describe('TelemetryStore (real Postgres)', () => {
         occurredAt: at,
       });
     }
-    const [row] = await store.rumSummary({ from: new Date(at.getTime() - 1000), to: new Date(at.getTime() + 1000) });
-    expect(row).toMatchObject({ route: '/catalog/:namespace/:kind/:name/api', samples: 4, p50_ms: 1000 });
+    const [row] = await store.rumSummary({
+      from: new Date(at.getTime() - 1000),
+      to: new Date(at.getTime() + 1000),
+    });
+    expect(row).toMatchObject({
+      route: '/catalog/:namespace/:kind/:name/api',
+      samples: 4,
+      p50_ms: 1000,
+    });
   });
 
   it('normalises paths so ids do not become routes', () => {
     expect(normalizeRoute('/platform/health?x=1')).toBe('/platform/health');
-    expect(normalizeRoute('/exports/3f1c2a9e-6b1d-4c55-9a0e-1b2c3d4e5f60')).toBe('/exports/:id');
+    expect(
+      normalizeRoute('/exports/3f1c2a9e-6b1d-4c55-9a0e-1b2c3d4e5f60'),
+    ).toBe('/exports/:id');
     expect(normalizeRoute('/a/b/c/d/e/f')).toBe('/a/b/c/d');
     expect(normalizeRoute('/')).toBe('/');
   });

@@ -15,7 +15,8 @@ export interface RumTiming {
   occurredAt: Date;
 }
 
-const UUID_SEGMENT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_SEGMENT =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A portal path as a route template, so timings group by page rather than by entity:
@@ -25,11 +26,15 @@ export function normalizeRoute(path: string): string {
   const clean = path.split(/[?#]/)[0];
   const segments = clean.split('/').filter(Boolean);
   if (segments[0] === 'catalog' && segments.length >= 4) {
-    return ['/catalog/:namespace/:kind/:name', ...segments.slice(4, 5)].join('/');
+    return ['/catalog/:namespace/:kind/:name', ...segments.slice(4, 5)].join(
+      '/',
+    );
   }
   const mapped = segments
     .slice(0, 4)
-    .map(s => (UUID_SEGMENT.test(s) || /^\d+$/.test(s) ? ':id' : s.slice(0, 60)));
+    .map(s =>
+      UUID_SEGMENT.test(s) || /^\d+$/.test(s) ? ':id' : s.slice(0, 60),
+    );
   return `/${mapped.join('/')}`;
 }
 
@@ -56,10 +61,22 @@ export class TelemetryStore {
       }));
       await this.knex('platform_request_rollups')
         .insert(rows)
-        .onConflict(['minute', 'service', 'method', 'route', 'status_class', 'team', 'user_ref'])
+        .onConflict([
+          'minute',
+          'service',
+          'method',
+          'route',
+          'status_class',
+          'team',
+          'user_ref',
+        ])
         .merge({
-          count: this.knex.raw('platform_request_rollups.count + excluded.count'),
-          errors: this.knex.raw('platform_request_rollups.errors + excluded.errors'),
+          count: this.knex.raw(
+            'platform_request_rollups.count + excluded.count',
+          ),
+          errors: this.knex.raw(
+            'platform_request_rollups.errors + excluded.errors',
+          ),
           duration_sum_ms: this.knex.raw(
             'platform_request_rollups.duration_sum_ms + excluded.duration_sum_ms',
           ),
@@ -70,7 +87,11 @@ export class TelemetryStore {
     }
   }
 
-  async rollups(options: { from: Date; to: Date; service?: string }): Promise<RequestRollup[]> {
+  async rollups(options: {
+    from: Date;
+    to: Date;
+    service?: string;
+  }): Promise<RequestRollup[]> {
     const query = this.knex('platform_request_rollups')
       .where('minute', '>=', options.from)
       .andWhere('minute', '<', options.to)
@@ -92,7 +113,10 @@ export class TelemetryStore {
   }
 
   /** Requests, 5xx rate and latency quantiles per service over a window. */
-  async summary(options: { from: Date; to: Date }): Promise<ServiceTelemetrySummary[]> {
+  async summary(options: {
+    from: Date;
+    to: Date;
+  }): Promise<ServiceTelemetrySummary[]> {
     const rows: any[] = await this.knex('platform_request_rollups')
       .select('service')
       .sum({ requests: 'count', errors: 'errors' })
@@ -140,8 +164,12 @@ export class TelemetryStore {
       .select('route', 'kind')
       .select(
         this.knex.raw('count(*)::int AS samples'),
-        this.knex.raw('percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms'),
-        this.knex.raw('percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_ms'),
+        this.knex.raw(
+          'percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms',
+        ),
+        this.knex.raw(
+          'percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_ms',
+        ),
       )
       .where('occurred_at', '>=', options.from)
       .andWhere('occurred_at', '<', options.to)

@@ -35,7 +35,8 @@ export const platformAuditorServiceFactory = createServiceFactory({
   },
   factory({ config, logger, auth, httpAuth, plugin, hub }) {
     const audited = new Set(
-      config.getOptionalStringArray('platform.audit.auditorPlugins') ?? DEFAULT_AUDITED_PLUGINS,
+      config.getOptionalStringArray('platform.audit.auditorPlugins') ??
+        DEFAULT_AUDITED_PLUGINS,
     );
     const auditLogger = logger.child({ isAuditEvent: true });
     return DefaultAuditorService.create(

@@ -22,5 +22,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** sha256(previous_hash || canonical(record)), hex. */
 export function chainHash(prevHash: string, canonicalRecord: string): string {
-  return createHash('sha256').update(prevHash).update(canonicalRecord).digest('hex');
+  return createHash('sha256')
+    .update(prevHash)
+    .update(canonicalRecord)
+    .digest('hex');
 }

@@ -11,7 +11,10 @@ import {
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
 import {
   platformAuditReadPermission,
   platformDeadLetterReplayPermission,
@@ -51,7 +54,11 @@ const uuid = z.string().uuid();
 const limit = (max: number) => z.coerce.number().int().min(1).max(max);
 
 /** Parses with zod; a failure is a 400 naming the field and the rule. */
-function parse<T extends z.ZodTypeAny>(schema: T, input: unknown, where: string): z.infer<T> {
+function parse<T extends z.ZodTypeAny>(
+  schema: T,
+  input: unknown,
+  where: string,
+): z.infer<T> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const detail = result.error.issues
@@ -65,13 +72,24 @@ const windowQuery = (defaultHours: number) =>
     .object({ from: isoDate.optional(), to: isoDate.optional() })
     .transform(q => {
       const to = q.to ?? new Date();
-      return { from: q.from ?? new Date(to.getTime() - defaultHours * HOUR), to };
+      return {
+        from: q.from ?? new Date(to.getTime() - defaultHours * HOUR),
+        to,
+      };
     })
-    .refine(q => q.from < q.to, { message: 'from must be before to', path: ['from'] });
+    .refine(q => q.from < q.to, {
+      message: 'from must be before to',
+      path: ['from'],
+    });
 
 const csv = z
   .string()
-  .transform(v => v.split(',').map(s => s.trim()).filter(Boolean))
+  .transform(v =>
+    v
+      .split(',')
+      .map(s => s.trim())
+      .filter(Boolean),
+  )
   .optional();
 
 /** Figures carry their source and the time they were read. */
@@ -79,15 +97,34 @@ function measured<T>(source: string, data: T) {
   return { source, generatedAt: new Date().toISOString(), ...data };
 }
 
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, permissions, auditor, hub, events, audit, qa, telemetry, retention } = options;
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const {
+    httpAuth,
+    permissions,
+    auditor,
+    hub,
+    events,
+    audit,
+    qa,
+    telemetry,
+    retention,
+  } = options;
   const router = Router();
   if (options.telemetryMiddleware) router.use(options.telemetryMiddleware);
   router.use(express.json({ limit: '256kb' }));
 
-  async function authorize(req: Request, permission: BasicPermission): Promise<BackstageCredentials> {
-    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
-    const [decision] = await permissions.authorize([{ permission }], { credentials });
+  async function authorize(
+    req: Request,
+    permission: BasicPermission,
+  ): Promise<BackstageCredentials> {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`Missing permission ${permission.name}`);
     }
@@ -118,16 +155,21 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       'query',
     );
     if (q.to.getTime() - q.from.getTime() > 400 * 24 * HOUR) {
-      throw new InputError('Invalid query: from..to must span at most 400 days');
+      throw new InputError(
+        'Invalid query: from..to must span at most 400 days',
+      );
     }
     const points = await events.volume(q);
     res.json(
-      measured('platform_events (Postgres), distinct event_id per type and bucket', {
-        from: q.from.toISOString(),
-        to: q.to.toISOString(),
-        bucket: q.bucket,
-        points,
-      }),
+      measured(
+        'platform_events (Postgres), distinct event_id per type and bucket',
+        {
+          from: q.from.toISOString(),
+          to: q.to.toISOString(),
+          bucket: q.bucket,
+          points,
+        },
+      ),
     );
   });
 
@@ -135,14 +177,21 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     await authorize(req, platformEventsReadPermission);
     const q = parse(
       z.object({
-        after: z.string().regex(/^\d+$/, 'must be a cursor returned by this API').optional(),
+        after: z
+          .string()
+          .regex(/^\d+$/, 'must be a cursor returned by this API')
+          .optional(),
         limit: limit(5000).default(1000),
         types: csv,
       }),
       req.query,
       'query',
     );
-    const page = await events.read({ after: q.after, limit: q.limit, types: q.types });
+    const page = await events.read({
+      after: q.after,
+      limit: q.limit,
+      types: q.types,
+    });
     res.setHeader('Content-Type', 'application/x-ndjson');
     if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
     res.send(page.events.map(e => `${JSON.stringify(e)}\n`).join(''));
@@ -192,7 +241,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.post('/v1/dead-letters/replay', async (req, res) => {
     const body = parse(
-      z.object({ ids: z.array(uuid).min(1).max(1000).optional(), dryRun: z.boolean().default(true) }),
+      z.object({
+        ids: z.array(uuid).min(1).max(1000).optional(),
+        dryRun: z.boolean().default(true),
+      }),
       req.body,
       'body',
     );
@@ -204,7 +256,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     });
     try {
       await authorize(req, platformDeadLetterReplayPermission);
-      const report = await events.replay({ ids: body.ids, dryRun: body.dryRun });
+      const report = await events.replay({
+        ids: body.ids,
+        dryRun: body.dryRun,
+      });
       await event.success({ meta: { ...report } });
       res.json(report);
     } catch (error) {
@@ -220,12 +275,19 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.post('/v1/qa/run', async (req, res) => {
-    const event = await auditor.createEvent({ eventId: 'qa-run', request: req });
+    const event = await auditor.createEvent({
+      eventId: 'qa-run',
+      request: req,
+    });
     try {
       await authorize(req, platformOperatePermission);
       const results = await qa.run();
       await event.success({ meta: { checks: results.length } });
-      res.json(measured('platform_events + platform_dead_letters, last 24 h', { results }));
+      res.json(
+        measured('platform_events + platform_dead_letters, last 24 h', {
+          results,
+        }),
+      );
     } catch (error) {
       await event.fail({ error: error as Error });
       throw error;
@@ -246,12 +308,24 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/v1/audit', async (req, res) => {
     await authorize(req, platformAuditReadPermission);
-    const q = parse(auditQuery.extend({ limit: limit(10_000).default(100) }), req.query, 'query');
-    res.json(measured('platform_audit_log (Postgres)', { records: await audit.query(q) }));
+    const q = parse(
+      auditQuery.extend({ limit: limit(10_000).default(100) }),
+      req.query,
+      'query',
+    );
+    res.json(
+      measured('platform_audit_log (Postgres)', {
+        records: await audit.query(q),
+      }),
+    );
   });
 
   router.get('/v1/audit/export', async (req, res) => {
-    const q = parse(auditQuery.extend({ limit: limit(10_000_000).optional() }), req.query, 'query');
+    const q = parse(
+      auditQuery.extend({ limit: limit(10_000_000).optional() }),
+      req.query,
+      'query',
+    );
     const event = await auditor.createEvent({
       eventId: 'audit-export',
       severityLevel: 'medium',
@@ -261,7 +335,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     try {
       await authorize(req, platformAuditReadPermission);
       res.setHeader('Content-Type', 'application/x-ndjson');
-      res.setHeader('Content-Disposition', 'attachment; filename="audit.ndjson"');
+      res.setHeader(
+        'Content-Disposition',
+        'attachment; filename="audit.ndjson"',
+      );
       await pipeline(audit.exportNdjson(q), res);
       await event.success();
     } catch (error) {
@@ -273,7 +350,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/v1/audit/verify', async (req, res) => {
     await authorize(req, platformAuditReadPermission);
-    res.json(measured('platform_audit_log hash chain, recomputed', await audit.verify()));
+    res.json(
+      measured(
+        'platform_audit_log hash chain, recomputed',
+        await audit.verify(),
+      ),
+    );
   });
 
   // --- Telemetry ----------------------------------------------------------------------------
@@ -282,36 +364,54 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     await authorize(req, platformTelemetryReadPermission);
     const q = parse(windowQuery(1), req.query, 'query');
     res.json(
-      measured('platform_request_rollups (per-minute, flushed by each backend)', {
-        from: q.from.toISOString(),
-        to: q.to.toISOString(),
-        services: await telemetry.summary(q),
-        rum: await telemetry.rumSummary(q),
-      }),
+      measured(
+        'platform_request_rollups (per-minute, flushed by each backend)',
+        {
+          from: q.from.toISOString(),
+          to: q.to.toISOString(),
+          services: await telemetry.summary(q),
+          rum: await telemetry.rumSummary(q),
+        },
+      ),
     );
   });
 
   router.get('/v1/telemetry/rollups', async (req, res) => {
     await authorize(req, platformTelemetryReadPermission);
     const q = parse(
-      z.intersection(windowQuery(1), z.object({ service: z.string().max(100).optional() })),
+      z.intersection(
+        windowQuery(1),
+        z.object({ service: z.string().max(100).optional() }),
+      ),
       req.query,
       'query',
     );
-    res.json(measured('platform_request_rollups', { rollups: await telemetry.rollups(q) }));
+    res.json(
+      measured('platform_request_rollups', {
+        rollups: await telemetry.rollups(q),
+      }),
+    );
   });
 
   router.post('/v1/rum', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const [decision] = await permissions.authorize([{ permission: platformRumReportPermission }], {
-      credentials,
-    });
+    const [decision] = await permissions.authorize(
+      [{ permission: platformRumReportPermission }],
+      {
+        credentials,
+      },
+    );
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Missing permission ${platformRumReportPermission.name}`);
+      throw new NotAllowedError(
+        `Missing permission ${platformRumReportPermission.name}`,
+      );
     }
     const body = parse(
       z.object({
-        route: z.string().startsWith('/', 'must be a path starting with /').max(500),
+        route: z
+          .string()
+          .startsWith('/', 'must be a path starting with /')
+          .max(500),
         kind: z.enum(['page-load', 'route-change']),
         durationMs: z.number().finite().min(0).max(600_000),
       }),
@@ -319,7 +419,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       'body',
     );
     const info = await options.userInfo.getUserInfo(credentials);
-    const team = info.ownershipEntityRefs.find(ref => ref.startsWith('group:')) ?? 'none';
+    const team =
+      info.ownershipEntityRefs.find(ref => ref.startsWith('group:')) ?? 'none';
     await telemetry.recordRum({
       route: body.route,
       kind: body.kind,

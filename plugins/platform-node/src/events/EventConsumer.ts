@@ -39,7 +39,10 @@ export class EventConsumer {
 
   start() {
     if (this.timer) return;
-    this.timer = setInterval(() => this.tick(), this.options.intervalMs ?? 1000);
+    this.timer = setInterval(
+      () => this.tick(),
+      this.options.intervalMs ?? 1000,
+    );
     this.timer.unref?.();
   }
 
@@ -53,7 +56,9 @@ export class EventConsumer {
     if (this.running) return;
     this.running = this.poll()
       .catch(error =>
-        this.options.logger.warn(`Event consumer ${this.options.consumer} failed: ${error}`),
+        this.options.logger.warn(
+          `Event consumer ${this.options.consumer} failed: ${error}`,
+        ),
       )
       .finally(() => {
         this.running = undefined;
@@ -69,7 +74,9 @@ export class EventConsumer {
     let handled = 0;
     let duplicates = 0;
     for (;;) {
-      const row = await knex('platform_event_consumer_cursors').where({ consumer }).first();
+      const row = await knex('platform_event_consumer_cursors')
+        .where({ consumer })
+        .first();
       const { events } = await source.read({
         after: row?.cursor ?? undefined,
         limit: this.options.batchSize ?? 200,

@@ -1,7 +1,11 @@
 import { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
 import { Counter, Registry } from 'prom-client';
-import { EventIdentity, EventEnvelope, SchemaViolation } from '@internal/plugin-platform-common';
+import {
+  EventIdentity,
+  EventEnvelope,
+  SchemaViolation,
+} from '@internal/plugin-platform-common';
 import { EventSchemaRegistry } from './EventSchemaRegistry';
 import { singletonMetric } from '../metrics';
 
@@ -90,11 +94,16 @@ export class EventProducer {
     if (violations.length) this.deadLettered.inc(labels);
     else this.emitted.inc(labels);
     if (options.transaction) {
-      options.transaction.executionPromise.then(this.options.onWritten, () => {});
+      options.transaction.executionPromise.then(
+        this.options.onWritten,
+        () => {},
+      );
     } else {
       this.options.onWritten?.();
     }
-    return violations.length ? { accepted: false, eventId, violations } : { accepted: true, eventId };
+    return violations.length
+      ? { accepted: false, eventId, violations }
+      : { accepted: true, eventId };
   }
 }
 
@@ -102,7 +111,8 @@ function pickIdentity(identity: EventIdentity): EventIdentity {
   const out: EventIdentity = {};
   if (identity.user_id !== undefined) out.user_id = identity.user_id;
   if (identity.account_id !== undefined) out.account_id = identity.account_id;
-  if (identity.anonymous_id !== undefined) out.anonymous_id = identity.anonymous_id;
+  if (identity.anonymous_id !== undefined)
+    out.anonymous_id = identity.anonymous_id;
   return out;
 }
 

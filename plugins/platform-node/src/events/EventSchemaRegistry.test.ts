@@ -8,7 +8,11 @@ const identity = {
   anonymous_id: '7d0e2f4a-1b3c-4d5e-8f90-a1b2c3d4e5f6',
 };
 
-function envelope(name: string, properties: Record<string, unknown>, extra: object = identity) {
+function envelope(
+  name: string,
+  properties: Record<string, unknown>,
+  extra: object = identity,
+) {
   return {
     event_id: uuidv7(),
     name,
@@ -26,24 +30,40 @@ describe('EventSchemaRegistry (schemas/ of this package)', () => {
     expect(registry.names()).toEqual([...CANONICAL_EVENT_NAMES].sort());
   });
 
-  it.each([...CANONICAL_EVENT_NAMES])('accepts the documented example of %s', name => {
-    const example = registry.exampleProperties(name);
-    expect(example).toBeDefined();
-    expect(registry.validate(envelope(name, example!))).toEqual([]);
-  });
+  it.each([...CANONICAL_EVENT_NAMES])(
+    'accepts the documented example of %s',
+    name => {
+      const example = registry.exampleProperties(name);
+      expect(example).toBeDefined();
+      expect(registry.validate(envelope(name, example!))).toEqual([]);
+    },
+  );
 
   it('accepts who acted as a product user, a Backstage user or a Backstage service principal', () => {
     const example = registry.exampleProperties('filter.applied')!;
-    for (const user_id of [identity.user_id, 'user:default/maya.cohen', 'service:portal-api-token']) {
-      expect(registry.validate(envelope('filter.applied', example, { ...identity, user_id }))).toEqual([]);
+    for (const user_id of [
+      identity.user_id,
+      'user:default/maya.cohen',
+      'service:portal-api-token',
+    ]) {
+      expect(
+        registry.validate(
+          envelope('filter.applied', example, { ...identity, user_id }),
+        ),
+      ).toEqual([]);
     }
     for (const user_id of ['maya.cohen', 'service:', '']) {
-      expect(registry.validate(envelope('filter.applied', example, { ...identity, user_id }))).not.toEqual([]);
+      expect(
+        registry.validate(
+          envelope('filter.applied', example, { ...identity, user_id }),
+        ),
+      ).not.toEqual([]);
     }
   });
 
   it('names the instance path, schema path and rule of a missing required property', () => {
-    const { row_count, ...props } = registry.exampleProperties('export.completed')!;
+    const { row_count, ...props } =
+      registry.exampleProperties('export.completed')!;
     expect(row_count).toBeDefined();
     expect(registry.validate(envelope('export.completed', props))).toEqual([
       {
@@ -55,50 +75,76 @@ describe('EventSchemaRegistry (schemas/ of this package)', () => {
   });
 
   it('reports wrong types and enum values with their paths', () => {
-    const props = { ...registry.exampleProperties('export.requested')!, format: 'docx', estimated_rows: -1 };
+    const props = {
+      ...registry.exampleProperties('export.requested')!,
+      format: 'docx',
+      estimated_rows: -1,
+    };
     const violations = registry.validate(envelope('export.requested', props));
     expect(violations.map(v => v.instancePath).sort()).toEqual([
       '/properties/estimated_rows',
       '/properties/format',
     ]);
-    expect(violations.find(v => v.instancePath === '/properties/format')!.message).toContain(
-      'csv, xlsx, pdf',
-    );
+    expect(
+      violations.find(v => v.instancePath === '/properties/format')!.message,
+    ).toContain('csv, xlsx, pdf');
   });
 
   it('requires the identity fields each event declares', () => {
     const props = registry.exampleProperties('identity.merged')!;
     const violations = registry.validate(
-      envelope('identity.merged', props, { user_id: identity.user_id, account_id: identity.account_id }),
+      envelope('identity.merged', props, {
+        user_id: identity.user_id,
+        account_id: identity.account_id,
+      }),
     );
     expect(violations).toEqual([
-      expect.objectContaining({ instancePath: '', message: "must have required property 'anonymous_id'" }),
+      expect.objectContaining({
+        instancePath: '',
+        message: "must have required property 'anonymous_id'",
+      }),
     ]);
     // account.limit_approached only needs account_id
     expect(
       registry.validate(
-        envelope('account.limit_approached', registry.exampleProperties('account.limit_approached')!, {
-          account_id: identity.account_id,
-        }),
+        envelope(
+          'account.limit_approached',
+          registry.exampleProperties('account.limit_approached')!,
+          {
+            account_id: identity.account_id,
+          },
+        ),
       ),
     ).toEqual([]);
   });
 
   it('requires a UUIDv7 event_id and a uuid account_id', () => {
     const event = {
-      ...envelope('filter.applied', registry.exampleProperties('filter.applied')!),
+      ...envelope(
+        'filter.applied',
+        registry.exampleProperties('filter.applied')!,
+      ),
       event_id: '0b6d9f4e-8c1a-4e7b-9f2d-3a5c7e9b1d20',
       account_id: 'acme',
     };
-    expect(registry.validate(event).map(v => v.instancePath).sort()).toEqual(['/account_id', '/event_id']);
+    expect(
+      registry
+        .validate(event)
+        .map(v => v.instancePath)
+        .sort(),
+    ).toEqual(['/account_id', '/event_id']);
   });
 
   it('rejects unknown names and malformed names with a registry violation', () => {
-    expect(registry.validate(envelope('export.exploded', {}))[0]).toMatchObject({
-      instancePath: '/name',
-      schemaPath: '#/registry',
-    });
-    expect(registry.validate(envelope('ExportCompleted', {}))[0].message).toContain('noun.verb');
+    expect(registry.validate(envelope('export.exploded', {}))[0]).toMatchObject(
+      {
+        instancePath: '/name',
+        schemaPath: '#/registry',
+      },
+    );
+    expect(
+      registry.validate(envelope('ExportCompleted', {}))[0].message,
+    ).toContain('noun.verb');
   });
 
   it('takes a new version as its own schema (noun.verb.v2) next to v1', () => {
@@ -113,15 +159,26 @@ describe('EventSchemaRegistry (schemas/ of this package)', () => {
         properties: {
           ...v1.properties.properties,
           required: [...v1.properties.properties.required, 'stage'],
-          properties: { ...v1.properties.properties.properties, stage: { type: 'string' } },
+          properties: {
+            ...v1.properties.properties.properties,
+            stage: { type: 'string' },
+          },
         },
       },
     };
     const both = registry.with([v2]);
     const props = registry.exampleProperties('export.failed')!;
     expect(both.validate(envelope('export.failed', props))).toEqual([]);
-    expect(both.validate(envelope('export.failed.v2', props))[0].message).toContain("'stage'");
-    expect(both.validate(envelope('export.failed.v2', { ...props, stage: 'render' }))).toEqual([]);
-    expect(both.requiredFields('export.failed.v2')).toContain('properties.stage');
+    expect(
+      both.validate(envelope('export.failed.v2', props))[0].message,
+    ).toContain("'stage'");
+    expect(
+      both.validate(
+        envelope('export.failed.v2', { ...props, stage: 'render' }),
+      ),
+    ).toEqual([]);
+    expect(both.requiredFields('export.failed.v2')).toContain(
+      'properties.stage',
+    );
   });
 });

@@ -3,7 +3,10 @@ import path from 'node:path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { parseEventName, SchemaViolation } from '@internal/plugin-platform-common';
+import {
+  parseEventName,
+  SchemaViolation,
+} from '@internal/plugin-platform-common';
 
 /** A JSON Schema for one event name and version, as stored in `schemas/events/<name>.json`. */
 export interface EventSchemaDocument {
@@ -30,18 +33,29 @@ export class EventSchemaRegistry {
   }
 
   static fromDirectory(dir: string): EventSchemaRegistry {
-    const envelope = JSON.parse(fs.readFileSync(path.join(dir, 'envelope.json'), 'utf8'));
+    const envelope = JSON.parse(
+      fs.readFileSync(path.join(dir, 'envelope.json'), 'utf8'),
+    );
     const eventsDir = path.join(dir, 'events');
     const documents = fs
       .readdirSync(eventsDir)
       .filter(file => file.endsWith('.json'))
       .sort()
-      .map(file => JSON.parse(fs.readFileSync(path.join(eventsDir, file), 'utf8')));
+      .map(file =>
+        JSON.parse(fs.readFileSync(path.join(eventsDir, file), 'utf8')),
+      );
     return new EventSchemaRegistry(envelope, documents);
   }
 
-  constructor(private readonly envelope: object, documents: EventSchemaDocument[]) {
-    this.ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  constructor(
+    private readonly envelope: object,
+    documents: EventSchemaDocument[],
+  ) {
+    this.ajv = new Ajv({
+      allErrors: true,
+      strict: true,
+      allowUnionTypes: true,
+    });
     addFormats(this.ajv);
     this.ajv.addKeyword('x-event');
     this.ajv.addSchema(envelope);
@@ -59,7 +73,9 @@ export class EventSchemaRegistry {
     const declared = doc['x-event']?.name;
     const parsed = declared ? parseEventName(declared) : undefined;
     if (!parsed) {
-      throw new Error(`Event schema ${doc.$id} must declare x-event.name as noun.verb[.vN]`);
+      throw new Error(
+        `Event schema ${doc.$id} must declare x-event.name as noun.verb[.vN]`,
+      );
     }
     if (parsed.version !== doc['x-event'].version) {
       throw new Error(
@@ -90,7 +106,9 @@ export class EventSchemaRegistry {
   requiredFields(name: string): string[] {
     const doc = this.documents.get(name) as any;
     if (!doc) return [];
-    const top: string[] = (doc.required ?? []).filter((f: string) => f !== 'properties');
+    const top: string[] = (doc.required ?? []).filter(
+      (f: string) => f !== 'properties',
+    );
     const props: string[] = doc.properties?.properties?.required ?? [];
     return [...top, ...props.map(p => `properties.${p}`)];
   }
@@ -109,7 +127,9 @@ export class EventSchemaRegistry {
         {
           instancePath: '/name',
           schemaPath: '#/registry/name',
-          message: `event name must match noun.verb or noun.verb.vN (N >= 2), got ${JSON.stringify(name)}`,
+          message: `event name must match noun.verb or noun.verb.vN (N >= 2), got ${JSON.stringify(
+            name,
+          )}`,
         },
       ];
     }
@@ -119,7 +139,9 @@ export class EventSchemaRegistry {
         {
           instancePath: '/name',
           schemaPath: '#/registry',
-          message: `no schema registered for event "${name}" (known: ${this.names().join(', ')})`,
+          message: `no schema registered for event "${name}" (known: ${this.names().join(
+            ', ',
+          )})`,
         },
       ];
     }
@@ -131,9 +153,15 @@ export class EventSchemaRegistry {
 function toViolation(error: ErrorObject): SchemaViolation {
   let message = error.message ?? 'is invalid';
   if (error.keyword === 'required') {
-    message = `must have required property '${(error.params as any).missingProperty}'`;
+    message = `must have required property '${
+      (error.params as any).missingProperty
+    }'`;
   } else if (error.keyword === 'enum') {
     message = `${message}: ${(error.params as any).allowedValues.join(', ')}`;
   }
-  return { instancePath: error.instancePath, schemaPath: error.schemaPath, message };
+  return {
+    instancePath: error.instancePath,
+    schemaPath: error.schemaPath,
+    message,
+  };
 }

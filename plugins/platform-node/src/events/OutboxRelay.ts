@@ -25,7 +25,10 @@ export class OutboxRelay {
 
   start() {
     if (this.timer) return;
-    this.timer = setInterval(() => this.nudge(), this.options.intervalMs ?? 1000);
+    this.timer = setInterval(
+      () => this.nudge(),
+      this.options.intervalMs ?? 1000,
+    );
     this.timer.unref?.();
   }
 
@@ -43,7 +46,9 @@ export class OutboxRelay {
     }
     this.running = this.drain()
       .catch(error => {
-        this.options.logger.warn(`Event outbox relay failed, will retry: ${error}`);
+        this.options.logger.warn(
+          `Event outbox relay failed, will retry: ${error}`,
+        );
         return 0;
       })
       .finally(() => {
@@ -91,7 +96,9 @@ export class OutboxRelay {
     if (!sink) return 0;
     const limit = this.options.batchSize ?? 500;
     const result = await this.options.knex.transaction(async tx => {
-      const rows: { id: string; payload: any; violations: any }[] = await tx('platform_event_outbox')
+      const rows: { id: string; payload: any; violations: any }[] = await tx(
+        'platform_event_outbox',
+      )
         .select('id', 'payload', 'violations')
         .orderBy('id')
         .limit(limit)
@@ -102,16 +109,22 @@ export class OutboxRelay {
       try {
         await sink.ingestEvents(
           rows.map(r => ({
-            payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+            payload:
+              typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
             violations:
-              (typeof r.violations === 'string' ? JSON.parse(r.violations) : r.violations) ?? [],
+              (typeof r.violations === 'string'
+                ? JSON.parse(r.violations)
+                : r.violations) ?? [],
           })),
         );
       } catch (error) {
         // Keep the rows and record the attempt; the next pass sends them again.
         await tx('platform_event_outbox')
           .whereIn('id', ids)
-          .update({ attempts: tx.raw('attempts + 1'), last_error: String(error).slice(0, 2000) });
+          .update({
+            attempts: tx.raw('attempts + 1'),
+            last_error: String(error).slice(0, 2000),
+          });
         return { delivered: 0, error };
       }
       await tx('platform_event_outbox').whereIn('id', ids).delete();

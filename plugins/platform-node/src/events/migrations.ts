@@ -7,7 +7,10 @@ export const NODE_MIGRATIONS_TABLE = 'platform_node_knex_migrations';
 /** Creates the outbox and consumer tables in a plugin's database (idempotent). */
 export async function migratePlatformNodeTables(knex: Knex): Promise<void> {
   await knex.migrate.latest({
-    directory: resolvePackagePath('@internal/plugin-platform-node', 'migrations'),
+    directory: resolvePackagePath(
+      '@internal/plugin-platform-node',
+      'migrations',
+    ),
     tableName: NODE_MIGRATIONS_TABLE,
   });
 }
@@ -15,7 +18,10 @@ export async function migratePlatformNodeTables(knex: Knex): Promise<void> {
 export async function rollbackPlatformNodeTables(knex: Knex): Promise<void> {
   await knex.migrate.rollback(
     {
-      directory: resolvePackagePath('@internal/plugin-platform-node', 'migrations'),
+      directory: resolvePackagePath(
+        '@internal/plugin-platform-node',
+        'migrations',
+      ),
       tableName: NODE_MIGRATIONS_TABLE,
     },
     true,

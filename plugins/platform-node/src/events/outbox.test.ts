@@ -7,7 +7,10 @@ import { EventSchemaRegistry } from './EventSchemaRegistry';
 import { EventProducer } from './EventProducer';
 import { OutboxRelay } from './OutboxRelay';
 import { EventConsumer } from './EventConsumer';
-import { migratePlatformNodeTables, rollbackPlatformNodeTables } from './migrations';
+import {
+  migratePlatformNodeTables,
+  rollbackPlatformNodeTables,
+} from './migrations';
 import { EventDelivery, EventSource, PlatformSink } from '../types';
 
 jest.setTimeout(60_000);
@@ -43,9 +46,14 @@ function memorySource(events: StoredEvent[]): EventSource {
     async read({ after, limit, types }) {
       const from = after ? Number(after) : 0;
       const page = events
-        .filter(e => Number(e.cursor) > from && (!types || types.includes(e.name)))
+        .filter(
+          e => Number(e.cursor) > from && (!types || types.includes(e.name)),
+        )
         .slice(0, limit);
-      return { events: page, nextCursor: page.length ? page[page.length - 1].cursor : after };
+      return {
+        events: page,
+        nextCursor: page.length ? page[page.length - 1].cursor : after,
+      };
     },
   };
 }
@@ -65,7 +73,12 @@ describe('transactional outbox, relay and consumers (real Postgres)', () => {
   beforeEach(async () => {
     await db.knex('platform_event_outbox').delete();
     metrics = new Registry();
-    producer = new EventProducer({ knex: db.knex, producer: 'exports', registry, metrics });
+    producer = new EventProducer({
+      knex: db.knex,
+      producer: 'exports',
+      registry,
+      metrics,
+    });
   });
 
   it('writes a valid event with a UUIDv7 event_id, occurred_at, producer and identity', async () => {
@@ -88,16 +101,28 @@ describe('transactional outbox, relay and consumers (real Postgres)', () => {
   });
 
   it('keeps an invalid event with its violations and counts it', async () => {
-    const result = await producer.emit('export.completed', { export_id: 'x' }, identity);
+    const result = await producer.emit(
+      'export.completed',
+      { export_id: 'x' },
+      identity,
+    );
     expect(result.accepted).toBe(false);
     const [row] = await db.knex('platform_event_outbox');
     expect(row.violations.length).toBeGreaterThan(0);
     expect(row.violations[0]).toEqual(
-      expect.objectContaining({ instancePath: '/properties', schemaPath: expect.any(String) }),
+      expect.objectContaining({
+        instancePath: '/properties',
+        schemaPath: expect.any(String),
+      }),
     );
-    const metric = await metrics.getSingleMetric('platform_events_dead_lettered_total')!.get();
+    const metric = await metrics
+      .getSingleMetric('platform_events_dead_lettered_total')!
+      .get();
     expect(metric.values).toEqual([
-      expect.objectContaining({ value: 1, labels: { event: 'export.completed', producer: 'exports' } }),
+      expect.objectContaining({
+        value: 1,
+        labels: { event: 'export.completed', producer: 'exports' },
+      }),
     ]);
   });
 
@@ -105,44 +130,80 @@ describe('transactional outbox, relay and consumers (real Postgres)', () => {
     const props = registry.exampleProperties('export.requested')!;
     await db.knex
       .transaction(async tx => {
-        await producer.emit('export.requested', props, identity, { transaction: tx });
+        await producer.emit('export.requested', props, identity, {
+          transaction: tx,
+        });
         throw new Error('business change failed');
       })
       .catch(() => {});
-    expect(await db.knex('platform_event_outbox').count('* as n').first()).toEqual({ n: '0' });
+    expect(
+      await db.knex('platform_event_outbox').count('* as n').first(),
+    ).toEqual({ n: '0' });
     await db.knex.transaction(async tx => {
-      await producer.emit('export.requested', props, identity, { transaction: tx });
+      await producer.emit('export.requested', props, identity, {
+        transaction: tx,
+      });
     });
-    expect(await db.knex('platform_event_outbox').count('* as n').first()).toEqual({ n: '1' });
+    expect(
+      await db.knex('platform_event_outbox').count('* as n').first(),
+    ).toEqual({ n: '1' });
   });
 
   it('relays at least once: a failed delivery stays in the outbox and is sent again', async () => {
     const { sink, deliveries, failNext } = recordingSink();
-    const relay = new OutboxRelay({ knex: db.knex, sink: async () => sink, logger, batchSize: 2 });
+    const relay = new OutboxRelay({
+      knex: db.knex,
+      sink: async () => sink,
+      logger,
+      batchSize: 2,
+    });
     for (let i = 0; i < 3; i++) {
-      await producer.emit('filter.applied', registry.exampleProperties('filter.applied')!, identity);
+      await producer.emit(
+        'filter.applied',
+        registry.exampleProperties('filter.applied')!,
+        identity,
+      );
     }
     await producer.emit('filter.applied', {}, identity); // invalid: travels with its violations
     failNext(1);
     await expect(relay.drain()).rejects.toThrow('platform unavailable');
     const kept = await db.knex('platform_event_outbox').orderBy('id');
     expect(kept).toHaveLength(4);
-    expect(kept[0]).toMatchObject({ attempts: 1, last_error: expect.stringContaining('unavailable') });
+    expect(kept[0]).toMatchObject({
+      attempts: 1,
+      last_error: expect.stringContaining('unavailable'),
+    });
     expect(await relay.drain()).toBe(4);
     expect(deliveries).toHaveLength(4);
     expect(deliveries.filter(d => d.violations.length > 0)).toHaveLength(1);
-    expect(await db.knex('platform_event_outbox').count('* as n').first()).toEqual({ n: '0' });
+    expect(
+      await db.knex('platform_event_outbox').count('* as n').first(),
+    ).toEqual({ n: '0' });
   });
 
   it('delivers nothing and keeps everything while no platform sink is there', async () => {
-    const relay = new OutboxRelay({ knex: db.knex, sink: async () => undefined, logger });
-    await producer.emit('filter.applied', registry.exampleProperties('filter.applied')!, identity);
+    const relay = new OutboxRelay({
+      knex: db.knex,
+      sink: async () => undefined,
+      logger,
+    });
+    await producer.emit(
+      'filter.applied',
+      registry.exampleProperties('filter.applied')!,
+      identity,
+    );
     expect(await relay.drain()).toBe(0);
-    expect(await db.knex('platform_event_outbox').count('* as n').first()).toEqual({ n: '1' });
+    expect(
+      await db.knex('platform_event_outbox').count('* as n').first(),
+    ).toEqual({ n: '1' });
   });
 
   describe('consumers', () => {
-    const stored = (cursor: number, eventId: string, name = 'export.completed'): StoredEvent => ({
+    const stored = (
+      cursor: number,
+      eventId: string,
+      name = 'export.completed',
+    ): StoredEvent => ({
       cursor: String(cursor),
       event_id: eventId,
       name,
@@ -156,7 +217,11 @@ describe('transactional outbox, relay and consumers (real Postgres)', () => {
     it('hands a duplicated event_id to each consumer once, and resumes from its cursor', async () => {
       const a = uuidv7();
       const b = uuidv7();
-      const log = [stored(1, a), stored(2, b), stored(3, a) /* producer retry */];
+      const log = [
+        stored(1, a),
+        stored(2, b),
+        stored(3, a) /* producer retry */,
+      ];
       const seen: Record<string, string[]> = { billing: [], sre: [] };
       const consumers = ['billing', 'sre'].map(
         name =>

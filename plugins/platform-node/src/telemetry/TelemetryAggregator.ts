@@ -34,7 +34,9 @@ export function statusClass(status: number): string {
  */
 export class TelemetryAggregator {
   private readonly minutes = new Map<string, RequestRollup>();
-  private readonly histogram: Histogram<'service' | 'method' | 'route' | 'status_class'>;
+  private readonly histogram: Histogram<
+    'service' | 'method' | 'route' | 'status_class'
+  >;
   private readonly errorsTotal: Counter<'service' | 'method' | 'route'>;
   private timer?: NodeJS.Timeout;
   private flushing?: Promise<number>;
@@ -78,25 +80,55 @@ export class TelemetryAggregator {
     const status_class = statusClass(sample.status);
     const isError = sample.status >= 500;
     this.histogram.observe(
-      { service: sample.service, method: sample.method, route: sample.route, status_class },
+      {
+        service: sample.service,
+        method: sample.method,
+        route: sample.route,
+        status_class,
+      },
       sample.durationMs / 1000,
     );
     if (isError) {
-      this.errorsTotal.inc({ service: sample.service, method: sample.method, route: sample.route });
+      this.errorsTotal.inc({
+        service: sample.service,
+        method: sample.method,
+        route: sample.route,
+      });
     }
     this.addToRollup(sample, status_class, isError);
   }
 
-  private addToRollup(sample: RequestSample, status_class: string, isError: boolean): void {
-    const minute = new Date(Math.floor(sample.at.getTime() / 60_000) * 60_000).toISOString();
+  private addToRollup(
+    sample: RequestSample,
+    status_class: string,
+    isError: boolean,
+  ): void {
+    const minute = new Date(
+      Math.floor(sample.at.getTime() / 60_000) * 60_000,
+    ).toISOString();
     const team = sample.team ?? 'unknown';
     const user_ref = sample.userRef ?? 'unknown';
-    const key = [minute, sample.service, sample.method, sample.route, status_class, team, user_ref].join('\u0000');
+    const key = [
+      minute,
+      sample.service,
+      sample.method,
+      sample.route,
+      status_class,
+      team,
+      user_ref,
+    ].join('\u0000');
     let rollup = this.minutes.get(key);
     if (!rollup) {
-      if (this.minutes.size >= (this.options.maxSeries ?? 50_000) && sample.team !== 'overflow') {
+      if (
+        this.minutes.size >= (this.options.maxSeries ?? 50_000) &&
+        sample.team !== 'overflow'
+      ) {
         // Full: fold further callers into one 'overflow' series rather than grow without bound.
-        this.addToRollup({ ...sample, team: 'overflow', userRef: 'overflow' }, status_class, isError);
+        this.addToRollup(
+          { ...sample, team: 'overflow', userRef: 'overflow' },
+          status_class,
+          isError,
+        );
         return;
       }
       rollup = {
@@ -118,7 +150,6 @@ export class TelemetryAggregator {
     if (isError) rollup.errors++;
     rollup.duration_sum_ms += sample.durationMs;
     rollup.buckets[bucketIndex(sample.durationMs)]++;
-
   }
 
   /** Series waiting for a flush (for tests and the health page). */
@@ -137,7 +168,9 @@ export class TelemetryAggregator {
   async stop() {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush({ all: true }).catch(error => this.options.onError?.(error));
+    await this.flush({ all: true }).catch(error =>
+      this.options.onError?.(error),
+    );
   }
 
   /**
@@ -158,7 +191,9 @@ export class TelemetryAggregator {
     const sink = await this.options.sink();
     if (!sink) return 0;
     const now = this.options.now?.() ?? new Date();
-    const currentMinute = new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString();
+    const currentMinute = new Date(
+      Math.floor(now.getTime() / 60_000) * 60_000,
+    ).toISOString();
     const batch: [string, RequestRollup][] = [];
     for (const entry of this.minutes) {
       if (all || entry[1].minute < currentMinute) batch.push(entry);

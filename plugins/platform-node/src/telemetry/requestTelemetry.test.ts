@@ -4,7 +4,10 @@ import request from 'supertest';
 import { Registry } from 'prom-client';
 import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
 import { bucketIndex, TelemetryAggregator } from './TelemetryAggregator';
-import { requestTelemetryMiddleware, routeTemplate } from './requestTelemetryMiddleware';
+import {
+  requestTelemetryMiddleware,
+  routeTemplate,
+} from './requestTelemetryMiddleware';
 import { PlatformSink, RequestRollup } from '../types';
 
 function app(aggregator: TelemetryAggregator) {
@@ -14,7 +17,12 @@ function app(aggregator: TelemetryAggregator) {
       service: 'exports',
       aggregator,
       identify: async req =>
-        req.headers['x-user'] ? { userRef: String(req.headers['x-user']), team: 'group:default/team-a' } : undefined,
+        req.headers['x-user']
+          ? {
+              userRef: String(req.headers['x-user']),
+              team: 'group:default/team-a',
+            }
+          : undefined,
     }),
   );
   router.get('/v1/exports/:id', async (req, res) => {
@@ -26,9 +34,16 @@ function app(aggregator: TelemetryAggregator) {
   });
   const root = express();
   root.use('/api/exports', router);
-  root.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    res.status(500).json({ error: err.message });
-  });
+  root.use(
+    (
+      err: Error,
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      res.status(500).json({ error: err.message });
+    },
+  );
   return root;
 }
 
@@ -53,10 +68,17 @@ describe('request telemetry', () => {
       },
     };
     const metrics = new Registry();
-    const aggregator = new TelemetryAggregator({ metrics, sink: async () => sink });
+    const aggregator = new TelemetryAggregator({
+      metrics,
+      sink: async () => sink,
+    });
     const server = app(aggregator);
-    await request(server).get('/api/exports/v1/exports/1').set('x-user', 'user:default/ana');
-    await request(server).get('/api/exports/v1/exports/2').set('x-user', 'user:default/ana');
+    await request(server)
+      .get('/api/exports/v1/exports/1')
+      .set('x-user', 'user:default/ana');
+    await request(server)
+      .get('/api/exports/v1/exports/2')
+      .set('x-user', 'user:default/ana');
     await request(server).get('/api/exports/v1/exports/boom');
     await request(server).post('/api/exports/v1/exports');
     await request(server).get('/api/exports/nowhere');
@@ -64,7 +86,10 @@ describe('request telemetry', () => {
 
     expect(await aggregator.flush({ all: true })).toBe(4); // series: /1 and /2 share one
     const byKey = Object.fromEntries(
-      written.map(r => [`${r.method} ${r.route} ${r.status_class} ${r.user_ref}`, r]),
+      written.map(r => [
+        `${r.method} ${r.route} ${r.status_class} ${r.user_ref}`,
+        r,
+      ]),
     );
     expect(Object.keys(byKey).sort()).toEqual(
       [
@@ -75,15 +100,25 @@ describe('request telemetry', () => {
       ].sort(),
     );
     const ok = byKey['GET /api/exports/v1/exports/:id 2xx user:default/ana'];
-    expect(ok).toMatchObject({ count: 2, errors: 0, team: 'group:default/team-a', service: 'exports' });
+    expect(ok).toMatchObject({
+      count: 2,
+      errors: 0,
+      team: 'group:default/team-a',
+      service: 'exports',
+    });
     expect(ok.buckets.reduce((a, b) => a + b, 0)).toBe(2);
-    expect(byKey['GET /api/exports/v1/exports/:id 5xx unknown']).toMatchObject({ count: 1, errors: 1 });
+    expect(byKey['GET /api/exports/v1/exports/:id 5xx unknown']).toMatchObject({
+      count: 1,
+      errors: 1,
+    });
 
     const exposition = await metrics.metrics();
     expect(exposition).toContain(
       'http_server_request_duration_seconds_count{service="exports",method="GET",route="/api/exports/v1/exports/:id",status_class="2xx"} 2',
     );
-    expect(exposition).toContain('http_server_errors_total{service="exports",method="GET",route="/api/exports/v1/exports/:id"} 1');
+    expect(exposition).toContain(
+      'http_server_errors_total{service="exports",method="GET",route="/api/exports/v1/exports/:id"} 1',
+    );
     expect(exposition).toContain('le="0.001"');
     expect(exposition).toContain('le="10"');
   });
@@ -103,14 +138,24 @@ describe('request telemetry', () => {
       }),
     });
     const at = new Date('2026-01-01T10:00:30Z');
-    const sample = { service: 's', method: 'GET', route: '/x', status: 200, durationMs: 3, at };
+    const sample = {
+      service: 's',
+      method: 'GET',
+      route: '/x',
+      status: 200,
+      durationMs: 3,
+      at,
+    };
     aggregator.record(sample);
     await expect(aggregator.flush({ all: true })).rejects.toThrow('db down');
     aggregator.record(sample);
     fail = false;
     await aggregator.flush({ all: true });
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatchObject({ count: 2, minute: '2026-01-01T10:00:00.000Z' });
+    expect(written[0]).toMatchObject({
+      count: 2,
+      minute: '2026-01-01T10:00:00.000Z',
+    });
   });
 
   it('flushes only finished minutes unless asked for all', async () => {
@@ -127,7 +172,14 @@ describe('request telemetry', () => {
         },
       }),
     });
-    aggregator.record({ service: 's', method: 'GET', route: '/x', status: 200, durationMs: 3, at: now });
+    aggregator.record({
+      service: 's',
+      method: 'GET',
+      route: '/x',
+      status: 200,
+      durationMs: 3,
+      at: now,
+    });
     expect(await aggregator.flush()).toBe(0);
     now = new Date('2026-01-01T10:01:00Z');
     expect(await aggregator.flush()).toBe(1);
@@ -135,6 +187,8 @@ describe('request telemetry', () => {
 
   it('reads the route template of an unmatched request as (unmatched)', () => {
     expect(routeTemplate({ baseUrl: '/api/x' } as any)).toBe('(unmatched)');
-    expect(routeTemplate({ baseUrl: '/api/x', route: { path: '/v1/:id' } } as any)).toBe('/api/x/v1/:id');
+    expect(
+      routeTemplate({ baseUrl: '/api/x', route: { path: '/v1/:id' } } as any),
+    ).toBe('/api/x/v1/:id');
   });
 });

@@ -17,7 +17,9 @@ export function routeTemplate(req: Request, mountBase = ''): string {
   if (typeof route !== 'string') return '(unmatched)';
   // An error handler outside the router ends the response after express has unwound
   // req.baseUrl; the base seen when this middleware ran still holds.
-  const base = (req.baseUrl ?? '').startsWith(mountBase) ? req.baseUrl ?? '' : mountBase;
+  const base = (req.baseUrl ?? '').startsWith(mountBase)
+    ? req.baseUrl ?? ''
+    : mountBase;
   return `${base}${route}` || '/';
 }
 
@@ -56,7 +58,11 @@ export function requestTelemetryMiddleware(options: {
       identify
         .catch(() => undefined)
         .then(caller =>
-          options.aggregator.record({ ...base, team: caller?.team, userRef: caller?.userRef }),
+          options.aggregator.record({
+            ...base,
+            team: caller?.team,
+            userRef: caller?.userRef,
+          }),
         );
     });
     next();

@@ -23,18 +23,46 @@ export interface RumSummaryRow {
 }
 
 export interface PlatformApi {
-  getEventVolume(options: { from: Date; to: Date; bucket: 'minute' | 'hour' | 'day' }): Promise<
-    Measured & { points: VolumePoint[]; bucket: string; from: string; to: string }
+  getEventVolume(options: {
+    from: Date;
+    to: Date;
+    bucket: 'minute' | 'hour' | 'day';
+  }): Promise<
+    Measured & {
+      points: VolumePoint[];
+      bucket: string;
+      from: string;
+      to: string;
+    }
   >;
-  getDeadLetters(): Promise<Measured & { counts: { open: number; replayed: number }; deadLetters: DeadLetter[] }>;
-  replayDeadLetters(options: { ids?: string[]; dryRun: boolean }): Promise<ReplayReport>;
+  getDeadLetters(): Promise<
+    Measured & {
+      counts: { open: number; replayed: number };
+      deadLetters: DeadLetter[];
+    }
+  >;
+  replayDeadLetters(options: {
+    ids?: string[];
+    dryRun: boolean;
+  }): Promise<ReplayReport>;
   getQaResults(): Promise<Measured & { results: QaCheckResult[] }>;
   runQaChecks(): Promise<Measured & { results: QaCheckResult[] }>;
   verifyAudit(): Promise<Measured & AuditVerifyResult>;
   getTelemetrySummary(options: { from: Date; to: Date }): Promise<
-    Measured & { services: ServiceTelemetrySummary[]; rum: RumSummaryRow[]; from: string; to: string }
+    Measured & {
+      services: ServiceTelemetrySummary[];
+      rum: RumSummaryRow[];
+      from: string;
+      to: string;
+    }
   >;
-  reportPageTiming(timing: { route: string; kind: 'page-load' | 'route-change'; durationMs: number }): Promise<void>;
+  reportPageTiming(timing: {
+    route: string;
+    kind: 'page-load' | 'route-change';
+    durationMs: number;
+  }): Promise<void>;
 }
 
-export const platformApiRef = createApiRef<PlatformApi>({ id: 'plugin.platform.api' });
+export const platformApiRef = createApiRef<PlatformApi>({
+  id: 'plugin.platform.api',
+});

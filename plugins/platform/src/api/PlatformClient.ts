@@ -5,7 +5,9 @@ import { PlatformApi } from './PlatformApi';
 
 /** Talks to /api/platform through fetchApi, which attaches the user's credentials. */
 export class PlatformClient implements PlatformApi {
-  constructor(private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {}
+  constructor(
+    private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+  ) {}
 
   private async call<T>(path: string, init?: RequestInit): Promise<T> {
     const base = await this.deps.discoveryApi.getBaseUrl(PLATFORM_PLUGIN_ID);
@@ -14,12 +16,21 @@ export class PlatformClient implements PlatformApi {
       headers: { 'Content-Type': 'application/json', ...init?.headers },
     });
     if (!response.ok) throw await ResponseError.fromResponse(response);
-    if (response.status === 202 || response.status === 204) return undefined as T;
+    if (response.status === 202 || response.status === 204)
+      return undefined as T;
     return response.json();
   }
 
-  getEventVolume(o: { from: Date; to: Date; bucket: 'minute' | 'hour' | 'day' }) {
-    const q = new URLSearchParams({ from: o.from.toISOString(), to: o.to.toISOString(), bucket: o.bucket });
+  getEventVolume(o: {
+    from: Date;
+    to: Date;
+    bucket: 'minute' | 'hour' | 'day';
+  }) {
+    const q = new URLSearchParams({
+      from: o.from.toISOString(),
+      to: o.to.toISOString(),
+      bucket: o.bucket,
+    });
     return this.call<any>(`/v1/events/volume?${q}`);
   }
 
@@ -28,7 +39,10 @@ export class PlatformClient implements PlatformApi {
   }
 
   replayDeadLetters(o: { ids?: string[]; dryRun: boolean }) {
-    return this.call<any>('/v1/dead-letters/replay', { method: 'POST', body: JSON.stringify(o) });
+    return this.call<any>('/v1/dead-letters/replay', {
+      method: 'POST',
+      body: JSON.stringify(o),
+    });
   }
 
   getQaResults() {
@@ -44,11 +58,22 @@ export class PlatformClient implements PlatformApi {
   }
 
   getTelemetrySummary(o: { from: Date; to: Date }) {
-    const q = new URLSearchParams({ from: o.from.toISOString(), to: o.to.toISOString() });
+    const q = new URLSearchParams({
+      from: o.from.toISOString(),
+      to: o.to.toISOString(),
+    });
     return this.call<any>(`/v1/telemetry/summary?${q}`);
   }
 
-  async reportPageTiming(timing: { route: string; kind: 'page-load' | 'route-change'; durationMs: number }) {
-    await this.call<void>('/v1/rum', { method: 'POST', body: JSON.stringify(timing), keepalive: true });
+  async reportPageTiming(timing: {
+    route: string;
+    kind: 'page-load' | 'route-change';
+    durationMs: number;
+  }) {
+    await this.call<void>('/v1/rum', {
+      method: 'POST',
+      body: JSON.stringify(timing),
+      keepalive: true,
+    });
   }
 }

@@ -13,8 +13,11 @@ describe('PlatformRumReporter', () => {
       { routeEntries: ['/catalog/default/component/export-service'] },
     );
     await waitFor(() => expect(reportPageTiming).toHaveBeenCalledTimes(1));
-    const [timing] = (reportPageTiming.mock.calls[0] as any[]);
-    expect(timing).toMatchObject({ route: '/catalog/default/component/export-service', kind: 'page-load' });
+    const [timing] = reportPageTiming.mock.calls[0] as any[];
+    expect(timing).toMatchObject({
+      route: '/catalog/default/component/export-service',
+      kind: 'page-load',
+    });
     expect(timing.durationMs).toBeGreaterThanOrEqual(0);
   });
 

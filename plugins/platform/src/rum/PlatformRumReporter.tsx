@@ -6,7 +6,9 @@ import { platformApiRef } from '../api/PlatformApi';
 /** Resolves after the browser has painted the next frame (rendering settled). */
 function afterNextPaint(): Promise<number> {
   return new Promise(resolve =>
-    requestAnimationFrame(() => setTimeout(() => resolve(performance.now()), 0)),
+    requestAnimationFrame(() =>
+      setTimeout(() => resolve(performance.now()), 0),
+    ),
   );
 }
 
@@ -28,7 +30,11 @@ export function usePlatformRum(): void {
     afterNextPaint().then(now => {
       if (cancelled) return;
       api
-        .reportPageTiming({ route: location.pathname, kind, durationMs: Math.round(now - started) })
+        .reportPageTiming({
+          route: location.pathname,
+          kind,
+          durationMs: Math.round(now - started),
+        })
         .catch(() => {
           // Telemetry must never disturb the page; a lost timing is only a missing sample.
         });

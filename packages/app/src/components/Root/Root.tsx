@@ -82,7 +82,12 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
           <SidebarGroup label="Platform" icon={<BuildIcon />}>
             <SidebarScrollWrapper>
               {platformNavItems.map(item => (
-                <SidebarItem key={item.to} icon={item.icon} to={item.to} text={item.text} />
+                <SidebarItem
+                  key={item.to}
+                  icon={item.icon}
+                  to={item.to}
+                  text={item.text}
+                />
               ))}
             </SidebarScrollWrapper>
           </SidebarGroup>

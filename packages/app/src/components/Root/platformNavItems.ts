@@ -6,7 +6,11 @@ import FavoriteIcon from '@material-ui/icons/FavoriteBorder';
  * The sidebar's "Platform" section. An entry is added here when its plugin's page lands in
  * App.tsx; no entry points to a page that does not exist.
  */
-export const platformNavItems: { to: string; text: string; icon: IconComponent }[] = [
+export const platformNavItems: {
+  to: string;
+  text: string;
+  icon: IconComponent;
+}[] = [
   { to: '/platform/health', text: 'Platform health', icon: FavoriteIcon },
   { to: '/data-explorer', text: 'Data explorer', icon: FilterListIcon },
 ];

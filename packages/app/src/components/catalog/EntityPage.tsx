@@ -49,9 +49,6 @@ import {
   RELATION_PROVIDES_API,
 } from '@backstage/catalog-model';
 
-
-
-
 const cicdContent = (
   // This is an example of how you can implement your company's logic in entity page.
   // You can for example enforce that all components of type 'service' should use GitHubActions
@@ -139,7 +136,6 @@ const serviceEntityPage = (
       {cicdContent}
     </EntityLayout.Route>
 
-
     <EntityLayout.Route path="/api" title="API">
       <Grid container spacing={3} alignItems="stretch">
         <Grid item md={6}>
@@ -161,7 +157,6 @@ const serviceEntityPage = (
         </Grid>
       </Grid>
     </EntityLayout.Route>
-
   </EntityLayout>
 );
 
@@ -175,7 +170,6 @@ const websiteEntityPage = (
       {cicdContent}
     </EntityLayout.Route>
 
-
     <EntityLayout.Route path="/dependencies" title="Dependencies">
       <Grid container spacing={3} alignItems="stretch">
         <Grid item md={6}>
@@ -186,7 +180,6 @@ const websiteEntityPage = (
         </Grid>
       </Grid>
     </EntityLayout.Route>
-
   </EntityLayout>
 );
 
@@ -202,7 +195,6 @@ const defaultEntityPage = (
     <EntityLayout.Route path="/" title="Overview">
       {overviewContent}
     </EntityLayout.Route>
-
   </EntityLayout>
 );
 

@@ -8,12 +8,7 @@ import {
   SearchResult,
   SearchPagination,
 } from '@backstage/plugin-search-react';
-import {
-  CatalogIcon,
-  Content,
-  Header,
-  Page,
-} from '@backstage/core-components';
+import { CatalogIcon, Content, Header, Page } from '@backstage/core-components';
 
 const useStyles = makeStyles((theme: Theme) => ({
   bar: {
@@ -60,7 +55,14 @@ const SearchPage = () => {
                 className={classes.filter}
                 label="Kind"
                 name="kind"
-                values={['Component', 'API', 'Group', 'User', 'Resource', 'System']}
+                values={[
+                  'Component',
+                  'API',
+                  'Group',
+                  'User',
+                  'Resource',
+                  'System',
+                ]}
               />
               <SearchFilter.Checkbox
                 className={classes.filter}

@@ -37,13 +37,18 @@ function forgetOnSignOut(identity: IdentityApi): IdentityApi {
   };
 }
 
-const UserPicker = (props: { onPick: (name: string) => void; error?: Error }) => {
+const UserPicker = (props: {
+  onPick: (name: string) => void;
+  error?: Error;
+}) => {
   const users = useCatalogUsers();
   const [query, setQuery] = useState('');
   const byTeam = useMemo(() => {
     const groups = new Map<string, { name: string; displayName: string }[]>();
     for (const user of users.value ?? []) {
-      const text = `${user.displayName} ${user.name} ${user.teams.join(' ')}`.toLowerCase();
+      const text = `${user.displayName} ${user.name} ${user.teams.join(
+        ' ',
+      )}`.toLowerCase();
       if (query && !text.includes(query.toLowerCase())) continue;
       for (const team of user.teams.length ? user.teams : ['(no team)']) {
         groups.set(team, [...(groups.get(team) ?? []), user]);
@@ -64,9 +69,9 @@ const UserPicker = (props: { onPick: (name: string) => void; error?: Error }) =>
         )}
         <InfoCard>
           <Typography paragraph>
-            Development only: choose who you are. Your teams decide what you may do (Platform
-            Services and SRE administer the platform; feature-team engineers read). Production
-            uses a real identity provider.
+            Development only: choose who you are. Your teams decide what you may
+            do (Platform Services and SRE administer the platform; feature-team
+            engineers read). Production uses a real identity provider.
           </Typography>
           <TextField
             label="Filter by name or team"
@@ -85,7 +90,10 @@ const UserPicker = (props: { onPick: (name: string) => void; error?: Error }) =>
                   <ListSubheader>{team}</ListSubheader>
                   {members.map(user => (
                     <ListItem key={`${team}/${user.name}`}>
-                      <ListItemText primary={user.displayName} secondary={user.name} />
+                      <ListItemText
+                        primary={user.displayName}
+                        secondary={user.name}
+                      />
                       <Button
                         variant="outlined"
                         color="primary"
@@ -117,7 +125,9 @@ export const DevSignInPage = (props: SignInPageProps) => {
       <ProxiedSignInPage
         provider="dev-user"
         headers={{ [DEV_USER_HEADER]: picked }}
-        onSignInSuccess={identity => props.onSignInSuccess(forgetOnSignOut(identity))}
+        onSignInSuccess={identity =>
+          props.onSignInSuccess(forgetOnSignOut(identity))
+        }
         ErrorComponent={({ error }) => (
           <UserPicker
             error={error}

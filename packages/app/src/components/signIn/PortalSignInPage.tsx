@@ -1,5 +1,10 @@
 import { SignInPage } from '@backstage/core-components';
-import { configApiRef, githubAuthApiRef, SignInPageProps, useApi } from '@backstage/core-plugin-api';
+import {
+  configApiRef,
+  githubAuthApiRef,
+  SignInPageProps,
+  useApi,
+} from '@backstage/core-plugin-api';
 import { DevSignInPage } from './DevSignInPage';
 
 /**
@@ -8,7 +13,8 @@ import { DevSignInPage } from './DevSignInPage';
  */
 export const PortalSignInPage = (props: SignInPageProps) => {
   const configApi = useApi(configApiRef);
-  const provider = configApi.getOptionalString('portal.signIn.provider') ?? 'dev-user';
+  const provider =
+    configApi.getOptionalString('portal.signIn.provider') ?? 'dev-user';
   if (provider === 'github') {
     return (
       <SignInPage

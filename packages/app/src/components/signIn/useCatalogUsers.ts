@@ -19,7 +19,10 @@ export function useCatalogUsers() {
       credentials: 'include',
       headers: { 'x-requested-with': 'XMLHttpRequest' },
     });
-    if (!session.ok) throw new Error(`Guest session for the user list failed: HTTP ${session.status}`);
+    if (!session.ok)
+      throw new Error(
+        `Guest session for the user list failed: HTTP ${session.status}`,
+      );
     const token = (await session.json()).backstageIdentity?.token;
     const catalogBase = await discoveryApi.getBaseUrl('catalog');
     const response = await fetch(
@@ -27,12 +30,18 @@ export function useCatalogUsers() {
         '&fields=metadata.name,metadata.title,spec.profile.displayName,spec.memberOf',
       { headers: { Authorization: `Bearer ${token}` } },
     );
-    if (!response.ok) throw new Error(`Reading catalog users failed: HTTP ${response.status}`);
+    if (!response.ok)
+      throw new Error(`Reading catalog users failed: HTTP ${response.status}`);
     const { items } = await response.json();
     return items.map((entity: any) => ({
       name: entity.metadata.name,
-      displayName: entity.spec?.profile?.displayName ?? entity.metadata.title ?? entity.metadata.name,
-      teams: (entity.spec?.memberOf ?? []).map((ref: string) => ref.replace(/^group:(default\/)?/, '')),
+      displayName:
+        entity.spec?.profile?.displayName ??
+        entity.metadata.title ??
+        entity.metadata.name,
+      teams: (entity.spec?.memberOf ?? []).map((ref: string) =>
+        ref.replace(/^group:(default\/)?/, ''),
+      ),
     }));
   }, [discoveryApi]);
 }

@@ -13,7 +13,10 @@ import {
 import { VolumePoint } from '@internal/plugin-platform-common';
 
 /** Pivots (bucket, type, count) rows into one row per bucket with a column per type. */
-export function pivotVolume(points: VolumePoint[]): { rows: Record<string, any>[]; types: string[] } {
+export function pivotVolume(points: VolumePoint[]): {
+  rows: Record<string, any>[];
+  types: string[];
+} {
   const types = [...new Set(points.map(p => p.event_type))].sort();
   const byBucket = new Map<string, Record<string, any>>();
   for (const p of points) {
@@ -21,14 +24,19 @@ export function pivotVolume(points: VolumePoint[]): { rows: Record<string, any>[
     row[p.event_type] = p.count;
     byBucket.set(p.bucket, row);
   }
-  const rows = [...byBucket.values()].sort((a, b) => a.bucket.localeCompare(b.bucket));
+  const rows = [...byBucket.values()].sort((a, b) =>
+    a.bucket.localeCompare(b.bucket),
+  );
   for (const row of rows) for (const t of types) row[t] ??= 0;
   return { rows, types };
 }
 
 export function EventVolumeChart(props: { points: VolumePoint[] }) {
   const theme = useTheme();
-  const { rows, types } = useMemo(() => pivotVolume(props.points), [props.points]);
+  const { rows, types } = useMemo(
+    () => pivotVolume(props.points),
+    [props.points],
+  );
   const palette = [
     theme.palette.primary.main,
     theme.palette.secondary.main,
@@ -47,14 +55,26 @@ export function EventVolumeChart(props: { points: VolumePoint[] }) {
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis
           dataKey="bucket"
-          tickFormatter={(v: string) => new Date(v).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit' })}
+          tickFormatter={(v: string) =>
+            new Date(v).toLocaleString(undefined, {
+              month: 'short',
+              day: 'numeric',
+              hour: '2-digit',
+            })
+          }
           minTickGap={24}
         />
         <YAxis allowDecimals={false} />
         <Tooltip labelFormatter={(v: any) => new Date(v).toLocaleString()} />
         <Legend />
         {types.map((t, i) => (
-          <Line key={t} type="monotone" dataKey={t} dot={false} stroke={palette[i % palette.length]} />
+          <Line
+            key={t}
+            type="monotone"
+            dataKey={t}
+            dot={false}
+            stroke={palette[i % palette.length]}
+          />
         ))}
       </LineChart>
     </ResponsiveContainer>

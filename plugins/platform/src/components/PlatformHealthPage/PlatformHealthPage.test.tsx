@@ -22,8 +22,16 @@ function fakeApi(overrides: Partial<PlatformApi> = {}): PlatformApi {
       from: at,
       to: at,
       points: [
-        { bucket: '2026-11-30T08:00:00.000Z', event_type: 'export.completed', count: 4 },
-        { bucket: '2026-11-30T09:00:00.000Z', event_type: 'filter.applied', count: 9 },
+        {
+          bucket: '2026-11-30T08:00:00.000Z',
+          event_type: 'export.completed',
+          count: 4,
+        },
+        {
+          bucket: '2026-11-30T09:00:00.000Z',
+          event_type: 'filter.applied',
+          count: 9,
+        },
       ],
     }),
     getDeadLetters: async () => ({
@@ -36,7 +44,11 @@ function fakeApi(overrides: Partial<PlatformApi> = {}): PlatformApi {
           producer: 'exports',
           payload: {},
           violations: [
-            { instancePath: '/properties', schemaPath: '#/properties/properties/required', message: "must have required property 'row_count'" },
+            {
+              instancePath: '/properties',
+              schemaPath: '#/properties/properties/required',
+              message: "must have required property 'row_count'",
+            },
           ],
           received_at: at,
           replay_attempts: 0,
@@ -61,7 +73,8 @@ function fakeApi(overrides: Partial<PlatformApi> = {}): PlatformApi {
           value: 0.3,
           threshold: 'drop > 50% or rise > 300% vs 7-day average',
           status: 'fail',
-          detail: '30 events in 24 h vs 100.0/day 7-day average (-70%): dropped more than 50%',
+          detail:
+            '30 events in 24 h vs 100.0/day 7-day average (-70%): dropped more than 50%',
           window_start: at,
           window_end: at,
           checked_at: at,
@@ -75,15 +88,38 @@ function fakeApi(overrides: Partial<PlatformApi> = {}): PlatformApi {
       checked: 11,
       firstSeq: '1',
       lastSeq: '11',
-      firstBroken: { seq: '12', id: 'x', reason: 'content does not match its hash (record altered)' },
+      firstBroken: {
+        seq: '12',
+        id: 'x',
+        reason: 'content does not match its hash (record altered)',
+      },
       verifiedAt: at,
     }),
     getTelemetrySummary: async () => ({
-      ...measured('platform_request_rollups (per-minute, flushed by each backend)'),
+      ...measured(
+        'platform_request_rollups (per-minute, flushed by each backend)',
+      ),
       from: at,
       to: at,
-      services: [{ service: 'exports', requests: 1200, errors: 3, error_rate: 0.0025, p95_ms: 180, p99_ms: 420 }],
-      rum: [{ route: '/catalog', kind: 'page-load', samples: 12, p50_ms: 900, p95_ms: 1800 }],
+      services: [
+        {
+          service: 'exports',
+          requests: 1200,
+          errors: 3,
+          error_rate: 0.0025,
+          p95_ms: 180,
+          p99_ms: 420,
+        },
+      ],
+      rum: [
+        {
+          route: '/catalog',
+          kind: 'page-load',
+          samples: 12,
+          p50_ms: 900,
+          p95_ms: 1800,
+        },
+      ],
     }),
     reportPageTiming: async () => {},
     ...overrides,
@@ -97,14 +133,30 @@ describe('PlatformHealthPage', () => {
         <PlatformHealthPage />
       </TestApiProvider>,
     );
-    expect(await screen.findByText(/Chain broken at seq 12: content does not match its hash/)).toBeInTheDocument();
-    expect(await screen.findByText(/dropped more than 50%/)).toBeInTheDocument();
-    expect(await screen.findByText("must have required property 'row_count'")).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        /Chain broken at seq 12: content does not match its hash/,
+      ),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText(/dropped more than 50%/),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText("must have required property 'row_count'"),
+    ).toBeInTheDocument();
     expect(await screen.findByText('180 ms')).toBeInTheDocument();
     expect(screen.getByText('0.3%')).toBeInTheDocument();
     expect(screen.getByText('/catalog')).toBeInTheDocument();
-    for (const source of ['platform_events (Postgres)', 'platform_dead_letters (Postgres)', 'platform_audit_log hash chain, recomputed']) {
-      expect(screen.getByText(new RegExp(`Source: ${source.replace(/[()]/g, '\\$&')}`))).toBeInTheDocument();
+    for (const source of [
+      'platform_events (Postgres)',
+      'platform_dead_letters (Postgres)',
+      'platform_audit_log hash chain, recomputed',
+    ]) {
+      expect(
+        screen.getByText(
+          new RegExp(`Source: ${source.replace(/[()]/g, '\\$&')}`),
+        ),
+      ).toBeInTheDocument();
     }
   });
 
@@ -118,9 +170,15 @@ describe('PlatformHealthPage', () => {
     const now = await screen.findByRole('button', { name: 'Replay now' });
     expect(now).toBeDisabled();
     fireEvent.click(screen.getByRole('button', { name: 'Replay: dry run' }));
-    expect(await screen.findByText(/Dry run: 1 examined, 1 would be replayed/)).toBeInTheDocument();
-    await waitFor(() => expect(screen.getByRole('button', { name: 'Replay now' })).toBeEnabled());
+    expect(
+      await screen.findByText(/Dry run: 1 examined, 1 would be replayed/),
+    ).toBeInTheDocument();
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Replay now' })).toBeEnabled(),
+    );
     fireEvent.click(screen.getByRole('button', { name: 'Replay now' }));
-    await waitFor(() => expect(api.replayDeadLetters).toHaveBeenLastCalledWith({ dryRun: false }));
+    await waitFor(() =>
+      expect(api.replayDeadLetters).toHaveBeenLastCalledWith({ dryRun: false }),
+    );
   });
 });

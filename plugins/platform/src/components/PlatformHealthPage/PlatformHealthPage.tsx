@@ -30,7 +30,8 @@ export function SourceLine(props: { measured?: Measured }) {
   if (!props.measured) return null;
   return (
     <Typography variant="caption" color="textSecondary" component="p">
-      Source: {props.measured.source} · as of {new Date(props.measured.generatedAt).toLocaleString()}
+      Source: {props.measured.source} · as of{' '}
+      {new Date(props.measured.generatedAt).toLocaleString()}
     </Typography>
   );
 }
@@ -40,20 +41,31 @@ function Section<T>(props: {
   children: (value: T) => ReactNode;
 }) {
   if (props.state.loading && !props.state.value) return <Progress />;
-  if (props.state.error) return <ResponseErrorPanel error={props.state.error} />;
+  if (props.state.error)
+    return <ResponseErrorPanel error={props.state.error} />;
   return <>{props.state.value ? props.children(props.state.value) : null}</>;
 }
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`;
 const ratio = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)}×`);
-const STATUS_COLOR = { fail: 'secondary', pass: 'primary', insufficient_data: 'default' } as const;
-const ms = (v: number | undefined) => (v === undefined ? '—' : `${Math.round(v)} ms`);
+const STATUS_COLOR = {
+  fail: 'secondary',
+  pass: 'primary',
+  insufficient_data: 'default',
+} as const;
+const ms = (v: number | undefined) =>
+  v === undefined ? '—' : `${Math.round(v)} ms`;
 
 function EventVolumeCard() {
   const api = useApi(platformApiRef);
   const state = useAsyncRetry(() => {
     const to = new Date();
-    return api.getEventVolume({ from: new Date(to.getTime() - 7 * DAY), to, bucket: 'hour' });
+    return api.getEventVolume({
+      from: new Date(to.getTime() - 7 * DAY),
+      to,
+      bucket: 'hour',
+    });
   }, [api]);
   return (
     <InfoCard title="Event volume per type (last 7 days, hourly)">
@@ -92,7 +104,11 @@ function DeadLetterCard() {
     }
   };
   const columns: TableColumn<DeadLetter>[] = [
-    { title: 'Received', field: 'received_at', render: r => new Date(r.received_at).toLocaleString() },
+    {
+      title: 'Received',
+      field: 'received_at',
+      render: r => new Date(r.received_at).toLocaleString(),
+    },
     { title: 'Event', field: 'name' },
     { title: 'Producer', field: 'producer' },
     {
@@ -101,7 +117,10 @@ function DeadLetterCard() {
         <>
           {r.violations.map((v, i) => (
             <Typography key={i} variant="body2">
-              <code>{v.instancePath || '/'}</code> {v.message} <Typography variant="caption" color="textSecondary">({v.schemaPath})</Typography>
+              <code>{v.instancePath || '/'}</code> {v.message}{' '}
+              <Typography variant="caption" color="textSecondary">
+                ({v.schemaPath})
+              </Typography>
             </Typography>
           ))}
         </>
@@ -115,9 +134,16 @@ function DeadLetterCard() {
         {v => (
           <>
             <Box display="flex" alignItems="center" mb={1} style={{ gap: 8 }}>
-              <Chip label={`${v.counts.open} open`} color={v.counts.open ? 'secondary' : 'default'} />
+              <Chip
+                label={`${v.counts.open} open`}
+                color={v.counts.open ? 'secondary' : 'default'}
+              />
               <Chip label={`${v.counts.replayed} replayed`} />
-              <Button variant="outlined" disabled={busy} onClick={() => replay(true)}>
+              <Button
+                variant="outlined"
+                disabled={busy}
+                onClick={() => replay(true)}
+              >
                 Replay: dry run
               </Button>
               <Button
@@ -132,17 +158,27 @@ function DeadLetterCard() {
             {report && (
               <Alert severity={report.dryRun ? 'info' : 'success'}>
                 {report.dryRun ? 'Dry run: ' : 'Replayed: '}
-                {report.examined} examined, {report.replayed} {report.dryRun ? 'would be replayed' : 'replayed'},{' '}
-                {report.stillInvalid} still invalid, {report.alreadyReplayed} already replayed,{' '}
-                {report.alreadyInLog} already in the log.
+                {report.examined} examined, {report.replayed}{' '}
+                {report.dryRun ? 'would be replayed' : 'replayed'},{' '}
+                {report.stillInvalid} still invalid, {report.alreadyReplayed}{' '}
+                already replayed, {report.alreadyInLog} already in the log.
               </Alert>
             )}
             {error && <ResponseErrorPanel error={error} />}
             <Table<DeadLetter>
-              options={{ paging: v.deadLetters.length > 10, search: false, padding: 'dense', toolbar: false }}
+              options={{
+                paging: v.deadLetters.length > 10,
+                search: false,
+                padding: 'dense',
+                toolbar: false,
+              }}
               columns={columns}
               data={v.deadLetters}
-              emptyContent={<Typography style={{ padding: 16 }}>No open dead letters.</Typography>}
+              emptyContent={
+                <Typography style={{ padding: 16 }}>
+                  No open dead letters.
+                </Typography>
+              }
             />
             <SourceLine measured={v} />
           </>
@@ -161,16 +197,19 @@ function QaCard() {
       title: 'Status',
       field: 'status',
       render: r => (
-        <Chip
-          size="small"
-          label={r.status}
-          color={STATUS_COLOR[r.status]}
-        />
+        <Chip size="small" label={r.status} color={STATUS_COLOR[r.status]} />
       ),
     },
     { title: 'Check', field: 'check' },
-    { title: 'Event', render: r => (r.field ? `${r.event_type} · ${r.field}` : r.event_type) },
-    { title: 'Value', render: r => (r.check === 'volume_anomaly' ? ratio(r.value) : pct(r.value)) },
+    {
+      title: 'Event',
+      render: r => (r.field ? `${r.event_type} · ${r.field}` : r.event_type),
+    },
+    {
+      title: 'Value',
+      render: r =>
+        r.check === 'volume_anomaly' ? ratio(r.value) : pct(r.value),
+    },
     { title: 'Rule', field: 'threshold' },
     { title: 'Detail', field: 'detail' },
   ];
@@ -179,7 +218,9 @@ function QaCard() {
       <Section state={state}>
         {v => {
           const sorted = [...v.results].sort(
-            (a, b) => ['fail', 'pass', 'insufficient_data'].indexOf(a.status) - ['fail', 'pass', 'insufficient_data'].indexOf(b.status),
+            (a, b) =>
+              ['fail', 'pass', 'insufficient_data'].indexOf(a.status) -
+              ['fail', 'pass', 'insufficient_data'].indexOf(b.status),
           );
           return (
             <>
@@ -202,7 +243,13 @@ function QaCard() {
                 <Typography>No QA run yet (they run hourly).</Typography>
               ) : (
                 <Table<QaCheckResult>
-                  options={{ paging: true, pageSize: 10, search: false, padding: 'dense', toolbar: false }}
+                  options={{
+                    paging: true,
+                    pageSize: 10,
+                    search: false,
+                    padding: 'dense',
+                    toolbar: false,
+                  }}
                   columns={columns}
                   data={sorted}
                 />
@@ -231,12 +278,15 @@ function AuditCard() {
           <>
             <Alert severity={v.valid ? 'success' : 'error'}>
               {v.valid
-                ? `Chain intact: ${v.checked} records verified${v.firstSeq ? ` (seq ${v.firstSeq}–${v.lastSeq})` : ''}.`
+                ? `Chain intact: ${v.checked} records verified${
+                    v.firstSeq ? ` (seq ${v.firstSeq}–${v.lastSeq})` : ''
+                  }.`
                 : `Chain broken at seq ${v.firstBroken?.seq}: ${v.firstBroken?.reason}.`}
             </Alert>
             {v.anchor && (
               <Typography variant="body2">
-                Re-anchored by retention at seq {v.anchor.firstSeq} ({v.anchor.purgedCount} records purged{' '}
+                Re-anchored by retention at seq {v.anchor.firstSeq} (
+                {v.anchor.purgedCount} records purged{' '}
                 {new Date(v.anchor.createdAt).toLocaleDateString()}).
               </Typography>
             )}
@@ -278,21 +328,41 @@ function TelemetryCard() {
           <>
             <Typography variant="subtitle2">Requests per service</Typography>
             <Table<ServiceTelemetrySummary>
-              options={{ paging: false, search: false, padding: 'dense', toolbar: false }}
+              options={{
+                paging: false,
+                search: false,
+                padding: 'dense',
+                toolbar: false,
+              }}
               columns={serviceColumns}
               data={v.services}
-              emptyContent={<Typography style={{ padding: 16 }}>No rollups yet (flushed each minute).</Typography>}
+              emptyContent={
+                <Typography style={{ padding: 16 }}>
+                  No rollups yet (flushed each minute).
+                </Typography>
+              }
             />
             <Typography variant="caption" color="textSecondary" component="p">
               p95/p99 are estimated from the fixed latency histogram buckets.
             </Typography>
             <Box mt={2}>
-              <Typography variant="subtitle2">Page loads (real users)</Typography>
+              <Typography variant="subtitle2">
+                Page loads (real users)
+              </Typography>
               <Table<RumSummaryRow>
-                options={{ paging: false, search: false, padding: 'dense', toolbar: false }}
+                options={{
+                  paging: false,
+                  search: false,
+                  padding: 'dense',
+                  toolbar: false,
+                }}
                 columns={rumColumns}
                 data={v.rum}
-                emptyContent={<Typography style={{ padding: 16 }}>No page timings yet.</Typography>}
+                emptyContent={
+                  <Typography style={{ padding: 16 }}>
+                    No page timings yet.
+                  </Typography>
+                }
               />
             </Box>
             <SourceLine measured={v} />
@@ -306,7 +376,10 @@ function TelemetryCard() {
 export function PlatformHealthPage() {
   return (
     <Page themeId="tool">
-      <Header title="Platform health" subtitle="Event contract, audit store and request telemetry of the platform services" />
+      <Header
+        title="Platform health"
+        subtitle="Event contract, audit store and request telemetry of the platform services"
+      />
       <Content>
         <ContentHeader title="Measured from the platform backend's own tables" />
         <Grid container spacing={3}>
