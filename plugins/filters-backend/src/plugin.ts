@@ -15,7 +15,7 @@ import {
   dataClassInRule,
   filtersAccountResourceRef,
   filtersDataClassResourceRef,
-} from './service/permissionRules';
+} from '@internal/plugin-filters-node';
 
 /**
  * The filters backend plugin: `/api/filters/v1/datasets|schema|query|count|explain`.

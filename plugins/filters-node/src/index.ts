@@ -37,3 +37,17 @@ export type { CompiledQuery, QueryKind } from './compile';
 export { filterEngineServiceRef } from './service';
 export type { FilterEngineService } from './service';
 export { demoEventsDatasetConfig, DEMO_EVENT_TYPES } from './demoDataset';
+export {
+  accountInRule,
+  dataClassInRule,
+  filtersAccountResourceRef,
+  filtersDataClassResourceRef,
+  filtersAccountConditions,
+  createFiltersAccountConditionalDecision,
+  filtersDataClassConditions,
+  createFiltersDataClassConditionalDecision,
+} from './permissions';
+export type {
+  FiltersAccountResource,
+  FiltersDataClassResource,
+} from './permissions';
