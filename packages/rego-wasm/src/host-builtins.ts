@@ -14,12 +14,15 @@ import { parse as yamlParse, stringify as yamlStringify } from 'yaml';
 import { jwtBuiltins } from './jwt';
 import { format as goSprintf } from './sprintf';
 
-type J = any;
+/** A JSON value as it crosses from wasm; builtins narrow it before use. */
+type J = unknown;
+type JObject = { [key: string]: J };
 
 const isStr = (x: J): x is string => typeof x === 'string';
 const isNum = (x: J): x is number => typeof x === 'number';
-const isArr = Array.isArray;
-const isObj = (x: J) =>
+const isInt = (x: J): x is number => Number.isInteger(x);
+const isArr = (x: J): x is J[] => Array.isArray(x);
+const isObj = (x: J): x is JObject =>
   x !== null && typeof x === 'object' && !Array.isArray(x);
 
 function need(cond: unknown, msg = 'operand type'): asserts cond {
@@ -109,7 +112,7 @@ const UNITS: Record<string, number> = {
   Ei: 2 ** 60,
 };
 
-function unitsParse(s: string, bytes: boolean): number {
+function unitsParse(s: J, bytes: boolean): number {
   need(isStr(s));
   const x = s.replace(/"/g, '');
   need(!/\s/.test(x), 'spaces not allowed');
@@ -219,7 +222,8 @@ function nsOf(x: J): bigint {
 
 /** The wall-clock date of a time in ns (or [ns, timezone]) as a UTC-based Date. */
 function dateOf(x: J): { d: Date; tz: string } {
-  const [ns, tz] = isArr(x) ? [x[0], x[1] || 'UTC'] : [x, 'UTC'];
+  const [ns, tzValue] = isArr(x) ? [x[0], x[1] || 'UTC'] : [x, 'UTC'];
+  const tz = String(tzValue);
   const d = new Date(Number(nsOf(ns) / NS));
   need(
     !Number.isNaN(d.getTime()) && Math.abs(d.getUTCFullYear()) < 10000,
@@ -256,7 +260,7 @@ function dateOf(x: J): { d: Date; tz: string } {
 function canonical(x: J): J {
   if (isArr(x)) return x.map(canonical);
   if (isObj(x)) {
-    const out: J = {};
+    const out: JObject = {};
     for (const k of Object.keys(x).sort()) out[k] = canonical(x[k]);
     return out;
   }
@@ -397,15 +401,12 @@ function cidrMerge(list: string[]): string[] {
   return cs.map(c => `${ipString(c.bits, c.width)}/${c.len}`);
 }
 
-function cidrList(x: J): [string, string][] {
+/** [key, CIDR or IP] pairs; the value may be any JSON (only strings can match). */
+function cidrList(x: J): [string, J][] {
+  const first = (v: J) => (isArr(v) ? v[0] : v);
   if (isStr(x)) return [[x, x]];
-  if (isArr(x))
-    return x.map((v: J, i: number) => [String(i), isArr(v) ? v[0] : v]);
-  if (isObj(x))
-    return Object.entries(x).map(([k, v]) => [
-      k,
-      isArr(v) ? (v as J[])[0] : (v as string),
-    ]);
+  if (isArr(x)) return x.map((v, i) => [String(i), first(v)]);
+  if (isObj(x)) return Object.entries(x).map(([k, v]) => [k, first(v)]);
   throw new Error('operand type');
 }
 
@@ -558,7 +559,8 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     for (const [ka, ca] of cidrList(a)) {
       for (const [kb, cb] of cidrList(b)) {
         try {
-          if (cidrContains(ca, cb)) out.push([ka, kb]);
+          if (isStr(ca) && isStr(cb) && cidrContains(ca, cb))
+            out.push([ka, kb]);
         } catch {
           // not a CIDR/IP: no match
         }
@@ -570,10 +572,10 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   'graph.reachable': (g, init) => {
     need(isObj(g));
     const seen = new Set<string>();
-    const todo = [...(isArr(init) ? init : Object.keys(init ?? {}))];
+    const todo = keyList(init);
     while (todo.length) {
       const n = todo.pop();
-      if (seen.has(n) || !(n in g)) continue;
+      if (!isStr(n) || seen.has(n) || !(n in g)) continue;
       seen.add(n);
       const next = g[n];
       todo.push(...keyList(next));
@@ -589,11 +591,11 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
         return;
       }
       const p = [...path, n];
-      const next = keyList(g[n]).filter(x => x in g);
+      const next = keyList(g[n]).filter((x): x is string => isStr(x) && x in g);
       if (!next.length) paths.push(p);
       for (const x of next) go(x, p);
     };
-    for (const n of keyList(init)) if (n in g) go(n, []);
+    for (const n of keyList(init)) if (isStr(n) && n in g) go(n, []);
     return asSet(paths);
   },
   'yaml.marshal': x => yamlStringify(canonical(x)),
@@ -650,7 +652,7 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     else if ((v & 0xc) === 0x8) variant = 'RFC4122';
     else if ((v & 0xe) === 0xc)
       variant = 'Reserved, Microsoft Corporation backward compatibility';
-    const out: J = { version, variant };
+    const out: JObject = { version, variant };
     if (variant === 'RFC4122' && (version === 1 || version === 2)) {
       const time =
         (BigInt(`0x${hex.slice(13, 16)}`) << 48n) |
@@ -687,7 +689,7 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     return goSprintf(f, args);
   },
   format_int: (n, base) => {
-    need(isNum(n) && [2, 8, 10, 16].includes(base));
+    need(isNum(n) && isNum(base) && [2, 8, 10, 16].includes(base));
     return Math.trunc(n).toString(base);
   },
   lower: s => {
@@ -709,7 +711,11 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   'strings.replace_n': (m, s) => {
     need(isObj(m) && isStr(s));
     let out = s;
-    for (const k of Object.keys(m).sort()) out = out.split(k).join(m[k]);
+    for (const k of Object.keys(m).sort()) {
+      const v = m[k];
+      need(isStr(v));
+      out = out.split(k).join(v);
+    }
     return out;
   },
   trim: (s, c) => {
@@ -789,13 +795,13 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     const ss = isStr(s) ? [s] : s;
     const ps = isStr(p) ? [p] : p;
     need(isArr(ss) && isArr(ps));
-    return ss.some((x: string) => ps.some((y: string) => x.startsWith(y)));
+    return ss.some(x => ps.some(y => isStr(x) && isStr(y) && x.startsWith(y)));
   },
   'strings.any_suffix_match': (s, p) => {
     const ss = isStr(s) ? [s] : s;
     const ps = isStr(p) ? [p] : p;
     need(isArr(ss) && isArr(ps));
-    return ss.some((x: string) => ps.some((y: string) => x.endsWith(y)));
+    return ss.some(x => ps.some(y => isStr(x) && isStr(y) && x.endsWith(y)));
   },
   'json.marshal': x => JSON.stringify(canonical(x)),
   'json.marshal_with_options': (x, o) => {
@@ -804,7 +810,12 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
       o.pretty || o.indent !== undefined || o.prefix !== undefined
         ? o.indent ?? '\t'
         : undefined;
-    return JSON.stringify(canonical(x), null, indent);
+    // JSON.stringify ignores an indent that is neither a string nor a number.
+    return JSON.stringify(
+      canonical(x),
+      null,
+      isStr(indent) || isNum(indent) ? indent : undefined,
+    );
   },
   'json.unmarshal': s => {
     need(isStr(s));
@@ -931,7 +942,8 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
   },
   'glob.match': (p, d, s) => {
     need(isStr(p) && isStr(s) && (d === null || isArr(d)));
-    return globToRegex(p, d).test(s);
+    const delimiters = d === null ? null : d.map(String);
+    return globToRegex(p, delimiters).test(s);
   },
   'glob.quote_meta': p => {
     need(isStr(p));
@@ -1087,43 +1099,50 @@ export const hostBuiltins: Record<string, (...args: J[]) => J> = {
     need(isObj(o));
     need(isArr(keys) || isObj(keys));
     const out = { ...o };
-    for (const k of keyList(keys)) delete out[k];
+    for (const k of keyList(keys)) delete out[String(k)];
     return out;
   },
   'object.filter': (o, keys) => {
     need(isObj(o));
     need(isArr(keys) || isObj(keys));
-    const out: J = {};
-    for (const k of keyList(keys)) if (k in o) out[k] = o[k];
+    const out: JObject = {};
+    for (const k of keyList(keys)) {
+      const key = String(k);
+      if (key in o) out[key] = o[key];
+    }
     return out;
   },
   'object.union_n': objs => {
     need(isArr(objs) && objs.every(isObj));
-    const merge = (a: J, b: J): J => {
+    const merge = (a: JObject, b: JObject): JObject => {
       const out = { ...a };
-      for (const [k, v] of Object.entries(b))
-        out[k] = isObj(out[k]) && isObj(v) ? merge(out[k], v) : v;
+      for (const [k, v] of Object.entries(b)) {
+        const prev = out[k];
+        out[k] = isObj(prev) && isObj(v) ? merge(prev, v) : v;
+      }
       return out;
     };
-    return objs.reduce(merge, {});
+    return objs.filter(isObj).reduce(merge, {});
   },
   'array.reverse': a => {
     need(isArr(a));
     return [...a].reverse();
   },
-  'bits.or': (a, b) => a | b,
-  'bits.and': (a, b) => a & b,
-  'bits.xor': (a, b) => a ^ b,
-  'bits.negate': a => ~a,
-  'bits.lsh': (a, b) => Number(BigInt(a) << BigInt(b)),
-  'bits.rsh': (a, b) => Number(BigInt(a) >> BigInt(b)),
+  // Number() first: the same ToNumber coercion the bare operators apply.
+  'bits.or': (a, b) => Number(a) | Number(b),
+  'bits.and': (a, b) => Number(a) & Number(b),
+  'bits.xor': (a, b) => Number(a) ^ Number(b),
+  'bits.negate': a => ~Number(a),
+  'bits.lsh': (a, b) => {
+    need(isInt(a) && isInt(b));
+    return Number(BigInt(a) << BigInt(b));
+  },
+  'bits.rsh': (a, b) => {
+    need(isInt(a) && isInt(b));
+    return Number(BigInt(a) >> BigInt(b));
+  },
   'numbers.range_step': (a, b, s) => {
-    need(
-      Number.isInteger(a) &&
-        Number.isInteger(b) &&
-        Number.isInteger(s) &&
-        s > 0,
-    );
+    need(isInt(a) && isInt(b) && isInt(s) && s > 0);
     const out: number[] = [];
     if (a <= b) for (let i = a; i <= b; i += s) out.push(i);
     else for (let i = a; i >= b; i -= s) out.push(i);

@@ -12,9 +12,53 @@ import {
   sign as cryptoSign,
   timingSafeEqual,
   verify as cryptoVerify,
+  webcrypto,
 } from 'node:crypto';
 
-type J = any;
+/** A JSON value as it crosses from wasm; narrowed before use. */
+type J = unknown;
+type JObject = { [key: string]: J };
+
+const isObj = (x: J): x is JObject =>
+  x !== null && typeof x === 'object' && !Array.isArray(x);
+
+/** A member of a JSON object; undefined for anything that is not an object. */
+const field = (x: J, key: string): J => (isObj(x) ? x[key] : undefined);
+
+function need(cond: unknown, msg = 'operand type'): asserts cond {
+  if (!cond) throw new Error(msg);
+}
+
+const JWK_STRING_FIELDS = [
+  'alg',
+  'crv',
+  'd',
+  'dp',
+  'dq',
+  'e',
+  'k',
+  'kty',
+  'n',
+  'p',
+  'q',
+  'qi',
+  'use',
+  'x',
+  'y',
+];
+
+/** A JSON object whose JWK members have the types node:crypto expects. */
+function isJwk(x: J): x is webcrypto.JsonWebKey {
+  return (
+    isObj(x) &&
+    JWK_STRING_FIELDS.every(f => x[f] === undefined || typeof x[f] === 'string')
+  );
+}
+
+function jwkKey(x: J): webcrypto.JsonWebKey {
+  need(isJwk(x), 'invalid JWK');
+  return x;
+}
 
 function b64url(s: string): Buffer {
   if (!/^[A-Za-z0-9_-]*={0,2}$/.test(s)) throw new Error('invalid base64url');
@@ -28,13 +72,13 @@ interface Decoded {
   signingInput: string;
 }
 
-export function decodeJwt(token: string): Decoded {
+export function decodeJwt(token: J): Decoded {
   if (typeof token !== 'string') throw new Error('operand type');
   const parts = token.split('.');
   if (parts.length !== 3) throw new Error('encoded JWT must have 3 sections');
-  const header = JSON.parse(b64url(parts[0]).toString('utf8'));
-  let payload = JSON.parse(b64url(parts[1]).toString('utf8'));
-  if (header?.cty === 'JWT')
+  const header: J = JSON.parse(b64url(parts[0]).toString('utf8'));
+  let payload: J = JSON.parse(b64url(parts[1]).toString('utf8'));
+  if (field(header, 'cty') === 'JWT')
     payload = decodeJwt(b64url(parts[1]).toString('utf8')).payload;
   return {
     header,
@@ -47,9 +91,10 @@ export function decodeJwt(token: string): Decoded {
 function publicKeys(material: string): KeyObject[] {
   const text = material.trim();
   if (text.startsWith('{')) {
-    const json = JSON.parse(text);
-    const jwks: J[] = Array.isArray(json.keys) ? json.keys : [json];
-    return jwks.map(k => createPublicKey({ key: k, format: 'jwk' }));
+    const json: J = JSON.parse(text);
+    const keys = field(json, 'keys');
+    const jwks: J[] = Array.isArray(keys) ? keys : [json];
+    return jwks.map(k => createPublicKey({ key: jwkKey(k), format: 'jwk' }));
   }
   if (text.includes('BEGIN CERTIFICATE')) {
     return text
@@ -123,59 +168,62 @@ function verifyToken(alg: string, token: string, keyMaterial: string): boolean {
   });
 }
 
-function decodeVerify(token: string, c: J): J {
-  if (typeof c !== 'object' || c === null) throw new Error('operand type');
+function decodeVerify(token: J, constraints: J): J {
+  if (typeof constraints !== 'object' || constraints === null)
+    throw new Error('operand type');
+  const c = (key: string) => field(constraints, key);
   const invalid = [false, {}, {}];
   const d = decodeJwt(token);
-  const alg = d.header?.alg;
-  if (c.alg !== undefined && c.alg !== alg) return invalid;
-  if ((c.cert === undefined) === (c.secret === undefined))
+  const alg = field(d.header, 'alg');
+  if (c('alg') !== undefined && c('alg') !== alg) return invalid;
+  const secret = c('secret');
+  const cert = c('cert');
+  if ((cert === undefined) === (secret === undefined))
     throw new Error('exactly one of cert and secret required');
   let ok = false;
   if (typeof alg === 'string' && alg.startsWith('HS')) {
     ok =
-      c.secret !== undefined &&
-      verifyWith(
-        alg,
-        d.signingInput,
-        d.signature,
-        Buffer.from(String(c.secret)),
-      );
-  } else if (typeof alg === 'string' && c.cert !== undefined) {
-    ok = verifyToken(alg, token, String(c.cert));
+      secret !== undefined &&
+      verifyWith(alg, d.signingInput, d.signature, Buffer.from(String(secret)));
+  } else if (typeof alg === 'string' && cert !== undefined) {
+    ok = verifyToken(alg, String(token), String(cert));
   }
   if (!ok) return invalid;
-  const now = c.time !== undefined ? Number(c.time) : Date.now() * 1e6;
+  const now = c('time') !== undefined ? Number(c('time')) : Date.now() * 1e6;
   const p = d.payload ?? {};
-  if (p.exp !== undefined && (typeof p.exp !== 'number' || now >= p.exp * 1e9))
+  const exp = field(p, 'exp');
+  const nbf = field(p, 'nbf');
+  const aud = field(p, 'aud');
+  if (exp !== undefined && (typeof exp !== 'number' || now >= exp * 1e9))
     return invalid;
-  if (p.nbf !== undefined && (typeof p.nbf !== 'number' || now < p.nbf * 1e9))
+  if (nbf !== undefined && (typeof nbf !== 'number' || now < nbf * 1e9))
     return invalid;
-  if (c.iss !== undefined && p.iss !== c.iss) return invalid;
-  if (p.aud !== undefined) {
-    const auds = Array.isArray(p.aud) ? p.aud : [p.aud];
-    if (c.aud === undefined || !auds.includes(c.aud)) return invalid;
-  } else if (c.aud !== undefined) return invalid;
+  if (c('iss') !== undefined && field(p, 'iss') !== c('iss')) return invalid;
+  if (aud !== undefined) {
+    const auds: J[] = Array.isArray(aud) ? aud : [aud];
+    if (c('aud') === undefined || !auds.includes(c('aud'))) return invalid;
+  } else if (c('aud') !== undefined) return invalid;
   return [true, d.header, p];
 }
 
-function signToken(
-  headerText: string,
-  payloadText: string,
-  jwkText: J,
-): string {
-  const header = JSON.parse(headerText);
-  const jwk = typeof jwkText === 'string' ? JSON.parse(jwkText) : jwkText;
-  const alg: string = header.alg;
+function signToken(headerText: J, payloadText: J, jwkText: J): string {
+  need(typeof headerText === 'string' && typeof payloadText === 'string');
+  const header: J = JSON.parse(headerText);
+  const jwk = jwkKey(
+    typeof jwkText === 'string' ? JSON.parse(jwkText) : jwkText,
+  );
+  const alg = field(header, 'alg');
+  need(typeof alg === 'string', 'missing alg');
   const input = `${Buffer.from(headerText).toString('base64url')}.${Buffer.from(
     payloadText,
   ).toString('base64url')}`;
   const family = alg.slice(0, 2);
   const hash = HASH[alg.slice(2)];
   let sig: Buffer;
-  if (family === 'HS')
+  if (family === 'HS') {
+    need(typeof jwk.k === 'string', 'invalid JWK');
     sig = createHmac(hash, b64url(jwk.k)).update(input).digest();
-  else {
+  } else {
     const key = createPrivateKey({ key: jwk, format: 'jwk' });
     if (alg === 'EdDSA') sig = cryptoSign(null, Buffer.from(input), key);
     else if (family === 'PS')
