@@ -24,6 +24,8 @@ export {
   histogramQuantile,
 } from './constants';
 export type { DataClass } from './constants';
+export { PORTAL_PLUGIN_IDS, isPortalPluginId } from './pluginIds';
+export type { PortalPluginId } from './pluginIds';
 export type {
   EventIdentity,
   EventEnvelope,

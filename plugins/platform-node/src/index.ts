@@ -44,3 +44,7 @@ export type {
   PlatformSink,
   EventSource,
 } from './types';
+export { authorizeOrThrow } from './request/authorizeOrThrow';
+export { actorRef } from './request/actorRef';
+export { RequestValidationError } from './request/RequestValidationError';
+export type { RequestValidationIssue } from './request/RequestValidationError';

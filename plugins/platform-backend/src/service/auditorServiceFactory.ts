@@ -3,19 +3,14 @@ import {
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import { DefaultAuditorService } from '@backstage/backend-defaults/auditor';
-import { AuditRecordInput } from '@internal/plugin-platform-common';
+import {
+  AuditRecordInput,
+  PORTAL_PLUGIN_IDS,
+} from '@internal/plugin-platform-common';
 import { platformHubServiceRef } from '@internal/plugin-platform-node';
 
 /** Plugins whose auditor events also land in the audit store, unless configured. */
-export const DEFAULT_AUDITED_PLUGINS = [
-  'platform',
-  'exports',
-  'filters',
-  'authz',
-  'slo',
-  'capacity',
-  'adoption',
-];
+export const DEFAULT_AUDITED_PLUGINS: readonly string[] = PORTAL_PLUGIN_IDS;
 
 /**
  * Replaces the default auditor: every event is still logged as Backstage does, and for the

@@ -10,11 +10,8 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
+import { InputError } from '@backstage/errors';
+import { BasicPermission } from '@backstage/plugin-permission-common';
 import {
   platformAuditReadPermission,
   platformDeadLetterReplayPermission,
@@ -23,7 +20,12 @@ import {
   platformRumReportPermission,
   platformTelemetryReadPermission,
 } from '@internal/plugin-platform-common';
-import { PlatformHub } from '@internal/plugin-platform-node';
+import {
+  actorRef,
+  authorizeOrThrow,
+  PlatformHub,
+  RequestValidationError,
+} from '@internal/plugin-platform-node';
 import { EventStore } from './EventStore';
 import { AuditStore } from './AuditStore';
 import { QaChecks } from './QaChecks';
@@ -61,10 +63,13 @@ function parse<T extends z.ZodTypeAny>(
 ): z.infer<T> {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const detail = result.error.issues
-    .map(i => `${i.path.length ? i.path.join('.') : where}: ${i.message}`)
-    .join('; ');
-  throw new InputError(`Invalid ${where}: ${detail}`);
+  throw RequestValidationError.fromIssues(
+    where,
+    result.error.issues.map(i => ({
+      path: i.path.length ? i.path.join('.') : where,
+      message: i.message,
+    })),
+  );
 }
 
 const windowQuery = (defaultHours: number) =>
@@ -122,18 +127,8 @@ export async function createRouter(
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Missing permission ${permission.name}`);
-    }
+    await authorizeOrThrow(permissions, credentials, [{ permission }]);
     return credentials;
-  }
-
-  function actorOf(credentials: BackstageCredentials): string {
-    const p: any = credentials.principal;
-    return p.type === 'user' ? p.userEntityRef : `service:${p.subject}`;
   }
 
   router.get('/metrics', async (req, res) => {
@@ -395,17 +390,9 @@ export async function createRouter(
 
   router.post('/v1/rum', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const [decision] = await permissions.authorize(
-      [{ permission: platformRumReportPermission }],
-      {
-        credentials,
-      },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(
-        `Missing permission ${platformRumReportPermission.name}`,
-      );
-    }
+    await authorizeOrThrow(permissions, credentials, [
+      { permission: platformRumReportPermission },
+    ]);
     const body = parse(
       z.object({
         route: z
@@ -436,7 +423,7 @@ export async function createRouter(
 
   router.post('/v1/retention/run', async (req, res) => {
     const credentials = await authorize(req, platformOperatePermission);
-    res.json(await retention.run(actorOf(credentials)));
+    res.json(await retention.run(actorRef(credentials)));
   });
 
   router.get('/v1/retention/latest', async (req, res) => {
