@@ -1,0 +1,1 @@
+export { GroupEditor } from './GroupEditor';

@@ -1,0 +1,1 @@
+export { ScalarInput } from './ScalarInput';

@@ -1,0 +1,1 @@
+export { ValueInput } from './ValueInput';
