@@ -3,6 +3,7 @@
 // Starts (and stops) its own throwaway embedded Postgres. `--skip-e2e` / `--only-e2e` for speed.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestPostgres } from './postgres.mjs';
@@ -38,12 +39,6 @@ async function main() {
     );
   }
   process.env.CI = process.env.CI ?? 'true';
-  const conformance = [
-    process.env.REGO_CONFORMANCE_DIR,
-    join(repoRoot, '..', 'shared', 'conformance'),
-    '/work/shared/conformance',
-  ].find(dir => dir && existsSync(dir));
-  if (conformance) process.env.REGO_CONFORMANCE_DIR = conformance;
 
   step('Build the Rego wasm runtime', 'npm', [
     'run',
@@ -52,6 +47,10 @@ async function main() {
     '@internal/rego-wasm',
     'build:runtime',
   ]);
+  const { resolveConformanceDir } = createRequire(import.meta.url)(
+    '../packages/rego-wasm/dist/bundle/index.js',
+  );
+  process.env.REGO_CONFORMANCE_DIR = resolveConformanceDir();
   const postgres = await startTestPostgres();
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () =>
@@ -66,6 +65,10 @@ async function main() {
   try {
     if (!args.has('--only-e2e')) {
       step('Formatting (prettier)', bin('prettier'), ['--check', '.']);
+      step('Generated OpenAPI types are current', process.execPath, [
+        'scripts/openapi-generate.mjs',
+        '--check',
+      ]);
       step('Type-check', bin('tsc'), ['--noEmit']);
       step('Lint', bin('backstage-cli'), ['repo', 'lint']);
       step('Unit and integration tests (jest)', bin('backstage-cli'), [
