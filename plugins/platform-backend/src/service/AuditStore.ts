@@ -8,18 +8,43 @@ import {
   AuditVerifyResult,
 } from '@internal/plugin-platform-common';
 import { canonicalJson, chainHash, GENESIS_HASH } from './canonical';
+import { AuditKeyring, INSECURE_DEV_KEY_ID } from './audit/hmacKeys';
+import { AuditCheckpoint, checkpointMac } from './audit/checkpoints';
 
 interface Pending {
-  row: Omit<AuditRow, 'seq' | 'prev_hash' | 'hash'>;
+  row: Omit<AuditRow, 'seq' | 'prev_hash' | 'hash' | 'key_id'>;
   resolve: (receipt: AuditReceipt) => void;
   reject: (error: unknown) => void;
 }
 
-/** A stored row: the API record with the database's Date columns. */
+/** A stored row: the API record with the database's Date columns and its key id. */
 type AuditRow = Omit<AuditRecord, 'recorded_at' | 'occurred_at'> & {
   recorded_at: Date;
   occurred_at: Date;
+  /** HMAC key id; null only for records written before keying began. */
+  key_id: string | null;
 };
+
+/** An API record with the id of the key that signed it. */
+export type SignedAuditRecord = AuditRecord & { key_id: string | null };
+
+/** Verify's answer: the chain, the keys it was signed with and the checkpoints compared. */
+export type AuditChainVerifyResult = AuditVerifyResult & {
+  keyIds: string[];
+  checkpoints?: {
+    sink: string;
+    compared: number;
+    /** Checkpoints of records since purged (only the one at the anchor can be compared). */
+    purged: number;
+    latest?: { seq: string; at: string };
+    problems: string[];
+  };
+  firstBroken?: AuditVerifyResult['firstBroken'] & {
+    checkpoint?: { seq: string; hash: string; at: string };
+  };
+};
+
+export const KEY_ROTATION_ACTION = 'platform.audit-key-rotated';
 
 export interface AuditReceipt {
   id: string;
@@ -43,7 +68,7 @@ const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 
 /** A stored row in API form: text seq and ISO timestamps (also what the hash covers). */
 function normalize(
-  row: Omit<AuditRow, 'prev_hash' | 'hash'>,
+  row: Omit<AuditRow, 'prev_hash' | 'hash' | 'key_id'>,
 ): Omit<AuditRecord, 'prev_hash' | 'hash'> {
   return {
     seq: String(row.seq),
@@ -60,11 +85,40 @@ function normalize(
   };
 }
 
-/** The fields a record's hash covers, in canonical form. */
+/**
+ * The fields a record's hash covers, in canonical form; a signed record's key id is covered
+ * too (records from before keying hash exactly as they always did).
+ */
 export function canonicalAuditRecord(
-  row: Omit<AuditRow, 'prev_hash' | 'hash'>,
+  row: Omit<AuditRow, 'prev_hash' | 'hash' | 'key_id'> & {
+    key_id?: string | null;
+  },
 ): string {
-  return canonicalJson(normalize(row));
+  const record = normalize(row);
+  return canonicalJson(row.key_id ? { ...record, key_id: row.key_id } : record);
+}
+
+/** What an anchor's MAC covers. */
+export function canonicalAnchor(anchor: {
+  cutoff: Date | string;
+  first_seq: string | number;
+  key_id: string;
+  prev_hash: string;
+  run_id: string;
+}): string {
+  return canonicalJson({
+    cutoff: new Date(anchor.cutoff).toISOString(),
+    first_seq: String(anchor.first_seq),
+    key_id: anchor.key_id,
+    prev_hash: anchor.prev_hash,
+    run_id: anchor.run_id,
+  });
+}
+
+interface AuditPolicyRow {
+  keyed_from_seq: string;
+  legacy_anchor_max_id: string;
+  min_retention_days: number | null;
 }
 
 /**
@@ -72,15 +126,32 @@ export function canonicalAuditRecord(
  * batch is being written goes into the next batch, one transaction per batch, chained after
  * the head row (locked FOR UPDATE, so appenders in several processes keep one chain).
  * `append` resolves once its record has committed.
+ *
+ * Each record's hash is HMAC-SHA256(key, prev_hash || canonical(record)) with a key from
+ * config (`AuditKeyring`), so rewriting the chain needs the key, not just database access.
+ * When the current key differs from the one that signed the head, the batch starts with a
+ * key-rotation record signed by the new key.
  */
 export class AuditStore {
   private queue: Pending[] = [];
   private writing?: Promise<void>;
+  readonly keyring: AuditKeyring;
 
   constructor(
     private readonly knex: Knex,
-    private readonly options: { maxBatch?: number; now?: () => Date } = {},
-  ) {}
+    private readonly options: {
+      maxBatch?: number;
+      now?: () => Date;
+      /** Default: the fixed insecure development key (tests, benchmarks). */
+      keyring?: AuditKeyring;
+    } = {},
+  ) {
+    this.keyring =
+      options.keyring ??
+      new AuditKeyring(INSECURE_DEV_KEY_ID, {
+        [INSECURE_DEV_KEY_ID]: 'platform-audit-insecure-dev-key-do-not-use',
+      });
+  }
 
   /** Appends a record; resolves after the transaction holding it commits. */
   append(input: AuditRecordInput): Promise<AuditReceipt> {
@@ -156,6 +227,7 @@ export class AuditStore {
   }
 
   private async writeBatch(rows: Pending['row'][]): Promise<AuditReceipt[]> {
+    const keyId = this.keyring.currentKeyId;
     return this.knex.transaction(async tx => {
       const head = await tx('platform_audit_head')
         .where({ id: 1 })
@@ -163,11 +235,21 @@ export class AuditStore {
         .first();
       let seq = BigInt(head.last_seq);
       let prev: string = head.last_hash;
+      const lastKeyId: string | null = head.last_key_id ?? null;
+      // A fresh chain starts signed; an existing one records the switch of key (or keying).
+      const rotation: Pending['row'][] =
+        lastKeyId !== keyId && (lastKeyId !== null || seq > 0n)
+          ? [this.rotationRow(lastKeyId, keyId, rows[0].recorded_at)]
+          : [];
       // Records in one batch share the commit; recorded_at must not go backwards in the chain.
-      const full: AuditRow[] = rows.map(row => {
+      const full: AuditRow[] = [...rotation, ...rows].map(row => {
         seq += 1n;
-        const withSeq = { ...row, seq: seq.toString() };
-        const hash = chainHash(prev, canonicalAuditRecord(withSeq));
+        const withSeq = { ...row, seq: seq.toString(), key_id: keyId };
+        const hash = this.keyring.mac(
+          keyId,
+          prev,
+          canonicalAuditRecord(withSeq),
+        );
         const out = { ...withSeq, prev_hash: prev, hash };
         prev = hash;
         return out;
@@ -181,9 +263,46 @@ export class AuditStore {
       }
       await tx('platform_audit_head')
         .where({ id: 1 })
-        .update({ last_seq: seq.toString(), last_hash: prev });
-      return full.map(r => ({ id: r.id, seq: r.seq, hash: r.hash }));
+        .update({
+          last_seq: seq.toString(),
+          last_hash: prev,
+          last_key_id: keyId,
+        });
+      return full
+        .slice(rotation.length)
+        .map(r => ({ id: r.id, seq: r.seq, hash: r.hash }));
     });
+  }
+
+  private rotationRow(
+    fromKeyId: string | null,
+    toKeyId: string,
+    at: Date,
+  ): Pending['row'] {
+    return {
+      id: randomUUID(),
+      recorded_at: at,
+      occurred_at: at,
+      actor: 'platform-backend',
+      action: KEY_ROTATION_ACTION,
+      resource: 'audit-chain',
+      outcome: 'succeeded',
+      severity: 'high',
+      plugin: 'platform',
+      meta: { fromKeyId, toKeyId },
+    };
+  }
+
+  /** The chain head as the database has it. */
+  async head(): Promise<{ seq: string; hash: string; keyId: string | null }> {
+    const head = await this.knex('platform_audit_head')
+      .where({ id: 1 })
+      .first();
+    return {
+      seq: String(head.last_seq),
+      hash: head.last_hash,
+      keyId: head.last_key_id ?? null,
+    };
   }
 
   /** Waits until everything appended so far is written. */
@@ -191,7 +310,7 @@ export class AuditStore {
     while (this.writing) await this.writing;
   }
 
-  async query(q: AuditQuery): Promise<AuditRecord[]> {
+  async query(q: AuditQuery): Promise<SignedAuditRecord[]> {
     const limit = Math.min(q.limit ?? 100, 10_000);
     const rows = await this.filtered(q).orderBy('seq', 'asc').limit(limit);
     return rows.map(toRecord);
@@ -231,19 +350,49 @@ export class AuditStore {
   }
 
   /**
-   * Walks the chain from its anchor (genesis, or the latest retention re-anchor) and
-   * recomputes every hash; names the first record whose stored hash, link or sequence is wrong.
+   * Walks the chain from its anchor (genesis, or the latest retention re-anchor), recomputes
+   * every record's HMAC (plain sha256 for records from before keying), checks the anchor's
+   * MAC and key rotations, and compares the chain with the checkpoints kept outside the
+   * database. Names the first record (by seq) whose content, link, sequence, signature or
+   * checkpoint is wrong.
    */
-  async verify(): Promise<AuditVerifyResult> {
+  async verify(
+    options: {
+      checkpoints?: {
+        sink: string;
+        checkpoints: AuditCheckpoint[];
+        problems: string[];
+      };
+    } = {},
+  ): Promise<AuditChainVerifyResult> {
+    const keyring = this.keyring;
     const anchor = await this.knex('platform_audit_anchors')
       .orderBy('id', 'desc')
       .first();
+    const policy: AuditPolicyRow | undefined = await this.knex(
+      'platform_audit_policy',
+    )
+      .where({ id: 1 })
+      .first();
+    const keyedFrom = BigInt(policy?.keyed_from_seq ?? 1);
     let expectedPrev = anchor?.prev_hash ?? GENESIS_HASH;
     let expectedSeq = anchor ? BigInt(anchor.first_seq) : 1n;
     let checked = 0;
     let firstSeq: string | undefined;
     let lastSeq: string | undefined;
-    const result = (extra: Partial<AuditVerifyResult>): AuditVerifyResult => ({
+    const keyIds = new Set<string>();
+    const checkpointList = [...(options.checkpoints?.checkpoints ?? [])].sort(
+      (a, b) => {
+        const d = BigInt(a.seq) - BigInt(b.seq);
+        return d === 0n ? a.at.localeCompare(b.at) : d < 0n ? -1 : 1;
+      },
+    );
+    const checkpointProblems = [...(options.checkpoints?.problems ?? [])];
+    let purgedCheckpoints = 0;
+    let comparedCheckpoints = 0;
+    const result = (
+      extra: Partial<AuditChainVerifyResult>,
+    ): AuditChainVerifyResult => ({
       valid: true,
       checked,
       firstSeq,
@@ -257,23 +406,104 @@ export class AuditStore {
           }
         : undefined,
       verifiedAt: new Date().toISOString(),
+      keyIds: [...keyIds],
+      ...(options.checkpoints
+        ? {
+            checkpoints: {
+              sink: options.checkpoints.sink,
+              compared: comparedCheckpoints,
+              purged: purgedCheckpoints,
+              latest: checkpointList.length
+                ? {
+                    seq: checkpointList[checkpointList.length - 1].seq,
+                    at: checkpointList[checkpointList.length - 1].at,
+                  }
+                : undefined,
+              problems: checkpointProblems,
+            },
+          }
+        : {}),
       ...extra,
     });
+    const broken = (
+      firstBroken: NonNullable<AuditChainVerifyResult['firstBroken']>,
+    ) => result({ valid: false, firstBroken });
+
+    // A checkpoint whose own MAC fails was forged or altered in the sink: it proves nothing.
+    const checkpoints: AuditCheckpoint[] = [];
+    for (const c of checkpointList) {
+      const { mac, ...unsigned } = c;
+      if (!keyring.has(c.key_id)) {
+        checkpointProblems.push(
+          `checkpoint of ${c.at} (seq ${c.seq}) is signed with key '${c.key_id}', which this backend does not hold`,
+        );
+      } else if (checkpointMac(keyring, unsigned) !== mac) {
+        checkpointProblems.push(
+          `checkpoint of ${c.at} (seq ${c.seq}) has an invalid MAC (altered or forged in the sink)`,
+        );
+      } else {
+        checkpoints.push(c);
+      }
+    }
+    const checkpointBroken = (c: AuditCheckpoint, reason: string, id = '') =>
+      broken({
+        seq: c.seq,
+        id,
+        reason,
+        expected: c.hash,
+        checkpoint: { seq: c.seq, hash: c.hash, at: c.at },
+      });
+    let nextCheckpoint = 0;
+
+    if (anchor) {
+      const anchorSeq = String(anchor.first_seq);
+      if (BigInt(anchor.id) > BigInt(policy?.legacy_anchor_max_id ?? 0)) {
+        const valid =
+          anchor.key_id &&
+          anchor.mac &&
+          keyring.has(anchor.key_id) &&
+          keyring.mac(anchor.key_id, canonicalAnchor(anchor)) === anchor.mac;
+        if (!valid) {
+          return broken({
+            seq: anchorSeq,
+            id: '',
+            reason: `chain anchor ${anchor.id} (first seq ${anchorSeq}) has no valid MAC: inserted or altered outside the purge`,
+          });
+        }
+      }
+      // Checkpoints of purged records: only the last purged one can still be compared.
+      while (
+        nextCheckpoint < checkpoints.length &&
+        BigInt(checkpoints[nextCheckpoint].seq) < expectedSeq
+      ) {
+        const c = checkpoints[nextCheckpoint++];
+        if (BigInt(c.seq) === expectedSeq - 1n) {
+          comparedCheckpoints++;
+          if (c.hash !== anchor.prev_hash) {
+            return checkpointBroken(
+              c,
+              `checkpoint of ${c.at} says seq ${c.seq} had hash ${c.hash}, the anchor chains to ${anchor.prev_hash}`,
+            );
+          }
+        } else {
+          purgedCheckpoints++;
+        }
+      }
+    }
+
     let after = (expectedSeq - 1n).toString();
     // A record before the anchor that is still there, or a purge that left a gap, shows here.
     const early = await this.knex('platform_audit_log')
       .where('seq', '<=', after)
       .first('seq', 'id');
     if (early) {
-      return result({
-        valid: false,
-        firstBroken: {
-          seq: String(early.seq),
-          id: early.id,
-          reason: `record precedes the chain anchor (first seq ${expectedSeq})`,
-        },
+      return broken({
+        seq: String(early.seq),
+        id: early.id,
+        reason: `record precedes the chain anchor (first seq ${expectedSeq})`,
       });
     }
+    let lastKeyId: string | null = null;
     for (;;) {
       const page: AuditRow[] = await this.knex('platform_audit_log')
         .where('seq', '>', after)
@@ -282,41 +512,83 @@ export class AuditStore {
       if (page.length === 0) break;
       for (const row of page) {
         const seq = BigInt(row.seq);
+        const at = { seq: String(row.seq), id: row.id };
         firstSeq ??= String(row.seq);
         if (seq !== expectedSeq) {
-          return result({
-            valid: false,
-            firstBroken: {
-              seq: String(row.seq),
-              id: row.id,
-              reason: `sequence gap: expected seq ${expectedSeq}, found ${seq} (records deleted)`,
-            },
+          return broken({
+            ...at,
+            reason: `sequence gap: expected seq ${expectedSeq}, found ${seq} (records deleted)`,
           });
         }
         if (row.prev_hash !== expectedPrev) {
-          return result({
-            valid: false,
-            firstBroken: {
-              seq: String(row.seq),
-              id: row.id,
-              reason: 'prev_hash does not match the previous record',
-              expected: expectedPrev,
-              actual: row.prev_hash,
-            },
+          return broken({
+            ...at,
+            reason: 'prev_hash does not match the previous record',
+            expected: expectedPrev,
+            actual: row.prev_hash,
           });
         }
-        const recomputed = chainHash(row.prev_hash, canonicalAuditRecord(row));
+        let recomputed: string;
+        if (row.key_id === null) {
+          if (seq >= keyedFrom) {
+            return broken({
+              ...at,
+              reason: `record is not HMAC-signed, but every record from seq ${keyedFrom} must be (forged with a plain sha256 chain)`,
+            });
+          }
+          recomputed = chainHash(row.prev_hash, canonicalAuditRecord(row));
+        } else {
+          if (!keyring.has(row.key_id)) {
+            return broken({
+              ...at,
+              reason: `record is signed with key '${row.key_id}', which this backend does not hold (add it to platform.audit.hmacKeys to verify)`,
+            });
+          }
+          if (lastKeyId !== null && row.key_id !== lastKeyId) {
+            const meta = row.meta as { fromKeyId?: unknown; toKeyId?: unknown };
+            if (
+              row.action !== KEY_ROTATION_ACTION ||
+              meta.fromKeyId !== lastKeyId ||
+              meta.toKeyId !== row.key_id
+            ) {
+              return broken({
+                ...at,
+                reason: `key changes from '${lastKeyId}' to '${row.key_id}' without a key-rotation record`,
+              });
+            }
+          }
+          keyIds.add(row.key_id);
+          lastKeyId = row.key_id;
+          recomputed = keyring.mac(
+            row.key_id,
+            row.prev_hash,
+            canonicalAuditRecord(row),
+          );
+        }
         if (recomputed !== row.hash) {
-          return result({
-            valid: false,
-            firstBroken: {
-              seq: String(row.seq),
-              id: row.id,
-              reason: 'content does not match its hash (record altered)',
-              expected: recomputed,
-              actual: row.hash,
-            },
+          return broken({
+            ...at,
+            reason:
+              row.key_id === null
+                ? 'content does not match its hash (record altered)'
+                : 'content does not match its HMAC (record altered, or the chain recomputed without the key)',
+            expected: recomputed,
+            actual: row.hash,
           });
+        }
+        while (
+          nextCheckpoint < checkpoints.length &&
+          BigInt(checkpoints[nextCheckpoint].seq) === seq
+        ) {
+          const c = checkpoints[nextCheckpoint++];
+          comparedCheckpoints++;
+          if (c.hash !== row.hash) {
+            return checkpointBroken(
+              c,
+              `checkpoint of ${c.at} says seq ${c.seq} has hash ${c.hash}; the chain has ${row.hash} (chain rewritten after the checkpoint)`,
+              row.id,
+            );
+          }
         }
         checked++;
         lastSeq = String(row.seq);
@@ -325,19 +597,27 @@ export class AuditStore {
       }
       after = String(page[page.length - 1].seq);
     }
+    if (nextCheckpoint < checkpoints.length) {
+      const c = checkpoints[nextCheckpoint];
+      return checkpointBroken(
+        c,
+        `checkpoint of ${c.at} records seq ${
+          c.seq
+        }, but the chain ends at seq ${
+          expectedSeq - 1n
+        } (records removed from the end)`,
+      );
+    }
     const head = await this.knex('platform_audit_head')
       .where({ id: 1 })
       .first();
     if (head && BigInt(head.last_seq) !== expectedSeq - 1n) {
-      return result({
-        valid: false,
-        firstBroken: {
-          seq: String(expectedSeq),
-          id: '',
-          reason: `chain ends at seq ${expectedSeq - 1n} but the head says ${
-            head.last_seq
-          } (records deleted from the end)`,
-        },
+      return broken({
+        seq: String(expectedSeq),
+        id: '',
+        reason: `chain ends at seq ${expectedSeq - 1n} but the head says ${
+          head.last_seq
+        } (records deleted from the end)`,
       });
     }
     return result({});
@@ -345,8 +625,10 @@ export class AuditStore {
 
   /**
    * Retention purge: deletes the records recorded before `cutoff` — always a prefix of the
-   * chain — and re-anchors the chain on the first remaining record, in one transaction. The
-   * only deletion the append-only trigger lets through.
+   * chain — and re-anchors the chain on the first remaining record, through the database's
+   * `platform_audit_purge` function (SECURITY DEFINER, owned by the purge role: the only
+   * deletion the append-only trigger lets through). The anchor is signed here, with the key
+   * the database never sees.
    */
   async purgeBefore(
     cutoff: Date,
@@ -354,32 +636,46 @@ export class AuditStore {
   ): Promise<{ deleted: number; anchoredAt?: string }> {
     return this.knex.transaction(async tx => {
       await tx('platform_audit_head').where({ id: 1 }).forUpdate().first();
-      const last = await tx('platform_audit_log')
-        .where('recorded_at', '<', cutoff)
-        .max('seq as seq')
+      const firstYoung = await tx('platform_audit_log')
+        .where('recorded_at', '>=', cutoff)
+        .min('seq as seq')
         .first();
-      if (!last?.seq) return { deleted: 0 };
+      const through = firstYoung?.seq
+        ? (BigInt(firstYoung.seq) - 1n).toString()
+        : (await tx('platform_audit_log').max('seq as seq').first())?.seq;
+      if (!through) return { deleted: 0 };
       const lastPurged = await tx('platform_audit_log')
-        .where({ seq: last.seq })
+        .where({ seq: through })
         .first('hash');
-      await tx.raw(`SET LOCAL platform.audit_purge = 'on'`);
-      const deleted = await tx('platform_audit_log')
-        .where('seq', '<=', last.seq)
-        .delete();
-      await tx.raw(`SET LOCAL platform.audit_purge = 'off'`);
-      const firstSeq = (BigInt(last.seq) + 1n).toString();
-      await tx('platform_audit_anchors').insert({
-        first_seq: firstSeq,
-        prev_hash: lastPurged.hash,
-        purged_count: deleted,
-        cutoff,
-        run_id: runId,
-      });
-      return { deleted, anchoredAt: firstSeq };
+      if (!lastPurged) return { deleted: 0 };
+      const firstSeq = (BigInt(through) + 1n).toString();
+      const keyId = this.keyring.currentKeyId;
+      const mac = this.keyring.mac(
+        keyId,
+        canonicalAnchor({
+          cutoff,
+          first_seq: firstSeq,
+          key_id: keyId,
+          prev_hash: lastPurged.hash,
+          run_id: runId,
+        }),
+      );
+      const {
+        rows: [{ deleted }],
+      } = await tx.raw(
+        'SELECT platform_audit_purge(?, ?, ?, ?, ?, ?) AS deleted',
+        [through, lastPurged.hash, cutoff, runId, keyId, mac],
+      );
+      return { deleted: Number(deleted), anchoredAt: firstSeq };
     });
   }
 }
 
-function toRecord(row: AuditRow): AuditRecord {
-  return { ...normalize(row), prev_hash: row.prev_hash, hash: row.hash };
+function toRecord(row: AuditRow): SignedAuditRecord {
+  return {
+    ...normalize(row),
+    prev_hash: row.prev_hash,
+    hash: row.hash,
+    key_id: row.key_id ?? null,
+  };
 }
