@@ -13,6 +13,7 @@ const {
   runConformance,
   formatReport,
   readSkips,
+  resolveConformanceDir,
 } = require('../dist/bundle/index.js');
 
 async function main() {
@@ -26,11 +27,7 @@ async function main() {
   const positional = args.filter(
     (a, i) => !a.startsWith('--') && !valued.has(args[i - 1]),
   );
-  const repoRoot = path.resolve(__dirname, '../../..');
-  const dir =
-    positional[0] ??
-    process.env.REGO_CONFORMANCE_DIR ??
-    path.resolve(repoRoot, '../shared/conformance');
+  const dir = positional[0] ?? resolveConformanceDir();
   if (!fs.existsSync(dir)) {
     console.error(`rego-conformance: no such directory: ${dir}`);
     process.exit(2);

@@ -8,14 +8,15 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 require('./build-runtime.js');
-const { runConformance, readSkips } = require('../dist/bundle/index.js');
+const {
+  runConformance,
+  readSkips,
+  resolveConformanceDir,
+} = require('../dist/bundle/index.js');
 
 const pkg = path.resolve(__dirname, '..');
 const repo = path.resolve(pkg, '../..');
-const dir =
-  process.argv[2] ??
-  process.env.REGO_CONFORMANCE_DIR ??
-  path.resolve(repo, '../shared/conformance');
+const dir = process.argv[2] ?? resolveConformanceDir();
 
 const CORE =
   `completedoc partialsetdoc partialobjectdoc virtualdocs baseandvirtualdocs comprehensions every

@@ -2,12 +2,10 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readSkips, runConformance } from './conformance';
+import { resolveConformanceDir } from './conformanceDir';
 
 const pkgDir = path.resolve(__dirname, '..');
-const repoRoot = path.resolve(pkgDir, '../..');
-const suite =
-  process.env.REGO_CONFORMANCE_DIR ??
-  path.resolve(repoRoot, '../shared/conformance');
+const suite = resolveConformanceDir();
 const baseline = JSON.parse(
   fs.readFileSync(path.join(pkgDir, 'conformance-baseline.json'), 'utf8'),
 ) as {

@@ -43,12 +43,24 @@ interface Case {
   strict_error?: boolean;
 }
 
-function yamlFiles(dir: string): string[] {
+/** Follows symlinks (suites are often assembled from links); each real directory once. */
+function yamlFiles(dir: string, visited = new Set<string>()): string[] {
+  const real = fs.realpathSync(dir);
+  if (visited.has(real)) return [];
+  visited.add(real);
   const out: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFiles(p));
-    else if (/\.ya?ml$/.test(e.name)) out.push(p);
+    let stat: fs.Stats | fs.Dirent = e;
+    if (e.isSymbolicLink()) {
+      try {
+        stat = fs.statSync(p);
+      } catch {
+        continue; // dangling link
+      }
+    }
+    if (stat.isDirectory()) out.push(...yamlFiles(p, visited));
+    else if (stat.isFile() && /\.ya?ml$/.test(e.name)) out.push(p);
   }
   return out.sort();
 }

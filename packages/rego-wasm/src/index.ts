@@ -16,3 +16,4 @@ export type { RegoTestResult } from './testing';
 export { runConformance } from './conformance';
 export type { ConformanceReport, CaseResult } from './conformance';
 export { formatReport, readSkips } from './conformance';
+export { resolveConformanceDir } from './conformanceDir';
