@@ -1,6 +1,6 @@
 // `npm start`: embedded Postgres (unless an external one is configured), then the backend
 // (port 7007) and the frontend (port 3000) via `backstage-cli repo start`. Ctrl-C stops all.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -26,6 +26,23 @@ function ensureApiToken() {
   );
 }
 
+// Anything that evaluates Rego needs build/runtime.wasm; a fresh clone has none.
+// The build step is idempotent: it returns at once when its outputs are current.
+function buildRegoRuntime() {
+  const result = spawnSync(
+    'npm',
+    ['run', '-s', '-w', '@internal/rego-wasm', 'build:runtime'],
+    { cwd: repoRoot, stdio: 'inherit', env: process.env },
+  );
+  if (result.status !== 0) {
+    throw new Error(
+      `Building the Rego wasm runtime failed (exit ${
+        result.status ?? result.signal
+      })`,
+    );
+  }
+}
+
 async function main() {
   if (!existsSync(join(repoRoot, 'node_modules', '.bin', 'backstage-cli'))) {
     throw new Error(
@@ -33,6 +50,7 @@ async function main() {
     );
   }
   ensureApiToken();
+  buildRegoRuntime();
   let postgres;
   const external = externalPostgresFromEnv();
   if (external) {
