@@ -261,13 +261,11 @@ export class AuditStore {
             .map(r => ({ ...r, meta: JSON.stringify(r.meta) })),
         );
       }
-      await tx('platform_audit_head')
-        .where({ id: 1 })
-        .update({
-          last_seq: seq.toString(),
-          last_hash: prev,
-          last_key_id: keyId,
-        });
+      await tx('platform_audit_head').where({ id: 1 }).update({
+        last_seq: seq.toString(),
+        last_hash: prev,
+        last_key_id: keyId,
+      });
       return full
         .slice(rotation.length)
         .map(r => ({ id: r.id, seq: r.seq, hash: r.hash }));
@@ -384,7 +382,8 @@ export class AuditStore {
     const checkpointList = [...(options.checkpoints?.checkpoints ?? [])].sort(
       (a, b) => {
         const d = BigInt(a.seq) - BigInt(b.seq);
-        return d === 0n ? a.at.localeCompare(b.at) : d < 0n ? -1 : 1;
+        if (d === 0n) return a.at.localeCompare(b.at);
+        return d < 0n ? -1 : 1;
       },
     );
     const checkpointProblems = [...(options.checkpoints?.problems ?? [])];

@@ -40,7 +40,7 @@ function forgedRow(
 ) {
   const row = {
     seq: String(seq),
-    id: '00000000-0000-4000-8000-' + String(seq).padStart(12, '0'),
+    id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
     recorded_at: new Date(),
     occurred_at: new Date(),
     ...record(seq),
@@ -462,7 +462,7 @@ describe('audit chain keys', () => {
 
   it('reads keys from config and refuses to run unkeyed in production', () => {
     const secret = 'x'.repeat(32);
-    const { keyring, insecure } = AuditKeyring.fromConfig(
+    const { keyring: fromConfig, insecure } = AuditKeyring.fromConfig(
       new ConfigReader({
         platform: {
           audit: {
@@ -474,7 +474,7 @@ describe('audit chain keys', () => {
         },
       }),
     );
-    expect([keyring.currentKeyId, keyring.keyIds(), insecure]).toEqual([
+    expect([fromConfig.currentKeyId, fromConfig.keyIds(), insecure]).toEqual([
       'b',
       ['a', 'b'],
       false,
