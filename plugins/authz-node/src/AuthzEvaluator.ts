@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  CheckRequest,
+  Decision,
+  POLICY_ERROR_REASON,
+} from '@internal/plugin-authz-common';
+import { Registry, register as globalRegistry } from 'prom-client';
+import { DecisionCache, DecisionCacheOptions } from './cache/DecisionCache';
+import { decisionKey } from './cache/decisionKey';
+import { AuthzMetrics, authzMetrics } from './metrics';
+import { CompiledPolicy, PolicyDecision } from './policy/CompiledPolicy';
+import { ProductUserSource } from './subjects/ProductUserDirectory';
+
+/** One evaluated check, as handed to a decision log. */
+export interface DecisionRecord {
+  check: CheckRequest;
+  decision: Decision;
+}
+
+export interface AuthzEvaluatorOptions {
+  productUsers: ProductUserSource;
+  logger?: LoggerService;
+  cache?: DecisionCacheOptions;
+  /** An evaluation slower than this denies with `policy_error` (default 50 ms). */
+  maxEvaluationMs?: number;
+  metrics?: Registry;
+  /** Called for every decision (cached ones too), e.g. to write the decision log. */
+  onDecision?: (records: DecisionRecord[]) => void;
+}
+
+type PolicyInput = {
+  subject: Record<string, unknown>;
+  action: string;
+  resource: Record<string, unknown>;
+  context?: Record<string, unknown>;
+};
+
+/**
+ * Check(subject, action, resource) against the active policy revision: the semantics shared by
+ * the HTTP API (authz-backend) and the in-process SDK. Fails closed: no active policy, a trap,
+ * a non-conforming result or a slow evaluation all deny with reason `policy_error`.
+ */
+export class AuthzEvaluator {
+  private policy?: CompiledPolicy;
+  private readonly cache: DecisionCache;
+  private readonly metrics: AuthzMetrics;
+  private readonly maxEvaluationMs: number;
+
+  constructor(private readonly options: AuthzEvaluatorOptions) {
+    this.cache = new DecisionCache(options.cache);
+    this.metrics = authzMetrics(options.metrics ?? globalRegistry);
+    this.maxEvaluationMs = options.maxEvaluationMs ?? 50;
+  }
+
+  /** Makes `policy` the active revision; cached decisions of the previous one are dropped. */
+  activate(policy: CompiledPolicy): void {
+    this.policy = policy;
+    this.cache.clear();
+  }
+
+  /** The product data changed: forget subjects and decisions. */
+  invalidateData(): void {
+    this.options.productUsers.invalidate();
+    this.cache.clear();
+  }
+
+  get activeRevision(): string | undefined {
+    return this.policy?.sha256;
+  }
+
+  get cacheHitRate(): number {
+    return this.cache.hitRate;
+  }
+
+  async check(check: CheckRequest): Promise<Decision> {
+    return (await this.checkBatch([check]))[0];
+  }
+
+  async checkBatch(checks: CheckRequest[]): Promise<Decision[]> {
+    const policy = this.policy;
+    const revision = policy?.sha256 ?? 'none';
+    const decisions: Decision[] = new Array(checks.length);
+    const misses: number[] = [];
+    for (let i = 0; i < checks.length; i++) {
+      const hit = policy ? this.cache.get(decisionKey(checks[i])) : undefined;
+      if (hit) {
+        decisions[i] = this.decision(hit, revision, true);
+      } else misses.push(i);
+    }
+    if (misses.length > 0) {
+      const subjects = await this.subjectsOf(misses.map(i => checks[i]));
+      for (const i of misses) {
+        const check = checks[i];
+        const evaluated = this.evaluate(policy, {
+          subject: subjects(check),
+          action: check.action,
+          resource: {
+            ...check.resource.attributes,
+            type: check.resource.type,
+            id: check.resource.id,
+          },
+          context: check.context,
+        });
+        if (evaluated.reason !== POLICY_ERROR_REASON) {
+          this.cache.set(decisionKey(check), evaluated);
+        }
+        decisions[i] = this.decision(evaluated, revision, false);
+      }
+    }
+    this.options.onDecision?.(
+      checks.map((check, i) => ({ check, decision: decisions[i] })),
+    );
+    return decisions;
+  }
+
+  private decision(
+    d: PolicyDecision,
+    policyRevision: string,
+    cacheHit: boolean,
+  ): Decision {
+    this.metrics.decisions.inc({
+      allowed: String(d.allowed),
+      cache: cacheHit ? 'hit' : 'miss',
+    });
+    return {
+      allowed: d.allowed,
+      reason: d.reason,
+      decisionId: randomUUID(),
+      policyRevision,
+      cacheHit,
+    };
+  }
+
+  /** Subject attributes: passed by a trusted caller, else product users from the directory. */
+  private async subjectsOf(
+    checks: CheckRequest[],
+  ): Promise<(check: CheckRequest) => Record<string, unknown>> {
+    const lookup = checks
+      .filter(c => c.subject.type === 'product-user' && !c.subject.attributes)
+      .map(c => c.subject.id);
+    const loaded =
+      lookup.length > 0
+        ? await this.options.productUsers.load(lookup)
+        : new Map();
+    return check => {
+      const { type, id, attributes } = check.subject;
+      const known = attributes ?? loaded.get(id);
+      return { ...known, type, id };
+    };
+  }
+
+  private evaluate(
+    policy: CompiledPolicy | undefined,
+    input: PolicyInput,
+  ): PolicyDecision {
+    if (!policy) return this.policyError('no_active_policy');
+    const started = performance.now();
+    let decision: PolicyDecision;
+    try {
+      decision = policy.evaluate(input);
+    } catch (error) {
+      this.options.logger?.warn(
+        `authz: policy ${policy.sha256.slice(0, 12)} failed: ${
+          (error as Error).message
+        }`,
+      );
+      return this.policyError('evaluation');
+    }
+    // wasm cannot be interrupted; a slow answer is discarded, never trusted
+    if (performance.now() - started > this.maxEvaluationMs) {
+      return this.policyError('timeout');
+    }
+    return decision;
+  }
+
+  private policyError(kind: string): PolicyDecision {
+    this.metrics.policyErrors.inc({ kind });
+    return { allowed: false, reason: POLICY_ERROR_REASON };
+  }
+}

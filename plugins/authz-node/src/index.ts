@@ -1,0 +1,28 @@
+/**
+ * Backend library of the authz plugin family: policy evaluation (Rego compiled by rego-wasm,
+ * run by opa-wasm), the decision cache, product-user subjects, the in-process SDK
+ * (`authzServiceRef`) and the `requirePermission` express middleware.
+ *
+ * @packageDocumentation
+ */
+export { AuthzEvaluator } from './AuthzEvaluator';
+export type { AuthzEvaluatorOptions, DecisionRecord } from './AuthzEvaluator';
+export { CompiledPolicy, policySha256 } from './policy/CompiledPolicy';
+export type { PolicySource, PolicyDecision } from './policy/CompiledPolicy';
+export {
+  readPolicyDirectory,
+  defaultPolicyRoot,
+  DEFAULT_ENTRYPOINT,
+} from './policy/policyDirectory';
+export { DecisionCache } from './cache/DecisionCache';
+export type { DecisionCacheOptions } from './cache/DecisionCache';
+export { decisionKey } from './cache/decisionKey';
+export { ProductUserDirectory } from './subjects/ProductUserDirectory';
+export type {
+  ProductUserAttributes,
+  ProductUserSource,
+} from './subjects/ProductUserDirectory';
+export { authzServiceRef } from './service';
+export type { AuthzService } from './service';
+export { createRequirePermission } from './middleware/requirePermission';
+export type { RequirePermissionOptions } from './middleware/requirePermission';

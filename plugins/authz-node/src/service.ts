@@ -1,0 +1,89 @@
+import {
+  coreServices,
+  createServiceFactory,
+  createServiceRef,
+} from '@backstage/backend-plugin-api';
+import { CheckRequest, Decision } from '@internal/plugin-authz-common';
+import knexFactory from 'knex';
+import { AuthzEvaluator } from './AuthzEvaluator';
+import { CompiledPolicy } from './policy/CompiledPolicy';
+import {
+  defaultPolicyRoot,
+  readPolicyDirectory,
+} from './policy/policyDirectory';
+import {
+  ProductUserDirectory,
+  ProductUserSource,
+} from './subjects/ProductUserDirectory';
+import * as path from 'node:path';
+
+/** Check(subject, action, resource) in-process: the HTTP API's semantics without the hop. */
+export interface AuthzService {
+  check(check: CheckRequest): Promise<Decision>;
+  checkBatch(checks: CheckRequest[]): Promise<Decision[]>;
+}
+
+/** No product database configured: every product user is unknown (and so denied). */
+const noProductUsers: ProductUserSource = {
+  load: async () => new Map(),
+  invalidate: () => {},
+};
+
+/**
+ * Root-scoped: one compiled policy and one decision cache per backend process. The default
+ * factory evaluates the repository's product policy (`authz.policyDirectory`, default
+ * `policies/product`) with product users from `platform.productDatabase.connection`.
+ */
+export const authzServiceRef = createServiceRef<AuthzService>({
+  id: 'authz.evaluator',
+  scope: 'root',
+  defaultFactory: async service =>
+    createServiceFactory({
+      service,
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.rootLogger,
+        lifecycle: coreServices.rootLifecycle,
+      },
+      async factory({ config, logger, lifecycle }) {
+        const db = config.getOptionalConfig(
+          'platform.productDatabase.connection',
+        );
+        const knex = db
+          ? knexFactory({
+              client: 'pg',
+              connection: {
+                host: db.getString('host'),
+                port: Number(db.get('port')),
+                user: db.getString('user'),
+                password: db.getString('password'),
+                database: db.getString('database'),
+              },
+              pool: { min: 0, max: 4 },
+            })
+          : undefined;
+        lifecycle.addShutdownHook(async () => {
+          await knex?.destroy();
+        });
+        const evaluator = new AuthzEvaluator({
+          productUsers: knex ? new ProductUserDirectory(knex) : noProductUsers,
+          logger,
+          maxEvaluationMs: config.getOptionalNumber('authz.maxEvaluationMs'),
+        });
+        const dir =
+          config.getOptionalString('authz.policyDirectory') ??
+          path.join(defaultPolicyRoot(), 'product');
+        try {
+          evaluator.activate(
+            await CompiledPolicy.compile(readPolicyDirectory(dir)),
+          );
+        } catch (error) {
+          // fail closed: without a policy every check denies with policy_error
+          logger.error(
+            `authz: policy in ${dir} did not load: ${(error as Error).message}`,
+          );
+        }
+        return evaluator;
+      },
+    }),
+});
