@@ -1,0 +1,173 @@
+import {
+  latencyGood,
+  MINUTE_MS,
+  SloDefinition,
+} from '@internal/plugin-slo-common';
+import { StoredPoint } from './SloStore';
+import { TelemetryMinute, TelemetryReader } from './telemetry';
+
+/** Where an SLO's (good, total) minutes come from, or why there are none. */
+export type SourceAvailability =
+  | { ok: true; description: string }
+  | { ok: false; message: string };
+
+export interface SliSourceOptions {
+  reader?: TelemetryReader;
+  prometheus?: { baseUrl: string; fetch?: typeof fetch };
+}
+
+const NOT_DEPLOYED: Record<string, string> = {
+  'export-jobs': 'no data: export service not deployed',
+  'permission-checks': 'no data: permission service not deployed',
+};
+
+/** Reads SLI minutes from the configured sources. */
+export class SliSources {
+  constructor(private readonly options: SliSourceOptions) {}
+
+  availability(slo: SloDefinition): SourceAvailability {
+    const { sli } = slo;
+    switch (sli.source) {
+      case 'requests':
+      case 'page-loads':
+        return this.options.reader
+          ? {
+              ok: true,
+              description:
+                sli.source === 'requests'
+                  ? 'platform request telemetry (per-minute rollups)'
+                  : 'browser page-load beacons (RUM, per-minute rollups)',
+            }
+          : {
+              ok: false,
+              message:
+                'no data: the platform telemetry reader is not available in this backend',
+            };
+      case 'prometheus':
+        return this.options.prometheus
+          ? {
+              ok: true,
+              description: `Prometheus ${this.options.prometheus.baseUrl}`,
+            }
+          : {
+              ok: false,
+              message:
+                'no data: Prometheus not configured (slo.prometheus.baseUrl)',
+            };
+      case 'export-jobs':
+      case 'permission-checks':
+        return { ok: false, message: NOT_DEPLOYED[sli.source] };
+      case 'series':
+        return { ok: true, description: 'series posted to the API (backfill)' };
+      default:
+        return { ok: false, message: 'no data: unknown source' };
+    }
+  }
+
+  /** (good, total) per minute over [from, to). Empty when the source has nothing to read. */
+  async read(slo: SloDefinition, from: Date, to: Date): Promise<StoredPoint[]> {
+    const { sli } = slo;
+    const reader = this.options.reader;
+    if (sli.source === 'requests' && reader) {
+      const minutes = await reader.requestMinutes({
+        from,
+        to,
+        service: sli.service,
+        method: sli.method,
+        route: sli.route,
+      });
+      return minutes.map(m =>
+        toPoint(m, sli.kind === 'ratio' ? m.count - m.errors : goodOf(m)),
+      );
+    }
+    if (sli.source === 'page-loads' && reader) {
+      const minutes = await reader.pageLoadMinutes({
+        from,
+        to,
+        route: sli.route,
+      });
+      return minutes.map(m => toPoint(m, goodOf(m)));
+    }
+    if (sli.source === 'prometheus' && this.options.prometheus) {
+      return this.readPrometheus(sli.goodQuery, sli.totalQuery, from, to);
+    }
+    return [];
+
+    function goodOf(m: TelemetryMinute): number {
+      if (!('thresholdMs' in sli) || sli.thresholdMs === undefined) return 0;
+      return latencyGood(m.buckets, reader!.bucketBoundsMs, sli.thresholdMs);
+    }
+  }
+
+  private async readPrometheus(
+    goodQuery: string,
+    totalQuery: string,
+    from: Date,
+    to: Date,
+  ): Promise<StoredPoint[]> {
+    const [good, total] = await Promise.all([
+      this.queryRange(goodQuery, from, to),
+      this.queryRange(totalQuery, from, to),
+    ]);
+    const points: StoredPoint[] = [];
+    for (const [minuteMs, t] of total) {
+      points.push({
+        minuteMs,
+        good: Math.min(good.get(minuteMs) ?? 0, t),
+        total: t,
+        resolutionMinutes: 1,
+      });
+    }
+    return points;
+  }
+
+  /** query_range with a 60 s step; values summed over the result series per timestamp. */
+  private async queryRange(
+    query: string,
+    from: Date,
+    to: Date,
+  ): Promise<Map<number, number>> {
+    const { baseUrl, fetch: fetchImpl = fetch } = this.options.prometheus!;
+    const values = new Map<number, number>();
+    // Prometheus caps a range query at 11,000 points: ask 10,000 minutes at a time.
+    for (
+      let start = from.getTime();
+      start < to.getTime();
+      start += 10_000 * MINUTE_MS
+    ) {
+      const end = Math.min(to.getTime() - MINUTE_MS, start + 9_999 * MINUTE_MS);
+      if (end < start) break;
+      const url = new URL('/api/v1/query_range', baseUrl);
+      url.searchParams.set('query', query);
+      url.searchParams.set('start', String(start / 1000));
+      url.searchParams.set('end', String(end / 1000));
+      url.searchParams.set('step', '60');
+      const res = await fetchImpl(url, { signal: AbortSignal.timeout(20_000) });
+      if (!res.ok) {
+        throw new Error(`Prometheus query_range answered ${res.status}`);
+      }
+      const body = (await res.json()) as {
+        status: string;
+        data?: { result?: Array<{ values?: Array<[number, string]> }> };
+      };
+      for (const series of body.data?.result ?? []) {
+        for (const [ts, value] of series.values ?? []) {
+          const v = Number(value);
+          if (!Number.isFinite(v)) continue;
+          const minuteMs = Math.floor(ts / 60) * MINUTE_MS;
+          values.set(minuteMs, (values.get(minuteMs) ?? 0) + v);
+        }
+      }
+    }
+    return values;
+  }
+}
+
+function toPoint(m: TelemetryMinute, good: number): StoredPoint {
+  return {
+    minuteMs: m.minute.getTime(),
+    good: Math.max(0, Math.min(good, m.count)),
+    total: m.count,
+    resolutionMinutes: m.resolutionMinutes,
+  };
+}
