@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,9 @@ export function startPortalBackend(env, logFile) {
       'backend',
       '--config',
       join(repoRoot, 'app-config.yaml'),
+      // The development sign-in, as `npm start` loads it (BACKSTAGE_ENV=development).
+      '--config',
+      join(repoRoot, 'app-config.development.yaml'),
       '--config',
       join(repoRoot, 'e2e', 'app-config.e2e.yaml'),
     ],
@@ -154,4 +158,44 @@ export async function openPortalAs(browser, { search, displayName, viewport }) {
       await page.getByText('What this portal is for').waitFor();
     },
   };
+}
+
+/** A user token from the development sign-in, as scripts get one. */
+export async function devUserToken(name) {
+  const response = await fetch(`${E2E_BASE}/api/auth/dev-user/refresh`, {
+    headers: { 'x-portal-dev-user': name },
+  });
+  if (!response.ok) {
+    throw new Error(`dev-user sign-in as ${name}: HTTP ${response.status}`);
+  }
+  return (await response.json()).backstageIdentity;
+}
+
+/** The demo data's deterministic id of the n-th account (packages/dev-database). */
+export function demoAccountId(n) {
+  const hex = createHash('md5').update(`account-${n}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(
+    12,
+    16,
+  )}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A JSON request with a bearer token; resolves with the status and the parsed body. */
+export async function callJson(method, url, token, body) {
+  const response = await fetch(url, {
+    method,
+    headers: {
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed };
 }

@@ -6,18 +6,21 @@ const backend = createBackend();
 
 backend.add(import('@backstage/plugin-app-backend'));
 
-// Sign-in: the dev-user provider exists only in development configs; production uses OIDC or
+// Sign-in: the dev-user provider loads only under NODE_ENV=development, and then registers only
+// with auth.providers.dev-user.enabled (app-config.development.yaml); production uses OIDC or
 // GitHub (app-config.production.yaml).
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-auth-backend-module-github-provider'));
 backend.add(import('@backstage/plugin-auth-backend-module-oidc-provider'));
-if (process.env.NODE_ENV !== 'production') {
+if (process.env.NODE_ENV === 'development') {
   backend.add(import('@internal/plugin-auth-backend-module-dev-user-provider'));
 }
 
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// Group and User entities only from the organisation's locations (catalog.orgLocations).
+backend.add(import('@internal/plugin-catalog-backend-module-org-trust'));
 
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(import('@internal/plugin-permission-backend-module-portal-policy'));

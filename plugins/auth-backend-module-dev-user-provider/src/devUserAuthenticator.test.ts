@@ -1,3 +1,4 @@
+import { ConfigReader } from '@backstage/config';
 import { Request } from 'express';
 import { DEV_USER_HEADER, devUserAuthenticator } from './devUserAuthenticator';
 
@@ -27,15 +28,29 @@ describe('devUserAuthenticator', () => {
     ).rejects.toThrow(/must be a catalog user name/);
   });
 
-  it('refuses to run in production', () => {
+  const initializeUnder = (nodeEnv: string, config: object) => {
     const previous = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
+    process.env.NODE_ENV = nodeEnv;
     try {
-      expect(() =>
-        devUserAuthenticator.initialize({ config: {} as any }),
-      ).toThrow(/development only/);
+      return devUserAuthenticator.initialize({
+        config: new ConfigReader(config),
+      });
     } finally {
       process.env.NODE_ENV = previous;
     }
+  };
+
+  it('refuses to run outside development, or without the config flag', () => {
+    for (const nodeEnv of ['production', 'test']) {
+      expect(() => initializeUnder(nodeEnv, { enabled: true })).toThrow(
+        /development only: .*NODE_ENV=development/,
+      );
+    }
+    expect(() => initializeUnder('development', {})).toThrow(
+      /development only: .*auth\.providers\.dev-user\.enabled/,
+    );
+    expect(() =>
+      initializeUnder('development', { enabled: true }),
+    ).not.toThrow();
   });
 });

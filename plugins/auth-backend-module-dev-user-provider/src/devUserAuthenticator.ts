@@ -1,5 +1,6 @@
 import { createProxyAuthenticator } from '@backstage/plugin-auth-node';
 import { AuthenticationError } from '@backstage/errors';
+import { devUserSignInRefusal } from './devUserSignInGuard';
 
 /** Header naming the catalog user (entity name or ref) to sign in as. */
 export const DEV_USER_HEADER = 'x-portal-dev-user';
@@ -12,7 +13,8 @@ const USER_REF = /^(user:)?([a-z0-9-]+\/)?[a-z0-9][a-z0-9._-]*$/i;
 
 /**
  * Signs in as the catalog user named in a request header. Development only: it trusts the
- * caller completely, so it refuses to start under NODE_ENV=production.
+ * caller completely, so it refuses to start unless NODE_ENV=development and
+ * `auth.providers.dev-user.enabled: true` (a second guard behind the module's own).
  */
 export const devUserAuthenticator = createProxyAuthenticator<
   unknown,
@@ -22,10 +24,14 @@ export const devUserAuthenticator = createProxyAuthenticator<
   defaultProfileTransform: async result => ({
     profile: { displayName: result.userEntityRef },
   }),
-  initialize() {
-    if (process.env.NODE_ENV === 'production') {
+  initialize({ config }) {
+    const refusal = devUserSignInRefusal({
+      nodeEnv: process.env.NODE_ENV,
+      providerConfig: config,
+    });
+    if (refusal) {
       throw new Error(
-        'The dev-user sign-in provider is for development only; configure a real provider (OIDC, GitHub) in production',
+        `The dev-user sign-in provider is for development only: ${refusal}; configure a real provider (OIDC, GitHub) elsewhere`,
       );
     }
     return undefined;

@@ -1,27 +1,45 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
-import { parseEntityRef } from '@backstage/catalog-model';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import {
   authProvidersExtensionPoint,
   createProxyAuthProviderFactory,
 } from '@backstage/plugin-auth-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  OrgLocations,
+  TrustedOrgDirectory,
+} from '@internal/plugin-catalog-backend-module-org-trust';
 import { devUserAuthenticator } from './devUserAuthenticator';
+import { devUserSignInRefusal } from './devUserSignInGuard';
+import { toUserRef, trustedCatalogSignIn } from './trustedSignIn';
 
-function toUserRef(userEntityRef: string) {
-  const ref = parseEntityRef(userEntityRef, {
-    defaultKind: 'user',
-    defaultNamespace: 'default',
-  });
-  return { kind: ref.kind, namespace: ref.namespace, name: ref.name };
-}
-
-/** Registers the `dev-user` sign-in provider: sign in as any user in the catalog. */
+/**
+ * Registers the `dev-user` sign-in provider (sign in as any user in the catalog), but only when
+ * `devUserSignInRefusal` allows it; otherwise it registers nothing and says why.
+ */
 export const authModuleDevUserProvider = createBackendModule({
   pluginId: 'auth',
   moduleId: 'dev-user-provider',
   register(reg) {
     reg.registerInit({
-      deps: { providers: authProvidersExtensionPoint },
-      async init({ providers }) {
+      deps: {
+        providers: authProvidersExtensionPoint,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        catalog: catalogServiceRef,
+        auth: coreServices.auth,
+      },
+      async init({ providers, config, logger, catalog, auth }) {
+        const refusal = devUserSignInRefusal({
+          nodeEnv: process.env.NODE_ENV,
+          providerConfig: config.getOptionalConfig('auth.providers.dev-user'),
+        });
+        if (refusal) {
+          logger.warn(`Not registering the dev-user sign-in: ${refusal}`);
+          return;
+        }
         providers.registerProvider({
           providerId: 'dev-user',
           factory: createProxyAuthProviderFactory({
@@ -42,12 +60,13 @@ export const authModuleDevUserProvider = createBackendModule({
                 },
               };
             },
-            async signInResolver({ result }, ctx) {
-              // Unknown users are refused: the catalog is the source of truth for who exists.
-              return ctx.signInWithCatalogUser({
-                entityRef: toUserRef(result.userEntityRef),
-              });
-            },
+            signInResolver: trustedCatalogSignIn(
+              TrustedOrgDirectory.fromCatalog({
+                catalog,
+                auth,
+                orgLocations: OrgLocations.fromConfig(config),
+              }),
+            ),
           }),
         });
       },

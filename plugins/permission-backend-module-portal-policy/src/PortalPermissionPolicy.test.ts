@@ -1,8 +1,22 @@
 import {
-  AuthorizeResult,
-  createPermission,
-} from '@backstage/plugin-permission-common';
+  catalogEntityDeletePermission,
+  catalogEntityReadPermission,
+  catalogEntityRefreshPermission,
+  catalogLocationCreatePermission,
+  catalogLocationDeletePermission,
+} from '@backstage/plugin-catalog-common/alpha';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
+import {
+  filtersAccountActPermission,
+  filtersDataClassReadPermission,
+} from '@internal/plugin-filters-common';
+import {
+  platformAuditReadPermission,
+  platformDeadLetterReplayPermission,
+  platformEventsReadPermission,
+  platformRumReportPermission,
+} from '@internal/plugin-platform-common';
 import { PortalPermissionPolicy } from './PortalPermissionPolicy';
 
 const ACCOUNT = '0cc175b9-c0f1-b6a8-31c3-99e269772661';
@@ -11,11 +25,18 @@ const refsByUser: Record<string, string[]> = {
   engineer: ['user:default/maya.cohen', 'group:default/dashboards'],
   restricted: ['user:default/anna.berg', 'group:default/collaboration'],
   listed: ['user:default/someone', 'group:default/pilot'],
+  sre: ['user:default/grace.liu', 'group:default/sre'],
+  analyst: ['user:default/ana.lyst', 'group:default/risk'],
 };
 const accessByGroup: Record<string, 'all' | Set<string>> = {
   'group:default/dashboards': 'all',
   'group:default/collaboration': new Set(),
   'group:default/pilot': new Set([ACCOUNT]),
+};
+const classesByGroup: Record<string, string[]> = {
+  'group:default/platform-services': ['pii'],
+  'group:default/sre': ['pii'],
+  'group:default/risk': ['pii', 'financial'],
 };
 
 const policy = new PortalPermissionPolicy({
@@ -30,47 +51,93 @@ const policy = new PortalPermissionPolicy({
     }
     return granted;
   },
+  dataClasses: async groups =>
+    new Set(groups.flatMap(group => classesByGroup[group] ?? [])),
 });
 const as = (name: string) =>
   ({ credentials: { principal: name } } as unknown as PolicyQueryUser);
 
-const replay = createPermission({
-  name: 'platform.dead-letter.replay',
-  attributes: { action: 'update' },
-});
-const auditRead = createPermission({
-  name: 'platform.audit.read',
-  attributes: { action: 'read' },
-});
-const rumReport = createPermission({
-  name: 'platform.rum.report',
-  attributes: { action: 'create' },
-});
-const eventsRead = createPermission({
-  name: 'platform.events.read',
-  attributes: { action: 'read' },
-});
-const dataClass = createPermission({
-  name: 'filters.data-class.read',
-  attributes: { action: 'read' },
-  resourceType: 'filters-data-class',
-});
-const actFor = createPermission({
-  name: 'filters.account.act',
-  attributes: { action: 'read' },
-  resourceType: 'filters-account',
-});
+const replay = platformDeadLetterReplayPermission;
+const auditRead = platformAuditReadPermission;
+const rumReport = platformRumReportPermission;
+const eventsRead = platformEventsReadPermission;
+const dataClass = filtersDataClassReadPermission;
+const actFor = filtersAccountActPermission;
 
 describe('PortalPermissionPolicy', () => {
   it('lets platform admins do everything', async () => {
-    for (const permission of [replay, auditRead, eventsRead]) {
+    for (const permission of [replay, auditRead, eventsRead, actFor]) {
       expect((await policy.handle({ permission }, as('admin'))).result).toBe(
         AuthorizeResult.ALLOW,
       );
     }
+  });
+
+  const readableClasses = async (who: string) => {
+    const decision = await policy.handle({ permission: dataClass }, as(who));
+    expect(decision).toMatchObject({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'filters',
+      resourceType: 'filters-data-class',
+      conditions: { rule: 'DATA_CLASS_IN', resourceType: 'filters-data-class' },
+    });
+    return (
+      decision as unknown as { conditions: { params: { classes: string[] } } }
+    ).conditions.params.classes;
+  };
+
+  it('grants data classes beyond public by team annotation, admin or not', async () => {
+    expect(await readableClasses('admin')).toEqual(['pii', 'public']);
+    expect(await readableClasses('sre')).toEqual(['pii', 'public']);
+    expect(await readableClasses('analyst')).toEqual([
+      'financial',
+      'pii',
+      'public',
+    ]);
+    expect(await readableClasses('engineer')).toEqual(['public']);
+  });
+
+  it('gives an admin whose team holds no data class only public fields', async () => {
+    const adminWithoutPii = new PortalPermissionPolicy({
+      ownershipRefs: async () => refsByUser.admin,
+      accountAccess: async () => 'all',
+      dataClasses: async () => new Set(),
+    });
     expect(
-      (await policy.handle({ permission: dataClass }, as('admin'))).result,
+      await adminWithoutPii.handle({ permission: dataClass }, as('admin')),
+    ).toMatchObject({ conditions: { params: { classes: ['public'] } } });
+    expect(
+      (await adminWithoutPii.handle({ permission: replay }, as('admin')))
+        .result,
     ).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('lets only platform admins register or remove catalog locations and entities', async () => {
+    for (const permission of [
+      catalogLocationCreatePermission,
+      catalogLocationDeletePermission,
+      catalogEntityDeletePermission,
+    ]) {
+      expect((await policy.handle({ permission }, as('admin'))).result).toBe(
+        AuthorizeResult.ALLOW,
+      );
+      for (const who of ['engineer', 'restricted', 'listed']) {
+        expect((await policy.handle({ permission }, as(who))).result).toBe(
+          AuthorizeResult.DENY,
+        );
+      }
+      expect((await policy.handle({ permission })).result).toBe(
+        AuthorizeResult.DENY,
+      );
+    }
+    for (const permission of [
+      catalogEntityReadPermission,
+      catalogEntityRefreshPermission,
+    ]) {
+      expect((await policy.handle({ permission }, as('engineer'))).result).toBe(
+        AuthorizeResult.ALLOW,
+      );
+    }
   });
 
   it('keeps mutations and audit reads of portal plugins from other engineers', async () => {
@@ -91,7 +158,7 @@ describe('PortalPermissionPolicy', () => {
     ).toBe(AuthorizeResult.ALLOW);
   });
 
-  it('answers data-class reads of other engineers with a condition excluding PII', async () => {
+  it('answers data-class reads of other engineers with a condition allowing only public', async () => {
     expect(
       await policy.handle({ permission: dataClass }, as('engineer')),
     ).toEqual({
@@ -99,11 +166,9 @@ describe('PortalPermissionPolicy', () => {
       pluginId: 'filters',
       resourceType: 'filters-data-class',
       conditions: {
-        not: {
-          rule: 'DATA_CLASS_IN',
-          resourceType: 'filters-data-class',
-          params: { classes: ['pii'] },
-        },
+        rule: 'DATA_CLASS_IN',
+        resourceType: 'filters-data-class',
+        params: { classes: ['public'] },
       },
     });
   });

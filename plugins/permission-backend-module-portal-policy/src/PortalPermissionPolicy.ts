@@ -1,5 +1,13 @@
 import {
+  catalogEntityCreatePermission,
+  catalogEntityDeletePermission,
+  catalogLocationCreatePermission,
+  catalogLocationDeletePermission,
+} from '@backstage/plugin-catalog-common/alpha';
+import {
   AuthorizeResult,
+  isPermission,
+  Permission,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
 import {
@@ -8,32 +16,55 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import {
+  filtersAccountActPermission,
+  filtersDataClassReadPermission,
+} from '@internal/plugin-filters-common';
+import { isPortalPluginId } from '@internal/plugin-platform-common';
+import {
   ADMIN_ONLY_PERMISSIONS,
   isAdmin,
   OPEN_WRITE_PERMISSIONS,
-  PORTAL_PLUGIN_IDS,
-  RESTRICTED_DATA_CLASSES,
+  PUBLIC_DATA_CLASS,
 } from './roles';
-import { accountIn, notDataClasses } from './conditions';
+import { accountIn, dataClassesIn } from './conditions';
 
 /** Looks up which customer accounts a set of groups grants (cached by the caller). */
 export type AccountAccessLookup = (
   groupRefs: string[],
 ) => Promise<'all' | Set<string>>;
 
+/** Looks up which data classes beyond `public` a set of groups holds. */
+export type DataClassLookup = (groupRefs: string[]) => Promise<Set<string>>;
+
+/**
+ * Catalog changes that decide what the catalog (and so this policy) believes: registering or
+ * removing locations, creating or unregistering entities. Platform admins only.
+ */
+const CATALOG_ADMIN_PERMISSIONS = [
+  catalogLocationCreatePermission,
+  catalogLocationDeletePermission,
+  catalogEntityCreatePermission,
+  catalogEntityDeletePermission,
+];
+
 const MUTATING_ACTIONS = new Set(['create', 'update', 'delete']);
+const isOneOf = (permission: Permission, list: Permission[]) =>
+  list.some(p => isPermission(permission, p));
 const allow: PolicyDecision = { result: AuthorizeResult.ALLOW };
 const deny: PolicyDecision = { result: AuthorizeResult.DENY };
 
 /**
  * Roles come from catalog team membership: Platform Services and SRE administer the platform;
- * every signed-in engineer reads; customer-account access is granted per team in the catalog.
+ * every signed-in engineer reads; customer-account access and data classes are granted per
+ * team in the catalog. `ownershipRefs` must return only what the organisation's own catalog
+ * locations vouch for (see TrustedOrgDirectory).
  */
 export class PortalPermissionPolicy implements PermissionPolicy {
   constructor(
     private readonly deps: {
       ownershipRefs: (user: PolicyQueryUser) => Promise<string[]>;
       accountAccess: AccountAccessLookup;
+      dataClasses: DataClassLookup;
     },
   ) {}
 
@@ -43,33 +74,37 @@ export class PortalPermissionPolicy implements PermissionPolicy {
   ): Promise<PolicyDecision> {
     const { permission } = request;
     const pluginId = permission.name.split('.')[0];
-    const ownPermission = PORTAL_PLUGIN_IDS.includes(pluginId);
+    const ownPermission = isPortalPluginId(pluginId);
+    const catalogAdmin = isOneOf(permission, CATALOG_ADMIN_PERMISSIONS);
     if (!user) {
       // Backstage only asks the policy about users; be explicit about anything else.
-      return ownPermission ? deny : allow;
+      return ownPermission || catalogAdmin ? deny : allow;
     }
     const refs = await this.deps.ownershipRefs(user);
-    const admin = isAdmin(refs);
-    if (admin) return allow;
+    const groups = refs.filter(ref => ref.startsWith('group:'));
 
-    if (ADMIN_ONLY_PERMISSIONS.has(permission.name)) return deny;
+    // Data classes are held per team, admin or not.
+    if (isPermission(permission, filtersDataClassReadPermission)) {
+      const held = await this.deps.dataClasses(groups);
+      return dataClassesIn([PUBLIC_DATA_CLASS, ...held]);
+    }
+
+    if (isAdmin(refs)) return allow;
+    if (catalogAdmin) return deny;
+
+    if (isOneOf(permission, ADMIN_ONLY_PERMISSIONS)) return deny;
     if (
       ownPermission &&
       MUTATING_ACTIONS.has(permission.attributes.action ?? 'read') &&
-      !OPEN_WRITE_PERMISSIONS.has(permission.name)
+      !isOneOf(permission, OPEN_WRITE_PERMISSIONS)
     ) {
       return deny;
     }
 
     // Resource permissions answer with conditions; the filters plugin applies them to the
-    // account or data class being asked about (see ./conditions.ts).
-    if (permission.name === 'filters.data-class.read') {
-      return notDataClasses([...RESTRICTED_DATA_CLASSES]);
-    }
-    if (permission.name === 'filters.account.act') {
-      const access = await this.deps.accountAccess(
-        refs.filter(ref => ref.startsWith('group:')),
-      );
+    // account being asked about (see ./conditions.ts).
+    if (isPermission(permission, filtersAccountActPermission)) {
+      const access = await this.deps.accountAccess(groups);
       if (access === 'all') return allow;
       if (access.size === 0) return deny;
       return accountIn([...access]);

@@ -1,3 +1,8 @@
 export { permissionModulePortalPolicy as default } from './module';
 export { PortalPermissionPolicy } from './PortalPermissionPolicy';
-export { ADMIN_GROUPS, ACCOUNT_ACCESS_ANNOTATION } from './roles';
+export { createPortalPolicy } from './createPortalPolicy';
+export {
+  ADMIN_GROUPS,
+  ACCOUNT_ACCESS_ANNOTATION,
+  DATA_CLASSES_ANNOTATION,
+} from './roles';

@@ -1,3 +1,9 @@
+import { Permission } from '@backstage/plugin-permission-common';
+import {
+  platformAuditReadPermission,
+  platformRumReportPermission,
+} from '@internal/plugin-platform-common';
+
 /** Teams whose members administer the platform (see catalog/org-groups.yaml). */
 export const ADMIN_GROUPS = [
   'group:default/platform-services',
@@ -7,25 +13,24 @@ export const ADMIN_GROUPS = [
 /** Group annotation listing the customer accounts a team may act for: `*`, `none` or uuids. */
 export const ACCOUNT_ACCESS_ANNOTATION = 'platform.portal/account-access';
 
-/** Plugins of this portal; their mutating permissions are for platform admins only. */
-export const PORTAL_PLUGIN_IDS = [
-  'platform',
-  'filters',
-  'exports',
-  'authz',
-  'slo',
-  'capacity',
-  'adoption',
+/** Writes every signed-in user may make (e.g. reporting their own page-load timings). */
+export const OPEN_WRITE_PERMISSIONS: Permission[] = [
+  platformRumReportPermission,
 ];
 
-/** Writes every signed-in user may make (e.g. reporting their own page-load timings). */
-export const OPEN_WRITE_PERMISSIONS = new Set(['platform.rum.report']);
-
 /** Reads that are nonetheless admin-only. */
-export const ADMIN_ONLY_PERMISSIONS = new Set(['platform.audit.read']);
+export const ADMIN_ONLY_PERMISSIONS: Permission[] = [
+  platformAuditReadPermission,
+];
 
-/** Data classes only admins may read. */
-export const RESTRICTED_DATA_CLASSES = new Set(['pii']);
+/**
+ * Group annotation listing the data classes beyond `public` a team's members may read, e.g.
+ * `pii`. Being a platform admin does not imply it.
+ */
+export const DATA_CLASSES_ANNOTATION = 'platform.portal/data-classes';
+
+/** Every signed-in engineer may read fields of this class (or of none). */
+export const PUBLIC_DATA_CLASS = 'public';
 
 export function isAdmin(ownershipEntityRefs: string[]): boolean {
   return ownershipEntityRefs.some(ref =>
@@ -44,6 +49,16 @@ export function parseAccountAccess(
     trimmed
       .split(',')
       .map(id => id.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** Parses the data-classes annotation: comma-separated class names. */
+export function parseDataClasses(value: string | undefined): Set<string> {
+  return new Set(
+    (value ?? '')
+      .split(',')
+      .map(name => name.trim().toLowerCase())
       .filter(Boolean),
   );
 }
