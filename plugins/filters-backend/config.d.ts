@@ -1,4 +1,16 @@
 export interface Config {
+  filters?: {
+    /**
+     * Per-principal request budget of /api/filters/v1 (user entity ref or service subject),
+     * counted per backend process. Over budget → 429 with Retry-After.
+     */
+    rateLimit?: {
+      /** Requests per window (default 600; 0 turns the limit off). */
+      requests?: number;
+      /** Window length in seconds (default 60). */
+      windowSeconds?: number;
+    };
+  };
   platform?: {
     /**
      * Datasets the filter engine serves, keyed by dataset id (`/api/filters/v1/...`).

@@ -8,10 +8,15 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { createTestDatabase, TestDatabase } from '@internal/dev-database';
-import { demoEventsDatasetConfig } from '@internal/plugin-filters-node';
+import { seedProductData } from '@internal/dev-database';
+import {
+  connectionOfKnex,
+  demoEventsDatasetConfig,
+} from '@internal/plugin-filters-node/testUtils';
+import { Knex } from 'knex';
 import {
   platformEventsServiceRef,
   requestTelemetryServiceRef,
@@ -24,7 +29,8 @@ const SRE = 'user:default/sre-alice';
 const ANALYST = 'user:default/analyst-bob';
 
 describe('filters backend plugin (real Postgres)', () => {
-  let db: TestDatabase;
+  const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
+  let db: { knex: Knex };
   let server: any;
   let accounts: string[];
   const events: { name: string; properties: any; identity: any }[] = [];
@@ -33,7 +39,9 @@ describe('filters backend plugin (real Postgres)', () => {
     [];
 
   beforeAll(async () => {
-    db = await createTestDatabase({ productData: { eventRows: 3000 } });
+    const knex = await databases.init('POSTGRES_18');
+    await seedProductData(knex, { eventRows: 3000 });
+    db = { knex };
     accounts = (
       await db
         .knex('events')
@@ -42,7 +50,7 @@ describe('filters backend plugin (real Postgres)', () => {
         .groupBy('account_id')
         .orderBy('n', 'desc')
     ).map(r => String(r.account_id));
-    const connection = { ...db.connection };
+    const connection = JSON.parse(JSON.stringify(connectionOfKnex(db.knex)));
     // The portal's policy, reduced to what these tests need: SRE may do everything; the
     // analyst may act for the largest account only and may not read PII.
     const permissions = createServiceFactory({
@@ -72,8 +80,31 @@ describe('filters backend plugin (real Postgres)', () => {
             return { result: AuthorizeResult.ALLOW };
           });
         },
-        async authorizeConditional(requests: any[]) {
-          return requests.map(() => ({ result: AuthorizeResult.DENY }));
+        // filters.account.act for lists: SRE and services all accounts, the analyst the
+        // largest account (ACCOUNT_IN), anyone else none.
+        async authorizeConditional(requests: any[], options: any) {
+          const p = options.credentials.principal;
+          const user = p.type === 'user' ? p.userEntityRef : undefined;
+          return requests.map(() => {
+            if (p.type === 'service' || user === SRE)
+              return { result: AuthorizeResult.ALLOW };
+            if (user === ANALYST)
+              return {
+                result: AuthorizeResult.CONDITIONAL,
+                pluginId: 'filters',
+                resourceType: 'filters-account',
+                conditions: {
+                  anyOf: [
+                    {
+                      rule: 'ACCOUNT_IN',
+                      resourceType: 'filters-account',
+                      params: { accountIds: [accounts[0]] },
+                    },
+                  ],
+                },
+              };
+            return { result: AuthorizeResult.DENY };
+          });
         },
       }),
     });
@@ -119,9 +150,6 @@ describe('filters backend plugin (real Postgres)', () => {
       ],
     });
     server = backend.server;
-  });
-  afterAll(async () => {
-    await db?.destroy();
   });
 
   const as = (user: string) => ({
@@ -272,14 +300,40 @@ describe('filters backend plugin (real Postgres)', () => {
       .send({ dataset: 'events', accountId: accounts[0], account_id: 'x' });
     expect(extra.status).toBe(400);
     expect(extra.body.error.message).toMatch(/account_id/);
+    expect(extra.body.error.details.issues).toEqual([
+      { path: 'account_id', message: 'is not a known property' },
+    ]);
+    // Checked against the OpenAPI document before the engine sees it: still a path per issue.
+    const shape = await request(server)
+      .post('/api/filters/v1/count')
+      .set(as(SRE))
+      .send({
+        dataset: 'events',
+        accountId: accounts[0],
+        filter: {
+          combinator: 'and',
+          rules: [
+            { field: 'amount', operator: 'approx', value: 1 },
+            { combinator: 'xor', rules: [] },
+          ],
+        },
+      });
+    expect(shape.status).toBe(400);
+    expect(shape.body.error.details.issues.map((i: any) => i.path)).toEqual([
+      'filter.rules[0].operator',
+      'filter.rules[1].combinator',
+    ]);
     const badAccount = await request(server)
       .post('/api/filters/v1/query')
       .set(as(SRE))
       .send({ dataset: 'events', accountId: "' OR 1=1" });
     expect(badAccount.status).toBe(400);
     expect(badAccount.body.error.message).toMatch(
-      /^accountId: must be an account UUID/,
+      /^Invalid request: accountId: must be a UUID/,
     );
+    expect(badAccount.body.error.details.issues).toEqual([
+      { path: 'accountId', message: 'must be a UUID' },
+    ]);
   });
 
   it('the cost gate answers 422 with estimated cost, threshold and indexed fields, and emits filter.rejected', async () => {
@@ -305,6 +359,74 @@ describe('filters backend plugin (real Postgres)', () => {
       .send({ dataset: 'strict', accountId: accounts[0], kind: 'count' });
     expect(explain.status).toBe(200);
     expect(explain.body).toMatchObject({ wouldRun: false, costThreshold: 5 });
+  });
+
+  it('searches accounts by name within what the caller may act for, paged', async () => {
+    const [first] = await db
+      .knex('accounts')
+      .where('id', accounts[0])
+      .select('name', 'plan', 'region');
+    const word = String(first.name).split(' ')[0];
+    const sre = await request(server)
+      .get('/api/filters/v1/accounts')
+      .query({ q: word.toLowerCase(), limit: '2' })
+      .set(as(SRE));
+    expect(sre.status).toBe(200);
+    const expected = await db
+      .knex('accounts')
+      .where('name', 'ilike', `%${word}%`)
+      .orderBy([{ column: 'name' }, { column: 'id' }])
+      .select('id', 'name', 'plan', 'region');
+    expect(sre.body.accounts).toEqual(expected.slice(0, 2));
+    expect(sre.body.nextOffset).toBe(expected.length > 2 ? 2 : null);
+
+    // The analyst may act for accounts[0] only: the same condition, applied in the SQL.
+    const analyst = await request(server)
+      .get('/api/filters/v1/accounts')
+      .query({ q: word })
+      .set(as(ANALYST));
+    expect(analyst.status).toBe(200);
+    expect(analyst.body).toEqual({
+      accounts: [{ id: accounts[0], ...first }],
+      nextOffset: null,
+    });
+    const other = await request(server)
+      .get('/api/filters/v1/accounts')
+      .query({ q: accounts[1] })
+      .set(as(ANALYST));
+    expect(other.body.accounts).toEqual([]);
+    const byId = await request(server)
+      .get('/api/filters/v1/accounts')
+      .query({ q: accounts[1].toUpperCase() })
+      .set(as(SRE));
+    expect(byId.body.accounts.map((a: any) => a.id)).toEqual([accounts[1]]);
+    // LIKE wildcards in q are literal.
+    const wildcard = await request(server)
+      .get('/api/filters/v1/accounts')
+      .query({ q: '%' })
+      .set(as(SRE));
+    expect(wildcard.body.accounts).toEqual([]);
+  });
+
+  it('refuses account searches with a long q or a bad page size, naming the parameter', async () => {
+    const long = await request(server)
+      .get('/api/filters/v1/accounts')
+      .query({ q: 'x'.repeat(101) })
+      .set(as(SRE));
+    expect(long.status).toBe(400);
+    expect(long.body.error.details.issues[0].path).toBe('q');
+    const limit = await request(server)
+      .get('/api/filters/v1/accounts')
+      .query({ limit: '500' })
+      .set(as(SRE));
+    expect(limit.status).toBe(400);
+    expect(limit.body.error.details.issues[0].path).toBe('limit');
+    const unknown = await request(server)
+      .get('/api/filters/v1/accounts')
+      .query({ account: 'x' })
+      .set(as(SRE));
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toMatch(/account/);
   });
 
   it('applies the portal policy conditions (ACCOUNT_IN, not DATA_CLASS_IN) through the permission integration endpoint', async () => {

@@ -9,7 +9,10 @@ import {
 } from '@internal/plugin-filters-common';
 import { filterEngineServiceRef } from '@internal/plugin-filters-node';
 import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import knexFactory from 'knex';
 import { createRouter } from './service/router';
+import { AccountDirectory } from './service/AccountDirectory';
+import { readRateLimit } from './service/rateLimit';
 import {
   accountInRule,
   dataClassInRule,
@@ -18,7 +21,7 @@ import {
 } from '@internal/plugin-filters-node';
 
 /**
- * The filters backend plugin: `/api/filters/v1/datasets|schema|query|count|explain`.
+ * The filters backend plugin: `/api/filters/v1/datasets|schema|accounts|query|count|explain`.
  */
 export const filtersPlugin = createBackendPlugin({
   pluginId: 'filters',
@@ -31,6 +34,8 @@ export const filtersPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        lifecycle: coreServices.lifecycle,
         filters: filterEngineServiceRef,
         telemetry: requestTelemetryServiceRef,
       },
@@ -41,6 +46,8 @@ export const filtersPlugin = createBackendPlugin({
         permissionsRegistry,
         auditor,
         logger,
+        config,
+        lifecycle,
         filters,
         telemetry,
       }) {
@@ -67,13 +74,37 @@ export const filtersPlugin = createBackendPlugin({
               .join(', ') || '(none configured)'
           }`,
         );
+        // Account search (pickers) reads the product database's accounts table.
+        const product = config.getOptionalConfig(
+          'platform.productDatabase.connection',
+        );
+        const accounts = product
+          ? new AccountDirectory(
+              knexFactory({
+                client: 'pg',
+                connection: {
+                  host: product.getString('host'),
+                  port: Number(product.get('port')),
+                  user: product.getString('user'),
+                  password: product.getString('password'),
+                  database: product.getString('database'),
+                  statement_timeout: 5000,
+                },
+                pool: { min: 0, max: 2 },
+              }),
+            )
+          : undefined;
+        if (accounts) lifecycle.addShutdownHook(() => accounts.close());
         httpRouter.use(
           await createRouter({
             engine: filters.engine,
             access: filters.access,
+            accounts,
             httpAuth,
             permissions,
             auditor,
+            logger,
+            rateLimit: readRateLimit(config),
             telemetry: telemetry.middleware(),
           }),
         );

@@ -1,74 +1,34 @@
-import {
-  DatasetDescription,
-  FilterGroup,
-  FilterValidationIssue,
-} from './types';
+import type { components, paths } from './schema/openapi.generated';
+import { FilterValidationIssue } from './types';
+
+/**
+ * Request and response types of /api/filters/v1, named for their callers. They are generated
+ * from the backend's OpenAPI document (`plugins/filters-backend/src/schema/openapi.yaml`), the
+ * source of truth: change the document and regenerate, never these aliases.
+ */
+type Schemas = components['schemas'];
+type JsonOk<Op> = Op extends {
+  responses: { 200: { content: { 'application/json': infer Body } } };
+}
+  ? Body
+  : never;
 
 /** Body of POST /api/filters/v1/query, /count and /explain. */
-export interface FilterQueryRequest {
-  dataset: string;
-  /** The account whose rows to read; checked with `filters.account.act` before use. */
-  accountId: string;
-  filter?: FilterGroup;
-  /** Fields to return (query only); default: every field the caller may read. */
-  fields?: string[];
-  /** Page size for query, 1..1000 (default 100). */
-  limit?: number;
-  /** Opaque keyset cursor from the previous page's `nextCursor`. */
-  cursor?: string;
-}
+export type FilterQueryRequest = Schemas['FilterRequest'];
+export type QueryStats = Schemas['QueryStats'];
+export type FilterQueryResponse = Schemas['QueryResponse'];
+export type FilterCountResponse = Schemas['CountResponse'];
+export type FilterExplainResponse = Schemas['ExplainResponse'];
+export type DatasetListResponse = JsonOk<paths['/v1/datasets']['get']>;
+/** An account of the product database, as GET /api/filters/v1/accounts lists it. */
+export type AccountSummary = Schemas['Account'];
+export type AccountSearchResponse = JsonOk<paths['/v1/accounts']['get']>;
+/** Query of GET /api/filters/v1/accounts (numbers travel as query strings). */
+export type AccountSearchQuery = NonNullable<
+  paths['/v1/accounts']['get']['parameters']['query']
+>;
 
-export interface QueryStats {
-  /** Where the query ran: the dataset's replica, or the primary (with the reason). */
-  servedBy: 'primary' | 'replica';
-  fallbackReason?: string;
-  /** Replica lag measured with pg_last_xact_replay_timestamp(); null when not a standby. */
-  replicaLagSeconds?: number | null;
-  /** EXPLAIN total cost; from the shape cache when `costFromCache`. */
-  estimatedCost: number;
-  estimatedRows: number;
-  costFromCache: boolean;
-  durationMs: number;
-  /** Rows the statement read: sequential-scan rows + index entries read in its transaction (pg_stat_get_xact_tuples_returned). */
-  rowsScanned: number | null;
-  rowsReturned: number;
-  shapeHash: string;
-  filterHash: string;
-  measuredAt: string;
-}
-
-export interface FilterQueryResponse {
-  rows: Record<string, unknown>[];
-  fields: string[];
-  /** Fields left out because the caller may not read their data class. */
-  omittedFields: string[];
-  nextCursor: string | null;
-  stats: QueryStats;
-}
-
-export interface FilterCountResponse {
-  count: number;
-  stats: QueryStats;
-}
-
-export interface FilterExplainResponse {
-  estimatedCost: number;
-  estimatedRows: number;
-  costThreshold: number;
-  wouldRun: boolean;
-  /** Indexed fields not yet narrowed by the filter: adding them would lower the cost. */
-  suggestedFields: string[];
-  planNodes: string[];
-  sql: string;
-  bindingsCount: number;
-  measuredAt: string;
-}
-
-export interface DatasetListResponse {
-  datasets: DatasetDescription[];
-}
-
-/** `details` of a 400 invalid-filter error. */
+/** `details` of a 400 invalid-request error. */
 export interface FilterValidationErrorDetails {
   issues: FilterValidationIssue[];
 }

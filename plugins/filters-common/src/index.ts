@@ -23,3 +23,4 @@ export { evaluateFilter, fieldValue } from './evaluate';
 export { filterJsonSchema } from './jsonSchema';
 export * from './permissions';
 export type * from './api';
+export type * as OpenApi from './schema/openapi.generated';
