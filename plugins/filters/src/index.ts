@@ -1,6 +1,6 @@
 /**
- * Filters frontend plugin: the Data explorer page and the FilterBuilder component other
- * plugins (e.g. the export console) embed.
+ * Filters frontend plugin: the Data explorer page, and the FilterBuilder and AccountPicker
+ * components other plugins (e.g. the export console) embed.
  *
  * @packageDocumentation
  */
@@ -10,5 +10,7 @@ export type {
   FilterBuilderProps,
   FilterEstimate,
 } from './components/FilterBuilder';
+export { AccountPicker } from './components/AccountPicker';
+export type { AccountPickerProps } from './components/AccountPicker';
 export { filtersApiRef, FiltersClient } from './api/FiltersApi';
-export type { FiltersApi } from './api/FiltersApi';
+export type { FiltersApi, AccountSearchOptions } from './api/FiltersApi';

@@ -31,42 +31,57 @@ const dataset: DatasetDescription = {
   ],
 };
 const ACCOUNT = '0b5b2e76-0e34-4a0f-9a49-5e1f3c8f1a11';
+const ACME = {
+  id: ACCOUNT,
+  name: 'Acme Analytics',
+  plan: 'enterprise' as const,
+  region: 'eu' as const,
+};
+
+function fakeApi(): jest.Mocked<FiltersApi> {
+  return {
+    listDatasets: jest.fn().mockResolvedValue({ datasets: [dataset] }),
+    searchAccounts: jest.fn().mockImplementation(async ({ q }) => ({
+      accounts: !q || 'acme analytics'.includes(q.toLowerCase()) ? [ACME] : [],
+      nextOffset: null,
+    })),
+    explain: jest.fn().mockResolvedValue({
+      estimatedCost: 12,
+      estimatedRows: 3,
+      costThreshold: 50000,
+      wouldRun: true,
+      suggestedFields: [],
+      planNodes: [],
+      sql: '',
+      bindingsCount: 1,
+      measuredAt: '2026-11-30T10:00:00Z',
+    }),
+    query: jest.fn(),
+    count: jest.fn(),
+  };
+}
 
 describe('DataExplorerPage', () => {
   it('estimates, previews rows and shows where the figures come from', async () => {
-    const api: jest.Mocked<FiltersApi> = {
-      listDatasets: jest.fn().mockResolvedValue({ datasets: [dataset] }),
-      explain: jest.fn().mockResolvedValue({
+    const api = fakeApi();
+    api.query.mockResolvedValue({
+      rows: [{ id: 'e1', occurred_at: '2026-11-29T10:00:00Z' }],
+      fields: ['id', 'occurred_at'],
+      omittedFields: ['email'],
+      nextCursor: null,
+      stats: {
+        servedBy: 'replica',
         estimatedCost: 12,
         estimatedRows: 3,
-        costThreshold: 50000,
-        wouldRun: true,
-        suggestedFields: [],
-        planNodes: [],
-        sql: '',
-        bindingsCount: 1,
-        measuredAt: '2026-11-30T10:00:00Z',
-      }),
-      query: jest.fn().mockResolvedValue({
-        rows: [{ id: 'e1', occurred_at: '2026-11-29T10:00:00Z' }],
-        fields: ['id', 'occurred_at'],
-        omittedFields: ['email'],
-        nextCursor: null,
-        stats: {
-          servedBy: 'replica',
-          estimatedCost: 12,
-          estimatedRows: 3,
-          costFromCache: true,
-          durationMs: 1.25,
-          rowsScanned: 7,
-          rowsReturned: 1,
-          shapeHash: 'h',
-          filterHash: 'h',
-          measuredAt: '2026-11-30T10:00:01Z',
-        },
-      }),
-      count: jest.fn(),
-    };
+        costFromCache: true,
+        durationMs: 1.25,
+        rowsScanned: 7,
+        rowsReturned: 1,
+        shapeHash: 'h',
+        filterHash: 'h',
+        measuredAt: '2026-11-30T10:00:01Z',
+      },
+    });
     await renderInTestApp(
       <TestApiProvider apis={[[filtersApiRef, api]]}>
         <DataExplorerPage />
@@ -75,9 +90,19 @@ describe('DataExplorerPage', () => {
     expect(
       await screen.findByText('Filter: Product analytics events'),
     ).toBeInTheDocument();
-    fireEvent.change(screen.getByLabelText('Account id'), {
-      target: { value: ACCOUNT },
+    // Pick the account by name: the picker searches and shows plan and region.
+    fireEvent.change(screen.getByLabelText('Account'), {
+      target: { value: 'acme' },
     });
+    await waitFor(() =>
+      expect(api.searchAccounts).toHaveBeenCalledWith(
+        expect.objectContaining({ q: 'acme' }),
+      ),
+    );
+    fireEvent.click(await screen.findByText('Acme Analytics'));
+    expect(
+      await screen.findByText(`Enterprise, region EU · ${ACCOUNT}`),
+    ).toBeInTheDocument();
     await waitFor(
       () =>
         expect(api.explain).toHaveBeenCalledWith(
@@ -98,5 +123,26 @@ describe('DataExplorerPage', () => {
     expect(
       screen.getByText(/Hidden \(data class\): email/),
     ).toBeInTheDocument();
+  });
+
+  it('takes a pasted account id as is', async () => {
+    const api = fakeApi();
+    await renderInTestApp(
+      <TestApiProvider apis={[[filtersApiRef, api]]}>
+        <DataExplorerPage />
+      </TestApiProvider>,
+    );
+    await screen.findByText('Filter: Product analytics events');
+    const other = '5d2e4a58-4b8c-41ee-be56-0242ac120002';
+    fireEvent.change(screen.getByLabelText('Account'), {
+      target: { value: other.toUpperCase() },
+    });
+    await waitFor(
+      () =>
+        expect(api.explain).toHaveBeenCalledWith(
+          expect.objectContaining({ accountId: other }),
+        ),
+      { timeout: 3000 },
+    );
   });
 });

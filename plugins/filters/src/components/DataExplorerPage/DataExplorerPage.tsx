@@ -26,6 +26,7 @@ import {
   validateFilter,
 } from '@internal/plugin-filters-common';
 import { filtersApiRef } from '../../api/FiltersApi';
+import { AccountPicker } from '../AccountPicker';
 import { FilterBuilder } from '../FilterBuilder';
 
 const EMPTY: FilterGroup = { combinator: 'and', rules: [] };
@@ -137,21 +138,7 @@ export function DataExplorerPage() {
                     </MenuItem>
                   ))}
                 </TextField>
-                <TextField
-                  label="Account id"
-                  variant="outlined"
-                  size="small"
-                  style={{ minWidth: 360 }}
-                  value={accountId}
-                  onChange={e => setAccountId(e.target.value.trim())}
-                  error={accountId !== '' && !accountValid}
-                  helperText={
-                    accountId !== '' && !accountValid
-                      ? 'accountId: must be an account UUID'
-                      : 'The account you act for (checked by policy)'
-                  }
-                  inputProps={{ 'aria-label': 'Account id' }}
-                />
+                <AccountPicker value={accountId} onChange={setAccountId} />
               </Box>
             </InfoCard>
           </Grid>

@@ -1,0 +1,2 @@
+export { AccountPicker } from './AccountPicker';
+export type { AccountPickerProps } from './AccountPicker';
