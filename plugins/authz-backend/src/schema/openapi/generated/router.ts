@@ -39,7 +39,7 @@ export const spec = {
   },
   servers: [
     {
-      url: '/api/authz',
+      url: '/',
     },
   ],
   paths: {

@@ -1,0 +1,14 @@
+export interface Config {
+  /** Permission service (plugins/authz-*). */
+  authz?: {
+    /**
+     * Service principal subjects (e.g. `external:analytics-api`, `plugin:exports`) allowed to
+     * check on behalf of product users and to pass subject attributes.
+     */
+    productUserCallers?: string[];
+    /** Directory of the policy seeded as the first revision (default: policies/product). */
+    policyDirectory?: string;
+    /** An evaluation slower than this denies with policy_error (default 50). */
+    maxEvaluationMs?: number;
+  };
+}

@@ -1,0 +1,6 @@
+/**
+ * The authz backend plugin: the permission service's HTTP API.
+ *
+ * @packageDocumentation
+ */
+export { authzPlugin as default } from './plugin';

@@ -1,0 +1,299 @@
+import request from 'supertest';
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { seedProductData } from '@internal/dev-database';
+import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import { Knex } from 'knex';
+import { authzPlugin } from './plugin';
+
+jest.setTimeout(120_000);
+
+const OUTSIDER = 'user:default/outsider';
+const ENGINEER = 'user:default/engineer';
+const PRODUCT_API = 'external:analytics-api';
+
+interface AuditedEvent {
+  eventId: string;
+  severityLevel: string;
+  meta: { checks: number; denied: number; decisions: { reason: string }[] };
+  committed: boolean;
+}
+
+describe('authz backend plugin (real Postgres product data)', () => {
+  const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
+  let server: any;
+  let knex: Knex;
+  let admin: { id: string; account_id: string };
+  let viewer: { id: string; account_id: string };
+  let otherAccount: string;
+  const audited: AuditedEvent[] = [];
+
+  beforeAll(async () => {
+    knex = await databases.init('POSTGRES_18');
+    await seedProductData(knex, { eventRows: 0 });
+    admin = await knex('users')
+      .join('accounts', 'accounts.id', 'users.account_id')
+      .where({ role: 'admin', plan: 'enterprise' })
+      .first('users.id', 'users.account_id');
+    viewer = await knex('users')
+      .where({ role: 'viewer', account_id: admin.account_id })
+      .first('id', 'account_id');
+    otherAccount = (
+      await knex('accounts').whereNot('id', admin.account_id).first('id')
+    ).id;
+    const c = knex.client.config.connection as Knex.PgConnectionConfig;
+    const connection = {
+      host: String(c.host),
+      port: Number(c.port),
+      user: String(c.user),
+      password: String(c.password),
+      database: String(c.database),
+    };
+    const backend = await startTestBackend({
+      features: [
+        authzPlugin,
+        mockServices.rootConfig.factory({
+          data: {
+            platform: { productDatabase: { connection } },
+            authz: { productUserCallers: [PRODUCT_API] },
+          },
+        }),
+        createServiceFactory({
+          service: coreServices.permissions,
+          deps: {},
+          factory: () => ({
+            async authorize(requests: any[], options: any) {
+              const p = options.credentials.principal;
+              return requests.map(() => ({
+                result:
+                  p.type === 'user' && p.userEntityRef === OUTSIDER
+                    ? AuthorizeResult.DENY
+                    : AuthorizeResult.ALLOW,
+              }));
+            },
+            async authorizeConditional() {
+              throw new Error('not used');
+            },
+          }),
+        }),
+        createServiceFactory({
+          service: coreServices.auditor,
+          deps: {},
+          factory: () => ({
+            async createEvent(options: any) {
+              const event: AuditedEvent = {
+                eventId: options.eventId,
+                severityLevel: options.severityLevel,
+                meta: options.meta,
+                committed: false,
+              };
+              return {
+                async success() {
+                  event.committed = true;
+                  audited.push(event);
+                },
+                async fail() {
+                  audited.push(event);
+                },
+              };
+            },
+          }),
+        }),
+        createServiceFactory({
+          service: requestTelemetryServiceRef,
+          deps: {},
+          factory: () => ({
+            middleware: () => (_req: any, _res: any, next: any) => next(),
+          }),
+        }),
+      ],
+    });
+    server = backend.server;
+  });
+
+  const asService = (subject = PRODUCT_API) => ({
+    Authorization: mockCredentials.service.header({
+      onBehalfOf: mockCredentials.service(subject),
+      targetPluginId: 'authz',
+    }),
+  });
+  const asUser = (ref: string) => ({
+    Authorization: mockCredentials.user.header(ref),
+  });
+  const productCheck = (
+    userId: string,
+    action: string,
+    account: string,
+    extra: Record<string, unknown> = {},
+  ) => ({
+    subject: { type: 'product-user', id: userId },
+    action,
+    resource: {
+      type: 'dashboard',
+      id: 'd-1',
+      attributes: { account, ...extra },
+    },
+  });
+
+  it('requires authentication', async () => {
+    const res = await request(server)
+      .post('/api/authz/v1/check')
+      .set('Authorization', mockCredentials.none.header())
+      .send(productCheck(admin.id, 'dashboard.read', admin.account_id));
+    expect(res.status).toBe(401);
+  });
+
+  it('decides for a product user loaded from the product database, and logs the decision', async () => {
+    const before = audited.length;
+    const res = await request(server)
+      .post('/api/authz/v1/check')
+      .set(asService())
+      .send(productCheck(admin.id, 'audit.read', admin.account_id));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      allowed: true,
+      reason: 'role_grants_action',
+      cacheHit: false,
+    });
+    expect(res.body.policyRevision).toMatch(/^[0-9a-f]{64}$/);
+    expect(audited.slice(before)).toEqual([
+      expect.objectContaining({
+        eventId: 'permission-check',
+        committed: true,
+        meta: expect.objectContaining({ checks: 1, denied: 0 }),
+      }),
+    ]);
+    const again = await request(server)
+      .post('/api/authz/v1/check')
+      .set(asService())
+      .send(productCheck(admin.id, 'audit.read', admin.account_id));
+    expect(again.body).toMatchObject({ allowed: true, cacheHit: true });
+  });
+
+  it('batch: one decision per check in order, with the deciding rule', async () => {
+    const res = await request(server)
+      .post('/api/authz/v1/check/batch')
+      .set(asService())
+      .send({
+        checks: [
+          productCheck(viewer.id, 'dashboard.read', viewer.account_id),
+          productCheck(viewer.id, 'dashboard.delete', viewer.account_id),
+          productCheck(admin.id, 'dashboard.read', otherAccount),
+          productCheck('no-such-user', 'dashboard.read', admin.account_id),
+        ],
+      });
+    expect(res.status).toBe(200);
+    expect(res.body.decisions.map((d: any) => [d.allowed, d.reason])).toEqual([
+      [true, 'role_grants_action'],
+      [false, 'role_lacks_action'],
+      [false, 'tenant_isolation'],
+      [false, 'tenant_isolation'],
+    ]);
+    expect(audited[audited.length - 1]).toMatchObject({
+      severityLevel: 'medium',
+      meta: { checks: 4, denied: 3 },
+    });
+  });
+
+  it('rejects more than 1,000 checks and malformed checks with 400 naming the field', async () => {
+    const check = productCheck(admin.id, 'dashboard.read', admin.account_id);
+    const big = await request(server)
+      .post('/api/authz/v1/check/batch')
+      .set(asService())
+      .send({ checks: Array.from({ length: 1001 }, () => check) });
+    expect(big.status).toBe(400);
+    expect(big.body.error.details.issues).toEqual([
+      expect.objectContaining({ path: 'body.checks' }),
+    ]);
+    const bad = await request(server)
+      .post('/api/authz/v1/check')
+      .set(asService())
+      .send({ ...check, action: 'Not An Action' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.issues).toEqual([
+      expect.objectContaining({ path: 'body.action' }),
+    ]);
+  });
+
+  it('only allowed service principals may check product users or pass attributes', async () => {
+    const other = await request(server)
+      .post('/api/authz/v1/check')
+      .set(asService('external:someone-else'))
+      .send(productCheck(admin.id, 'dashboard.read', admin.account_id));
+    expect(other.status).toBe(403);
+    expect(other.body.error.message).toMatch(/body\.subject\.type/);
+    const user = await request(server)
+      .post('/api/authz/v1/check')
+      .set(asUser(ENGINEER))
+      .send({
+        subject: {
+          type: 'portal-user',
+          id: ENGINEER,
+          attributes: { role: 'admin' },
+        },
+        action: 'dashboard.read',
+        resource: { type: 'dashboard', id: 'x' },
+      });
+    expect(user.status).toBe(403);
+    expect(user.body.error.message).toMatch(/body\.subject\.attributes/);
+    const impersonate = await request(server)
+      .post('/api/authz/v1/check/batch')
+      .set(asUser(ENGINEER))
+      .send({
+        checks: [
+          {
+            subject: { type: 'portal-user', id: ENGINEER },
+            action: 'dashboard.read',
+            resource: { type: 'dashboard', id: 'x' },
+          },
+          {
+            subject: { type: 'portal-user', id: 'user:default/admin' },
+            action: 'dashboard.read',
+            resource: { type: 'dashboard', id: 'x' },
+          },
+        ],
+      });
+    expect(impersonate.status).toBe(403);
+    expect(impersonate.body.error.message).toMatch(
+      /body\.checks\[1\]\.subject\.id/,
+    );
+  });
+
+  it('a portal user may check itself (the product policy denies: no account)', async () => {
+    const res = await request(server)
+      .post('/api/authz/v1/check')
+      .set(asUser(ENGINEER))
+      .send({
+        subject: { type: 'portal-user', id: ENGINEER },
+        action: 'dashboard.read',
+        resource: { type: 'dashboard', id: 'x' },
+      });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      allowed: false,
+      reason: 'tenant_isolation',
+    });
+  });
+
+  it('callers without authz.check.run get 403', async () => {
+    const res = await request(server)
+      .post('/api/authz/v1/check')
+      .set(asUser(OUTSIDER))
+      .send({
+        subject: { type: 'portal-user', id: OUTSIDER },
+        action: 'dashboard.read',
+        resource: { type: 'dashboard', id: 'x' },
+      });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toMatch(/authz\.check\.run/);
+  });
+});
