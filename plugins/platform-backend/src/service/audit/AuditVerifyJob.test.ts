@@ -69,6 +69,7 @@ describe('AuditVerifyJob and AuditCheckpointer (real Postgres, app role)', () =>
         status: 'requested',
         requestedBy: 'user:default/admin',
       });
+      expect(await job.hasRequests()).toBe(true);
       expect((await job.status()).pending).toEqual([
         expect.objectContaining({ id: requested.id, status: 'requested' }),
       ]);
@@ -97,6 +98,7 @@ describe('AuditVerifyJob and AuditCheckpointer (real Postgres, app role)', () =>
           },
         },
       });
+      expect(await job.hasRequests()).toBe(false);
       expect(await job.status()).toMatchObject({
         last: { id: requested.id, status: 'done' },
         pending: [],

@@ -136,6 +136,15 @@ export class AuditVerifyJob {
     return toRun(rows.sort((a, b) => Number(b.id) - Number(a.id))[0]);
   }
 
+  /** Whether an admin's request is waiting for a run. */
+  async hasRequests(): Promise<boolean> {
+    const row = await this.options
+      .knex('platform_audit_verify_runs')
+      .where({ status: 'requested' })
+      .first('id');
+    return Boolean(row);
+  }
+
   /** The last finished run, and any run requested or in progress. */
   async status(): Promise<{
     last: AuditVerifyRun | null;
