@@ -170,31 +170,53 @@ describe('platform backend plugin', () => {
     const r1 = await request(server)
       .post('/api/platform/v1/dead-letters/replay')
       .set('Authorization', user)
-      .send({ ids: ['not-a-uuid'], dryRun: 'yes' })
-      .expect(400);
-    expect(r1.body.error.message).toMatch(/ids\.0: Invalid uuid/);
-    expect(r1.body.error.message).toMatch(/dryRun: Expected boolean/);
+      .send({ ids: ['not-a-uuid'], dryRun: 'yes' });
+    expect(r1.status).toBe(400);
+    expect(r1.body.error.message).toMatch(
+      /body\.ids\.0: must match format "uuid"/,
+    );
+    expect(r1.body.error.message).toMatch(/body\.dryRun: must be boolean/);
+    expect(r1.body.error.details.issues).toEqual(
+      expect.arrayContaining([
+        { path: 'body.ids.0', message: 'must match format "uuid"' },
+        { path: 'body.dryRun', message: 'must be boolean' },
+      ]),
+    );
     const r2 = await request(server)
       .get('/api/platform/v1/events/volume?bucket=week')
       .set('Authorization', user)
       .expect(400);
-    expect(r2.body.error.message).toContain('bucket');
+    expect(r2.body.error.message).toContain(
+      'query.bucket: must be equal to one of the allowed values',
+    );
     const r3 = await request(server)
       .get('/api/platform/v1/events/stream?after=abc')
       .set('Authorization', user)
       .expect(400);
-    expect(r3.body.error.message).toContain('after: must be a cursor');
+    expect(r3.body.error.message).toContain('query.after: must match pattern');
     const r4 = await request(server)
       .post('/api/platform/v1/rum')
       .set('Authorization', user)
       .send({ route: 'home', kind: 'page-load', durationMs: -5 })
       .expect(400);
     expect(r4.body.error.message).toMatch(
-      /route: must be a path starting with \//,
+      /body\.route: must match pattern "\^\/"/,
     );
-    expect(r4.body.error.message).toMatch(
-      /durationMs: Number must be greater than or equal to 0/,
-    );
+    expect(r4.body.error.message).toMatch(/body\.durationMs: must be >= 0/);
+    const r5 = await request(server)
+      .get(
+        '/api/platform/v1/telemetry/rollups?from=2026-12-01T10:00:00Z&to=2026-12-01T09:00:00Z',
+      )
+      .set('Authorization', user)
+      .expect(400);
+    expect(r5.body.error.details.issues).toEqual([
+      { path: 'query.from', message: 'from must be before to' },
+    ]);
+    const r6 = await request(server)
+      .get('/api/platform/v1/events?limit=abc&nope=1')
+      .set('Authorization', user)
+      .expect(400);
+    expect(r6.body.error.message).toMatch(/query/);
     await backend.stop();
   });
 

@@ -44,3 +44,4 @@ export type {
   RetentionClassResult,
   RetentionRunReport,
 } from './types';
+export type * as OpenApi from './schema/openapi.generated';

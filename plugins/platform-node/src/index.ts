@@ -48,3 +48,7 @@ export { authorizeOrThrow } from './request/authorizeOrThrow';
 export { actorRef } from './request/actorRef';
 export { RequestValidationError } from './request/RequestValidationError';
 export type { RequestValidationIssue } from './request/RequestValidationError';
+export {
+  openApiValidationErrors,
+  openApiValidationIssues,
+} from './request/openApiValidationErrors';

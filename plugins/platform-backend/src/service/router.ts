@@ -1,6 +1,4 @@
 import express, { Request, RequestHandler } from 'express';
-import Router from 'express-promise-router';
-import { z } from 'zod';
 import { pipeline } from 'node:stream/promises';
 import {
   AuditorService,
@@ -10,7 +8,6 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
-import { InputError } from '@backstage/errors';
 import { BasicPermission } from '@backstage/plugin-permission-common';
 import {
   platformAuditReadPermission,
@@ -23,9 +20,11 @@ import {
 import {
   actorRef,
   authorizeOrThrow,
+  openApiValidationErrors,
   PlatformHub,
   RequestValidationError,
 } from '@internal/plugin-platform-node';
+import { createOpenApiRouter } from '../schema/openapi';
 import { EventStore } from './EventStore';
 import { AuditStore } from './AuditStore';
 import { QaChecks } from './QaChecks';
@@ -45,57 +44,46 @@ export interface RouterOptions {
   telemetry: TelemetryStore;
   retention: RetentionService;
   telemetryMiddleware?: RequestHandler;
+  /** Validate JSON response bodies against the spec too (default on: drift is a 500, not silent). */
+  validateResponses?: boolean;
 }
 
 const HOUR = 60 * 60 * 1000;
-const isoDate = z
-  .string()
-  .refine(v => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date-time')
-  .transform(v => new Date(v));
-const uuid = z.string().uuid();
-const limit = (max: number) => z.coerce.number().int().min(1).max(max);
 
-/** Parses with zod; a failure is a 400 naming the field and the rule. */
-function parse<T extends z.ZodTypeAny>(
-  schema: T,
-  input: unknown,
-  where: string,
-): z.infer<T> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  throw RequestValidationError.fromIssues(
-    where,
-    result.error.issues.map(i => ({
-      path: i.path.length ? i.path.join('.') : where,
-      message: i.message,
-    })),
-  );
+/** `from`/`to` query parameters (already checked as date-times by the spec) with defaults. */
+function timeWindow(
+  query: { from?: string; to?: string },
+  defaultHours: number,
+): { from: Date; to: Date } {
+  const to = query.to ? new Date(query.to) : new Date();
+  const from = query.from
+    ? new Date(query.from)
+    : new Date(to.getTime() - defaultHours * HOUR);
+  if (from >= to) {
+    throw RequestValidationError.fromIssues('query', [
+      { path: 'query.from', message: 'from must be before to' },
+    ]);
+  }
+  return { from, to };
 }
 
-const windowQuery = (defaultHours: number) =>
-  z
-    .object({ from: isoDate.optional(), to: isoDate.optional() })
-    .transform(q => {
-      const to = q.to ?? new Date();
-      return {
-        from: q.from ?? new Date(to.getTime() - defaultHours * HOUR),
-        to,
-      };
-    })
-    .refine(q => q.from < q.to, {
-      message: 'from must be before to',
-      path: ['from'],
-    });
+/** The typed OpenAPI request, as the auditor and auth services take it. */
+function plain(req: unknown): Request {
+  return req as Request;
+}
 
-const csv = z
-  .string()
-  .transform(v =>
-    v
-      .split(',')
-      .map(s => s.trim())
-      .filter(Boolean),
-  )
-  .optional();
+function optionalDate(value: string | undefined): Date | undefined {
+  return value === undefined ? undefined : new Date(value);
+}
+
+function csv(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
+  return items.length ? items : undefined;
+}
 
 /** Figures carry their source and the time they were read. */
 function measured<T>(source: string, data: T) {
@@ -116,15 +104,27 @@ export async function createRouter(
     telemetry,
     retention,
   } = options;
-  const router = Router();
-  if (options.telemetryMiddleware) router.use(options.telemetryMiddleware);
-  router.use(express.json({ limit: '256kb' }));
+  const router = await createOpenApiRouter({
+    middleware: [
+      ...(options.telemetryMiddleware ? [options.telemetryMiddleware] : []),
+      express.json({ limit: '256kb' }),
+    ],
+    validatorOptions: {
+      // The library's defaults, plus every violation at once rather than the first.
+      validateRequests: {
+        coerceTypes: false,
+        allowUnknownQueryParameters: false,
+        allErrors: true,
+      },
+      validateResponses: options.validateResponses ?? true,
+    },
+  });
 
   async function authorize(
-    req: Request,
+    req: unknown,
     permission: BasicPermission,
   ): Promise<BackstageCredentials> {
-    const credentials = await httpAuth.credentials(req, {
+    const credentials = await httpAuth.credentials(plain(req), {
       allow: ['user', 'service'],
     });
     await authorizeOrThrow(permissions, credentials, [{ permission }]);
@@ -134,127 +134,83 @@ export async function createRouter(
   router.get('/metrics', async (req, res) => {
     await authorize(req, platformTelemetryReadPermission);
     res.setHeader('Content-Type', hub.metrics.contentType);
-    res.send(await hub.metrics.metrics());
+    res.end(await hub.metrics.metrics());
   });
 
   // --- Events -------------------------------------------------------------------------------
 
   router.get('/v1/events/volume', async (req, res) => {
     await authorize(req, platformEventsReadPermission);
-    const q = parse(
-      z.intersection(
-        windowQuery(24 * 7),
-        z.object({ bucket: z.enum(['minute', 'hour', 'day']).default('hour') }),
-      ),
-      req.query,
-      'query',
-    );
-    if (q.to.getTime() - q.from.getTime() > 400 * 24 * HOUR) {
-      throw new InputError(
-        'Invalid query: from..to must span at most 400 days',
-      );
+    const { from, to } = timeWindow(req.query, 24 * 7);
+    const bucket = req.query.bucket ?? 'hour';
+    if (to.getTime() - from.getTime() > 400 * 24 * HOUR) {
+      throw RequestValidationError.fromIssues('query', [
+        { path: 'query.from', message: 'from..to must span at most 400 days' },
+      ]);
     }
-    const points = await events.volume(q);
+    const points = await events.volume({ from, to, bucket });
     res.json(
       measured(
         'platform_events (Postgres), distinct event_id per type and bucket',
-        {
-          from: q.from.toISOString(),
-          to: q.to.toISOString(),
-          bucket: q.bucket,
-          points,
-        },
+        { from: from.toISOString(), to: to.toISOString(), bucket, points },
       ),
     );
   });
 
   router.get('/v1/events/stream', async (req, res) => {
     await authorize(req, platformEventsReadPermission);
-    const q = parse(
-      z.object({
-        after: z
-          .string()
-          .regex(/^\d+$/, 'must be a cursor returned by this API')
-          .optional(),
-        limit: limit(5000).default(1000),
-        types: csv,
-      }),
-      req.query,
-      'query',
-    );
     const page = await events.read({
-      after: q.after,
-      limit: q.limit,
-      types: q.types,
+      after: req.query.after,
+      limit: Number(req.query.limit ?? 1000),
+      types: csv(req.query.types),
     });
     res.setHeader('Content-Type', 'application/x-ndjson');
     if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
-    res.send(page.events.map(e => `${JSON.stringify(e)}\n`).join(''));
+    res.end(page.events.map(e => `${JSON.stringify(e)}\n`).join(''));
   });
 
   router.get('/v1/events', async (req, res) => {
     await authorize(req, platformEventsReadPermission);
-    const q = parse(
-      z.object({
-        userId: z.string().min(1).max(300).optional(),
-        accountId: uuid.optional(),
-        types: csv,
-        from: isoDate.optional(),
-        to: isoDate.optional(),
-        limit: limit(10_000).default(500),
-      }),
-      req.query,
-      'query',
-    );
+    const q = req.query;
     res.json(
       measured('platform_events joined with platform_identity_merges', {
-        events: await events.query(q),
+        events: await events.query({
+          userId: q.userId,
+          accountId: q.accountId,
+          types: csv(q.types),
+          from: optionalDate(q.from),
+          to: optionalDate(q.to),
+          limit: Number(q.limit ?? 500),
+        }),
       }),
     );
   });
 
   router.get('/v1/dead-letters', async (req, res) => {
     await authorize(req, platformEventsReadPermission);
-    const q = parse(
-      z.object({
-        limit: limit(1000).default(100),
-        includeReplayed: z.enum(['true', 'false']).default('false'),
-      }),
-      req.query,
-      'query',
-    );
     res.json(
       measured('platform_dead_letters (Postgres)', {
         counts: await events.deadLetterCount(),
         deadLetters: await events.deadLetters({
-          limit: q.limit,
-          includeReplayed: q.includeReplayed === 'true',
+          limit: Number(req.query.limit ?? 100),
+          includeReplayed: req.query.includeReplayed === 'true',
         }),
       }),
     );
   });
 
   router.post('/v1/dead-letters/replay', async (req, res) => {
-    const body = parse(
-      z.object({
-        ids: z.array(uuid).min(1).max(1000).optional(),
-        dryRun: z.boolean().default(true),
-      }),
-      req.body,
-      'body',
-    );
+    const ids = req.body?.ids;
+    const dryRun = req.body?.dryRun ?? true;
     const event = await auditor.createEvent({
       eventId: 'dead-letter-replay',
-      severityLevel: body.dryRun ? 'low' : 'medium',
-      request: req,
-      meta: { dryRun: body.dryRun, ids: body.ids?.length ?? 'all' },
+      severityLevel: dryRun ? 'low' : 'medium',
+      request: plain(req),
+      meta: { dryRun, ids: ids?.length ?? 'all' },
     });
     try {
       await authorize(req, platformDeadLetterReplayPermission);
-      const report = await events.replay({
-        ids: body.ids,
-        dryRun: body.dryRun,
-      });
+      const report = await events.replay({ ids, dryRun });
       await event.success({ meta: { ...report } });
       res.json(report);
     } catch (error) {
@@ -272,7 +228,7 @@ export async function createRouter(
   router.post('/v1/qa/run', async (req, res) => {
     const event = await auditor.createEvent({
       eventId: 'qa-run',
-      request: req,
+      request: plain(req),
     });
     try {
       await authorize(req, platformOperatePermission);
@@ -289,42 +245,107 @@ export async function createRouter(
     }
   });
 
-  // --- Audit --------------------------------------------------------------------------------
+  // --- Telemetry ----------------------------------------------------------------------------
 
-  const auditQuery = z.object({
-    actor: z.string().max(500).optional(),
-    action: z.string().max(200).optional(),
-    resource: z.string().max(1000).optional(),
-    outcome: z.enum(['initiated', 'succeeded', 'failed']).optional(),
-    from: isoDate.optional(),
-    to: isoDate.optional(),
-    afterSeq: z.string().regex(/^\d+$/, 'must be a record seq').optional(),
+  router.get('/v1/telemetry/summary', async (req, res) => {
+    await authorize(req, platformTelemetryReadPermission);
+    const q = timeWindow(req.query, 1);
+    res.json(
+      measured(
+        'platform_request_rollups (per-minute, flushed by each backend)',
+        {
+          from: q.from.toISOString(),
+          to: q.to.toISOString(),
+          services: await telemetry.summary(q),
+          rum: await telemetry.rumSummary(q),
+        },
+      ),
+    );
   });
 
-  router.get('/v1/audit', async (req, res) => {
-    await authorize(req, platformAuditReadPermission);
-    const q = parse(
-      auditQuery.extend({ limit: limit(10_000).default(100) }),
-      req.query,
-      'query',
-    );
+  router.get('/v1/telemetry/rollups', async (req, res) => {
+    await authorize(req, platformTelemetryReadPermission);
+    const q = timeWindow(req.query, 1);
     res.json(
-      measured('platform_audit_log (Postgres)', {
-        records: await audit.query(q),
+      measured('platform_request_rollups', {
+        rollups: await telemetry.rollups({ ...q, service: req.query.service }),
       }),
     );
   });
 
+  router.post('/v1/rum', async (req, res) => {
+    const credentials = await httpAuth.credentials(plain(req), {
+      allow: ['user'],
+    });
+    await authorizeOrThrow(permissions, credentials, [
+      { permission: platformRumReportPermission },
+    ]);
+    const body = req.body;
+    const info = await options.userInfo.getUserInfo(credentials);
+    const team =
+      info.ownershipEntityRefs.find(ref => ref.startsWith('group:')) ?? 'none';
+    await telemetry.recordRum({
+      route: body.route,
+      kind: body.kind,
+      durationMs: body.durationMs,
+      userRef: info.userEntityRef,
+      team,
+      occurredAt: new Date(),
+    });
+    res.status(202).end();
+  });
+
+  // --- Retention ----------------------------------------------------------------------------
+
+  router.post('/v1/retention/run', async (req, res) => {
+    const credentials = await authorize(req, platformOperatePermission);
+    res.json(await retention.run(actorRef(credentials)));
+  });
+
+  router.get('/v1/retention/latest', async (req, res) => {
+    await authorize(req, platformAuditReadPermission);
+    res.json({ latest: (await retention.latest()) ?? null });
+  });
+
+  // --- Audit (the audit-chain work owns this block) -----------------------------------------
+
+  const auditFilter = (q: {
+    actor?: string;
+    action?: string;
+    resource?: string;
+    outcome?: 'initiated' | 'succeeded' | 'failed';
+    from?: string;
+    to?: string;
+    afterSeq?: string;
+  }) => ({
+    actor: q.actor,
+    action: q.action,
+    resource: q.resource,
+    outcome: q.outcome,
+    from: optionalDate(q.from),
+    to: optionalDate(q.to),
+    afterSeq: q.afterSeq,
+  });
+
+  router.get('/v1/audit', async (req, res) => {
+    await authorize(req, platformAuditReadPermission);
+    const records = await audit.query({
+      ...auditFilter(req.query),
+      limit: Number(req.query.limit ?? 100),
+    });
+    res.json(measured('platform_audit_log (Postgres)', { records }));
+  });
+
   router.get('/v1/audit/export', async (req, res) => {
-    const q = parse(
-      auditQuery.extend({ limit: limit(10_000_000).optional() }),
-      req.query,
-      'query',
-    );
+    const q = {
+      ...auditFilter(req.query),
+      limit:
+        req.query.limit === undefined ? undefined : Number(req.query.limit),
+    };
     const event = await auditor.createEvent({
       eventId: 'audit-export',
       severityLevel: 'medium',
-      request: req,
+      request: plain(req),
       meta: { query: JSON.parse(JSON.stringify(q)) },
     });
     try {
@@ -353,83 +374,8 @@ export async function createRouter(
     );
   });
 
-  // --- Telemetry ----------------------------------------------------------------------------
+  // --- end of audit block -------------------------------------------------------------------
 
-  router.get('/v1/telemetry/summary', async (req, res) => {
-    await authorize(req, platformTelemetryReadPermission);
-    const q = parse(windowQuery(1), req.query, 'query');
-    res.json(
-      measured(
-        'platform_request_rollups (per-minute, flushed by each backend)',
-        {
-          from: q.from.toISOString(),
-          to: q.to.toISOString(),
-          services: await telemetry.summary(q),
-          rum: await telemetry.rumSummary(q),
-        },
-      ),
-    );
-  });
-
-  router.get('/v1/telemetry/rollups', async (req, res) => {
-    await authorize(req, platformTelemetryReadPermission);
-    const q = parse(
-      z.intersection(
-        windowQuery(1),
-        z.object({ service: z.string().max(100).optional() }),
-      ),
-      req.query,
-      'query',
-    );
-    res.json(
-      measured('platform_request_rollups', {
-        rollups: await telemetry.rollups(q),
-      }),
-    );
-  });
-
-  router.post('/v1/rum', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    await authorizeOrThrow(permissions, credentials, [
-      { permission: platformRumReportPermission },
-    ]);
-    const body = parse(
-      z.object({
-        route: z
-          .string()
-          .startsWith('/', 'must be a path starting with /')
-          .max(500),
-        kind: z.enum(['page-load', 'route-change']),
-        durationMs: z.number().finite().min(0).max(600_000),
-      }),
-      req.body,
-      'body',
-    );
-    const info = await options.userInfo.getUserInfo(credentials);
-    const team =
-      info.ownershipEntityRefs.find(ref => ref.startsWith('group:')) ?? 'none';
-    await telemetry.recordRum({
-      route: body.route,
-      kind: body.kind,
-      durationMs: body.durationMs,
-      userRef: info.userEntityRef,
-      team,
-      occurredAt: new Date(),
-    });
-    res.status(202).end();
-  });
-
-  // --- Retention ----------------------------------------------------------------------------
-
-  router.post('/v1/retention/run', async (req, res) => {
-    const credentials = await authorize(req, platformOperatePermission);
-    res.json(await retention.run(actorRef(credentials)));
-  });
-
-  router.get('/v1/retention/latest', async (req, res) => {
-    await authorize(req, platformAuditReadPermission);
-    res.json({ latest: (await retention.latest()) ?? null });
-  });
-
+  router.use(openApiValidationErrors());
   return router;
 }

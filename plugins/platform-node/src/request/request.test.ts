@@ -1,5 +1,5 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { NotAllowedError } from '@backstage/errors';
+import { InputError, NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
   createPermission,
@@ -7,6 +7,7 @@ import {
 import { actorRef } from './actorRef';
 import { authorizeOrThrow } from './authorizeOrThrow';
 import { RequestValidationError } from './RequestValidationError';
+import { openApiValidationIssues } from './openApiValidationErrors';
 
 const read = createPermission({ name: 'x.thing.read', attributes: {} });
 const write = createPermission({
@@ -70,5 +71,30 @@ describe('RequestValidationError', () => {
     expect(error.details.issues).toEqual([
       { path: 'query.from', message: 'must be a date-time' },
     ]);
+  });
+});
+
+describe('openApiValidationIssues', () => {
+  it('reads field paths and rules out of the validator message', () => {
+    expect(
+      openApiValidationIssues(
+        new InputError(
+          'request/body/ids/0 must match format "uuid", request/query/limit must be <= 5000',
+        ),
+      ),
+    ).toEqual([
+      { path: 'body.ids.0', message: 'must match format "uuid"' },
+      { path: 'query.limit', message: 'must be <= 5000' },
+    ]);
+    expect(
+      openApiValidationIssues(new Error('request/x boom')),
+    ).toBeUndefined();
+    expect(
+      openApiValidationIssues(
+        RequestValidationError.fromIssues('query', [
+          { path: 'query.from', message: 'x' },
+        ]),
+      ),
+    ).toBeUndefined();
   });
 });

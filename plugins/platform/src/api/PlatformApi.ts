@@ -1,66 +1,73 @@
 import { createApiRef } from '@backstage/core-plugin-api';
-import {
-  AuditVerifyResult,
-  DeadLetter,
-  QaCheckResult,
-  ReplayReport,
-  ServiceTelemetrySummary,
-  VolumePoint,
-} from '@internal/plugin-platform-common';
+import type { OpenApi } from '@internal/plugin-platform-common';
+
+type Paths = OpenApi.paths;
+
+/** The JSON body of a 200 (or 202) response of an operation of the platform spec. */
+export type PlatformResponse<
+  P extends keyof Paths,
+  M extends keyof Paths[P],
+> = Paths[P][M] extends {
+  responses: { 200: { content: { 'application/json': infer B } } };
+}
+  ? B
+  : never;
+
+/** The JSON request body of an operation of the platform spec. */
+export type PlatformRequestBody<
+  P extends keyof Paths,
+  M extends keyof Paths[P],
+> = Paths[P][M] extends { requestBody?: infer R }
+  ? NonNullable<R> extends { content: { 'application/json': infer B } }
+    ? B
+    : never
+  : never;
+
+/** The query parameters of an operation of the platform spec. */
+export type PlatformQuery<
+  P extends keyof Paths,
+  M extends keyof Paths[P],
+> = Paths[P][M] extends { parameters: { query?: infer Q } }
+  ? NonNullable<Q>
+  : never;
 
 /** Every figure the API returns says where it was read and when. */
-export interface Measured {
-  source: string;
-  generatedAt: string;
-}
+export type Measured = OpenApi.components['schemas']['Measured'];
+export type RumSummaryRow = OpenApi.components['schemas']['RumRouteSummary'];
+export type RumReport = OpenApi.components['schemas']['RumReport'];
 
-export interface RumSummaryRow {
-  route: string;
-  kind: string;
-  samples: number;
-  p50_ms: number;
-  p95_ms: number;
-}
+export type EventVolumeResponse = PlatformResponse<'/v1/events/volume', 'get'>;
+export type DeadLettersResponse = PlatformResponse<'/v1/dead-letters', 'get'>;
+export type ReplayResponse = PlatformResponse<
+  '/v1/dead-letters/replay',
+  'post'
+>;
+export type QaResultsResponse = PlatformResponse<'/v1/qa', 'get'>;
+export type AuditVerifyResponse = PlatformResponse<'/v1/audit/verify', 'get'>;
+export type TelemetrySummaryResponse = PlatformResponse<
+  '/v1/telemetry/summary',
+  'get'
+>;
 
+/** The platform backend as the frontend sees it; every type comes from its OpenAPI spec. */
 export interface PlatformApi {
   getEventVolume(options: {
     from: Date;
     to: Date;
     bucket: 'minute' | 'hour' | 'day';
-  }): Promise<
-    Measured & {
-      points: VolumePoint[];
-      bucket: string;
-      from: string;
-      to: string;
-    }
-  >;
-  getDeadLetters(): Promise<
-    Measured & {
-      counts: { open: number; replayed: number };
-      deadLetters: DeadLetter[];
-    }
-  >;
-  replayDeadLetters(options: {
-    ids?: string[];
-    dryRun: boolean;
-  }): Promise<ReplayReport>;
-  getQaResults(): Promise<Measured & { results: QaCheckResult[] }>;
-  runQaChecks(): Promise<Measured & { results: QaCheckResult[] }>;
-  verifyAudit(): Promise<Measured & AuditVerifyResult>;
-  getTelemetrySummary(options: { from: Date; to: Date }): Promise<
-    Measured & {
-      services: ServiceTelemetrySummary[];
-      rum: RumSummaryRow[];
-      from: string;
-      to: string;
-    }
-  >;
-  reportPageTiming(timing: {
-    route: string;
-    kind: 'page-load' | 'route-change';
-    durationMs: number;
-  }): Promise<void>;
+  }): Promise<EventVolumeResponse>;
+  getDeadLetters(): Promise<DeadLettersResponse>;
+  replayDeadLetters(
+    options: PlatformRequestBody<'/v1/dead-letters/replay', 'post'>,
+  ): Promise<ReplayResponse>;
+  getQaResults(): Promise<QaResultsResponse>;
+  runQaChecks(): Promise<QaResultsResponse>;
+  verifyAudit(): Promise<AuditVerifyResponse>;
+  getTelemetrySummary(options: {
+    from: Date;
+    to: Date;
+  }): Promise<TelemetrySummaryResponse>;
+  reportPageTiming(timing: RumReport): Promise<void>;
 }
 
 export const platformApiRef = createApiRef<PlatformApi>({

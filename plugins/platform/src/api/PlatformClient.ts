@@ -1,7 +1,18 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import { PLATFORM_PLUGIN_ID } from '@internal/plugin-platform-common';
-import { PlatformApi } from './PlatformApi';
+import {
+  AuditVerifyResponse,
+  DeadLettersResponse,
+  EventVolumeResponse,
+  PlatformApi,
+  PlatformQuery,
+  PlatformRequestBody,
+  QaResultsResponse,
+  ReplayResponse,
+  RumReport,
+  TelemetrySummaryResponse,
+} from './PlatformApi';
 
 /** Talks to /api/platform through fetchApi, which attaches the user's credentials. */
 export class PlatformClient implements PlatformApi {
@@ -9,16 +20,36 @@ export class PlatformClient implements PlatformApi {
     private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
   ) {}
 
-  private async call<T>(path: string, init?: RequestInit): Promise<T> {
+  private async fetch(path: string, init?: RequestInit): Promise<Response> {
     const base = await this.deps.discoveryApi.getBaseUrl(PLATFORM_PLUGIN_ID);
     const response = await this.deps.fetchApi.fetch(`${base}${path}`, {
       ...init,
       headers: { 'Content-Type': 'application/json', ...init?.headers },
     });
     if (!response.ok) throw await ResponseError.fromResponse(response);
-    if (response.status === 202 || response.status === 204)
-      return undefined as T;
-    return response.json();
+    return response;
+  }
+
+  /** GET with query parameters typed by the spec; the body typed by the caller's operation. */
+  private async get<T>(
+    path: string,
+    query: Record<string, string | undefined> = {},
+  ): Promise<T> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value !== undefined) params.set(key, value);
+    }
+    const qs = params.toString();
+    const response = await this.fetch(qs ? `${path}?${qs}` : path);
+    return (await response.json()) as T;
+  }
+
+  private async post<T>(path: string, body?: unknown): Promise<T> {
+    const response = await this.fetch(path, {
+      method: 'POST',
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return (await response.json()) as T;
   }
 
   getEventVolume(o: {
@@ -26,51 +57,47 @@ export class PlatformClient implements PlatformApi {
     to: Date;
     bucket: 'minute' | 'hour' | 'day';
   }) {
-    const q = new URLSearchParams({
+    const query: PlatformQuery<'/v1/events/volume', 'get'> = {
       from: o.from.toISOString(),
       to: o.to.toISOString(),
       bucket: o.bucket,
-    });
-    return this.call<any>(`/v1/events/volume?${q}`);
+    };
+    return this.get<EventVolumeResponse>('/v1/events/volume', query);
   }
 
   getDeadLetters() {
-    return this.call<any>('/v1/dead-letters?limit=100');
+    const query: PlatformQuery<'/v1/dead-letters', 'get'> = { limit: 100 };
+    return this.get<DeadLettersResponse>('/v1/dead-letters', {
+      limit: String(query.limit),
+    });
   }
 
-  replayDeadLetters(o: { ids?: string[]; dryRun: boolean }) {
-    return this.call<any>('/v1/dead-letters/replay', {
-      method: 'POST',
-      body: JSON.stringify(o),
-    });
+  replayDeadLetters(o: PlatformRequestBody<'/v1/dead-letters/replay', 'post'>) {
+    return this.post<ReplayResponse>('/v1/dead-letters/replay', o);
   }
 
   getQaResults() {
-    return this.call<any>('/v1/qa');
+    return this.get<QaResultsResponse>('/v1/qa');
   }
 
   runQaChecks() {
-    return this.call<any>('/v1/qa/run', { method: 'POST', body: '{}' });
+    return this.post<QaResultsResponse>('/v1/qa/run');
   }
 
   verifyAudit() {
-    return this.call<any>('/v1/audit/verify');
+    return this.get<AuditVerifyResponse>('/v1/audit/verify');
   }
 
   getTelemetrySummary(o: { from: Date; to: Date }) {
-    const q = new URLSearchParams({
+    const query: PlatformQuery<'/v1/telemetry/summary', 'get'> = {
       from: o.from.toISOString(),
       to: o.to.toISOString(),
-    });
-    return this.call<any>(`/v1/telemetry/summary?${q}`);
+    };
+    return this.get<TelemetrySummaryResponse>('/v1/telemetry/summary', query);
   }
 
-  async reportPageTiming(timing: {
-    route: string;
-    kind: 'page-load' | 'route-change';
-    durationMs: number;
-  }) {
-    await this.call<void>('/v1/rum', {
+  async reportPageTiming(timing: RumReport) {
+    await this.fetch('/v1/rum', {
       method: 'POST',
       body: JSON.stringify(timing),
       keepalive: true,

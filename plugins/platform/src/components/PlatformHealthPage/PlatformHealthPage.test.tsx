@@ -56,7 +56,7 @@ function fakeApi(overrides: Partial<PlatformApi> = {}): PlatformApi {
       ],
     }),
     replayDeadLetters: jest.fn(async ({ dryRun }) => ({
-      dryRun,
+      dryRun: dryRun ?? true,
       examined: 1,
       replayed: 1,
       stillInvalid: 0,
