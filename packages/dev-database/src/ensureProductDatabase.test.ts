@@ -1,24 +1,40 @@
-import { createTestDatabase, TestDatabase } from './createTestDatabase';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
+import { PgConnection } from './connection';
 import { ensureProductDatabase } from './ensureProductDatabase';
 import { ACCOUNT_COUNT, USERS_PER_ACCOUNT } from './productSchema';
+import { seedProductData } from './seedProductData';
 
-describe('ensureProductDatabase (real Postgres)', () => {
-  let db: TestDatabase;
+function connectionOf(knex: Knex): PgConnection {
+  const c = knex.client.config.connection as Record<string, unknown>;
+  return {
+    host: String(c.host),
+    port: Number(c.port ?? 5432),
+    user: String(c.user),
+    password: String(c.password),
+    database: String(c.database),
+  };
+}
+
+describe('demo product data (real Postgres)', () => {
+  const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
+  let knex: Knex;
   beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.destroy();
+    knex = await databases.init('POSTGRES_18');
   });
 
-  it('seeds once, deterministically, and leaves a second call alone', async () => {
+  it('seeds once through ensureProductDatabase, deterministically, and leaves a second call alone', async () => {
     const first = await ensureProductDatabase({
-      connection: db.connection,
+      connection: connectionOf(knex),
       eventRows: 3000,
     });
-    expect(first).toMatchObject({ seeded: true, eventRows: 3000 });
+    expect(first).toMatchObject({
+      created: false,
+      seeded: true,
+      eventRows: 3000,
+    });
 
-    const counts = await db.knex.raw(`SELECT
+    const counts = await knex.raw(`SELECT
       (SELECT count(*)::int FROM accounts) AS accounts,
       (SELECT count(*)::int FROM users) AS users,
       (SELECT count(*)::int FROM events) AS events,
@@ -31,7 +47,7 @@ describe('ensureProductDatabase (real Postgres)', () => {
     });
 
     const second = await ensureProductDatabase({
-      connection: db.connection,
+      connection: connectionOf(knex),
       eventRows: 3000,
     });
     expect(second).toEqual({
@@ -43,7 +59,7 @@ describe('ensureProductDatabase (real Postgres)', () => {
   });
 
   it('keeps every event consistent with its tenant: user, plan and PII email belong to the account', async () => {
-    const mismatches = await db.knex.raw(`
+    const mismatches = await knex.raw(`
       SELECT count(*)::int AS n FROM events e
       JOIN accounts a ON a.id = e.account_id
       LEFT JOIN users u ON u.id = e.user_id
@@ -53,27 +69,30 @@ describe('ensureProductDatabase (real Postgres)', () => {
     expect(mismatches.rows[0].n).toBe(0);
   });
 
-  it('generates the same rows in another database', async () => {
-    const other = await createTestDatabase({
-      productData: { eventRows: 3000 },
+  it('generates the same rows in another database seeded with seedProductData', async () => {
+    const other = await databases.init('POSTGRES_18');
+    await expect(
+      seedProductData(other, { eventRows: 3000 }),
+    ).resolves.toMatchObject({
+      seeded: true,
+      eventRows: 3000,
     });
-    try {
-      const digest = (knex: TestDatabase['knex']) =>
-        knex.raw(
-          `SELECT md5(string_agg(id::text || account_id::text || event_type || coalesce(email, ''), ',' ORDER BY id)) AS d FROM events`,
-        );
-      expect((await digest(other.knex)).rows[0].d).toBe(
-        (await digest(db.knex)).rows[0].d,
+    const digest = (k: Knex) =>
+      k.raw(
+        `SELECT md5(string_agg(id::text || account_id::text || event_type || coalesce(email, ''), ',' ORDER BY id)) AS d FROM events`,
       );
-    } finally {
-      await other.destroy();
-    }
+    expect((await digest(other)).rows[0].d).toBe(
+      (await digest(knex)).rows[0].d,
+    );
   });
 
   it('rejects a nonsensical row count with a message naming the setting', async () => {
     await expect(
-      ensureProductDatabase({ connection: db.connection, eventRows: -1 }),
+      ensureProductDatabase({ connection: connectionOf(knex), eventRows: -1 }),
     ).rejects.toThrow(
+      /platform\.demoData\.eventRows must be a non-negative integer/,
+    );
+    await expect(seedProductData(knex, { eventRows: 1.5 })).rejects.toThrow(
       /platform\.demoData\.eventRows must be a non-negative integer/,
     );
   });

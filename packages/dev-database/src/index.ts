@@ -6,6 +6,8 @@ export {
 } from './connection';
 export { ensureProductDatabase } from './ensureProductDatabase';
 export type { ProductDatabaseStatus } from './ensureProductDatabase';
+export { seedProductData } from './seedProductData';
+export type { ProductDataStatus } from './seedProductData';
 export {
   createTestDatabase,
   testPostgresServer,
