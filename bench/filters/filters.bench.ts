@@ -14,10 +14,10 @@ import { ConfigReader } from '@backstage/config';
 import { FilterGroup } from '@internal/plugin-filters-common';
 import {
   contextForVerifiedIdentity,
-  demoEventsDatasetConfig,
   FilterEngine,
   readDatasets,
 } from '@internal/plugin-filters-node';
+import { demoEventsDatasetConfig } from '@internal/plugin-filters-node/testUtils';
 import { connect } from '@internal/dev-database';
 import { seedBenchDatabase } from './seed';
 

@@ -11,7 +11,12 @@ import {
   resolveField,
   valueKindOf,
 } from '@internal/plugin-filters-common';
-import { DemoSetup, setupDemo, tenantContext } from './__testUtils__/demo';
+import {
+  createDemoDatabases,
+  DemoSetup,
+  setupDemo,
+  tenantContext,
+} from './__testUtils__/demo';
 import { describeDataset } from './datasets';
 import { FilterEngine } from './FilterEngine';
 
@@ -25,18 +30,16 @@ describe('property: SQL results equal the TypeScript reference evaluator', () =>
   let demo: DemoSetup;
   const now = new Date();
   let byAccount: Map<string, Record<string, unknown>[]>;
+  const databases = createDemoDatabases();
 
   beforeAll(async () => {
-    demo = await setupDemo(4000);
+    demo = await setupDemo(databases, 4000);
     byAccount = new Map();
     for (const row of demo.rows) {
       const list = byAccount.get(String(row.account_id)) ?? [];
       list.push(row);
       byAccount.set(String(row.account_id), list);
     }
-  });
-  afterAll(async () => {
-    await demo?.db.destroy();
   });
 
   function pools() {

@@ -1,6 +1,7 @@
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { FilterGroup } from '@internal/plugin-filters-common';
 import {
+  createDemoDatabases,
   DemoSetup,
   datasetFor,
   setupDemo,
@@ -25,17 +26,17 @@ describe('FilterEngine against real Postgres', () => {
     },
   };
 
+  afterAll(async () => {
+    await engine?.close();
+  });
+  const databases = createDemoDatabases();
   beforeAll(async () => {
-    demo = await setupDemo(5000);
+    demo = await setupDemo(databases, 5000);
     engine = new FilterEngine({
       datasets: [demo.dataset],
       events,
       analyzeCheckIntervalMs: 0,
     });
-  });
-  afterAll(async () => {
-    await engine?.close();
-    await demo?.db.destroy();
   });
   beforeEach(() => {
     emitted.length = 0;

@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { demoEventsDatasetConfig } from './demoDataset';
+import { demoEventsDatasetConfig } from './testUtils';
 import { describeDataset, readDatasets } from './datasets';
 
 const connection = {

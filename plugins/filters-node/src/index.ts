@@ -36,7 +36,6 @@ export type { LagProbe, ReplicaRoutingOptions } from './connections';
 export type { CompiledQuery, QueryKind } from './compile';
 export { filterEngineServiceRef } from './service';
 export type { FilterEngineService } from './service';
-export { demoEventsDatasetConfig, DEMO_EVENT_TYPES } from './demoDataset';
 export {
   accountInRule,
   dataClassInRule,

@@ -1,19 +1,39 @@
 import { ConfigReader } from '@backstage/config';
-import { createTestDatabase, TestDatabase } from '@internal/dev-database';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { seedProductData } from '@internal/dev-database';
+import { Knex } from 'knex';
 import { contextForVerifiedIdentity, FilterContext } from '../access';
-import { DatasetDefinition, readDatasets } from '../datasets';
-import { demoEventsDatasetConfig } from '../demoDataset';
+import {
+  DatasetDefinition,
+  PgConnectionConfig,
+  readDatasets,
+} from '../datasets';
+import { connectionOfKnex, demoEventsDatasetConfig } from '../testUtils';
+
+/** A database made by TestDatabases (dropped by the library after the file). */
+export interface DemoDatabase {
+  knex: Knex;
+  connection: PgConnectionConfig;
+}
 
 export interface DemoSetup {
-  db: TestDatabase;
+  db: DemoDatabase;
   dataset: DatasetDefinition;
   rows: Record<string, unknown>[];
   /** Accounts ordered by event count, largest first. */
   accounts: { id: string; events: number }[];
 }
 
+/**
+ * The library's test databases. Call at describe level, after registering the afterAll that
+ * closes engines (hooks run in order; the library drops the databases in its own afterAll).
+ */
+export function createDemoDatabases(): TestDatabases {
+  return TestDatabases.create({ ids: ['POSTGRES_18'] });
+}
+
 export function datasetFor(
-  db: TestDatabase,
+  db: DemoDatabase,
   overrides: Record<string, unknown> = {},
   id = 'events',
 ): DatasetDefinition {
@@ -32,12 +52,16 @@ export function datasetFor(
 }
 
 /** A real Postgres database with the demo product tables, loaded once per test file. */
-export async function setupDemo(eventRows: number): Promise<DemoSetup> {
-  const db = await createTestDatabase({ productData: { eventRows } });
-  const rows = await db.knex('events').select('*');
+export async function setupDemo(
+  databases: TestDatabases,
+  eventRows: number,
+): Promise<DemoSetup> {
+  const knex = await databases.init('POSTGRES_18');
+  await seedProductData(knex, { eventRows });
+  const db = { knex, connection: connectionOfKnex(knex) };
+  const rows = await knex('events').select('*');
   const accounts = (
-    await db
-      .knex('events')
+    await knex('events')
       .select('account_id')
       .count('* as n')
       .groupBy('account_id')
