@@ -12,6 +12,7 @@ import {
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { seedProductData } from '@internal/dev-database';
 import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import { authzPlugin } from './plugin';
 
@@ -28,14 +29,84 @@ interface AuditedEvent {
   committed: boolean;
 }
 
+const audited: AuditedEvent[] = [];
+
+async function startAuthz(
+  connection: JsonObject,
+  pluginKnex: Knex,
+) {
+  const backend = await startTestBackend({
+    features: [
+      authzPlugin,
+      mockServices.database.factory({ knex: pluginKnex }),
+      mockServices.rootConfig.factory({
+        data: {
+          platform: { productDatabase: { connection } },
+          authz: { productUserCallers: [PRODUCT_API] },
+        },
+      }),
+      createServiceFactory({
+        service: coreServices.permissions,
+        deps: {},
+        factory: () => ({
+          async authorize(requests: any[], options: any) {
+            const p = options.credentials.principal;
+            return requests.map(() => ({
+              result:
+                p.type === 'user' && p.userEntityRef === OUTSIDER
+                  ? AuthorizeResult.DENY
+                  : AuthorizeResult.ALLOW,
+            }));
+          },
+          async authorizeConditional() {
+            throw new Error('not used');
+          },
+        }),
+      }),
+      createServiceFactory({
+        service: coreServices.auditor,
+        deps: {},
+        factory: () => ({
+          async createEvent(options: any) {
+            const event: AuditedEvent = {
+              eventId: options.eventId,
+              severityLevel: options.severityLevel,
+              meta: options.meta,
+              committed: false,
+            };
+            return {
+              async success() {
+                event.committed = true;
+                audited.push(event);
+              },
+              async fail() {
+                audited.push(event);
+              },
+            };
+          },
+        }),
+      }),
+      createServiceFactory({
+        service: requestTelemetryServiceRef,
+        deps: {},
+        factory: () => ({
+          middleware: () => (_req: any, _res: any, next: any) => next(),
+        }),
+      }),
+    ],
+  });
+  return backend.server;
+}
+
 describe('authz backend plugin (real Postgres product data)', () => {
   const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
   let server: any;
+  let replica: any;
+  let pluginDb: Knex;
   let knex: Knex;
   let admin: { id: string; account_id: string };
   let viewer: { id: string; account_id: string };
   let otherAccount: string;
-  const audited: AuditedEvent[] = [];
 
   beforeAll(async () => {
     knex = await databases.init('POSTGRES_18');
@@ -58,66 +129,9 @@ describe('authz backend plugin (real Postgres product data)', () => {
       password: String(c.password),
       database: String(c.database),
     };
-    const backend = await startTestBackend({
-      features: [
-        authzPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            platform: { productDatabase: { connection } },
-            authz: { productUserCallers: [PRODUCT_API] },
-          },
-        }),
-        createServiceFactory({
-          service: coreServices.permissions,
-          deps: {},
-          factory: () => ({
-            async authorize(requests: any[], options: any) {
-              const p = options.credentials.principal;
-              return requests.map(() => ({
-                result:
-                  p.type === 'user' && p.userEntityRef === OUTSIDER
-                    ? AuthorizeResult.DENY
-                    : AuthorizeResult.ALLOW,
-              }));
-            },
-            async authorizeConditional() {
-              throw new Error('not used');
-            },
-          }),
-        }),
-        createServiceFactory({
-          service: coreServices.auditor,
-          deps: {},
-          factory: () => ({
-            async createEvent(options: any) {
-              const event: AuditedEvent = {
-                eventId: options.eventId,
-                severityLevel: options.severityLevel,
-                meta: options.meta,
-                committed: false,
-              };
-              return {
-                async success() {
-                  event.committed = true;
-                  audited.push(event);
-                },
-                async fail() {
-                  audited.push(event);
-                },
-              };
-            },
-          }),
-        }),
-        createServiceFactory({
-          service: requestTelemetryServiceRef,
-          deps: {},
-          factory: () => ({
-            middleware: () => (_req: any, _res: any, next: any) => next(),
-          }),
-        }),
-      ],
-    });
-    server = backend.server;
+    pluginDb = await databases.init('POSTGRES_18');
+    server = await startAuthz(connection, pluginDb);
+    replica = await startAuthz(connection, pluginDb);
   });
 
   const asService = (subject = PRODUCT_API) => ({
@@ -295,5 +309,135 @@ describe('authz backend plugin (real Postgres product data)', () => {
       });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toMatch(/authz\.check\.run/);
+  });
+
+  describe('policy revisions', () => {
+    const asEngineer = () => asUser(ENGINEER);
+    const viewerRead = () =>
+      productCheck(viewer.id, 'dashboard.read', viewer.account_id);
+    const decide = async (target: any) =>
+      (
+        await request(target)
+          .post('/api/authz/v1/check')
+          .set(asService())
+          .send(viewerRead())
+      ).body;
+
+    it('seeds the repository policy as the active first revision', async () => {
+      const res = await request(server)
+        .get('/api/authz/v1/revisions')
+        .set(asEngineer());
+      expect(res.status).toBe(200);
+      expect(res.body.revisions).toEqual([
+        expect.objectContaining({
+          id: '1',
+          author: 'system:repository',
+          active: true,
+        }),
+      ]);
+    });
+
+    it('refuses a revision that does not compile, naming module, line and column', async () => {
+      const res = await request(server)
+        .post('/api/authz/v1/revisions')
+        .set(asEngineer())
+        .send({
+          modules: {
+            'authz.rego':
+              'package product.authz\nimport rego.v1\ndecision := {"allowed": true, "reason": http.send({})}',
+          },
+        });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details.issues).toEqual([
+        {
+          path: 'body.modules.authz.rego',
+          message: expect.stringMatching(/^3:\d+: .*http\.send/),
+        },
+      ]);
+    });
+
+    it('activation reaches the other replica within 1 s (LISTEN/NOTIFY); rollback restores', async () => {
+      expect(await decide(replica)).toMatchObject({
+        allowed: true,
+        reason: 'role_grants_action',
+      });
+      const frozen = await request(server)
+        .post('/api/authz/v1/revisions')
+        .set(asEngineer())
+        .send({
+          modules: {
+            'authz.rego':
+              'package product.authz\nimport rego.v1\ndecision := {"allowed": false, "reason": "frozen"}',
+          },
+        });
+      expect(frozen.status).toBe(201);
+      const activated = Date.now();
+      const act = await request(server)
+        .post(`/api/authz/v1/revisions/${frozen.body.id}/activate`)
+        .set(asEngineer())
+        .send({ reason: 'incident freeze' });
+      expect(act.status).toBe(200);
+      expect(await decide(server)).toMatchObject({
+        reason: 'frozen',
+        policyRevision: frozen.body.sha256,
+      });
+      let seen: any;
+      while (Date.now() - activated < 1000) {
+        seen = await decide(replica);
+        if (seen.reason === 'frozen') break;
+        await new Promise(r => setTimeout(r, 10));
+      }
+      expect(seen).toMatchObject({ allowed: false, reason: 'frozen' });
+      expect(Date.now() - activated).toBeLessThan(1000);
+
+      const back = await request(server)
+        .post('/api/authz/v1/revisions/rollback')
+        .set(asEngineer())
+        .send({});
+      expect(back.body.id).toBe('1');
+      const restored = Date.now();
+      while (Date.now() - restored < 1000) {
+        seen = await decide(replica);
+        if (seen.allowed) break;
+        await new Promise(r => setTimeout(r, 10));
+      }
+      expect(seen).toMatchObject({ allowed: true, cacheHit: false });
+      expect(
+        audited
+          .filter(e => e.eventId.startsWith('policy-'))
+          .map(e => e.eventId),
+      ).toEqual(
+        expect.arrayContaining([
+          'policy-revision-create',
+          'policy-revision-activate',
+          'policy-revision-rollback',
+        ]),
+      );
+    });
+
+    it('a product data change drops cached decisions on every replica', async () => {
+      await decide(replica);
+      expect(await decide(replica)).toMatchObject({ cacheHit: true });
+      const res = await request(server)
+        .post('/api/authz/v1/data/changed')
+        .set(asEngineer());
+      expect(res.status).toBe(202);
+      const started = Date.now();
+      let seen: any;
+      while (Date.now() - started < 1000) {
+        seen = await decide(replica);
+        if (!seen.cacheHit) break;
+        await new Promise(r => setTimeout(r, 10));
+      }
+      expect(seen.cacheHit).toBe(false);
+    });
+
+    it('only authz.policy.manage holders change revisions', async () => {
+      const res = await request(server)
+        .post('/api/authz/v1/revisions/rollback')
+        .set(asUser(OUTSIDER))
+        .send({});
+      expect(res.status).toBe(403);
+    });
   });
 });

@@ -1,13 +1,26 @@
+import * as path from 'node:path';
 import {
   coreServices,
   createBackendPlugin,
+  resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { authzPermissions } from '@internal/plugin-authz-common';
-import { authzServiceRef } from '@internal/plugin-authz-node';
+import {
+  authzEvaluatorServiceRef,
+  defaultPolicyRoot,
+  readPolicyDirectory,
+} from '@internal/plugin-authz-node';
 import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import { ChangeListener } from './service/ChangeListener';
+import { PolicyRevisions } from './service/PolicyRevisions';
+import { RevisionStore } from './service/RevisionStore';
 import { createRouter } from './service/router';
 
-/** The permission service: `/api/authz/v1/check` and `/v1/check/batch`. */
+/**
+ * The permission service: `/api/authz/v1/check`, `/v1/check/batch`, policy revisions
+ * (`/v1/revisions`, activate, rollback) and `/v1/data/changed`. Every replica follows the
+ * active revision through Postgres LISTEN/NOTIFY.
+ */
 export const authzPlugin = createBackendPlugin({
   pluginId: 'authz',
   register(env) {
@@ -19,7 +32,10 @@ export const authzPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         config: coreServices.rootConfig,
-        authz: authzServiceRef,
+        database: coreServices.database,
+        logger: coreServices.logger,
+        lifecycle: coreServices.lifecycle,
+        evaluator: authzEvaluatorServiceRef,
         telemetry: requestTelemetryServiceRef,
       },
       async init({
@@ -29,13 +45,43 @@ export const authzPlugin = createBackendPlugin({
         permissionsRegistry,
         auditor,
         config,
-        authz,
+        database,
+        logger,
+        lifecycle,
+        evaluator,
         telemetry,
       }) {
         permissionsRegistry.addPermissions(authzPermissions);
+        const knex = await database.getClient();
+        if (!database.migrations?.skip) {
+          await knex.migrate.latest({
+            directory: resolvePackagePath(
+              '@internal/plugin-authz-backend',
+              'migrations',
+            ),
+          });
+        }
+        const store = new RevisionStore(knex);
+        const revisions = new PolicyRevisions(store, evaluator, logger);
+        await revisions.seed(
+          readPolicyDirectory(
+            config.getOptionalString('authz.policyDirectory') ??
+              path.join(defaultPolicyRoot(), 'product'),
+          ),
+        );
+        const listener = new ChangeListener(
+          knex,
+          payload => revisions.onChange(payload),
+          logger,
+        );
+        await listener.start();
+        lifecycle.addShutdownHook(() => listener.stop());
+        await revisions.sync();
         httpRouter.use(
           await createRouter({
-            authz,
+            authz: evaluator,
+            store,
+            revisions,
             httpAuth,
             permissions,
             auditor,

@@ -22,7 +22,7 @@ export type {
   ProductUserAttributes,
   ProductUserSource,
 } from './subjects/ProductUserDirectory';
-export { authzServiceRef } from './service';
+export { authzServiceRef, authzEvaluatorServiceRef } from './service';
 export type { AuthzService } from './service';
 export { createRequirePermission } from './middleware/requirePermission';
 export type { RequirePermissionOptions } from './middleware/requirePermission';

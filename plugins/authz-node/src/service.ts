@@ -30,11 +30,12 @@ const noProductUsers: ProductUserSource = {
 };
 
 /**
- * Root-scoped: one compiled policy and one decision cache per backend process. The default
+ * Root-scoped: one compiled policy and one decision cache per backend process, shared by the
+ * authz backend (which activates revisions on it) and every in-process caller. The default
  * factory evaluates the repository's product policy (`authz.policyDirectory`, default
  * `policies/product`) with product users from `platform.productDatabase.connection`.
  */
-export const authzServiceRef = createServiceRef<AuthzService>({
+export const authzEvaluatorServiceRef = createServiceRef<AuthzEvaluator>({
   id: 'authz.evaluator',
   scope: 'root',
   defaultFactory: async service =>
@@ -85,5 +86,23 @@ export const authzServiceRef = createServiceRef<AuthzService>({
         }
         return evaluator;
       },
+    }),
+});
+
+/**
+ * The in-process SDK for any backend plugin: `deps: { authz: authzServiceRef }`, then
+ * `await authz.check({ subject, action, resource })` — the HTTP API's semantics, no hop.
+ */
+export const authzServiceRef = createServiceRef<AuthzService>({
+  id: 'authz.check',
+  scope: 'plugin',
+  defaultFactory: async service =>
+    createServiceFactory({
+      service,
+      deps: { evaluator: authzEvaluatorServiceRef },
+      factory: ({ evaluator }) => ({
+        check: check => evaluator.check(check),
+        checkBatch: checks => evaluator.checkBatch(checks),
+      }),
     }),
 });

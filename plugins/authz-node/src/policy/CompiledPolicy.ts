@@ -66,6 +66,16 @@ export class CompiledPolicy {
     return new CompiledPolicy(policySha256(source), source, wasm, policy);
   }
 
+  /** Loads an already compiled module (a stored revision); no recompilation. */
+  static async load(
+    source: PolicySource,
+    wasm: Uint8Array,
+  ): Promise<CompiledPolicy> {
+    const policy = await loadPolicy(wasm);
+    policy.setData(source.data ?? {});
+    return new CompiledPolicy(policySha256(source), source, wasm, policy);
+  }
+
   evaluate(input: unknown): PolicyDecision {
     const rows = this.policy.evaluate(input, this.source.entrypoint);
     if (rows.length !== 1) {

@@ -27,6 +27,15 @@ type Endpoint<Op> = {
 export type EndpointMap = {
   '#post|/v1/check': Endpoint<OpenApi.paths['/v1/check']['post']>;
   '#post|/v1/check/batch': Endpoint<OpenApi.paths['/v1/check/batch']['post']>;
+  '#get|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['get']>;
+  '#post|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['post']>;
+  '#post|/v1/revisions/{id}/activate': Endpoint<
+    OpenApi.paths['/v1/revisions/{id}/activate']['post']
+  >;
+  '#post|/v1/revisions/rollback': Endpoint<
+    OpenApi.paths['/v1/revisions/rollback']['post']
+  >;
+  '#post|/v1/data/changed': Endpoint<OpenApi.paths['/v1/data/changed']['post']>;
 };
 
 export const spec = {
@@ -112,6 +121,171 @@ export const spec = {
                       items: {
                         $ref: '#/components/schemas/Decision',
                       },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/revisions': {
+      get: {
+        operationId: 'ListRevisions',
+        description:
+          'Policy revisions, newest first (needs authz.policy.read).',
+        responses: {
+          '200': {
+            description: 'The revisions.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['revisions'],
+                  properties: {
+                    revisions: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/RevisionSummary',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+      post: {
+        operationId: 'CreateRevision',
+        description:
+          'Compiles Rego modules (and data) into a new revision without activating it (needs\nauthz.policy.manage). Compile errors answer 400 with one issue per error, naming the\nmodule, line and column; a builtin the compiler lacks is such an error.\n',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/RevisionInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description:
+              'The stored revision (an identical source returns the existing one).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RevisionRef',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/revisions/{id}/activate': {
+      post: {
+        operationId: 'ActivateRevision',
+        description:
+          'Makes the revision active on every replica (Postgres NOTIFY; needs authz.policy.manage).\n',
+        parameters: [
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              pattern: '^[0-9]+$',
+            },
+          },
+        ],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/ActivationInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The now active revision.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RevisionRef',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/revisions/rollback': {
+      post: {
+        operationId: 'RollbackRevision',
+        description:
+          'Activates the revision that was active before the current one.',
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/ActivationInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The now active revision.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RevisionRef',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/data/changed': {
+      post: {
+        operationId: 'DataChanged',
+        description:
+          'The product data (users, roles, plans) changed: every replica drops its cached subjects\nand decisions (needs authz.policy.manage).\n',
+        responses: {
+          '202': {
+            description: 'Every replica was notified.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['notified'],
+                  properties: {
+                    notified: {
+                      type: 'boolean',
                     },
                   },
                 },
@@ -244,6 +418,89 @@ export const spec = {
           },
           cacheHit: {
             type: 'boolean',
+          },
+        },
+      },
+      RevisionSummary: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'id',
+          'sha256',
+          'entrypoint',
+          'author',
+          'createdAt',
+          'active',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          sha256: {
+            type: 'string',
+          },
+          entrypoint: {
+            type: 'string',
+          },
+          author: {
+            type: 'string',
+          },
+          createdAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          active: {
+            type: 'boolean',
+          },
+        },
+      },
+      RevisionRef: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'sha256'],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          sha256: {
+            type: 'string',
+          },
+        },
+      },
+      RevisionInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['modules'],
+        properties: {
+          modules: {
+            type: 'object',
+            description: 'Rego sources by file name (`*.rego`).',
+            minProperties: 1,
+            maxProperties: 50,
+            additionalProperties: {
+              type: 'string',
+              maxLength: 200000,
+            },
+          },
+          data: {
+            type: 'object',
+            additionalProperties: true,
+          },
+          entrypoint: {
+            type: 'string',
+            description:
+              'Rule path relative to data (default product/authz/decision).',
+            pattern: '^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$',
+          },
+        },
+      },
+      ActivationInput: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          reason: {
+            type: 'string',
+            maxLength: 500,
           },
         },
       },
