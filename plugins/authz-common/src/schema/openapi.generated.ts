@@ -37,6 +37,82 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/revisions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Policy revisions, newest first (needs authz.policy.read). */
+    get: operations['ListRevisions'];
+    put?: never;
+    /**
+     * @description Compiles Rego modules (and data) into a new revision without activating it (needs
+     *     authz.policy.manage). Compile errors answer 400 with one issue per error, naming the
+     *     module, line and column; a builtin the compiler lacks is such an error.
+     */
+    post: operations['CreateRevision'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/revisions/{id}/activate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Makes the revision active on every replica (Postgres NOTIFY; needs authz.policy.manage). */
+    post: operations['ActivateRevision'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/revisions/rollback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Activates the revision that was active before the current one. */
+    post: operations['RollbackRevision'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/data/changed': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description The product data (users, roles, plans) changed: every replica drops its cached subjects
+     *     and decisions (needs authz.policy.manage).
+     */
+    post: operations['DataChanged'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -88,6 +164,33 @@ export interface components {
       /** @description The sha256 of the policy revision that decided. */
       policyRevision: string;
       cacheHit: boolean;
+    };
+    RevisionSummary: {
+      id: string;
+      sha256: string;
+      entrypoint: string;
+      author: string;
+      /** Format: date-time */
+      createdAt: string;
+      active: boolean;
+    };
+    RevisionRef: {
+      id: string;
+      sha256: string;
+    };
+    RevisionInput: {
+      /** @description Rego sources by file name (`*.rego`). */
+      modules: {
+        [key: string]: string;
+      };
+      data?: {
+        [key: string]: unknown;
+      };
+      /** @description Rule path relative to data (default product/authz/decision). */
+      entrypoint?: string;
+    };
+    ActivationInput: {
+      reason?: string;
     };
     ErrorResponse: {
       error: {
@@ -175,6 +278,129 @@ export interface operations {
         content: {
           'application/json': {
             decisions: components['schemas']['Decision'][];
+          };
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  ListRevisions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The revisions. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            revisions: components['schemas']['RevisionSummary'][];
+          };
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  CreateRevision: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RevisionInput'];
+      };
+    };
+    responses: {
+      /** @description The stored revision (an identical source returns the existing one). */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RevisionRef'];
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  ActivateRevision: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ActivationInput'];
+      };
+    };
+    responses: {
+      /** @description The now active revision. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RevisionRef'];
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  RollbackRevision: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ActivationInput'];
+      };
+    };
+    responses: {
+      /** @description The now active revision. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RevisionRef'];
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  DataChanged: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every replica was notified. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            notified: boolean;
           };
         };
       };
