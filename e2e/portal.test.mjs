@@ -2,9 +2,13 @@
 // token and a dev-user token, then a feature-team engineer in real Chromium.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import {
+  callJson,
+  demoAccountId,
+  devUserToken,
   E2E_BASE,
   externalPostgresEnv,
   getJson,
@@ -12,6 +16,7 @@ import {
   openPortalAs,
   repoRoot,
   startPortalBackend,
+  waitFor,
   waitForCatalog,
 } from './lib.mjs';
 
@@ -156,6 +161,150 @@ describe('portal on an external Postgres', () => {
       headers: { 'x-portal-dev-user': 'nobody.here' },
     });
     assert.equal(unknown.status, 404);
+  });
+
+  it('restricts the static token: no PII, no admin action, no catalog change (issue 8 item 2)', async () => {
+    const body = {
+      dataset: 'events',
+      accountId: demoAccountId(1),
+      filter: { combinator: 'and', rules: [] },
+      limit: 5,
+    };
+    const rows = await callJson(
+      'POST',
+      `${E2E_BASE}/api/filters/v1/query`,
+      TOKEN,
+      body,
+    );
+    assert.equal(rows.status, 200, JSON.stringify(rows.body));
+    assert.ok(rows.body.omittedFields.includes('email'));
+    assert.ok(!rows.body.fields.includes('email'));
+    const email = await callJson(
+      'POST',
+      `${E2E_BASE}/api/filters/v1/query`,
+      TOKEN,
+      { ...body, fields: ['id', 'email'] },
+    );
+    assert.equal(email.status, 403, JSON.stringify(email.body));
+    assert.match(email.body.error.message, /fields\[1\]: field "email"/);
+
+    const platform = `${E2E_BASE}/api/platform/v1`;
+    for (const [method, url, payload] of [
+      ['POST', `${platform}/retention/run`, {}],
+      ['POST', `${platform}/dead-letters/replay`, { dryRun: true }],
+      ['POST', `${platform}/qa/run`, {}],
+      ['GET', `${platform}/audit/export`],
+      ['GET', `${platform}/audit`],
+      [
+        'POST',
+        `${E2E_BASE}/api/catalog/locations`,
+        { type: 'url', target: 'https://git.example/x/catalog-info.yaml' },
+      ],
+    ]) {
+      const refused = await callJson(method, url, TOKEN, payload);
+      assert.equal(
+        refused.status,
+        403,
+        `${method} ${url}: ${JSON.stringify(refused.body)}`,
+      );
+    }
+    // A plugin its restrictions do not name refuses the token outright.
+    const search = await callJson(
+      'GET',
+      `${E2E_BASE}/api/search/query?term=export`,
+      TOKEN,
+    );
+    assert.equal(search.status, 403, JSON.stringify(search.body));
+  });
+
+  it('lets only platform admins register catalog locations, and ignores teams and users from them (issue 8 item 1)', async t => {
+    // The file is served over HTTP, as a repository would serve it.
+    const fixture = readFileSync(
+      join(repoRoot, 'e2e', 'fixtures', 'registered-org-claims.yaml'),
+    );
+    const server = createServer((_, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/yaml' }).end(fixture);
+    });
+    await new Promise(done => server.listen(7199, '127.0.0.1', done));
+    t.after(() => server.close());
+    const location = {
+      type: 'url',
+      target: 'http://127.0.0.1:7199/catalog-info.yaml',
+    };
+    const maya = await devUserToken('maya.cohen');
+    const refused = await callJson(
+      'POST',
+      `${E2E_BASE}/api/catalog/locations`,
+      maya.token,
+      location,
+    );
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+
+    const annaBefore = await devUserToken('anna.berg');
+    const priya = await devUserToken('priya.raman');
+    const registered = await callJson(
+      'POST',
+      `${E2E_BASE}/api/catalog/locations`,
+      priya.token,
+      location,
+    );
+    assert.equal(registered.status, 201, JSON.stringify(registered.body));
+    try {
+      // Once the file is processed, its Component is in and its Group and User are refused.
+      await waitFor(
+        'the registered file to be processed',
+        async () =>
+          (
+            await callJson(
+              'GET',
+              `${E2E_BASE}/api/catalog/entities/by-name/component/default/e2e-registered-probe`,
+              TOKEN,
+            )
+          ).status === 200,
+        { timeoutMs: 60_000 },
+      );
+      for (const ref of [
+        'group/default/shadow-admins',
+        'user/default/mallory',
+      ]) {
+        const entity = await callJson(
+          'GET',
+          `${E2E_BASE}/api/catalog/entities/by-name/${ref}`,
+          TOKEN,
+        );
+        assert.equal(entity.status, 404, `${ref} must be refused`);
+      }
+      const mallory = await fetch(`${E2E_BASE}/api/auth/dev-user/refresh`, {
+        headers: { 'x-portal-dev-user': 'mallory' },
+      });
+      assert.equal(mallory.status, 404);
+
+      // anna.berg's team (collaboration) has no account access; nothing registered changes it.
+      const anna = await devUserToken('anna.berg');
+      assert.deepEqual(
+        anna.identity.ownershipEntityRefs,
+        annaBefore.identity.ownershipEntityRefs,
+      );
+      const query = await callJson(
+        'POST',
+        `${E2E_BASE}/api/filters/v1/query`,
+        anna.token,
+        {
+          dataset: 'events',
+          accountId: demoAccountId(1),
+          filter: { combinator: 'and', rules: [] },
+          limit: 5,
+        },
+      );
+      assert.equal(query.status, 403, JSON.stringify(query.body));
+    } finally {
+      const removed = await callJson(
+        'DELETE',
+        `${E2E_BASE}/api/catalog/locations/${registered.body.location.id}`,
+        priya.token,
+      );
+      assert.equal(removed.status, 204, JSON.stringify(removed.body));
+    }
   });
 
   it('lets a feature-team engineer sign in and browse teams, services and API consumers', async () => {
