@@ -1,0 +1,6 @@
+/**
+ * Capacity backend plugin: the doomsday clock's API and collectors.
+ *
+ * @packageDocumentation
+ */
+export { capacityPlugin as default } from './plugin';

@@ -1,0 +1,157 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { capacityPermissions } from '@internal/plugin-capacity-common';
+import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import knexFactory from 'knex';
+import { PostgresCollector } from './collectors/postgresCollector';
+import {
+  ExportServiceCollector,
+  ProcessCollector,
+} from './collectors/processCollector';
+import { Collector } from './collectors/types';
+import { CapacityService, DEFAULT_SETTINGS } from './service/CapacityService';
+import { CapacityStore } from './service/CapacityStore';
+import { findRepoFile, loadDefinitions } from './service/definitions';
+import { createRouter } from './service/router';
+
+/**
+ * The capacity backend plugin: `/api/capacity/v1` (the doomsday clock) and its collectors on
+ * the Backstage scheduler.
+ */
+export const capacityPlugin = createBackendPlugin({
+  pluginId: 'capacity',
+  register(env) {
+    env.registerInit({
+      deps: {
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        telemetry: requestTelemetryServiceRef,
+      },
+      async init(deps) {
+        const { config, logger } = deps;
+        const c = config.getOptionalConfig('capacity');
+        const files = {
+          limits:
+            c?.getOptionalString('limitsFile') ?? findRepoFile('limits.yaml'),
+          costs:
+            c?.getOptionalString('costsFile') ?? findRepoFile('costs.yaml'),
+        };
+        if (!files.limits || !files.costs) {
+          throw new Error(
+            'capacity: capacity/limits.yaml or capacity/costs.yaml not found above the package; set capacity.limitsFile / capacity.costsFile',
+          );
+        }
+        const definitions = loadDefinitions({
+          limits: files.limits,
+          costs: files.costs,
+        });
+
+        const client = await deps.database.getClient();
+        if (!deps.database.migrations?.skip) {
+          await client.migrate.latest({
+            directory: resolvePackagePath(
+              '@internal/plugin-capacity-backend',
+              'migrations',
+            ),
+          });
+        }
+        deps.permissionsRegistry.addPermissions(capacityPermissions);
+
+        const webhook = c?.getOptionalConfig('statusWebhook');
+        const service = new CapacityService({
+          store: new CapacityStore(client),
+          definitions,
+          settings: {
+            windowDays:
+              c?.getOptionalNumber('windowDays') ?? DEFAULT_SETTINGS.windowDays,
+            minPoints:
+              c?.getOptionalNumber('minPoints') ?? DEFAULT_SETTINGS.minPoints,
+            minR2: c?.getOptionalNumber('minR2') ?? DEFAULT_SETTINGS.minR2,
+            yellowWithinDays:
+              c?.getOptionalNumber('yellowWithinDays') ??
+              DEFAULT_SETTINGS.yellowWithinDays,
+            growthMultiplier:
+              c?.getOptionalNumber('growthMultiplier') ??
+              DEFAULT_SETTINGS.growthMultiplier,
+            growthOverDays:
+              c?.getOptionalNumber('growthOverDays') ??
+              DEFAULT_SETTINGS.growthOverDays,
+          },
+          logger,
+          auditor: deps.auditor,
+          webhook: webhook
+            ? {
+                url: webhook.getString('url'),
+                timeoutMs: webhook.getOptionalNumber('timeoutMs') ?? 5000,
+              }
+            : undefined,
+        });
+
+        const collectors: Collector[] = [
+          new ProcessCollector(),
+          new ExportServiceCollector(),
+        ];
+        const product = config.getOptionalConfig(
+          'platform.productDatabase.connection',
+        );
+        if (product) {
+          const productDb = knexFactory({
+            client: 'pg',
+            connection: {
+              ...product.get<object>(),
+              connectionTimeoutMillis: 3000,
+            },
+            pool: { min: 0, max: 2 },
+            acquireConnectionTimeout: 5000,
+          });
+          deps.lifecycle.addShutdownHook(() => productDb.destroy());
+          collectors.unshift(
+            new PostgresCollector(productDb, {
+              createExtension:
+                c?.getOptionalBoolean('collectors.postgres.createExtension') ??
+                false,
+            }),
+          );
+        } else {
+          logger.warn(
+            'capacity: platform.productDatabase is not configured; no Postgres collector',
+          );
+        }
+        await deps.scheduler.scheduleTask({
+          id: 'capacity-collect',
+          frequency: {
+            seconds: c?.getOptionalNumber('collectors.intervalSeconds') ?? 300,
+          },
+          initialDelay: {
+            seconds:
+              c?.getOptionalNumber('collectors.initialDelaySeconds') ?? 5,
+          },
+          timeout: { minutes: 2 },
+          scope: 'local',
+          fn: async () => service.collect(collectors, new Date()),
+        });
+
+        deps.httpRouter.use(
+          await createRouter({
+            service,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            samplePushers: c?.getOptionalStringArray('samplePushers') ?? [],
+            telemetry: deps.telemetry.middleware(),
+          }),
+        );
+      },
+    });
+  },
+});

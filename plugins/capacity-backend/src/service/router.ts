@@ -1,0 +1,179 @@
+import express from 'express';
+import {
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
+import {
+  CapacityValidationError,
+  capacityLimitCreatePermission,
+  capacityLimitDeletePermission,
+  capacityReadPermission,
+  capacitySampleCreatePermission,
+  parseLimitDefinition,
+} from '@internal/plugin-capacity-common';
+import {
+  actorRef,
+  authorizeOrThrow,
+  RequestValidationError,
+} from '@internal/plugin-platform-node';
+import { createOpenApiRouter } from '../schema/openapi';
+import { CapacityService } from './CapacityService';
+
+export interface RouterOptions {
+  service: CapacityService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  /** Service principals (subjects) allowed to push samples and spend. */
+  samplePushers: string[];
+  telemetry?: express.RequestHandler;
+  now?: () => Date;
+}
+
+/** `/api/capacity/v1` on the OpenAPI router (requests and responses validated against the spec). */
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { service, httpAuth, permissions, samplePushers } = options;
+  const now = options.now ?? (() => new Date());
+  const api = await createOpenApiRouter({
+    validatorOptions: { validateResponses: true },
+    middleware: [express.json({ limit: '1mb' })],
+  });
+
+  // The typed router's requests carry generated param/query types; httpAuth only reads headers.
+  const credentialsOf = (req: object) =>
+    httpAuth.credentials(req as express.Request, {
+      allow: ['user', 'service'],
+    });
+  const canRead = async (req: object) => {
+    const credentials = await credentialsOf(req);
+    await authorizeOrThrow(permissions, credentials, [
+      { permission: capacityReadPermission },
+    ]);
+    return credentials;
+  };
+  const canPush = async (
+    req: express.Request,
+  ): Promise<BackstageCredentials> => {
+    const credentials = await credentialsOf(req);
+    const principal = credentials.principal as {
+      type: string;
+      subject?: string;
+    };
+    if (
+      principal.type === 'service' &&
+      !samplePushers.includes(principal.subject ?? '')
+    ) {
+      throw new NotAllowedError(
+        `Service ${principal.subject} may not push capacity data (not in capacity.samplePushers)`,
+      );
+    }
+    await authorizeOrThrow(permissions, credentials, [
+      { permission: capacitySampleCreatePermission },
+    ]);
+    return credentials;
+  };
+
+  api.get('/v1/limits', async (req, res) => {
+    await canRead(req);
+    const at = now();
+    res.json({
+      generatedAt: at.toISOString(),
+      settings: service.settings,
+      limits: await service.views(at),
+    });
+  });
+
+  api.post('/v1/limits', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    await authorizeOrThrow(permissions, credentials, [
+      { permission: capacityLimitCreatePermission },
+    ]);
+    let limit;
+    try {
+      limit = parseLimitDefinition(req.body);
+    } catch (error) {
+      if (error instanceof CapacityValidationError) {
+        throw RequestValidationError.fromIssues(
+          'limit',
+          error.issues.map(i => ({ path: i.path, message: i.rule })),
+        );
+      }
+      throw error;
+    }
+    await service.createLimit(limit, actorRef(credentials), now());
+    res.status(201).json(limit);
+  });
+
+  api.delete('/v1/limits/:id', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    await authorizeOrThrow(permissions, credentials, [
+      { permission: capacityLimitDeletePermission },
+    ]);
+    await service.deleteLimit(req.params.id);
+    res.status(204).end();
+  });
+
+  api.get('/v1/limits/:id/samples', async (req, res) => {
+    await canRead(req);
+    const days = req.query.days ? Number(req.query.days) : 30;
+    res.json({
+      limit: req.params.id,
+      samples: await service.samples(req.params.id, days, now()),
+    });
+  });
+
+  api.post('/v1/samples', async (req, res) => {
+    const credentials = await canPush(req);
+    const accepted = await service.pushSamples(
+      req.body.samples,
+      actorRef(credentials),
+      now(),
+    );
+    res.status(201).json({ accepted });
+  });
+
+  api.get('/v1/collectors', async (req, res) => {
+    await canRead(req);
+    const runs = await service.collectorRuns();
+    res.json({ collectors: runs });
+  });
+
+  api.get('/v1/projects', async (req, res) => {
+    await canRead(req);
+    res.json({ projects: await service.projects(now()) });
+  });
+
+  api.get('/v1/review', async (req, res) => {
+    await canRead(req);
+    res.json(await service.review(now()));
+  });
+
+  api.get('/v1/status-changes', async (req, res) => {
+    await canRead(req);
+    const days = req.query.days ? Number(req.query.days) : 30;
+    res.json({ changes: await service.statusChanges(days, now()) });
+  });
+
+  api.get('/v1/costs', async (req, res) => {
+    await canRead(req);
+    res.json(await service.costs(req.query.month, now()));
+  });
+
+  api.post('/v1/costs/spend', async (req, res) => {
+    const credentials = await canPush(req);
+    const accepted = await service.pushSpend(
+      req.body.spend,
+      actorRef(credentials),
+      now(),
+    );
+    res.status(201).json({ accepted });
+  });
+
+  const router = express.Router();
+  if (options.telemetry) router.use(options.telemetry);
+  router.use(api);
+  return router;
+}
