@@ -20,6 +20,11 @@ export interface Config {
     audit?: {
       /** Plugin ids whose auditor events land in the audit store. */
       auditorPlugins?: string[];
+      /**
+       * How long an audited request waits for the platform backend to start before failing
+       * (ms, default 30000); a backend without the platform plugin fails instead of hanging.
+       */
+      sinkWaitMs?: number;
     };
   };
 }

@@ -8,6 +8,7 @@ import { DataClass } from '@internal/plugin-platform-common';
 import { EventSchemaRegistry } from './events/EventSchemaRegistry';
 import { TelemetryAggregator } from './telemetry/TelemetryAggregator';
 import { EventSource, PlatformSink } from './types';
+import type { PlatformTelemetryReader } from './telemetry/telemetryReader';
 
 /** Data a plugin outside the platform backend owns and the retention job must purge. */
 export interface RetentionTarget {
@@ -18,6 +19,27 @@ export interface RetentionTarget {
   purge(cutoff: Date): Promise<number>;
 }
 
+/** What the platform backend hands the hub once its stores are ready. */
+export interface PlatformLocalServices {
+  sink: PlatformSink;
+  source: EventSource;
+  telemetryReader?: PlatformTelemetryReader;
+}
+
+/** Rejects after `timeoutMs` with `message` unless `promise` settles first. */
+function withTimeout<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  message: string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), timeoutMs);
+    timer.unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The process-wide meeting point of the platform plumbing: the schema registry, the
  * Prometheus registry (one exposition for every plugin in this backend), the telemetry
@@ -26,8 +48,8 @@ export interface RetentionTarget {
 export class PlatformHub {
   readonly metrics = new Registry();
   readonly telemetry: TelemetryAggregator;
-  private local?: { sink: PlatformSink; source: EventSource };
-  private readonly waiters: Array<(sink: PlatformSink) => void> = [];
+  private local?: PlatformLocalServices;
+  private readonly waiters: Array<(local: PlatformLocalServices) => void> = [];
   private readonly targets: RetentionTarget[] = [];
 
   constructor(
@@ -47,9 +69,14 @@ export class PlatformHub {
   }
 
   /** Called by the platform backend when its stores are ready. */
-  attach(local: { sink: PlatformSink; source: EventSource }) {
+  attach(local: PlatformLocalServices) {
     this.local = local;
-    for (const resolve of this.waiters.splice(0)) resolve(local.sink);
+    for (const resolve of this.waiters.splice(0)) resolve(local);
+  }
+
+  private waitForLocal(): Promise<PlatformLocalServices> {
+    if (this.local) return Promise.resolve(this.local);
+    return new Promise(resolve => this.waiters.push(resolve));
   }
 
   /** The sink if the platform backend runs in this process and has started, else undefined. */
@@ -57,10 +84,43 @@ export class PlatformHub {
     return this.local?.sink;
   }
 
-  /** Waits for the sink (for callers that must not drop data, like the auditor). */
-  waitForSink(): Promise<PlatformSink> {
-    if (this.local) return Promise.resolve(this.local.sink);
-    return new Promise(resolve => this.waiters.push(resolve));
+  /**
+   * Waits for the sink (for callers that must not drop data, like the auditor), at most
+   * `timeoutMs`: a backend without the platform plugin fails with a clear error, not a hang.
+   */
+  async waitForSink(
+    options: { timeoutMs?: number; caller?: string } = {},
+  ): Promise<PlatformSink> {
+    const local = await withTimeout(
+      this.waitForLocal(),
+      options.timeoutMs ?? 30_000,
+      `The platform backend (@internal/plugin-platform-backend) has not started in this process within ${
+        options.timeoutMs ?? 30_000
+      } ms, so ${
+        options.caller ?? 'this plugin'
+      } cannot write to the platform audit/event sink. Add the platform backend to this backend, or leave the plugin out of platform.audit.auditorPlugins.`,
+    );
+    return local.sink;
+  }
+
+  /** Waits (bounded) for the platform backend's telemetry reader. */
+  async waitForTelemetryReader(
+    options: { timeoutMs?: number; caller?: string } = {},
+  ): Promise<PlatformTelemetryReader> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const local = await withTimeout(
+      this.waitForLocal(),
+      timeoutMs,
+      `The platform backend (@internal/plugin-platform-backend) has not started in this process within ${timeoutMs} ms, so ${
+        options.caller ?? 'this plugin'
+      } cannot read platform telemetry. Add the platform backend to this backend.`,
+    );
+    if (!local.telemetryReader) {
+      throw new Error(
+        'The platform backend in this process provides no telemetry reader',
+      );
+    }
+    return local.telemetryReader;
   }
 
   async source(): Promise<EventSource | undefined> {

@@ -52,3 +52,14 @@ export {
   openApiValidationErrors,
   openApiValidationIssues,
 } from './request/openApiValidationErrors';
+export {
+  platformTelemetryReaderServiceRef,
+  TELEMETRY_READER_WAIT_MS,
+} from './telemetry/telemetryReader';
+export type {
+  TelemetryMinute,
+  PlatformTelemetryReader,
+  RequestMinutesQuery,
+  PageLoadMinutesQuery,
+} from './telemetry/telemetryReader';
+export type { PlatformLocalServices } from './hub';

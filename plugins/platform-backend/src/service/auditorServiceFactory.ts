@@ -34,6 +34,8 @@ export const platformAuditorServiceFactory = createServiceFactory({
         DEFAULT_AUDITED_PLUGINS,
     );
     const auditLogger = logger.child({ isAuditEvent: true });
+    const sinkWaitMs =
+      config.getOptionalNumber('platform.audit.sinkWaitMs') ?? 30_000;
     return DefaultAuditorService.create(
       async event => {
         const { error, ...rest } = event as typeof event & { error?: Error };
@@ -61,7 +63,10 @@ export const platformAuditorServiceFactory = createServiceFactory({
             ...(error ? { error: String(error.message ?? error) } : {}),
           },
         };
-        const sink = await hub.waitForSink();
+        const sink = await hub.waitForSink({
+          timeoutMs: sinkWaitMs,
+          caller: `the auditor of plugin '${event.plugin}'`,
+        });
         await sink.appendAudit([record]);
       },
       { plugin, auth, httpAuth },

@@ -1,0 +1,83 @@
+import {
+  coreServices,
+  createServiceFactory,
+  createServiceRef,
+  ServiceRef,
+} from '@backstage/backend-plugin-api';
+import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
+import { platformHubServiceRef } from '../hub';
+
+/** One time bucket of request (or page-load) telemetry, summed over the other dimensions. */
+export interface TelemetryMinute {
+  /** Start of the bucket (UTC). */
+  minute: Date;
+  /** 1, or 60 for downsampled history. */
+  resolutionMinutes: number;
+  /** Requests (page loads for RUM). */
+  count: number;
+  /** 5xx responses (0 for RUM). */
+  errors: number;
+  /** NON-cumulative counts per bucketBoundsMs bound, then one overflow count. */
+  buckets: number[];
+}
+
+export interface RequestMinutesQuery {
+  from: Date;
+  to: Date;
+  service?: string;
+  method?: string;
+  route?: string;
+}
+
+export interface PageLoadMinutesQuery {
+  from: Date;
+  to: Date;
+  route?: string;
+}
+
+/**
+ * Read access to the platform's request rollups and RUM page loads, for plugins (SLOs,
+ * capacity) that must not reach into the platform backend's database.
+ */
+export interface PlatformTelemetryReader {
+  readonly bucketBoundsMs: readonly number[];
+  /** Summed over the other dimensions, ordered by minute; `[from, to)`. */
+  requestMinutes(q: RequestMinutesQuery): Promise<TelemetryMinute[]>;
+  /** Page loads per minute, ordered by minute; `[from, to)`. */
+  pageLoadMinutes(q: PageLoadMinutesQuery): Promise<TelemetryMinute[]>;
+}
+
+/** How long a reader call waits for the platform backend to start before failing. */
+export const TELEMETRY_READER_WAIT_MS = 30_000;
+
+/**
+ * Plugin-scoped reader; its default factory needs no wiring. Calls wait (bounded) for the
+ * platform backend in this process, which provides the implementation over its tables.
+ */
+export const platformTelemetryReaderServiceRef: ServiceRef<
+  PlatformTelemetryReader,
+  'plugin'
+> = createServiceRef<PlatformTelemetryReader>({
+  id: 'platform.telemetry-reader',
+  scope: 'plugin',
+  defaultFactory: async service =>
+    createServiceFactory({
+      service,
+      deps: {
+        hub: platformHubServiceRef,
+        plugin: coreServices.pluginMetadata,
+      },
+      factory({ hub, plugin }) {
+        const reader = () =>
+          hub.waitForTelemetryReader({
+            timeoutMs: TELEMETRY_READER_WAIT_MS,
+            caller: plugin.getId(),
+          });
+        return {
+          bucketBoundsMs: LATENCY_BUCKETS_MS,
+          requestMinutes: async q => (await reader()).requestMinutes(q),
+          pageLoadMinutes: async q => (await reader()).pageLoadMinutes(q),
+        };
+      },
+    }),
+});
