@@ -51,6 +51,16 @@ const identity = (c: CheckRequest) =>
     c.resource.attributes ? Object.entries(c.resource.attributes) : null,
   ]);
 
+const sample: CheckRequest = {
+  subject: { type: 'product-user', id: 'u1' },
+  action: 'dashboard.read',
+  resource: {
+    type: 'dashboard',
+    id: 'd1',
+    attributes: { account: 'acc', data_classes: ['pii'] },
+  },
+};
+
 describe('decisionKey', () => {
   it('gives distinct checks distinct keys and equal checks equal keys', () => {
     fc.assert(
@@ -78,13 +88,3 @@ describe('decisionKey', () => {
     expect(decisionKey(a)).not.toBe(decisionKey(b));
   });
 });
-
-const sample: CheckRequest = {
-  subject: { type: 'product-user', id: 'u1' },
-  action: 'dashboard.read',
-  resource: {
-    type: 'dashboard',
-    id: 'd1',
-    attributes: { account: 'acc', data_classes: ['pii'] },
-  },
-};
