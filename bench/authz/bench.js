@@ -187,7 +187,7 @@ async function timeAsync(fn, n) {
 /** Sub-µs operations: median of the mean per call over blocks of 1,000 calls. */
 function timeTiny(fn, n) {
   const blocks = [];
-  for (let b = 0; b < Math.max(20, n / 1000); b++) {
+  for (let b = 0; b < Math.max(200, n / 100); b++) {
     const t = process.hrtime.bigint();
     for (let i = 0; i < 1000; i++) fn(i);
     blocks.push(Number(process.hrtime.bigint() - t) / 1000 / 1000);
@@ -246,11 +246,11 @@ async function main() {
         .replace(GLOBEX, 'other'),
       rego: await timeAsync(
         () => evaluator.check(checkOf(c, `u${seq++}`)),
-        Math.max(2000, N / CASES.length),
+        Math.max(2000, Math.round(N / CASES.length)),
       ),
       cedar: timeSync(
         () => cedar.statefulIsAuthorized(cedarCall(entitlements, c)),
-        Math.max(1000, N / CASES.length / 5),
+        Math.max(1000, Math.round(N / CASES.length / 5)),
       ),
     });
   }
