@@ -67,6 +67,7 @@ describe('parseLimitsDocument', () => {
   it('rejects duplicate ids and dangling project references', () => {
     expect(
       issues({
+        estimatesAsOf: '2026-03-17',
         limits: [
           limit,
           { ...limit, mitigation: { project: 'S9', description: 'd' } },
