@@ -16,6 +16,7 @@ import { HomePage } from './components/home/HomePage';
 import { PortalSignInPage } from './components/signIn/PortalSignInPage';
 import { DataExplorerPage } from '@internal/plugin-filters';
 import { PlatformHealthPage } from '@internal/plugin-platform';
+import { CapacityPage } from '@internal/plugin-capacity';
 
 import { AlertDisplay, OAuthRequestDialog } from '@backstage/core-components';
 import { createApp } from '@backstage/app-defaults';
@@ -53,6 +54,7 @@ const routes = (
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
     <Route path="/data-explorer" element={<DataExplorerPage />} />
     <Route path="/platform/health" element={<PlatformHealthPage />} />
+    <Route path="/capacity" element={<CapacityPage />} />
   </FlatRoutes>
 );
 

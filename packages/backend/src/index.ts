@@ -36,5 +36,6 @@ backend.add(platformAuditorServiceFactory);
 backend.add(import('@internal/plugin-platform-backend'));
 backend.add(productDemoDataPlugin);
 backend.add(import('@internal/plugin-filters-backend'));
+backend.add(import('@internal/plugin-capacity-backend'));
 
 backend.start();

@@ -1,6 +1,7 @@
 import { IconComponent } from '@backstage/core-plugin-api';
 import FilterListIcon from '@material-ui/icons/FilterList';
 import FavoriteIcon from '@material-ui/icons/FavoriteBorder';
+import TimerIcon from '@material-ui/icons/Timer';
 
 /**
  * The sidebar's "Platform" section. An entry is added here when its plugin's page lands in
@@ -13,4 +14,5 @@ export const platformNavItems: {
 }[] = [
   { to: '/platform/health', text: 'Platform health', icon: FavoriteIcon },
   { to: '/data-explorer', text: 'Data explorer', icon: FilterListIcon },
+  { to: '/capacity', text: 'Capacity', icon: TimerIcon },
 ];
