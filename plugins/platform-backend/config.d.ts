@@ -21,6 +21,47 @@ export interface Config {
       /** Plugin ids whose auditor events land in the audit store. */
       auditorPlugins?: string[];
       /**
+       * HMAC keys that sign the audit chain (docs/security.md). Kept outside the database;
+       * required in production. Keep retired keys listed: verify needs them.
+       */
+      hmacKeys?: Array<{
+        id: string;
+        /** @visibility secret */
+        secret: string;
+      }>;
+      /** The key new records are signed with; default the last of hmacKeys. */
+      currentHmacKeyId?: string;
+      /** Copies of the chain head outside the database. */
+      checkpoints?: {
+        /** 'file' (default) or 's3'. */
+        sink?: 'file' | 's3';
+        /** When the head is copied; default every 5 minutes. */
+        schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+        file?: {
+          /** Relative to the repository root; default .data/platform-audit-checkpoints.ndjson. */
+          path?: string;
+        };
+        s3?: {
+          bucket: string;
+          prefix?: string;
+          region?: string;
+          endpoint?: string;
+          forcePathStyle?: boolean;
+          accessKeyId?: string;
+          /** @visibility secret */
+          secretAccessKey?: string;
+          /** S3 Object Lock retention per checkpoint object (bucket created with Object Lock). */
+          objectLock?: {
+            mode: 'GOVERNANCE' | 'COMPLIANCE';
+            retainDays: number;
+          };
+        };
+      };
+      verify?: {
+        /** When the verify job runs; default every hour. */
+        schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      };
+      /**
        * How long an audited request waits for the platform backend to start before failing
        * (ms, default 30000); a backend without the platform plugin fails instead of hanging.
        */

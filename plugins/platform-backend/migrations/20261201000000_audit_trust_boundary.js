@@ -56,6 +56,12 @@ exports.up = async function up(knex) {
       'Audit chain policy the app role may read but not change: where the HMAC-keyed chain begins, anchors older than keying, retention floor for the purge function',
     );
     t.integer('id').primary();
+    t.uuid('chain_id')
+      .notNullable()
+      .defaultTo(knex.raw('gen_random_uuid()'))
+      .comment(
+        'Identifies this chain in checkpoint sinks that several databases share (dev, tests)',
+      );
     t.bigInteger('keyed_from_seq').notNullable();
     t.bigInteger('legacy_anchor_max_id').notNullable();
     t.integer('min_retention_days')

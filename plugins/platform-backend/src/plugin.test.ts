@@ -243,11 +243,23 @@ describe('platform backend plugin', () => {
         plugin: 'exports',
       }),
     ]);
-    const verify = await request(server)
+    // Verify runs as a job: ask for a run now, then read its result.
+    const requested = await request(server)
+      .post('/api/platform/v1/audit/verify')
+      .set('Authorization', user)
+      .expect(202);
+    let verify = await request(server)
       .get('/api/platform/v1/audit/verify')
       .set('Authorization', user)
       .expect(200);
-    expect(verify.body).toMatchObject({ valid: true });
+    for (let i = 0; i < 100 && verify.body.run?.id !== requested.body.id; i++) {
+      await new Promise(r => setTimeout(r, 100));
+      verify = await request(server)
+        .get('/api/platform/v1/audit/verify')
+        .set('Authorization', user)
+        .expect(200);
+    }
+    expect(verify.body).toMatchObject({ valid: true, status: 'done' });
     expect(verify.body.checked).toBeGreaterThanOrEqual(2);
 
     const exported = await request(server)

@@ -11,7 +11,7 @@ import {
 } from '@internal/plugin-platform-node';
 import { createRouter } from './service/router';
 import { EventStore } from './service/EventStore';
-import { AuditStore } from './service/AuditStore';
+import { createAuditChain } from './service/audit/createAuditChain';
 import { QaChecks } from './service/QaChecks';
 import { TelemetryStore } from './service/TelemetryStore';
 import { RetentionService } from './service/Retention';
@@ -53,7 +53,14 @@ export const platformPlugin = createBackendPlugin({
         deps.permissionsRegistry.addPermissions(platformPermissions);
 
         const events = new EventStore(knex, hub.registry);
-        const audit = new AuditStore(knex);
+        // HMAC-signed chain, head checkpoints outside the database, verify as a scheduled job.
+        const auditChain = await createAuditChain({
+          knex,
+          config,
+          logger,
+          scheduler,
+        });
+        const audit = auditChain.audit;
         const qa = new QaChecks(knex, hub.registry);
         const telemetry = new TelemetryStore(knex);
         const retention = new RetentionService({
@@ -132,6 +139,7 @@ export const platformPlugin = createBackendPlugin({
             hub,
             events,
             audit,
+            auditVerify: auditChain,
             qa,
             telemetry,
             retention,

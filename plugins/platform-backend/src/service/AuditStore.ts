@@ -36,6 +36,8 @@ export type AuditChainVerifyResult = AuditVerifyResult & {
     compared: number;
     /** Checkpoints of records since purged (only the one at the anchor can be compared). */
     purged: number;
+    /** Checkpoints in the sink that belong to other chains (other databases). */
+    otherChains: number;
     latest?: { seq: string; at: string };
     problems: string[];
   };
@@ -116,6 +118,7 @@ export function canonicalAnchor(anchor: {
 }
 
 interface AuditPolicyRow {
+  chain_id: string;
   keyed_from_seq: string;
   legacy_anchor_max_id: string;
   min_retention_days: number | null;
@@ -291,15 +294,24 @@ export class AuditStore {
     };
   }
 
-  /** The chain head as the database has it. */
-  async head(): Promise<{ seq: string; hash: string; keyId: string | null }> {
+  /** The chain head as the database has it, with the chain's id. */
+  async head(): Promise<{
+    seq: string;
+    hash: string;
+    keyId: string | null;
+    chainId: string;
+  }> {
     const head = await this.knex('platform_audit_head')
       .where({ id: 1 })
       .first();
+    const policy = await this.knex('platform_audit_policy')
+      .where({ id: 1 })
+      .first('chain_id');
     return {
       seq: String(head.last_seq),
       hash: head.last_hash,
       keyId: head.last_key_id ?? null,
+      chainId: policy.chain_id,
     };
   }
 
@@ -379,14 +391,20 @@ export class AuditStore {
     let firstSeq: string | undefined;
     let lastSeq: string | undefined;
     const keyIds = new Set<string>();
-    const checkpointList = [...(options.checkpoints?.checkpoints ?? [])].sort(
-      (a, b) => {
+    const allCheckpoints = options.checkpoints?.checkpoints ?? [];
+    const checkpointList = allCheckpoints
+      .filter(c => c.chain === policy?.chain_id)
+      .sort((a, b) => {
         const d = BigInt(a.seq) - BigInt(b.seq);
         if (d === 0n) return a.at.localeCompare(b.at);
         return d < 0n ? -1 : 1;
-      },
-    );
+      });
     const checkpointProblems = [...(options.checkpoints?.problems ?? [])];
+    if (checkpointList.length === 0 && allCheckpoints.length > 0) {
+      checkpointProblems.push(
+        `the sink holds ${allCheckpoints.length} checkpoints of other chains and none of chain ${policy?.chain_id} (a sink shared with other databases, or the chain id was changed)`,
+      );
+    }
     let purgedCheckpoints = 0;
     let comparedCheckpoints = 0;
     const result = (
@@ -412,6 +430,7 @@ export class AuditStore {
               sink: options.checkpoints.sink,
               compared: comparedCheckpoints,
               purged: purgedCheckpoints,
+              otherChains: allCheckpoints.length - checkpointList.length,
               latest: checkpointList.length
                 ? {
                     seq: checkpointList[checkpointList.length - 1].seq,

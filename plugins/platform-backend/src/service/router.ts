@@ -27,6 +27,7 @@ import {
 import { createOpenApiRouter } from '../schema/openapi';
 import { EventStore } from './EventStore';
 import { AuditStore } from './AuditStore';
+import { AuditChain } from './audit/createAuditChain';
 import { QaChecks } from './QaChecks';
 import { TelemetryStore } from './TelemetryStore';
 import { RetentionService } from './Retention';
@@ -40,6 +41,8 @@ export interface RouterOptions {
   hub: PlatformHub;
   events: EventStore;
   audit: AuditStore;
+  /** The scheduled verify job's last result, and "verify now". */
+  auditVerify: Pick<AuditChain, 'verifyStatus' | 'requestVerify'>;
   qa: QaChecks;
   telemetry: TelemetryStore;
   retention: RetentionService;
@@ -368,10 +371,29 @@ export async function createRouter(
     await authorize(req, platformAuditReadPermission);
     res.json(
       measured(
-        'platform_audit_log hash chain, recomputed',
-        await audit.verify(),
+        'platform_audit_verify_runs: last run of the scheduled verify job (HMAC chain re-hashed, compared with the checkpoints)',
+        await options.auditVerify.verifyStatus(),
       ),
     );
+  });
+
+  router.post('/v1/audit/verify', async (req, res) => {
+    const event = await auditor.createEvent({
+      eventId: 'audit-verify-request',
+      severityLevel: 'medium',
+      request: plain(req),
+    });
+    try {
+      const credentials = await authorize(req, platformOperatePermission);
+      const { id } = await options.auditVerify.requestVerify(
+        actorRef(credentials),
+      );
+      await event.success({ meta: { runId: id } });
+      res.status(202).json({ id, status: 'requested' });
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
   });
 
   // --- end of audit block -------------------------------------------------------------------

@@ -276,10 +276,20 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Recomputes the audit hash chain (`platform.audit.read`). */
+    /**
+     * @description The last finished run of the scheduled verify job (`platform.audit.read`); nothing is
+     *     re-hashed inside the request. The run's result is flattened into the answer (`valid`,
+     *     `checked`, `firstBroken`, ...) next to the run itself (`run`: trigger, requester, start and
+     *     finish time, error) and the runs requested or in progress (`pending`). Before any run has
+     *     finished, `status` is `none` and the result fields are absent.
+     */
     get: operations['VerifyAudit'];
     put?: never;
-    post?: never;
+    /**
+     * @description Verify now (`platform.jobs.run`, audited): stores the request and starts the verify job
+     *     in the background; poll the GET for the result.
+     */
+    post: operations['RequestAuditVerify'];
     delete?: never;
     options?: never;
     head?: never;
@@ -449,6 +459,8 @@ export interface components {
       };
       prev_hash: string;
       hash: string;
+      /** @description Id of the HMAC key that signed the record; null for records from before keying. */
+      key_id?: string | null;
     };
     AuditVerifyResult: {
       valid: boolean;
@@ -467,8 +479,74 @@ export interface components {
         reason: string;
         expected?: string;
         actual?: string;
+        checkpoint?: components['schemas']['AuditCheckpointRef'];
       };
       verifiedAt: string;
+      /** @description HMAC key ids the verified records were signed with. */
+      keyIds?: string[];
+      checkpoints?: components['schemas']['AuditCheckpointComparison'];
+    };
+    /** @description The checkpoint (kept outside the database) the chain disagrees with. */
+    AuditCheckpointRef: {
+      seq: string;
+      hash: string;
+      at: string;
+    };
+    /** @description How the chain compared with the checkpoints in the sink. */
+    AuditCheckpointComparison: {
+      sink: string;
+      compared: number;
+      purged: number;
+      otherChains?: number;
+      latest?: {
+        seq: string;
+        at: string;
+      };
+      problems: string[];
+    };
+    /** @description One run of the audit verify job. */
+    AuditVerifyRun: {
+      id: string;
+      /** @enum {string} */
+      trigger: 'schedule' | 'manual';
+      requestedBy?: string;
+      requestedAt: string;
+      /** @enum {string} */
+      status: 'requested' | 'running' | 'done' | 'error';
+      startedAt?: string;
+      finishedAt?: string;
+      error?: string;
+    };
+    /**
+     * @description The last finished verify run (`run`), its result flattened (as AuditVerifyResult; absent
+     *     while `status` is `none`), and the runs requested or in progress.
+     */
+    AuditVerifyStatus: {
+      /** @enum {string} */
+      status?: 'none' | 'done' | 'error';
+      run?: components['schemas']['AuditVerifyRun'];
+      pending?: components['schemas']['AuditVerifyRun'][];
+      valid?: boolean;
+      checked?: number;
+      firstSeq?: string;
+      lastSeq?: string;
+      anchor?: {
+        firstSeq: string;
+        prevHash: string;
+        purgedCount: number;
+        createdAt: string;
+      };
+      firstBroken?: {
+        seq: string;
+        id: string;
+        reason: string;
+        expected?: string;
+        actual?: string;
+        checkpoint?: components['schemas']['AuditCheckpointRef'];
+      };
+      verifiedAt?: string;
+      keyIds?: string[];
+      checkpoints?: components['schemas']['AuditCheckpointComparison'];
     };
   };
   responses: {
@@ -948,14 +1026,40 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Verification result. */
+      /** @description The last verify run and its result. */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Measured'] &
-            components['schemas']['AuditVerifyResult'];
+            components['schemas']['AuditVerifyStatus'];
+        };
+      };
+      401: components['responses']['Error'];
+      403: components['responses']['Error'];
+    };
+  };
+  RequestAuditVerify: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The stored request. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            /** @enum {string} */
+            status: 'requested';
+          };
         };
       };
       401: components['responses']['Error'];

@@ -164,3 +164,44 @@ export class AuditVerifyJob {
     return { last: last ? toRun(last) : null, pending: pending.map(toRun) };
   }
 }
+
+/** A run as the API shows it: absent instead of null, without the (flattened) result. */
+export interface AuditVerifyRunSummary {
+  id: string;
+  trigger: AuditVerifyRun['trigger'];
+  requestedBy?: string;
+  requestedAt: string;
+  status: AuditVerifyRun['status'];
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+}
+
+/** GET /v1/audit/verify: the last finished run's result flattened, the run, pending runs. */
+export type AuditVerifyStatus = Partial<AuditChainVerifyResult> & {
+  status: 'none' | 'done' | 'error';
+  run?: AuditVerifyRunSummary;
+  pending: AuditVerifyRunSummary[];
+};
+
+function summary(run: AuditVerifyRun): AuditVerifyRunSummary {
+  const { result: _result, ...rest } = run;
+  return Object.fromEntries(
+    Object.entries(rest).filter(([, v]) => v !== null),
+  ) as unknown as AuditVerifyRunSummary;
+}
+
+export function toVerifyStatus(status: {
+  last: AuditVerifyRun | null;
+  pending: AuditVerifyRun[];
+}): AuditVerifyStatus {
+  const { last, pending } = status;
+  let state: AuditVerifyStatus['status'] = 'none';
+  if (last) state = last.status === 'done' ? 'done' : 'error';
+  return {
+    ...(last?.result ?? {}),
+    status: state,
+    ...(last ? { run: summary(last) } : {}),
+    pending: pending.map(summary),
+  };
+}

@@ -39,10 +39,9 @@ export class S3CheckpointSink implements AuditCheckpointSink {
   }
 
   static keyFor(prefix: string, checkpoint: AuditCheckpoint): string {
-    return `${prefix}${checkpoint.seq.padStart(
-      20,
-      '0',
-    )}-${checkpoint.at.replace(/[:.]/g, '')}.json`;
+    const seq = checkpoint.seq.padStart(20, '0');
+    const at = checkpoint.at.replace(/[:.]/g, '');
+    return `${prefix}${seq}-${at}-${checkpoint.chain}.json`;
   }
 
   async write(checkpoint: AuditCheckpoint): Promise<void> {

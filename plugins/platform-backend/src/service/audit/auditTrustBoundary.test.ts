@@ -449,7 +449,10 @@ describe('audit chain keys', () => {
       '@internal/plugin-platform-backend',
       'migrations',
     );
-    await admin.migrate.down({ directory });
+    await admin.migrate.down({
+      directory,
+      name: '20261201000000_audit_trust_boundary.js',
+    });
     expect(await admin.schema.hasTable('platform_audit_policy')).toBe(false);
     expect(await admin.schema.hasColumn('platform_audit_log', 'key_id')).toBe(
       false,

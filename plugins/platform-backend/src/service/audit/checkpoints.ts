@@ -3,9 +3,11 @@ import { AuditKeyring } from './hmacKeys';
 
 /**
  * A copy of the chain head kept outside the database. `mac` = HMAC(key, canonical
- * {at, hash, key_id, seq}): whoever can write the sink but lacks the key cannot forge one.
+ * {at, chain, hash, key_id, seq}): whoever can write the sink but lacks the key cannot forge one.
  */
 export interface AuditCheckpoint {
+  /** The chain's id (platform_audit_policy.chain_id): one sink may hold several chains. */
+  chain: string;
   seq: string;
   hash: string;
   /** Key that signed the checkpoint (and, from keying on, the record at `seq`). */
@@ -29,16 +31,23 @@ export function checkpointMac(
 ): string {
   return keyring.mac(
     c.key_id,
-    canonicalJson({ at: c.at, hash: c.hash, key_id: c.key_id, seq: c.seq }),
+    canonicalJson({
+      at: c.at,
+      chain: c.chain,
+      hash: c.hash,
+      key_id: c.key_id,
+      seq: c.seq,
+    }),
   );
 }
 
 export function signCheckpoint(
   keyring: AuditKeyring,
-  head: { seq: string; hash: string },
+  head: { seq: string; hash: string; chainId: string },
   at: Date,
 ): AuditCheckpoint {
   const unsigned = {
+    chain: head.chainId,
     seq: head.seq,
     hash: head.hash,
     key_id: keyring.currentKeyId,
@@ -52,6 +61,7 @@ export function parseCheckpoint(value: unknown): AuditCheckpoint | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const v = value as Record<string, unknown>;
   const ok =
+    typeof v.chain === 'string' &&
     typeof v.seq === 'string' &&
     /^\d+$/.test(v.seq) &&
     typeof v.hash === 'string' &&
@@ -60,6 +70,7 @@ export function parseCheckpoint(value: unknown): AuditCheckpoint | undefined {
     typeof v.mac === 'string';
   if (!ok) return undefined;
   return {
+    chain: v.chain as string,
     seq: v.seq as string,
     hash: v.hash as string,
     key_id: v.key_id as string,

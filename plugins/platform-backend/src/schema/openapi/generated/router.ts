@@ -51,6 +51,7 @@ export type EndpointMap = {
   '#get|/v1/audit': Endpoint<OpenApi.paths['/v1/audit']['get']>;
   '#get|/v1/audit/export': Endpoint<OpenApi.paths['/v1/audit/export']['get']>;
   '#get|/v1/audit/verify': Endpoint<OpenApi.paths['/v1/audit/verify']['get']>;
+  '#post|/v1/audit/verify': Endpoint<OpenApi.paths['/v1/audit/verify']['post']>;
 };
 
 export const spec = {
@@ -854,10 +855,11 @@ export const spec = {
     '/v1/audit/verify': {
       get: {
         operationId: 'VerifyAudit',
-        description: 'Recomputes the audit hash chain (`platform.audit.read`).',
+        description:
+          "The last finished run of the scheduled verify job (`platform.audit.read`); nothing is\nre-hashed inside the request. The run's result is flattened into the answer (`valid`,\n`checked`, `firstBroken`, ...) next to the run itself (`run`: trigger, requester, start and\nfinish time, error) and the runs requested or in progress (`pending`). Before any run has\nfinished, `status` is `none` and the result fields are absent.\n",
         responses: {
           '200': {
-            description: 'Verification result.',
+            description: 'The last verify run and its result.',
             content: {
               'application/json': {
                 schema: {
@@ -866,9 +868,42 @@ export const spec = {
                       $ref: '#/components/schemas/Measured',
                     },
                     {
-                      $ref: '#/components/schemas/AuditVerifyResult',
+                      $ref: '#/components/schemas/AuditVerifyStatus',
                     },
                   ],
+                },
+              },
+            },
+          },
+          '401': {
+            $ref: '#/components/responses/Error',
+          },
+          '403': {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+      post: {
+        operationId: 'RequestAuditVerify',
+        description:
+          'Verify now (`platform.jobs.run`, audited): stores the request and starts the verify job\nin the background; poll the GET for the result.\n',
+        responses: {
+          '202': {
+            description: 'The stored request.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['id', 'status'],
+                  properties: {
+                    id: {
+                      type: 'string',
+                    },
+                    status: {
+                      type: 'string',
+                      enum: ['requested'],
+                    },
+                  },
                 },
               },
             },
@@ -1502,6 +1537,12 @@ export const spec = {
           hash: {
             type: 'string',
           },
+          key_id: {
+            type: 'string',
+            nullable: true,
+            description:
+              'Id of the HMAC key that signed the record; null for records from before keying.',
+          },
         },
       },
       AuditVerifyResult: {
@@ -1557,10 +1598,196 @@ export const spec = {
               actual: {
                 type: 'string',
               },
+              checkpoint: {
+                $ref: '#/components/schemas/AuditCheckpointRef',
+              },
             },
           },
           verifiedAt: {
             type: 'string',
+          },
+          keyIds: {
+            type: 'array',
+            description: 'HMAC key ids the verified records were signed with.',
+            items: {
+              type: 'string',
+            },
+          },
+          checkpoints: {
+            $ref: '#/components/schemas/AuditCheckpointComparison',
+          },
+        },
+      },
+      AuditCheckpointRef: {
+        type: 'object',
+        description:
+          'The checkpoint (kept outside the database) the chain disagrees with.',
+        required: ['seq', 'hash', 'at'],
+        properties: {
+          seq: {
+            type: 'string',
+          },
+          hash: {
+            type: 'string',
+          },
+          at: {
+            type: 'string',
+          },
+        },
+      },
+      AuditCheckpointComparison: {
+        type: 'object',
+        description: 'How the chain compared with the checkpoints in the sink.',
+        required: ['sink', 'compared', 'purged', 'problems'],
+        properties: {
+          sink: {
+            type: 'string',
+          },
+          compared: {
+            type: 'integer',
+          },
+          purged: {
+            type: 'integer',
+          },
+          otherChains: {
+            type: 'integer',
+          },
+          latest: {
+            type: 'object',
+            required: ['seq', 'at'],
+            properties: {
+              seq: {
+                type: 'string',
+              },
+              at: {
+                type: 'string',
+              },
+            },
+          },
+          problems: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+        },
+      },
+      AuditVerifyRun: {
+        type: 'object',
+        description: 'One run of the audit verify job.',
+        required: ['id', 'trigger', 'requestedAt', 'status'],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          trigger: {
+            type: 'string',
+            enum: ['schedule', 'manual'],
+          },
+          requestedBy: {
+            type: 'string',
+          },
+          requestedAt: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: ['requested', 'running', 'done', 'error'],
+          },
+          startedAt: {
+            type: 'string',
+          },
+          finishedAt: {
+            type: 'string',
+          },
+          error: {
+            type: 'string',
+          },
+        },
+      },
+      AuditVerifyStatus: {
+        type: 'object',
+        description:
+          'The last finished verify run (`run`), its result flattened (as AuditVerifyResult; absent\nwhile `status` is `none`), and the runs requested or in progress.\n',
+        properties: {
+          status: {
+            type: 'string',
+            enum: ['none', 'done', 'error'],
+          },
+          run: {
+            $ref: '#/components/schemas/AuditVerifyRun',
+          },
+          pending: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/AuditVerifyRun',
+            },
+          },
+          valid: {
+            type: 'boolean',
+          },
+          checked: {
+            type: 'integer',
+          },
+          firstSeq: {
+            type: 'string',
+          },
+          lastSeq: {
+            type: 'string',
+          },
+          anchor: {
+            type: 'object',
+            required: ['firstSeq', 'prevHash', 'purgedCount', 'createdAt'],
+            properties: {
+              firstSeq: {
+                type: 'string',
+              },
+              prevHash: {
+                type: 'string',
+              },
+              purgedCount: {
+                type: 'integer',
+              },
+              createdAt: {
+                type: 'string',
+              },
+            },
+          },
+          firstBroken: {
+            type: 'object',
+            required: ['seq', 'id', 'reason'],
+            properties: {
+              seq: {
+                type: 'string',
+              },
+              id: {
+                type: 'string',
+              },
+              reason: {
+                type: 'string',
+              },
+              expected: {
+                type: 'string',
+              },
+              actual: {
+                type: 'string',
+              },
+              checkpoint: {
+                $ref: '#/components/schemas/AuditCheckpointRef',
+              },
+            },
+          },
+          verifiedAt: {
+            type: 'string',
+          },
+          keyIds: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          checkpoints: {
+            $ref: '#/components/schemas/AuditCheckpointComparison',
           },
         },
       },

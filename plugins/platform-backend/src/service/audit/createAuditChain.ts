@@ -1,0 +1,128 @@
+import { Knex } from 'knex';
+import {
+  LoggerService,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
+  RootConfigService,
+  SchedulerService,
+  SchedulerServiceTaskScheduleDefinition,
+} from '@backstage/backend-plugin-api';
+import { AuditStore } from '../AuditStore';
+import { AuditKeyring } from './hmacKeys';
+import { checkpointSinkFromConfig } from './checkpointSinkFromConfig';
+import { AuditCheckpointer } from './AuditCheckpointer';
+import {
+  AuditVerifyJob,
+  AuditVerifyStatus,
+  toVerifyStatus,
+} from './AuditVerifyJob';
+
+export const AUDIT_VERIFY_TASK_ID = 'platform-audit-verify';
+export const AUDIT_CHECKPOINT_TASK_ID = 'platform-audit-checkpoint';
+
+/**
+ * The audit store with its keys, the checkpoint sink and the two scheduled tasks: copy the
+ * head to the sink (default every 5 minutes) and verify the chain against the checkpoints
+ * (default hourly). Config: `platform.audit.hmacKeys`, `currentHmacKeyId`, `checkpoints.*`,
+ * `checkpoints.schedule`, `verify.schedule`.
+ */
+export interface AuditChain {
+  audit: AuditStore;
+  checkpointer: AuditCheckpointer;
+  verifyJob: AuditVerifyJob;
+  /** The last finished verify run, flattened for the API, and the runs pending. */
+  verifyStatus(): Promise<AuditVerifyStatus>;
+  /** Stores a verify request and starts the job in the background; does not wait for it. */
+  requestVerify(requestedBy: string): Promise<{ id: string }>;
+}
+
+export async function createAuditChain(options: {
+  knex: Knex;
+  config: RootConfigService;
+  logger: LoggerService;
+  scheduler: SchedulerService;
+}): Promise<AuditChain> {
+  const { knex, config, logger, scheduler } = options;
+  const { keyring, insecure } = AuditKeyring.fromConfig(config);
+  if (insecure) {
+    logger.warn(
+      'platform.audit.hmacKeys is not set: the audit chain is signed with the published development key and is not tamper-evident against database access (docs/security.md)',
+    );
+  }
+  const audit = new AuditStore(knex, { keyring });
+  const sink = checkpointSinkFromConfig(config);
+  const checkpointer = new AuditCheckpointer(audit, sink);
+  const verifyJob = new AuditVerifyJob({ knex, audit, sink });
+
+  const schedule = (
+    key: string,
+    fallback: SchedulerServiceTaskScheduleDefinition,
+  ): SchedulerServiceTaskScheduleDefinition =>
+    config.has(key)
+      ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+          config.getConfig(key),
+        )
+      : fallback;
+
+  await scheduler.scheduleTask({
+    id: AUDIT_CHECKPOINT_TASK_ID,
+    scope: 'global',
+    ...schedule('platform.audit.checkpoints.schedule', {
+      frequency: { minutes: 5 },
+      timeout: { minutes: 2 },
+      initialDelay: { seconds: 30 },
+    }),
+    fn: async () => {
+      const { written, seq } = await checkpointer.checkpoint();
+      if (written) {
+        logger.info(`Audit head checkpoint seq ${seq} → ${sink.description}`);
+      }
+    },
+  });
+  await scheduler.scheduleTask({
+    id: AUDIT_VERIFY_TASK_ID,
+    scope: 'global',
+    ...schedule('platform.audit.verify.schedule', {
+      frequency: { hours: 1 },
+      timeout: { minutes: 30 },
+      initialDelay: { minutes: 2 },
+    }),
+    fn: async () => {
+      let run = await verifyJob.run();
+      // Requests that arrived while this run was busy get their own run now, not in an hour.
+      for (let i = 0; i < 3 && (await verifyJob.hasRequests()); i++) {
+        run = await verifyJob.run();
+      }
+      if (run.status === 'error') {
+        logger.error(`Audit chain verify run ${run.id} failed: ${run.error}`);
+      } else if (run.result && !run.result.valid) {
+        logger.error(
+          `Audit chain verify run ${run.id}: broken at seq ${run.result.firstBroken?.seq}: ${run.result.firstBroken?.reason}`,
+        );
+      } else {
+        logger.info(
+          `Audit chain verify run ${run.id}: ${run.result?.checked} records valid`,
+        );
+      }
+    },
+  });
+
+  return {
+    audit,
+    checkpointer,
+    verifyJob,
+    async verifyStatus() {
+      return toVerifyStatus(await verifyJob.status());
+    },
+    async requestVerify(requestedBy) {
+      const run = await verifyJob.request(requestedBy);
+      // Not awaited: the run happens in the background (on whichever replica the scheduler
+      // picks). A run already in progress (ConflictError) picks the stored request up itself.
+      scheduler.triggerTask(AUDIT_VERIFY_TASK_ID).catch(error => {
+        if ((error as Error).name !== 'ConflictError') {
+          logger.error(`Could not start the audit verify job: ${error}`);
+        }
+      });
+      return { id: run.id };
+    },
+  };
+}
