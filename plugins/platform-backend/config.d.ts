@@ -17,6 +17,16 @@ export interface Config {
       /** When the data-QA checks run; default every hour. */
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
     };
+    telemetry?: {
+      /** Minute request rollups older than this many days are folded into hourly rows (default 7). */
+      downsampleAfterDays?: number;
+      /** When downsampling runs; default every hour. */
+      downsampleSchedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    };
+    rum?: {
+      /** Page-load reports allowed per user per window (default 120 per 60 s); more get 429. */
+      rateLimit?: { points?: number; durationSeconds?: number };
+    };
     audit?: {
       /** Plugin ids whose auditor events land in the audit store. */
       auditorPlugins?: string[];

@@ -14,6 +14,8 @@ import { TestDatabase } from '@internal/dev-database';
 import {
   PlatformEventsService,
   platformEventsServiceRef,
+  PlatformTelemetryReader,
+  platformTelemetryReaderServiceRef,
   requestTelemetryServiceRef,
 } from '@internal/plugin-platform-node';
 import { platformPlugin } from './plugin';
@@ -26,7 +28,10 @@ import {
 jest.setTimeout(60_000);
 
 /** A stand-in platform backend (like exports) that emits events and mounts the telemetry. */
-function producerPlugin(capture: { events?: PlatformEventsService }) {
+function producerPlugin(capture: {
+  events?: PlatformEventsService;
+  reader?: PlatformTelemetryReader;
+}) {
   return createBackendPlugin({
     pluginId: 'exports',
     register(env) {
@@ -34,11 +39,13 @@ function producerPlugin(capture: { events?: PlatformEventsService }) {
         deps: {
           events: platformEventsServiceRef,
           telemetry: requestTelemetryServiceRef,
+          reader: platformTelemetryReaderServiceRef,
           httpRouter: coreServices.httpRouter,
           auditor: coreServices.auditor,
         },
-        async init({ events, telemetry, httpRouter, auditor }) {
+        async init({ events, telemetry, reader, httpRouter, auditor }) {
           capture.events = events;
+          capture.reader = reader;
           const router = Router();
           router.use(telemetry.middleware());
           router.post('/v1/exports', async (req, res) => {
@@ -68,8 +75,14 @@ describe('platform backend plugin', () => {
     result:
       | AuthorizeResult.ALLOW
       | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
+    config: NonNullable<
+      Parameters<typeof mockServices.rootConfig.factory>[0]
+    >['data'] = {},
   ) {
-    const capture: { events?: PlatformEventsService } = {};
+    const capture: {
+      events?: PlatformEventsService;
+      reader?: PlatformTelemetryReader;
+    } = {};
     const backend = await startTestBackend({
       features: [
         platformPlugin,
@@ -77,9 +90,15 @@ describe('platform backend plugin', () => {
         platformAuditorServiceFactory,
         mockServices.database.factory({ knex: db.knex }),
         mockServices.permissions.factory({ result }),
+        mockServices.rootConfig.factory({ data: config }),
       ],
     });
-    return { server: backend.server, backend, events: capture.events! };
+    return {
+      server: backend.server,
+      backend,
+      events: capture.events!,
+      reader: capture.reader!,
+    };
   }
 
   it('requires authentication', async () => {
@@ -308,6 +327,42 @@ describe('platform backend plugin', () => {
         }),
       ]),
     );
+    await backend.stop();
+  });
+
+  it('aggregates RUM reports per minute and limits them per user (429 + Retry-After)', async () => {
+    const { server, backend, reader } = await start(AuthorizeResult.ALLOW, {
+      platform: { rum: { rateLimit: { points: 3, durationSeconds: 60 } } },
+    });
+    const route = `/rate-limited-${Date.now()}`;
+    const report = (user: string) =>
+      request(server)
+        .post('/api/platform/v1/rum')
+        .set('Authorization', mockCredentials.user.header(user))
+        .send({ route, kind: 'page-load', durationMs: 700 });
+    for (let i = 0; i < 3; i++) {
+      expect((await report('user:default/flood')).status).toBe(202);
+    }
+    const limited = await report('user:default/flood');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.body.error.message).toContain('Too many RUM reports');
+    // Another user has their own budget.
+    expect((await report('user:default/other')).status).toBe(202);
+    // Other plugins read the same histograms through the telemetry reader service.
+    const loads = await reader.pageLoadMinutes({
+      from: new Date(Date.now() - 5 * 60_000),
+      to: new Date(Date.now() + 60_000),
+      route,
+    });
+    expect(loads.reduce((n, m) => n + m.count, 0)).toBe(4);
+    // Four accepted beacons, one histogram row (unless the minute rolled over in between).
+    const rows = await db
+      .knex('platform_rum_minutes')
+      .where({ route })
+      .select('count', 'buckets');
+    expect(rows.length).toBeLessThanOrEqual(2);
+    expect(rows.reduce((n, r) => n + Number(r.count), 0)).toBe(4);
     await backend.stop();
   });
 

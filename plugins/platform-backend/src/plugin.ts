@@ -82,6 +82,7 @@ export const platformPlugin = createBackendPlugin({
             ingestRollups: rollups => telemetry.ingestRollups(rollups),
           },
           source: events,
+          telemetryReader: telemetry,
         });
         lifecycle.addShutdownHook(() => audit.drain());
 
@@ -117,6 +118,24 @@ export const platformPlugin = createBackendPlugin({
             }
           },
         });
+        const downsampleAfterDays =
+          config.getOptionalNumber('platform.telemetry.downsampleAfterDays') ??
+          7;
+        await scheduler.scheduleTask({
+          id: 'platform-telemetry-downsample',
+          scope: 'global',
+          ...schedule('platform.telemetry.downsampleSchedule', { hours: 1 }),
+          fn: async () => {
+            const { minuteRows } = await telemetry.downsample(
+              new Date(Date.now() - downsampleAfterDays * 24 * 60 * 60 * 1000),
+            );
+            if (minuteRows > 0) {
+              logger.info(
+                `Telemetry: folded ${minuteRows} minute rollups older than ${downsampleAfterDays} days into hourly rows`,
+              );
+            }
+          },
+        });
         await scheduler.scheduleTask({
           id: 'platform-retention',
           scope: 'global',
@@ -144,6 +163,15 @@ export const platformPlugin = createBackendPlugin({
             telemetry,
             retention,
             telemetryMiddleware: deps.requestTelemetry.middleware(),
+            rumRateLimit: {
+              points:
+                config.getOptionalNumber('platform.rum.rateLimit.points') ??
+                120,
+              durationSeconds:
+                config.getOptionalNumber(
+                  'platform.rum.rateLimit.durationSeconds',
+                ) ?? 60,
+            },
           }),
         );
       },

@@ -51,24 +51,19 @@ describe('RetentionService (real Postgres, injected clock)', () => {
     await db
       .knex('platform_request_rollups')
       .insert([rollup(ago(800), '/old'), rollup(ago(400), '/kept')]);
-    await db.knex('platform_rum_timings').insert([
-      {
-        occurred_at: ago(731),
-        route: '/',
-        kind: 'page-load',
-        duration_ms: 900,
-        user_ref: 'u',
-        team: 't',
-      },
-      {
-        occurred_at: ago(10),
-        route: '/',
-        kind: 'page-load',
-        duration_ms: 800,
-        user_ref: 'u',
-        team: 't',
-      },
-    ]);
+    const rumMinute = (minute: Date) => ({
+      minute,
+      route: '/',
+      kind: 'page-load',
+      count: 1,
+      duration_sum_ms: 900,
+      buckets: db.knex.raw('?::bigint[]', [
+        [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0],
+      ]),
+    });
+    await db
+      .knex('platform_rum_minutes')
+      .insert([rumMinute(ago(731)), rumMinute(ago(10))]);
     // Audit: 7 years.
     let auditNow = ago(2600);
     const audit = new AuditStore(db.knex, { now: () => auditNow });
@@ -114,7 +109,8 @@ describe('RetentionService (real Postgres, injected clock)', () => {
     expect(deleted).toEqual({
       operational: {
         platform_request_rollups: 1,
-        platform_rum_timings: 1,
+        platform_request_rollups_hourly: 0,
+        platform_rum_minutes: 1,
         platform_qa_results: 0,
         platform_dead_letters: 0,
         platform_retention_runs: 0,

@@ -19,7 +19,8 @@ const TABLES: Record<
 > = {
   operational: [
     ['platform_request_rollups', 'minute'],
-    ['platform_rum_timings', 'occurred_at'],
+    ['platform_request_rollups_hourly', 'hour'],
+    ['platform_rum_minutes', 'minute'],
     ['platform_qa_results', 'checked_at'],
     ['platform_dead_letters', 'received_at'],
     ['platform_retention_runs', 'ran_at'],

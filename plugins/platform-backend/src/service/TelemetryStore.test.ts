@@ -140,8 +140,6 @@ describe('TelemetryStore (real Postgres)', () => {
         route: '/catalog/default/component/export-service/api',
         kind: 'page-load',
         durationMs: ms,
-        userRef: 'user:default/ana',
-        team: 'group:default/team-a',
         occurredAt: at,
       });
     }

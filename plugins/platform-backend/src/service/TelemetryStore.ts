@@ -4,42 +4,106 @@ import {
   LATENCY_BUCKETS_MS,
   ServiceTelemetrySummary,
 } from '@internal/plugin-platform-common';
-import { RequestRollup } from '@internal/plugin-platform-node';
+import {
+  bucketIndex,
+  PageLoadMinutesQuery,
+  PlatformTelemetryReader,
+  RequestMinutesQuery,
+  RequestRollup,
+  TelemetryMinute,
+} from '@internal/plugin-platform-node';
 
 export interface RumTiming {
   route: string;
   kind: 'page-load' | 'route-change';
   durationMs: number;
-  userRef: string;
-  team: string;
   occurredAt: Date;
 }
 
+/** A row of platform_request_rollups. */
+export interface DbRequestRollupRow {
+  minute: Date;
+  service: string;
+  method: string;
+  route: string;
+  status_class: string;
+  team: string;
+  user_ref: string;
+  /** bigint columns arrive as strings from node-postgres. */
+  count: string;
+  errors: string;
+  duration_sum_ms: number;
+  buckets: string[];
+}
+
+/** A time bucket summed over every other dimension (request and RUM histograms). */
+interface DbHistogramRow {
+  minute: Date;
+  count: string;
+  errors: string;
+  buckets: string[] | null;
+}
+
+interface DbServiceSummaryRow {
+  service: string;
+  requests: string;
+  errors: string;
+  buckets: string[] | null;
+}
+
+interface DbRumSummaryRow {
+  route: string;
+  kind: 'page-load' | 'route-change';
+  samples: string;
+  buckets: string[] | null;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The largest page-load time kept; slower loads count in the overflow bucket at this value. */
+export const RUM_MAX_DURATION_MS = 600_000;
+
 const UUID_SEGMENT =
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SAFE_SEGMENT = /^[A-Za-z0-9._~-]+$/;
 
 /**
  * A portal path as a route template, so timings group by page rather than by entity:
- * catalog entity pages keep their shape, ids and numbers become `:id`, at most 4 segments.
+ * catalog entity pages keep their shape, ids and numbers become `:id`, anything outside
+ * `[A-Za-z0-9._~-]` becomes `:param`, at most 4 segments of at most 60 characters.
  */
 export function normalizeRoute(path: string): string {
   const clean = path.split(/[?#]/)[0];
   const segments = clean.split('/').filter(Boolean);
   if (segments[0] === 'catalog' && segments.length >= 4) {
-    return ['/catalog/:namespace/:kind/:name', ...segments.slice(4, 5)].join(
-      '/',
-    );
+    const tail = segments
+      .slice(4, 5)
+      .map(s => (SAFE_SEGMENT.test(s) ? s.slice(0, 60) : ':param'));
+    return ['/catalog/:namespace/:kind/:name', ...tail].join('/');
   }
-  const mapped = segments
-    .slice(0, 4)
-    .map(s =>
-      UUID_SEGMENT.test(s) || /^\d+$/.test(s) ? ':id' : s.slice(0, 60),
-    );
+  const mapped = segments.slice(0, 4).map(s => {
+    if (UUID_SEGMENT.test(s) || /^\d+$/.test(s)) return ':id';
+    return SAFE_SEGMENT.test(s) ? s.slice(0, 60) : ':param';
+  });
   return `/${mapped.join('/')}`;
 }
 
-/** Per-minute request rollups and RUM timings in the platform database. */
-export class TelemetryStore {
+const ADD_BUCKETS = (table: string) =>
+  `ARRAY(SELECT a + b FROM unnest(${table}.buckets, excluded.buckets) AS t(a, b))`;
+
+function toNumbers(values: string[] | null | undefined): number[] {
+  return (values ?? []).map(Number);
+}
+
+/**
+ * Per-minute request rollups (folded into hourly rows once old), RUM page-load histograms
+ * per minute, and the reader other plugins use through `platformTelemetryReaderServiceRef`.
+ */
+export class TelemetryStore implements PlatformTelemetryReader {
+  readonly bucketBoundsMs = LATENCY_BUCKETS_MS;
+
   constructor(private readonly knex: Knex) {}
 
   /** Adds rollups; the same minute and series from several replicas or flushes add up. */
@@ -80,9 +144,7 @@ export class TelemetryStore {
           duration_sum_ms: this.knex.raw(
             'platform_request_rollups.duration_sum_ms + excluded.duration_sum_ms',
           ),
-          buckets: this.knex.raw(
-            'ARRAY(SELECT a + b FROM unnest(platform_request_rollups.buckets, excluded.buckets) AS t(a, b))',
-          ),
+          buckets: this.knex.raw(ADD_BUCKETS('platform_request_rollups')),
         });
     }
   }
@@ -91,13 +153,16 @@ export class TelemetryStore {
     from: Date;
     to: Date;
     service?: string;
+    limit?: number;
   }): Promise<RequestRollup[]> {
-    const query = this.knex('platform_request_rollups')
+    const query = this.knex<DbRequestRollupRow>('platform_request_rollups')
       .where('minute', '>=', options.from)
       .andWhere('minute', '<', options.to)
-      .orderBy('minute');
+      .orderBy(['minute', 'service', 'route', 'method', 'status_class'])
+      .limit(options.limit ?? 10_000);
     if (options.service) query.where('service', options.service);
-    return (await query).map((r: any) => ({
+    const rows: DbRequestRollupRow[] = await query;
+    return rows.map(r => ({
       minute: new Date(r.minute).toISOString(),
       service: r.service,
       method: r.method,
@@ -108,7 +173,7 @@ export class TelemetryStore {
       count: Number(r.count),
       errors: Number(r.errors),
       duration_sum_ms: Number(r.duration_sum_ms),
-      buckets: r.buckets.map(Number),
+      buckets: toNumbers(r.buckets),
     }));
   }
 
@@ -117,23 +182,24 @@ export class TelemetryStore {
     from: Date;
     to: Date;
   }): Promise<ServiceTelemetrySummary[]> {
-    const rows: any[] = await this.knex('platform_request_rollups')
-      .select('service')
-      .sum({ requests: 'count', errors: 'errors' })
-      .select(
-        this.knex.raw(
-          `ARRAY(SELECT sum(b)::bigint FROM platform_request_rollups r2, unnest(r2.buckets) WITH ORDINALITY AS u(b, i)
-                  WHERE r2.service = platform_request_rollups.service AND r2.minute >= ? AND r2.minute < ?
-                  GROUP BY i ORDER BY i) AS buckets`,
-          [options.from, options.to],
-        ),
-      )
-      .where('minute', '>=', options.from)
-      .andWhere('minute', '<', options.to)
-      .groupBy('service')
-      .orderBy('service');
+    const { rows } = await this.knex.raw<{ rows: DbServiceSummaryRow[] }>(
+      `WITH r AS (
+         SELECT service, count, errors, buckets FROM platform_request_rollups
+          WHERE minute >= :from AND minute < :to
+         UNION ALL
+         SELECT service, count, errors, buckets FROM platform_request_rollups_hourly
+          WHERE hour >= :from AND hour < :to),
+       b AS (SELECT service, u.i, sum(u.x)::bigint AS x
+               FROM r, unnest(r.buckets) WITH ORDINALITY AS u(x, i) GROUP BY service, u.i)
+       SELECT t.service, t.requests, t.errors,
+              (SELECT array_agg(b.x ORDER BY b.i) FROM b WHERE b.service = t.service) AS buckets
+         FROM (SELECT service, sum(count)::bigint AS requests, sum(errors)::bigint AS errors
+                 FROM r GROUP BY service) AS t
+        ORDER BY t.service`,
+      { from: options.from, to: options.to },
+    );
     return rows.map(r => {
-      const buckets: number[] = (r.buckets ?? []).map(Number);
+      const buckets = toNumbers(r.buckets);
       const requests = Number(r.requests);
       const errors = Number(r.errors);
       return {
@@ -147,41 +213,195 @@ export class TelemetryStore {
     });
   }
 
+  /**
+   * Adds one page load to its minute's histogram (one row per minute, route and kind,
+   * however many beacons arrive). Durations are clamped to [0, RUM_MAX_DURATION_MS].
+   */
   async recordRum(timing: RumTiming): Promise<void> {
-    await this.knex('platform_rum_timings').insert({
-      occurred_at: timing.occurredAt,
-      route: normalizeRoute(timing.route),
-      kind: timing.kind,
-      duration_ms: timing.durationMs,
-      user_ref: timing.userRef,
-      team: timing.team,
+    const durationMs = Math.min(
+      Math.max(Number.isFinite(timing.durationMs) ? timing.durationMs : 0, 0),
+      RUM_MAX_DURATION_MS,
+    );
+    const buckets = new Array(LATENCY_BUCKETS_MS.length + 1).fill(0);
+    buckets[bucketIndex(durationMs)] = 1;
+    const minute = new Date(
+      Math.floor(timing.occurredAt.getTime() / MINUTE) * MINUTE,
+    );
+    await this.knex('platform_rum_minutes')
+      .insert({
+        minute,
+        route: normalizeRoute(timing.route),
+        kind: timing.kind,
+        count: 1,
+        duration_sum_ms: durationMs,
+        buckets: this.knex.raw('?::bigint[]', [buckets]),
+      })
+      .onConflict(['minute', 'route', 'kind'])
+      .merge({
+        count: this.knex.raw('platform_rum_minutes.count + excluded.count'),
+        duration_sum_ms: this.knex.raw(
+          'platform_rum_minutes.duration_sum_ms + excluded.duration_sum_ms',
+        ),
+        buckets: this.knex.raw(ADD_BUCKETS('platform_rum_minutes')),
+      });
+  }
+
+  /** p50/p95 page-load time per route over the minutes overlapping a window (histograms). */
+  async rumSummary(options: { from: Date; to: Date }) {
+    const { rows } = await this.knex.raw<{ rows: DbRumSummaryRow[] }>(
+      `WITH r AS (
+         SELECT route, kind, count, buckets FROM platform_rum_minutes
+          WHERE minute > :from::timestamptz - interval '1 minute' AND minute < :to),
+       b AS (SELECT route, kind, u.i, sum(u.x)::bigint AS x
+               FROM r, unnest(r.buckets) WITH ORDINALITY AS u(x, i) GROUP BY route, kind, u.i)
+       SELECT t.route, t.kind, t.samples,
+              (SELECT array_agg(b.x ORDER BY b.i) FROM b
+                WHERE b.route = t.route AND b.kind = t.kind) AS buckets
+         FROM (SELECT route, kind, sum(count)::bigint AS samples FROM r GROUP BY route, kind) AS t
+        ORDER BY t.samples DESC, t.route
+        LIMIT 100`,
+      { from: options.from, to: options.to },
+    );
+    return rows.map(r => {
+      const buckets = toNumbers(r.buckets);
+      return {
+        route: r.route,
+        kind: r.kind,
+        samples: Number(r.samples),
+        p50_ms: histogramQuantile(buckets, 0.5, LATENCY_BUCKETS_MS),
+        p95_ms: histogramQuantile(buckets, 0.95, LATENCY_BUCKETS_MS),
+      };
     });
   }
 
-  /** p50/p95 page-load time per route over a window (from raw RUM timings). */
-  async rumSummary(options: { from: Date; to: Date }) {
-    const rows: any[] = await this.knex('platform_rum_timings')
-      .select('route', 'kind')
-      .select(
-        this.knex.raw('count(*)::int AS samples'),
-        this.knex.raw(
-          'percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms',
-        ),
-        this.knex.raw(
-          'percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_ms',
-        ),
-      )
-      .where('occurred_at', '>=', options.from)
-      .andWhere('occurred_at', '<', options.to)
-      .groupBy('route', 'kind')
-      .orderBy('samples', 'desc')
-      .limit(100);
+  /** Sums a histogram table per time bucket: `[from, to)` on the bucket start. */
+  private async histogramSeries(
+    base: Knex.QueryBuilder,
+    resolutionMinutes: number,
+  ): Promise<TelemetryMinute[]> {
+    const { rows } = await this.knex.raw<{ rows: DbHistogramRow[] }>(
+      `WITH r AS (${base.toQuery()}),
+       b AS (SELECT minute, u.i, sum(u.x)::bigint AS x
+               FROM r, unnest(r.buckets) WITH ORDINALITY AS u(x, i) GROUP BY minute, u.i)
+       SELECT t.minute, t.count, t.errors,
+              (SELECT array_agg(b.x ORDER BY b.i) FROM b WHERE b.minute = t.minute) AS buckets
+         FROM (SELECT minute, sum(count)::bigint AS count, sum(errors)::bigint AS errors
+                 FROM r GROUP BY minute) AS t
+        ORDER BY t.minute`,
+    );
     return rows.map(r => ({
-      route: r.route,
-      kind: r.kind,
-      samples: Number(r.samples),
-      p50_ms: Number(r.p50_ms),
-      p95_ms: Number(r.p95_ms),
+      minute: new Date(r.minute),
+      resolutionMinutes,
+      count: Number(r.count),
+      errors: Number(r.errors),
+      buckets: toNumbers(r.buckets),
     }));
+  }
+
+  /** PlatformTelemetryReader: minute rows and downsampled hour rows, ordered by time. */
+  async requestMinutes(q: RequestMinutesQuery): Promise<TelemetryMinute[]> {
+    const filter = (query: Knex.QueryBuilder) => {
+      if (q.service !== undefined) query.where('service', q.service);
+      if (q.method !== undefined) query.where('method', q.method);
+      if (q.route !== undefined) query.where('route', q.route);
+      return query;
+    };
+    const [hours, minutes] = await Promise.all([
+      this.histogramSeries(
+        filter(
+          this.knex('platform_request_rollups_hourly')
+            .select({ minute: 'hour' }, 'count', 'errors', 'buckets')
+            .where('hour', '>=', q.from)
+            .andWhere('hour', '<', q.to),
+        ),
+        60,
+      ),
+      this.histogramSeries(
+        filter(
+          this.knex('platform_request_rollups')
+            .select('minute', 'count', 'errors', 'buckets')
+            .where('minute', '>=', q.from)
+            .andWhere('minute', '<', q.to),
+        ),
+        1,
+      ),
+    ]);
+    return [...hours, ...minutes].sort(
+      (a, b) =>
+        a.minute.getTime() - b.minute.getTime() ||
+        b.resolutionMinutes - a.resolutionMinutes,
+    );
+  }
+
+  /** PlatformTelemetryReader: page loads per minute (errors are always 0). */
+  async pageLoadMinutes(q: PageLoadMinutesQuery): Promise<TelemetryMinute[]> {
+    const query = this.knex('platform_rum_minutes')
+      .select(
+        'minute',
+        'count',
+        this.knex.raw('0::bigint AS errors'),
+        'buckets',
+      )
+      .where('kind', 'page-load')
+      .andWhere('minute', '>=', q.from)
+      .andWhere('minute', '<', q.to);
+    if (q.route !== undefined) query.where('route', q.route);
+    return this.histogramSeries(query, 1);
+  }
+
+  /**
+   * Folds minute rollups older than `before` (rounded down to the hour) into hourly rows,
+   * one day per transaction; counts, errors, durations and buckets are summed exactly, and
+   * the minute rows go in the same statement, so nothing is counted twice or lost.
+   */
+  async downsample(before: Date): Promise<{ minuteRows: number }> {
+    const cutoff = new Date(Math.floor(before.getTime() / HOUR) * HOUR);
+    let minuteRows = 0;
+    for (;;) {
+      const oldest = await this.knex('platform_request_rollups')
+        .min<{ min: Date | null }>('minute as min')
+        .where('minute', '<', cutoff)
+        .first();
+      if (!oldest?.min) break;
+      const start = new Date(
+        Math.floor(new Date(oldest.min).getTime() / HOUR) * HOUR,
+      );
+      const end = new Date(Math.min(start.getTime() + DAY, cutoff.getTime()));
+      const { rows } = await this.knex.raw<{ rows: { moved: string }[] }>(
+        `WITH moved AS (
+           DELETE FROM platform_request_rollups WHERE minute >= :start AND minute < :end
+           RETURNING *),
+         tot AS (
+           SELECT date_trunc('hour', minute) AS hour, service, method, route, status_class, team, user_ref,
+                  sum(count)::bigint AS count, sum(errors)::bigint AS errors,
+                  sum(duration_sum_ms) AS duration_sum_ms
+             FROM moved GROUP BY 1, 2, 3, 4, 5, 6, 7),
+         bk AS (
+           SELECT date_trunc('hour', minute) AS hour, service, method, route, status_class, team, user_ref,
+                  u.i, sum(u.x)::bigint AS x
+             FROM moved, unnest(moved.buckets) WITH ORDINALITY AS u(x, i)
+            GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
+         ins AS (
+           INSERT INTO platform_request_rollups_hourly
+                  (hour, service, method, route, status_class, team, user_ref, count, errors, duration_sum_ms, buckets)
+           SELECT tot.hour, tot.service, tot.method, tot.route, tot.status_class, tot.team, tot.user_ref,
+                  tot.count, tot.errors, tot.duration_sum_ms,
+                  (SELECT array_agg(bk.x ORDER BY bk.i) FROM bk
+                    WHERE bk.hour = tot.hour AND bk.service = tot.service AND bk.method = tot.method
+                      AND bk.route = tot.route AND bk.status_class = tot.status_class
+                      AND bk.team = tot.team AND bk.user_ref = tot.user_ref)
+             FROM tot
+           ON CONFLICT (hour, service, method, route, status_class, team, user_ref) DO UPDATE SET
+             count = platform_request_rollups_hourly.count + excluded.count,
+             errors = platform_request_rollups_hourly.errors + excluded.errors,
+             duration_sum_ms = platform_request_rollups_hourly.duration_sum_ms + excluded.duration_sum_ms,
+             buckets = ${ADD_BUCKETS('platform_request_rollups_hourly')}
+           RETURNING 1)
+         SELECT (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM ins) AS written`,
+        { start, end },
+      );
+      minuteRows += Number(rows[0]?.moved ?? 0);
+    }
+    return { minuteRows };
   }
 }

@@ -31,6 +31,7 @@ import { AuditChain } from './audit/createAuditChain';
 import { QaChecks } from './QaChecks';
 import { TelemetryStore } from './TelemetryStore';
 import { RetentionService } from './Retention';
+import { createPrincipalRateLimit } from './rateLimit';
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -47,6 +48,8 @@ export interface RouterOptions {
   telemetry: TelemetryStore;
   retention: RetentionService;
   telemetryMiddleware?: RequestHandler;
+  /** Per-principal limit on RUM reports (default 120 per minute). */
+  rumRateLimit?: { points: number; durationSeconds: number };
   /** Validate JSON response bodies against the spec too (default on: drift is a 500, not silent). */
   validateResponses?: boolean;
 }
@@ -121,6 +124,11 @@ export async function createRouter(
       },
       validateResponses: options.validateResponses ?? true,
     },
+  });
+
+  const rumRateLimit = createPrincipalRateLimit({
+    what: 'RUM reports',
+    ...(options.rumRateLimit ?? { points: 120, durationSeconds: 60 }),
   });
 
   async function authorize(
@@ -283,16 +291,12 @@ export async function createRouter(
     await authorizeOrThrow(permissions, credentials, [
       { permission: platformRumReportPermission },
     ]);
+    await rumRateLimit(actorRef(credentials), res);
     const body = req.body;
-    const info = await options.userInfo.getUserInfo(credentials);
-    const team =
-      info.ownershipEntityRefs.find(ref => ref.startsWith('group:')) ?? 'none';
     await telemetry.recordRum({
       route: body.route,
       kind: body.kind,
       durationMs: body.durationMs,
-      userRef: info.userEntityRef,
-      team,
       occurredAt: new Date(),
     });
     res.status(202).end();

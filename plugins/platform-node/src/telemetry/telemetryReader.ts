@@ -2,7 +2,6 @@ import {
   coreServices,
   createServiceFactory,
   createServiceRef,
-  ServiceRef,
 } from '@backstage/backend-plugin-api';
 import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
 import { platformHubServiceRef } from '../hub';
@@ -54,30 +53,28 @@ export const TELEMETRY_READER_WAIT_MS = 30_000;
  * Plugin-scoped reader; its default factory needs no wiring. Calls wait (bounded) for the
  * platform backend in this process, which provides the implementation over its tables.
  */
-export const platformTelemetryReaderServiceRef: ServiceRef<
-  PlatformTelemetryReader,
-  'plugin'
-> = createServiceRef<PlatformTelemetryReader>({
-  id: 'platform.telemetry-reader',
-  scope: 'plugin',
-  defaultFactory: async service =>
-    createServiceFactory({
-      service,
-      deps: {
-        hub: platformHubServiceRef,
-        plugin: coreServices.pluginMetadata,
-      },
-      factory({ hub, plugin }) {
-        const reader = () =>
-          hub.waitForTelemetryReader({
-            timeoutMs: TELEMETRY_READER_WAIT_MS,
-            caller: plugin.getId(),
-          });
-        return {
-          bucketBoundsMs: LATENCY_BUCKETS_MS,
-          requestMinutes: async q => (await reader()).requestMinutes(q),
-          pageLoadMinutes: async q => (await reader()).pageLoadMinutes(q),
-        };
-      },
-    }),
-});
+export const platformTelemetryReaderServiceRef =
+  createServiceRef<PlatformTelemetryReader>({
+    id: 'platform.telemetry-reader',
+    scope: 'plugin',
+    defaultFactory: async service =>
+      createServiceFactory({
+        service,
+        deps: {
+          hub: platformHubServiceRef,
+          plugin: coreServices.pluginMetadata,
+        },
+        factory({ hub, plugin }) {
+          const reader = () =>
+            hub.waitForTelemetryReader({
+              timeoutMs: TELEMETRY_READER_WAIT_MS,
+              caller: plugin.getId(),
+            });
+          return {
+            bucketBoundsMs: LATENCY_BUCKETS_MS,
+            requestMinutes: async q => (await reader()).requestMinutes(q),
+            pageLoadMinutes: async q => (await reader()).pageLoadMinutes(q),
+          };
+        },
+      }),
+  });

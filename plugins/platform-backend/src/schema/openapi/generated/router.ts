@@ -651,6 +651,24 @@ export const spec = {
           '403': {
             $ref: '#/components/responses/Error',
           },
+          '429': {
+            description:
+              'Too many reports from this user; retry after `Retry-After` seconds.',
+            headers: {
+              'Retry-After': {
+                schema: {
+                  type: 'integer',
+                },
+              },
+            },
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Error',
+                },
+              },
+            },
+          },
         },
       },
     },
