@@ -63,3 +63,4 @@ export type {
   PageLoadMinutesQuery,
 } from './telemetry/telemetryReader';
 export type { PlatformLocalServices } from './hub';
+export { stripNul } from './events/stripNul';

@@ -8,6 +8,7 @@ import {
 } from '@internal/plugin-platform-common';
 import { EventSchemaRegistry } from './EventSchemaRegistry';
 import { singletonMetric } from '../metrics';
+import { stripNul } from './stripNul';
 
 export interface EmitOptions {
   /** The producer's own transaction: the event commits (or rolls back) with its change. */
@@ -73,18 +74,18 @@ export class EventProducer {
     options: EmitOptions = {},
   ): Promise<EmitResult> {
     const eventId = options.eventId ?? uuidv7();
-    const envelope: EventEnvelope = {
+    const envelope: EventEnvelope = stripNul({
       event_id: eventId,
       name,
       occurred_at: (options.occurredAt ?? new Date()).toISOString(),
       producer: this.options.producer,
       ...pickIdentity(identity),
       properties,
-    };
+    });
     const violations = this.options.registry.validate(envelope as any);
     const row = {
       event_id: isUuid(eventId) ? eventId : uuidv7(),
-      name: String(name).slice(0, 200),
+      name: envelope.name.slice(0, 200),
       payload: JSON.stringify(envelope),
       violations: violations.length ? JSON.stringify(violations) : null,
     };

@@ -126,6 +126,80 @@ describe('transactional outbox, relay and consumers (real Postgres)', () => {
     ]);
   });
 
+  it('strips U+0000 so Postgres accepts the outbox row', async () => {
+    const props = {
+      ...registry.exampleProperties('export.requested')!,
+      export_id: 'a\u0000b',
+    };
+    // Before: jsonb refused the row ("unsupported Unicode escape sequence") and emit threw.
+    const result = await producer.emit('export.requested', props, identity);
+    expect(result.accepted).toBe(true);
+    const [row] = await db.knex('platform_event_outbox');
+    expect(row.payload.properties.export_id).toBe('ab');
+  });
+
+  it('delivers the rest of a batch the sink refuses, and dead-letters a row refused 3 times', async () => {
+    const props = registry.exampleProperties('export.requested')!;
+    for (const id of ['ok-1', 'poison', 'ok-2']) {
+      await producer.emit(
+        'export.requested',
+        { ...props, export_id: id },
+        identity,
+      );
+    }
+    const received: EventDelivery[] = [];
+    const sink: PlatformSink = {
+      async ingestEvents(batch) {
+        // Stands in for a row the platform database rejects on every attempt.
+        if (
+          batch.some(
+            d =>
+              (d.payload.properties as { export_id?: string }).export_id ===
+                'poison' && d.violations.length === 0,
+          )
+        ) {
+          throw new Error('invalid input syntax');
+        }
+        received.push(...batch);
+      },
+      async appendAudit() {},
+      async ingestRollups() {},
+    };
+    const relay = new OutboxRelay({
+      knex: db.knex,
+      sink: async () => sink,
+      logger,
+      maxAttempts: 3,
+    });
+    // First refusal: the whole batch waits (the sink may just be down).
+    await expect(relay.relayBatch()).rejects.toThrow('invalid input syntax');
+    // Refused again: one by one, so the good rows get through.
+    expect(await relay.relayBatch()).toBe(2);
+    expect(
+      received.map(
+        d => (d.payload.properties as { export_id: string }).export_id,
+      ),
+    ).toEqual(['ok-1', 'ok-2']);
+    expect(await relay.relayBatch()).toBe(1);
+    const deadLetter = received[2];
+    expect(deadLetter.payload.properties).toMatchObject({
+      export_id: 'poison',
+    });
+    expect(deadLetter.violations).toEqual([
+      expect.objectContaining({
+        schemaPath: '#/delivery',
+        message: expect.stringContaining(
+          'refused by the platform event log 3 times',
+        ),
+      }),
+    ]);
+    expect(
+      await db.knex('platform_event_outbox').count('* as n').first(),
+    ).toEqual({
+      n: '0',
+    });
+  });
+
   it('commits the event with the producer transaction, and not when it rolls back', async () => {
     const props = registry.exampleProperties('export.requested')!;
     await db.knex
