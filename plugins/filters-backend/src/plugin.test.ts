@@ -400,6 +400,17 @@ describe('filters backend plugin (real Postgres)', () => {
       .query({ q: accounts[1].toUpperCase() })
       .set(as(SRE));
     expect(byId.body.accounts.map((a: any) => a.id)).toEqual([accounts[1]]);
+    // A form-encoded space (`+`) is a space.
+    const plus = await request(server)
+      .get(
+        `/api/filters/v1/accounts?q=${encodeURIComponent(first.name).replace(
+          /%20/g,
+          '+',
+        )}`,
+      )
+      .set(as(SRE));
+    expect(plus.status).toBe(200);
+    expect(plus.body.accounts.map((a: any) => a.id)).toContain(accounts[0]);
     // LIKE wildcards in q are literal.
     const wildcard = await request(server)
       .get('/api/filters/v1/accounts')

@@ -77,11 +77,12 @@ export class FiltersClient implements FiltersApi {
     path: P,
     query?: Query<Paths[P]['get']>,
   ): Promise<JsonOk<Paths[P]['get']>> {
-    const params = new URLSearchParams(
-      Object.entries(query ?? {}).filter(
+    const params = Object.entries(query ?? {})
+      .filter(
         (e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '',
-      ),
-    ).toString();
+      )
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+      .join('&');
     // The server validated this body against the same document.
     return (await this.send(params ? `${path}?${params}` : path)) as JsonOk<
       Paths[P]['get']

@@ -108,6 +108,7 @@ export const spec = {
             in: 'query',
             required: false,
             description: 'Part of the account name, or a whole account id.',
+            allowReserved: true,
             schema: {
               type: 'string',
               maxLength: 100,
