@@ -221,8 +221,6 @@ async function recordAttempt(tx: Knex.Transaction, id: string, error: unknown) {
     .where({ id })
     .update({
       attempts: tx.raw('attempts + 1'),
-      last_error: String(error)
-        .replace(/\u0000/g, '')
-        .slice(0, 2000),
+      last_error: stripNul(String(error)).slice(0, 2000),
     });
 }
