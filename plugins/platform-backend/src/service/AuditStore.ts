@@ -376,6 +376,12 @@ export class AuditStore {
     } = {},
   ): Promise<AuditChainVerifyResult> {
     const keyring = this.keyring;
+    // The head first: records appended while we walk (seq beyond it) are not ours to judge,
+    // and everything up to it had committed when it was read (same transaction as the head).
+    const head = await this.knex('platform_audit_head')
+      .where({ id: 1 })
+      .first();
+    const headSeq = BigInt(head?.last_seq ?? 0);
     const anchor = await this.knex('platform_audit_anchors')
       .orderBy('id', 'desc')
       .first();
@@ -525,6 +531,7 @@ export class AuditStore {
     for (;;) {
       const page: AuditRow[] = await this.knex('platform_audit_log')
         .where('seq', '>', after)
+        .where('seq', '<=', headSeq.toString())
         .orderBy('seq', 'asc')
         .limit(5000);
       if (page.length === 0) break;
@@ -626,10 +633,7 @@ export class AuditStore {
         } (records removed from the end)`,
       );
     }
-    const head = await this.knex('platform_audit_head')
-      .where({ id: 1 })
-      .first();
-    if (head && BigInt(head.last_seq) !== expectedSeq - 1n) {
+    if (head && headSeq !== expectedSeq - 1n) {
       return broken({
         seq: String(expectedSeq),
         id: '',
@@ -637,6 +641,23 @@ export class AuditStore {
           head.last_seq
         } (records deleted from the end)`,
       });
+    }
+    // Rows past a head that has not moved were not appended by the store.
+    const beyond = await this.knex('platform_audit_log')
+      .where('seq', '>', headSeq.toString())
+      .orderBy('seq', 'asc')
+      .first('seq', 'id');
+    if (beyond) {
+      const now = await this.knex('platform_audit_head')
+        .where({ id: 1 })
+        .first('last_seq');
+      if (BigInt(now.last_seq) === headSeq) {
+        return broken({
+          seq: String(beyond.seq),
+          id: beyond.id,
+          reason: `record beyond the chain head (seq ${headSeq}): inserted without moving the head`,
+        });
+      }
     }
     return result({});
   }

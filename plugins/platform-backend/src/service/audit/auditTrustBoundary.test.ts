@@ -272,7 +272,19 @@ describe('audit chain trust boundary (real Postgres, the app role acting)', () =
       const s2 = new AuditStore(app2.knex, { keyring: keys });
       for (let i = 0; i < 2; i++) await s2.append(record(i));
       const h2 = await s2.head();
-      await app2.knex('platform_audit_log').insert(forgedRow(3, h2.hash, null));
+      const three = forgedRow(3, h2.hash, null);
+      await app2.knex('platform_audit_log').insert(three);
+      // Left behind the head, it is named as a record the store never appended...
+      expect((await s2.verify()).firstBroken).toMatchObject({
+        seq: '3',
+        reason: expect.stringContaining('beyond the chain head'),
+      });
+      // ...and with the head moved onto it, as unsigned.
+      await app2.knex('platform_audit_head').update({
+        last_seq: 3,
+        last_hash: three.hash,
+        last_key_id: null,
+      });
       expect((await s2.verify()).firstBroken).toMatchObject({
         seq: '3',
         reason: expect.stringContaining('not HMAC-signed'),
@@ -438,8 +450,30 @@ describe('audit chain keys', () => {
     });
     expect((await s2.verify()).firstBroken).toMatchObject({
       seq: '8',
-      reason: expect.stringContaining('not HMAC-signed'),
+      reason: expect.stringContaining('beyond the chain head'),
     });
+  });
+
+  it('stays valid while appends run during verify', async () => {
+    const admin = await databases.init('POSTGRES_18');
+    await migratePlatform(admin);
+    const store = new AuditStore(admin, { maxBatch: 50 });
+    const appends = Promise.all(
+      Array.from({ length: 1500 }, (_, i) => store.append(record(i))),
+    );
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await store.verify());
+    await appends;
+    results.push(await store.verify());
+    expect(results.map(r => r.valid)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(results[results.length - 1].checked).toBe(1500);
   });
 
   it('migrates down and up again', async () => {
