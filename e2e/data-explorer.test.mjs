@@ -119,6 +119,28 @@ describe('Data explorer and Platform health in the real portal', () => {
     );
     assert.equal(logged[0].account_id, account);
 
+    // Account search for pickers: by name, only accounts the caller may act for.
+    const byId = await getJson(
+      `${E2E_BASE}/api/filters/v1/accounts?q=${account}`,
+      sreToken,
+    );
+    assert.equal(byId.accounts.length, 1);
+    const { name } = byId.accounts[0];
+    const byName = await getJson(
+      `${E2E_BASE}/api/filters/v1/accounts?q=${encodeURIComponent(name)}`,
+      sreToken,
+    );
+    assert.ok(byName.accounts.some(a => a.id === account));
+    for (const a of byName.accounts) {
+      assert.ok(['enterprise', 'mid_market'].includes(a.plan));
+      assert.ok(['us', 'eu'].includes(a.region));
+    }
+    const collaboration = await getJson(
+      `${E2E_BASE}/api/filters/v1/accounts?q=${encodeURIComponent(name)}`,
+      await userToken('anna.berg'),
+    );
+    assert.deepEqual(collaboration.accounts, []);
+
     const invalid = await query(await userToken('grace.liu'), {
       ...body,
       filter: {
@@ -138,8 +160,19 @@ describe('Data explorer and Platform health in the real portal', () => {
     });
     try {
       await signIn();
+      const { accounts } = await getJson(
+        `${E2E_BASE}/api/filters/v1/accounts?q=${account}`,
+        await userToken('grace.liu'),
+      );
+      const { name } = accounts[0];
       await page.getByRole('link', { name: 'Data explorer' }).click();
-      await page.getByLabel('Account id').fill(account);
+      // Pick the account by name in the account picker (plan and region shown).
+      await page.getByLabel('Account').fill(name);
+      await page
+        .getByRole('option', { name: new RegExp(`^${name}`) })
+        .first()
+        .click();
+      await page.getByText(account, { exact: false }).first().waitFor();
       await page.getByRole('button', { name: 'Preview rows' }).click();
       await page.getByText('Measured by the filter engine at').waitFor();
       await page
