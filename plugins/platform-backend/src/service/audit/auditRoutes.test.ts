@@ -9,6 +9,7 @@ import {
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
+import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { platformPlugin } from '../../plugin';
 import { platformAuditorServiceFactory } from '../auditorServiceFactory';
 
@@ -17,7 +18,10 @@ jest.setTimeout(120_000);
 const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
 
 describe('audit verify routes (plugin in a test backend, real Postgres)', () => {
-  async function start(result: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {
+  async function start(
+    result: AuthorizeResult.ALLOW | AuthorizeResult.DENY,
+    options: { realScheduler?: boolean } = {},
+  ) {
     const knex = await databases.init('POSTGRES_18');
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'audit-routes-'));
     const checkpoints = path.join(dir, 'checkpoints.ndjson');
@@ -27,6 +31,7 @@ describe('audit verify routes (plugin in a test backend, real Postgres)', () => 
         platformAuditorServiceFactory,
         mockServices.database.factory({ knex }),
         mockServices.permissions.factory({ result }),
+        ...(options.realScheduler ? [schedulerServiceFactory] : []),
         mockServices.rootConfig.factory({
           data: {
             platform: {
@@ -110,6 +115,35 @@ describe('audit verify routes (plugin in a test backend, real Postgres)', () => 
         valid: true,
         keyIds: ['route-test'],
         checkpoints: { compared: 0, problems: [] },
+      });
+    } finally {
+      await backend.stop();
+    }
+  });
+
+  it('runs "verify now" through the real Backstage scheduler too', async () => {
+    const { backend, server } = await start(AuthorizeResult.ALLOW, {
+      realScheduler: true,
+    });
+    try {
+      const user = mockCredentials.user.header();
+      const requested = await request(server)
+        .post('/api/platform/v1/audit/verify')
+        .set('Authorization', user)
+        .expect(202);
+      let body: any;
+      for (let i = 0; i < 300 && body?.run?.id !== requested.body.id; i++) {
+        await new Promise(r => setTimeout(r, 100));
+        body = (
+          await request(server)
+            .get('/api/platform/v1/audit/verify')
+            .set('Authorization', user)
+        ).body;
+      }
+      expect(body).toMatchObject({
+        status: 'done',
+        valid: true,
+        run: { id: requested.body.id, trigger: 'manual', status: 'done' },
       });
     } finally {
       await backend.stop();

@@ -84,7 +84,8 @@ export async function createAuditChain(options: {
     ...schedule('platform.audit.verify.schedule', {
       frequency: { hours: 1 },
       timeout: { minutes: 30 },
-      initialDelay: { minutes: 2 },
+      // Short: until it passes, this process does not pick up a "verify now" either.
+      initialDelay: { seconds: 10 },
     }),
     fn: async () => {
       let run = await verifyJob.run();
