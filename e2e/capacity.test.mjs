@@ -1,0 +1,163 @@
+// The capacity doomsday clock in the real portal: collectors measure the demo product Postgres,
+// a script pushes samples with the static token, and a feature-team engineer (Maya Cohen,
+// dashboards) may not push but sees all eight limits with their provenance (live, pushed,
+// declared estimate) in Chromium.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  callJson,
+  devUserToken,
+  E2E_BASE,
+  externalPostgresEnv,
+  launchChromium,
+  openPortalAs,
+  repoRoot,
+  startPortalBackend,
+  waitFor,
+  waitForCatalog,
+} from './lib.mjs';
+
+const TOKEN = 'e2e-static-token-capacity-8c1f';
+const artifacts = join(repoRoot, 'e2e', 'artifacts');
+const API = `${E2E_BASE}/api/capacity/v1`;
+const DAY_MS = 86_400_000;
+const LIMIT_IDS = [
+  'postgres-disk',
+  'postgres-iops',
+  'postgres-connections',
+  'postgres-query-p95',
+  'postgres-replication-lag',
+  'app-compute',
+  'export-queue-depth',
+  'export-storage',
+];
+
+describe('Capacity clock in the real portal', () => {
+  let backend;
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    backend = startPortalBackend(
+      {
+        ...externalPostgresEnv(),
+        PORTAL_API_TOKEN: TOKEN,
+        PORTAL_DEMO_EVENT_ROWS: '20000',
+      },
+      createWriteStream(join(artifacts, 'backend-capacity.log')),
+    );
+    await waitForCatalog(E2E_BASE, TOKEN, backend);
+  });
+  after(async () => {
+    assert.equal(await backend?.stop(), 0);
+  });
+
+  it('collects live values, accepts pushed samples from the script token only', async () => {
+    const engineer = (await devUserToken('maya.cohen')).token;
+    // The collectors' first run (5 s after start) measures the demo product database.
+    const limits = await waitFor(
+      'a live Postgres sample',
+      async () => {
+        const { status, body } = await callJson(
+          'GET',
+          `${API}/limits`,
+          engineer,
+        );
+        assert.equal(status, 200);
+        const disk = body.limits.find(l => l.id === 'postgres-disk');
+        return disk.current.provenance === 'live' ? body.limits : undefined;
+      },
+      { backend, timeoutMs: 60_000 },
+    );
+    assert.deepEqual(
+      limits.map(l => l.id),
+      LIMIT_IDS,
+    );
+    const byId = Object.fromEntries(limits.map(l => [l.id, l]));
+    assert.ok(byId['postgres-disk'].current.value > 0);
+    assert.ok(byId['postgres-connections'].current.value >= 1);
+    assert.equal(byId['export-storage'].current.provenance, 'estimate');
+    assert.equal(
+      byId['export-storage'].collectorNote,
+      'no source: export service not deployed',
+    );
+
+    const now = Date.now();
+    const samples = Array.from({ length: 10 }, (_, i) => ({
+      limit: 'export-queue-depth',
+      value: 20 + 3 * i,
+      at: new Date(now - (9 - i) * DAY_MS).toISOString(),
+      source: 'e2e: queue gauge',
+    }));
+    const refused = await callJson('POST', `${API}/samples`, engineer, {
+      samples,
+    });
+    assert.equal(refused.status, 403);
+    const pushed = await callJson('POST', `${API}/samples`, TOKEN, {
+      samples,
+    });
+    assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
+    const after = await callJson('GET', `${API}/limits`, engineer);
+    const queue = after.body.limits.find(l => l.id === 'export-queue-depth');
+    assert.equal(queue.current.provenance, 'pushed');
+    assert.equal(queue.current.value, 47);
+    assert.ok(Math.abs(queue.forecast.slopePerDay - 3) < 1e-6);
+  });
+
+  it('shows all eight limits with a provenance marker in Chromium', async () => {
+    const browser = await launchChromium();
+    try {
+      const { page, pageErrors, signIn } = await openPortalAs(browser, {
+        search: 'maya',
+        displayName: 'Maya Cohen',
+      });
+      await signIn();
+      await page.getByRole('link', { name: 'Capacity' }).click();
+      await page.getByTestId('limit-export-storage').waitFor();
+      for (const id of LIMIT_IDS) {
+        const marker = page.getByTestId(`provenance-${id}`);
+        const provenance = await marker.getAttribute('data-provenance');
+        assert.ok(
+          ['live', 'pushed', 'estimate'].includes(provenance),
+          `${id}: ${provenance}`,
+        );
+        assert.match(
+          await marker.innerText(),
+          /^(live|pushed|declared estimate) · \d+ (s|min|h|days) ago$/,
+        );
+      }
+      assert.equal(
+        await page
+          .getByTestId('provenance-postgres-disk')
+          .getAttribute('data-provenance'),
+        'live',
+      );
+      assert.equal(
+        await page
+          .getByTestId('provenance-export-queue-depth')
+          .getAttribute('data-provenance'),
+        'pushed',
+      );
+      assert.equal(
+        await page
+          .getByTestId('provenance-export-storage')
+          .getAttribute('data-provenance'),
+        'estimate',
+      );
+      await page.screenshot({
+        path: join(artifacts, 'capacity-clock.png'),
+        fullPage: true,
+      });
+
+      await page.getByRole('tab', { name: 'Weekly review' }).click();
+      await page.getByTestId('exit-criterion').waitFor();
+      await page.getByRole('tab', { name: 'Cost guardrails' }).click();
+      await page.getByText('Postgres (compute + storage)').waitFor();
+      await page.getByRole('tab', { name: 'Projects' }).click();
+      await page.getByText('S2: Data archival + table partitioning').waitFor();
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
