@@ -37,5 +37,6 @@ backend.add(import('@internal/plugin-platform-backend'));
 backend.add(productDemoDataPlugin);
 backend.add(import('@internal/plugin-filters-backend'));
 backend.add(import('@internal/plugin-capacity-backend'));
+backend.add(import('@internal/plugin-authz-backend'));
 
 backend.start();
