@@ -31,10 +31,7 @@ interface AuditedEvent {
 
 const audited: AuditedEvent[] = [];
 
-async function startAuthz(
-  connection: JsonObject,
-  pluginKnex: Knex,
-) {
+async function startAuthz(connection: JsonObject, pluginKnex: Knex) {
   const backend = await startTestBackend({
     features: [
       authzPlugin,
