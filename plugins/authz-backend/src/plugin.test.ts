@@ -155,6 +155,15 @@ describe('authz backend plugin (real Postgres product data)', () => {
     },
   });
 
+  it('answers the open health route without credentials', async () => {
+    const res = await request(server).get('/api/authz/v1/health');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      policyRevision: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  });
+
   it('requires authentication', async () => {
     const res = await request(server)
       .post('/api/authz/v1/check')

@@ -77,11 +77,16 @@ export const authzPlugin = createBackendPlugin({
         await listener.start();
         lifecycle.addShutdownHook(() => listener.stop());
         await revisions.sync();
+        httpRouter.addAuthPolicy({
+          path: '/v1/health',
+          allow: 'unauthenticated',
+        });
         httpRouter.use(
           await createRouter({
             authz: evaluator,
             store,
             revisions,
+            activeRevision: () => evaluator.activeRevision,
             httpAuth,
             permissions,
             auditor,

@@ -31,6 +31,8 @@ export interface RouterOptions {
   auditor: AuditorService;
   store: RevisionStore;
   revisions: PolicyRevisions;
+  /** sha256 of this replica's active revision (for the open health route). */
+  activeRevision: () => string | undefined;
   /** Service principal subjects allowed to check on behalf of product users. */
   productUserCallers: ReadonlySet<string>;
   /** Mounted before the routes (platform request telemetry). */
@@ -94,6 +96,15 @@ export async function createRouter(
       throw error;
     }
   };
+
+  api.get('/v1/health', async (_req, res) => {
+    const policyRevision = options.activeRevision();
+    res.json(
+      policyRevision
+        ? { status: 'ok', policyRevision }
+        : { status: 'no_policy' },
+    );
+  });
 
   api.get('/v1/revisions', async (req, res) => {
     await allowed(req, authzPolicyReadPermission);

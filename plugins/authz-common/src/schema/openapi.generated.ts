@@ -37,6 +37,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description Unauthenticated: whether this replica has an active policy, and which. Also the trivial
+     *     open route the HTTP benchmark compares checks against.
+     */
+    get: operations['Health'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/revisions': {
     parameters: {
       query?: never;
@@ -278,6 +298,31 @@ export interface operations {
         content: {
           'application/json': {
             decisions: components['schemas']['Decision'][];
+          };
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  Health: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description This replica's state. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status: 'ok' | 'no_policy';
+            policyRevision?: string;
           };
         };
       };

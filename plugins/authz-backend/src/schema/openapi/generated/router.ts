@@ -27,6 +27,7 @@ type Endpoint<Op> = {
 export type EndpointMap = {
   '#post|/v1/check': Endpoint<OpenApi.paths['/v1/check']['post']>;
   '#post|/v1/check/batch': Endpoint<OpenApi.paths['/v1/check/batch']['post']>;
+  '#get|/v1/health': Endpoint<OpenApi.paths['/v1/health']['get']>;
   '#get|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['get']>;
   '#post|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['post']>;
   '#post|/v1/revisions/{id}/activate': Endpoint<
@@ -121,6 +122,39 @@ export const spec = {
                       items: {
                         $ref: '#/components/schemas/Decision',
                       },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/health': {
+      get: {
+        operationId: 'Health',
+        description:
+          'Unauthenticated: whether this replica has an active policy, and which. Also the trivial\nopen route the HTTP benchmark compares checks against.\n',
+        responses: {
+          '200': {
+            description: "This replica's state.",
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['status'],
+                  properties: {
+                    status: {
+                      type: 'string',
+                      enum: ['ok', 'no_policy'],
+                    },
+                    policyRevision: {
+                      type: 'string',
                     },
                   },
                 },
