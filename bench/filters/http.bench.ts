@@ -2,13 +2,19 @@
  * End-to-end HTTP latency of the filters API in a running backend (auth, permission batch with
  * the portal policy, engine, JSON). Baseline in the same run: GET /v1/datasets (auth + one
  * permission check, no database). Env: FILTERS_BASE_URL (e.g. http://localhost:7007/api/filters),
- * USER_TOKEN (a user's Backstage token), ACCOUNT_ID, BENCH_RUNS (default 200).
+ * USER_TOKEN (a user's Backstage token), ACCOUNT_ID, ACCOUNT_QUERY (a word of account names,
+ * default "Acme"), BENCH_RUNS (default 200).
+ *
+ * Every request passes the OpenAPI validator (request and response) and the per-principal
+ * rate limit; the limit (default 600 per minute) must be off for the run:
+ * `filters.rateLimit.requests: 0` (e.g. APP_CONFIG_filters_rateLimit_requests=0).
  */
 import { performance } from 'node:perf_hooks';
 
 const base = process.env.FILTERS_BASE_URL!;
 const token = process.env.USER_TOKEN!;
 const accountId = process.env.ACCOUNT_ID!;
+const accountQuery = process.env.ACCOUNT_QUERY ?? 'Acme';
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 
 const quantile = (xs: number[], q: number) =>
@@ -27,6 +33,10 @@ async function timed(path: string, body?: unknown): Promise<number> {
     body: body ? JSON.stringify(body) : undefined,
   });
   await res.arrayBuffer();
+  if (res.status === 429)
+    throw new Error(
+      `${path}: HTTP 429 — turn the rate limit off for benchmarks (filters.rateLimit.requests: 0)`,
+    );
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
   return performance.now() - t0;
 }
@@ -39,6 +49,8 @@ async function main() {
   };
   const cases: Record<string, () => Promise<number>> = {
     'GET /v1/datasets (baseline)': () => timed('/v1/datasets'),
+    'GET /v1/accounts?q= (account picker, 20 per page)': () =>
+      timed(`/v1/accounts?q=${encodeURIComponent(accountQuery)}&limit=20`),
     'POST /v1/query: 7 days, 2 types, 100 rows': () =>
       timed('/v1/query', {
         dataset: 'events',
