@@ -8,7 +8,7 @@ import {
   AuditVerifyResult,
 } from '@internal/plugin-platform-common';
 import { canonicalJson, chainHash, GENESIS_HASH } from './canonical';
-import { AuditKeyring, INSECURE_DEV_KEY_ID } from './audit/hmacKeys';
+import { AuditKeyring } from './audit/hmacKeys';
 import { AuditCheckpoint, checkpointMac } from './audit/checkpoints';
 
 interface Pending {
@@ -149,11 +149,7 @@ export class AuditStore {
       keyring?: AuditKeyring;
     } = {},
   ) {
-    this.keyring =
-      options.keyring ??
-      new AuditKeyring(INSECURE_DEV_KEY_ID, {
-        [INSECURE_DEV_KEY_ID]: 'platform-audit-insecure-dev-key-do-not-use',
-      });
+    this.keyring = options.keyring ?? AuditKeyring.insecureDevelopmentKey();
   }
 
   /** Appends a record; resolves after the transaction holding it commits. */

@@ -46,12 +46,7 @@ export class AuditKeyring {
           'platform.audit.hmacKeys is required in production: the audit chain must be signed with a key kept outside the database (docs/security.md)',
         );
       }
-      return {
-        keyring: new AuditKeyring(INSECURE_DEV_KEY_ID, {
-          [INSECURE_DEV_KEY_ID]: INSECURE_DEV_SECRET,
-        }),
-        insecure: true,
-      };
+      return { keyring: AuditKeyring.insecureDevelopmentKey(), insecure: true };
     }
     const keys: Record<string, string> = {};
     entries.forEach((entry, index) => {
@@ -78,6 +73,13 @@ export class AuditKeyring {
       config.getOptionalString('platform.audit.currentHmacKeyId') ??
       entries[entries.length - 1].getString('id');
     return { keyring: new AuditKeyring(current, keys), insecure: false };
+  }
+
+  /** The published development key: for tests, benchmarks and local runs only. */
+  static insecureDevelopmentKey(): AuditKeyring {
+    return new AuditKeyring(INSECURE_DEV_KEY_ID, {
+      [INSECURE_DEV_KEY_ID]: INSECURE_DEV_SECRET,
+    });
   }
 
   has(keyId: string): boolean {
