@@ -102,11 +102,12 @@ describe('S3 checkpoint sink (s3rver)', () => {
         Body: '{"not":"a checkpoint"}',
       }),
     );
+    const forged = { ...read.checkpoints[0], seq: '9' };
     await client.send(
       new PutObjectCommand({
         Bucket: 'audit-checkpoints',
-        Key: 'run-1/00000000000000000009-forged.json',
-        Body: JSON.stringify({ ...read.checkpoints[0], seq: '9' }),
+        Key: S3CheckpointSink.keyFor('run-1/', forged),
+        Body: JSON.stringify(forged),
       }),
     );
     const after = await sink.readAll();

@@ -1,5 +1,4 @@
 import {
-  GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -24,9 +23,11 @@ export interface S3CheckpointSinkOptions {
 }
 
 /**
- * Checkpoints as one S3 object each, `<prefix><seq, 20 digits>-<time>.json`. Keys are never
- * reused and every PUT carries `If-None-Match: *` (write-once where the store honours it);
- * with `objectLock` configured the object is also retained under S3 Object Lock.
+ * Checkpoints as one S3 object each. The key carries the whole checkpoint,
+ * `<prefix><seq, 20 digits>~<time ms>~<chain>~<key id>~<hash>~<mac>.json`, so verify reads
+ * them with LIST calls only (1,000 per call), not one GET each; the JSON body is for people.
+ * Keys are never reused and every PUT carries `If-None-Match: *` (write-once where the store
+ * honours it); with `objectLock` configured the object is also retained under S3 Object Lock.
  */
 export class S3CheckpointSink implements AuditCheckpointSink {
   readonly description: string;
@@ -39,9 +40,38 @@ export class S3CheckpointSink implements AuditCheckpointSink {
   }
 
   static keyFor(prefix: string, checkpoint: AuditCheckpoint): string {
-    const seq = checkpoint.seq.padStart(20, '0');
-    const at = checkpoint.at.replace(/[:.]/g, '');
-    return `${prefix}${seq}-${at}-${checkpoint.chain}.json`;
+    const { seq, at, chain, key_id: keyId, hash, mac } = checkpoint;
+    const parts = [
+      seq.padStart(20, '0'),
+      Date.parse(at),
+      chain,
+      keyId,
+      hash,
+      mac,
+    ];
+    return `${prefix}${parts.join('~')}.json`;
+  }
+
+  /** The checkpoint a key names; undefined if it names none. */
+  static fromKey(prefix: string, key: string): AuditCheckpoint | undefined {
+    if (!key.startsWith(prefix) || !key.endsWith('.json')) return undefined;
+    const parts = key.slice(prefix.length, -'.json'.length).split('~');
+    if (
+      parts.length !== 6 ||
+      !/^\d+$/.test(parts[0]) ||
+      !/^\d+$/.test(parts[1])
+    ) {
+      return undefined;
+    }
+    const [seq, ms, chain, keyId, hash, mac] = parts;
+    return parseCheckpoint({
+      seq: BigInt(seq).toString(),
+      at: new Date(Number(ms)).toISOString(),
+      chain,
+      key_id: keyId,
+      hash,
+      mac,
+    });
   }
 
   async write(checkpoint: AuditCheckpoint): Promise<void> {
@@ -83,17 +113,8 @@ export class S3CheckpointSink implements AuditCheckpointSink {
         }),
       );
       for (const object of page.Contents ?? []) {
-        if (!object.Key?.endsWith('.json')) continue;
-        const body = await this.client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: object.Key }),
-        );
-        const text = (await body.Body?.transformToString('utf8')) ?? '';
-        let parsed: AuditCheckpoint | undefined;
-        try {
-          parsed = parseCheckpoint(JSON.parse(text));
-        } catch {
-          parsed = undefined;
-        }
+        if (!object.Key) continue;
+        const parsed = S3CheckpointSink.fromKey(prefix, object.Key);
         if (parsed) checkpoints.push(parsed);
         else problems.push(`s3://${bucket}/${object.Key} is not a checkpoint`);
       }
