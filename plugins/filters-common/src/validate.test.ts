@@ -198,7 +198,24 @@ describe('validateFilter', () => {
     );
     expect(many.issues[0]).toEqual({
       path: 'rules',
-      message: 'the filter has 101 rules; at most 100 are allowed',
+      message: 'the filter has 101 rules and groups; at most 100 are allowed',
+    });
+
+    // Empty groups count too (each one is another shape, and another prepared statement).
+    const groups = validateFilter(
+      {
+        combinator: 'or',
+        rules: Array.from({ length: 101 }, () => ({
+          combinator: 'and',
+          rules: [],
+        })),
+      },
+      dataset,
+    );
+    expect(groups.valid).toBe(false);
+    expect(groups.issues[0]).toEqual({
+      path: 'rules',
+      message: 'the filter has 101 rules and groups; at most 100 are allowed',
     });
 
     const list = validateFilter(

@@ -101,7 +101,7 @@ export function validateFilter(
   if (counter.rules > limits.maxRules) {
     out.issues.unshift({
       path: 'rules',
-      message: `the filter has ${counter.rules} rules; at most ${limits.maxRules} are allowed`,
+      message: `the filter has ${counter.rules} rules and groups; at most ${limits.maxRules} are allowed`,
     });
   }
   if (out.dropped > 0) {
@@ -165,6 +165,12 @@ function validateGroup(
   rules.forEach((child, index) => {
     const childPath = join(join(path, 'rules'), index);
     if (isPlainObject(child) && 'rules' in child) {
+      // Groups count too: empty groups would otherwise mint unbounded distinct shapes.
+      counter.rules++;
+      if (counter.rules > limits.maxRules) {
+        ok = false;
+        return;
+      }
       const group = validateGroup(
         child,
         childPath,
