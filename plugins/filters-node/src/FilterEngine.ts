@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import knexFactory, { Knex } from 'knex';
 import {
@@ -22,6 +22,7 @@ import {
   resolveField,
   validateFilter,
 } from '@internal/plugin-filters-common';
+import { RequestValidationError } from '@internal/plugin-platform-node';
 import { AuthorizedTenant, FilterContext, isIssuedTenant } from './access';
 import {
   compileQuery,
@@ -32,13 +33,21 @@ import {
 import {
   ConnectionPools,
   isConnectionError,
+  isPoolAcquireTimeout,
+  PoolOptions,
   ReplicaRouter,
   ReplicaRoutingOptions,
   RoutedConnection,
 } from './connections';
 import { DatasetDefinition, describeDataset } from './datasets';
-import { FilterRejectedError } from './errors';
+import {
+  FilterEngineBusyError,
+  FilterQueryFailedError,
+  FilterRejectedError,
+} from './errors';
+import { PreparedStatements } from './preparedStatements';
 import { CostVerdict, ShapeCache } from './shapeCache';
+import { valueClassOf } from './valueClass';
 
 /** Where `filter.applied` / `filter.rejected` go (structurally the platform events service). */
 export interface FilterEventSink {
@@ -51,6 +60,7 @@ export interface FilterEventSink {
 
 export interface FilterEngineLogger {
   warn(message: string): void;
+  error?(message: string): void;
 }
 
 export interface FilterEngineOptions {
@@ -62,7 +72,19 @@ export interface FilterEngineOptions {
   analyzeCheckIntervalMs?: number;
   /** Turn the shape cache off (benchmarks compare both). */
   shapeCache?: boolean;
+  /** Connection pool size and acquire timeout (a timeout answers busy, 503). */
+  pool?: PoolOptions;
+  /** Named prepared statements kept per pooled connection (LRU, default 100). */
+  preparedStatementsPerConnection?: number;
+  /** Longest compiled SQL text accepted (characters, default 32000). */
+  maxSqlLength?: number;
+  /** Seconds a busy (pool saturated) answer tells the caller to wait (default 2). */
+  busyRetryAfterSeconds?: number;
 }
+
+/** A cached verdict is reused only below this share of the threshold; nearer, EXPLAIN again. */
+const CACHEABLE_COST_SHARE = 0.5;
+export const DEFAULT_MAX_SQL_LENGTH = 32_000;
 
 /** A query request after the HTTP layer: the filter is still untrusted. */
 export interface FilterRequest {
@@ -76,6 +98,8 @@ export interface FilterRequest {
 export interface BuiltFilterQuery extends CompiledQuery {
   filter: FilterGroup;
   shapeHash: string;
+  /** The authorized tenant and a coarse class of the values: what a cost verdict is keyed by. */
+  verdictKey: string;
   fields: string[];
   omittedFields: string[];
 }
@@ -91,10 +115,8 @@ function sha256(text: string): string {
 function invalid(
   message: string,
   issues: { path: string; message: string }[],
-): InputError {
-  const error = new InputError(message);
-  (error as InputError & { details: unknown }).details = { issues };
-  return error;
+): RequestValidationError {
+  return new RequestValidationError(message, issues);
 }
 
 function fieldsUsed(node: FilterNode, out: string[] = []): string[] {
@@ -205,10 +227,15 @@ function decodeCursor(
 export class FilterEngine {
   private readonly datasets = new Map<string, DatasetDefinition>();
   private readonly routers = new Map<string, ReplicaRouter>();
-  private readonly pools = new ConnectionPools();
+  private readonly pools: ConnectionPools;
+  private readonly prepared: PreparedStatements;
   readonly shapes: ShapeCache;
 
   constructor(private readonly options: FilterEngineOptions) {
+    this.pools = new ConnectionPools(options.pool);
+    this.prepared = new PreparedStatements(
+      options.preparedStatementsPerConnection,
+    );
     for (const d of options.datasets) {
       this.datasets.set(d.id, d);
       this.routers.set(d.id, new ReplicaRouter(d, this.pools, options.replica));
@@ -230,6 +257,7 @@ export class FilterEngine {
       fields?: unknown;
       limit?: unknown;
       cursor?: unknown;
+      maxSqlLength?: number;
     } = {},
   ): BuiltFilterQuery {
     const tenant: AuthorizedTenant = context.tenant;
@@ -292,13 +320,16 @@ export class FilterEngine {
         });
         fields = [...new Set(options.fields as string[])];
       }
-      // The keyset needs the order field and the key in every row.
+      // The keyset needs the order field and the key in every row: they are returned too, so
+      // they pass the same data-class check as requested fields.
       for (const needed of [dataset.defaultOrder.field, dataset.primaryKey]) {
-        if (
-          !fields.includes(needed) &&
-          dataset.fields.some(f => f.name === needed)
-        )
-          fields.push(needed);
+        const f = dataset.fields.find(d => d.name === needed);
+        if (!f) continue;
+        if (!readable(f.dataClass))
+          throw new NotAllowedError(
+            `dataset "${dataset.id}" pages rows by field "${f.name}", which is of data class "${f.dataClass}" that you may not read (filters.data-class.read)`,
+          );
+        if (!fields.includes(needed)) fields.push(needed);
       }
     }
     let limit = 100;
@@ -321,20 +352,43 @@ export class FilterEngine {
       options.cursor === undefined || options.cursor === null
         ? undefined
         : decodeCursor(options.cursor, dataset);
+    const now = context.now ?? new Date();
     const compiled = compileQuery(statsKnex, dataset, result.filter, {
       kind,
       accountId: tenant.accountId,
-      now: context.now ?? new Date(),
+      now,
       fields,
       limit: limit + 1,
       after,
     });
+    const maxSqlLength = options.maxSqlLength ?? DEFAULT_MAX_SQL_LENGTH;
+    if (compiled.sql.length > maxSqlLength) {
+      throw invalid(
+        `filter: the compiled query is ${compiled.sql.length} characters long; at most ${maxSqlLength} are allowed (use fewer rules or shorter lists)`,
+        [
+          {
+            path: 'filter',
+            message: `the compiled query is ${compiled.sql.length} characters long; at most ${maxSqlLength} are allowed`,
+          },
+        ],
+      );
+    }
     // The SQL text holds fields, operators and structure but no values: it is the shape.
     const shapeHash = sha256(`${dataset.id}\n${compiled.sql}`);
+    const isTimeField = (field: string) => {
+      const r = resolveField(description, field);
+      return r.ok && r.resolved.type === 'timestamp';
+    };
+    const verdictKey = `${shapeHash}|${tenant.accountId}|${valueClassOf(
+      result.filter,
+      now,
+      isTimeField,
+    )}|${kind === 'rows' ? Math.floor(Math.log2(limit + 1)) : ''}`;
     return {
       ...compiled,
       filter: result.filter,
       shapeHash,
+      verdictKey,
       fields,
       omittedFields,
     };
@@ -377,6 +431,7 @@ export class FilterEngine {
       fields: request.fields,
       limit: request.limit,
       cursor: request.cursor,
+      maxSqlLength: this.options.maxSqlLength,
     });
     const limit = (request.limit as number | undefined) ?? 100;
     const { rows, stats } = await this.execute(dataset, built, context);
@@ -406,6 +461,7 @@ export class FilterEngine {
     const dataset = this.getDataset(request.dataset);
     const built = FilterEngine.build(dataset, request.filter, context, {
       kind: 'count',
+      maxSqlLength: this.options.maxSqlLength,
     });
     const { rows, stats } = await this.execute(dataset, built, context);
     return { count: Number(rows[0].count), stats };
@@ -420,9 +476,11 @@ export class FilterEngine {
       kind: request.kind ?? 'rows',
       fields: request.fields,
       limit: request.limit,
+      maxSqlLength: this.options.maxSqlLength,
     });
-    const routed = await this.route(dataset);
-    const plan = await this.explainPlan(routed.knex, built);
+    const plan = await this.busyAware(async () =>
+      this.explainPlan((await this.route(dataset)).knex, built),
+    );
     return {
       estimatedCost: plan.estimatedCost,
       estimatedRows: plan.estimatedRows,
@@ -495,11 +553,36 @@ export class FilterEngine {
     built: BuiltFilterQuery,
     context: FilterContext,
   ): Promise<{ rows: Record<string, unknown>[]; stats: QueryStats }> {
+    return this.busyAware(() => this.executeRouted(dataset, built, context));
+  }
+
+  /** A pool-acquire timeout means saturated, not down: answer busy (503 + Retry-After). */
+  private async busyAware<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isPoolAcquireTimeout(error)) {
+        const retryAfterSeconds = this.options.busyRetryAfterSeconds ?? 2;
+        throw new FilterEngineBusyError(
+          `The dataset's database connections are all busy; try again in ${retryAfterSeconds} s`,
+          retryAfterSeconds,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async executeRouted(
+    dataset: DatasetDefinition,
+    built: BuiltFilterQuery,
+    context: FilterContext,
+  ): Promise<{ rows: Record<string, unknown>[]; stats: QueryStats }> {
     const router = this.routers.get(dataset.id)!;
     let routed = await router.route();
     try {
       return await this.gateAndRun(dataset, built, context, routed);
     } catch (error) {
+      // Only a connection error marks the replica down (never a full pool: see busyAware).
       if (routed.servedBy === 'replica' && isConnectionError(error)) {
         router.markDown(error);
         routed = {
@@ -526,7 +609,7 @@ export class FilterEngine {
       ? await this.shapes.analyzeEpoch(routed.knex, dataset.statsTable)
       : '';
     let verdict: CostVerdict | undefined = useCache
-      ? this.shapes.get(built.shapeHash, epoch)
+      ? this.shapes.get(built.verdictKey, epoch)
       : undefined;
     const costFromCache = Boolean(verdict);
     if (!verdict) {
@@ -568,8 +651,11 @@ export class FilterEngine {
           },
         );
       }
-      if (useCache)
-        this.shapes.set(built.shapeHash, verdict, dataset.shapeCacheTtlMs);
+      if (
+        useCache &&
+        verdict.estimatedCost <= dataset.costThreshold * CACHEABLE_COST_SHARE
+      )
+        this.shapes.set(built.verdictKey, verdict, dataset.shapeCacheTtlMs);
     }
     const client = await (
       routed.knex.client as Knex.Client
@@ -578,6 +664,8 @@ export class FilterEngine {
     let rowsScanned: number | null = null;
     let durationMs: number;
     try {
+      const statementName = `flt_${built.shapeHash.slice(0, 40)}`;
+      await this.prepared.admit(client, statementName);
       await client.query(
         `BEGIN; SET LOCAL statement_timeout = ${Math.trunc(
           dataset.statementTimeoutMs,
@@ -585,7 +673,7 @@ export class FilterEngine {
       );
       const started = performance.now();
       const result = await client.query({
-        name: `flt_${built.shapeHash.slice(0, 40)}`,
+        name: statementName,
         text: built.sql,
         values: built.bindings,
       });
@@ -678,12 +766,30 @@ export class FilterEngine {
         'The query was cancelled on the database server (not a timeout: an operator or a shutdown stopped it); try again',
       );
     }
+    if (isConnectionError(error) || isPoolAcquireTimeout(error))
+      return error as Error;
+    // Database text can quote row values: it is logged under a reference, never returned.
+    const referenceId = randomUUID();
+    const log = this.options.logger;
+    const detail = `Filter query on dataset "${
+      dataset.id
+    }" failed (reference ${referenceId}, SQLSTATE ${e.code ?? 'none'}, shape ${
+      built.shapeHash
+    }): ${e.message ?? String(error)}`;
+    if (log?.error) log.error(detail);
+    else log?.warn(detail);
     if (typeof e.code === 'string' && e.code.startsWith('22')) {
-      return new InputError(
-        `filter: the data could not be compared as the filter asks (${e.message})`,
+      return invalid(
+        `filter: the data could not be compared as the filter asks; the detail is logged under reference ${referenceId}`,
+        [
+          {
+            path: 'filter',
+            message: `the data could not be compared as the filter asks (reference ${referenceId})`,
+          },
+        ],
       );
     }
-    return error as Error;
+    return new FilterQueryFailedError(referenceId, e.code);
   }
 
   async close() {

@@ -109,8 +109,26 @@ export function contextForVerifiedIdentity(
  * Backstage permission framework: `filters.account.act` for the account, and
  * `filters.data-class.read` for each data class of the dataset — in one batch.
  */
+export interface FilterAccessOptions {
+  /**
+   * Service principals (`credentials.principal.subject`, e.g. `external:reporting`) that may
+   * read data classes other than `public` when the policy allows them. Every other service
+   * principal gets public fields only, whatever the policy says (`filters.piiServiceSubjects`).
+   */
+  piiServiceSubjects?: string[];
+}
+
+/** Fields without a data class, or with `public`, are readable by anyone allowed the dataset. */
+export const PUBLIC_DATA_CLASS = 'public';
+
 export class FilterAccess {
-  constructor(private readonly permissions: PermissionsService) {}
+  private readonly piiServiceSubjects: ReadonlySet<string>;
+  constructor(
+    private readonly permissions: PermissionsService,
+    options: FilterAccessOptions = {},
+  ) {
+    this.piiServiceSubjects = new Set(options.piiServiceSubjects ?? []);
+  }
 
   async authorize(
     credentials: BackstageCredentials,
@@ -142,16 +160,24 @@ export class FilterAccess {
         `accountId: you are not authorized to act for account ${account} (filters.account.act)`,
       );
     }
-    const readable = new Set(
-      classes.filter(
-        (_, i) => decisions[i + 1].result === AuthorizeResult.ALLOW,
-      ),
-    );
     const principal = credentials.principal as {
       type: string;
       userEntityRef?: string;
       subject?: string;
     };
+    // A service reads non-public classes only when config names its subject: a policy that
+    // forgets to restrict a token must not open PII to it.
+    const serviceMayReadPii =
+      principal.type !== 'service' ||
+      (principal.subject !== undefined &&
+        this.piiServiceSubjects.has(principal.subject));
+    const readable = new Set(
+      classes.filter(
+        (c, i) =>
+          decisions[i + 1].result === AuthorizeResult.ALLOW &&
+          (c === PUBLIC_DATA_CLASS || serviceMayReadPii),
+      ),
+    );
     const actor =
       principal.type === 'user'
         ? principal.userEntityRef!

@@ -223,9 +223,32 @@ export function compileQuery(
       name => dataset.fields.find(f => f.name === name)!,
     );
     out.add('SELECT ');
-    selected.forEach((f, i) =>
-      out.add(i > 0 ? ', ?? AS ??' : '?? AS ??', f.column, f.name),
-    );
+    selected.forEach((f, i) => {
+      if (i > 0) out.add(', ');
+      if (f.type !== 'jsonb') {
+        out.add('?? AS ??', f.column, f.name);
+        return;
+      }
+      // Only the declared paths of a jsonb column, never undeclared keys riding along.
+      const paths = Object.entries(f.paths ?? {});
+      if (paths.length === 0) {
+        out.add("'{}'::jsonb AS ??", f.name);
+        return;
+      }
+      out.add(
+        'CASE WHEN ?? IS NULL THEN NULL ELSE jsonb_strip_nulls(jsonb_build_object(',
+        f.column,
+      );
+      paths.forEach(([key, p], j) =>
+        out.add(
+          j > 0 ? ', ?::text, ?? #> ?::text[]' : '?::text, ?? #> ?::text[]',
+          key,
+          f.column,
+          p.path,
+        ),
+      );
+      out.add(')) END AS ??', f.name);
+    });
     // The exact order value for the keyset cursor (JSON text keeps microseconds).
     const orderColumn = dataset.fields.find(
       f => f.name === dataset.defaultOrder.field,

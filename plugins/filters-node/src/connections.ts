@@ -50,20 +50,36 @@ const CONNECTION_ERRORS = new Set([
   '08004',
 ]);
 
+/**
+ * The server could not be reached or dropped the connection. A pool that had no free
+ * connection in time is not one of these (see isPoolAcquireTimeout): the server is up, busy.
+ */
 export function isConnectionError(error: unknown): boolean {
   const e = error as { code?: string; name?: string; message?: string };
   return (
     (e.code !== undefined && CONNECTION_ERRORS.has(e.code)) ||
-    e.name === 'KnexTimeoutError' ||
     /Connection terminated|timeout exceeded when trying to connect/i.test(
       e.message ?? '',
     )
   );
 }
 
+/** knex waited `acquireConnectionTimeout` for a pooled connection: the pool is saturated. */
+export function isPoolAcquireTimeout(error: unknown): boolean {
+  return (error as { name?: string }).name === 'KnexTimeoutError';
+}
+
+export interface PoolOptions {
+  /** Connections per pool (default 10). */
+  max?: number;
+  /** How long a query waits for a free connection before the engine answers busy (ms, default 5000). */
+  acquireTimeoutMs?: number;
+}
+
 /** One pool per distinct connection and role; a dataset's primary and replica never share one. */
 export class ConnectionPools {
   private readonly pools = new Map<string, Knex>();
+  constructor(private readonly options: PoolOptions = {}) {}
   get(
     connection: PgConnectionConfig,
     role: 'primary' | 'replica' = 'primary',
@@ -78,8 +94,8 @@ export class ConnectionPools {
           ...connection,
           connectionTimeoutMillis: 3000,
         } as Knex.PgConnectionConfig,
-        pool: { min: 0, max: 10 },
-        acquireConnectionTimeout: 5000,
+        pool: { min: 0, max: this.options.max ?? 10 },
+        acquireConnectionTimeout: this.options.acquireTimeoutMs ?? 5000,
       });
       this.pools.set(key, pool);
     }
@@ -135,6 +151,8 @@ export class ReplicaRouter {
         const probe = await (this.options.probe ?? probeLag)(knex);
         this.lag = { probe, at: Date.now() };
       } catch (error) {
+        // Only an unreachable replica is skipped; a saturated pool is answered as busy.
+        if (!isConnectionError(error)) throw error;
         this.markDown(error);
         return {
           knex: this.primary(),

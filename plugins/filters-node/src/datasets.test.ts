@@ -50,4 +50,22 @@ describe('readDatasets', () => {
       read({ fields: { x: { type: 'text' } }, defaultOrder: { field: 'x' } }),
     ).toThrow('platform.datasets.events.fields.x.type: "text" is not one of');
   });
+
+  it('passes TLS settings of a dataset connection through to node-postgres (issue 8 item 12)', () => {
+    const [d] = read({
+      connection: {
+        ...connection,
+        ssl: { rejectUnauthorized: true, ca: 'PEM', servername: 'db.internal' },
+      },
+      replica: { connection: { ...connection, host: 'replica', ssl: true } },
+    });
+    expect(d.connection.ssl).toEqual({
+      rejectUnauthorized: true,
+      ca: 'PEM',
+      servername: 'db.internal',
+    });
+    expect(d.replica?.connection.ssl).toBe(true);
+    const [plain] = read({});
+    expect(plain.connection).not.toHaveProperty('ssl');
+  });
 });

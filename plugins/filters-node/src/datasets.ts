@@ -9,6 +9,17 @@ import {
   ScalarFieldType,
 } from '@internal/plugin-filters-common';
 
+/** TLS settings node-postgres passes to `tls.connect` (`true` = TLS with default checks). */
+export type PgSslConfig =
+  | boolean
+  | {
+      rejectUnauthorized?: boolean;
+      ca?: string;
+      cert?: string;
+      key?: string;
+      servername?: string;
+    };
+
 /** node-postgres connection settings. */
 export interface PgConnectionConfig {
   host: string;
@@ -16,6 +27,7 @@ export interface PgConnectionConfig {
   user: string;
   password: string;
   database: string;
+  ssl?: PgSslConfig;
 }
 
 /** A dataset field with its storage column (server side only). */
@@ -74,13 +86,31 @@ function readConnection(
   key: string,
 ): PgConnectionConfig {
   if (!config) throw new Error(`${key} is missing`);
-  return {
+  const connection: PgConnectionConfig = {
     host: config.getString('host'),
     port: Number(config.get('port')),
     user: config.getString('user'),
     password: config.getString('password'),
     database: config.getString('database'),
   };
+  const ssl = readSsl(config);
+  if (ssl !== undefined) connection.ssl = ssl;
+  return connection;
+}
+
+function readSsl(config: Config): PgSslConfig | undefined {
+  const value = config.getOptional('ssl');
+  if (value === undefined || typeof value === 'boolean') return value;
+  const ssl = config.getConfig('ssl');
+  const out: Exclude<PgSslConfig, boolean> = {};
+  const rejectUnauthorized = ssl.getOptionalBoolean('rejectUnauthorized');
+  if (rejectUnauthorized !== undefined)
+    out.rejectUnauthorized = rejectUnauthorized;
+  for (const k of ['ca', 'cert', 'key', 'servername'] as const) {
+    const v = ssl.getOptionalString(k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
 }
 
 /** `connection: product` (default) names platform.productDatabase.connection. */

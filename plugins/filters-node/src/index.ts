@@ -29,10 +29,19 @@ export type {
   DatasetDefinition,
   DatasetFieldDefinition,
   PgConnectionConfig,
+  PgSslConfig,
 } from './datasets';
-export { FilterRejectedError } from './errors';
+export {
+  FilterEngineBusyError,
+  FilterQueryFailedError,
+  FilterRejectedError,
+} from './errors';
 export { probeLag } from './connections';
-export type { LagProbe, ReplicaRoutingOptions } from './connections';
+export type {
+  LagProbe,
+  PoolOptions,
+  ReplicaRoutingOptions,
+} from './connections';
 export type { CompiledQuery, QueryKind } from './compile';
 export { filterEngineServiceRef } from './service';
 export type { FilterEngineService } from './service';

@@ -38,7 +38,11 @@ export const filterEngineServiceRef = createServiceRef<FilterEngineService>({
           logger,
         });
         lifecycle.addShutdownHook(() => engine.close());
-        return { engine, access: new FilterAccess(permissions) };
+        const access = new FilterAccess(permissions, {
+          piiServiceSubjects:
+            config.getOptionalStringArray('filters.piiServiceSubjects') ?? [],
+        });
+        return { engine, access };
       },
     }),
 });

@@ -1,3 +1,6 @@
+// testUtils is imported by tests only, where the demo generator is installed (a devDependency):
+// production code never loads this module.
+// eslint-disable-next-line @backstage/no-undeclared-imports
 import { EVENT_TYPES } from '@internal/dev-database';
 
 /**
