@@ -433,10 +433,11 @@ export class AuditStore {
               compared: comparedCheckpoints,
               purged: purgedCheckpoints,
               otherChains: allCheckpoints.length - checkpointList.length,
-              latest: checkpointList.length
+              // The newest checkpoint whose MAC held.
+              latest: checkpoints.length
                 ? {
-                    seq: checkpointList[checkpointList.length - 1].seq,
-                    at: checkpointList[checkpointList.length - 1].at,
+                    seq: checkpoints[checkpoints.length - 1].seq,
+                    at: checkpoints[checkpoints.length - 1].at,
                   }
                 : undefined,
               problems: checkpointProblems,
