@@ -112,7 +112,9 @@ async function main() {
         ].toFixed(0)}/s, group commit ${group[round].toFixed(0)}/s\n`,
       );
     }
+    const verifyStarted = performance.now();
     const verify = await new AuditStore(db.knex).verify();
+    const verifySeconds = (performance.now() - verifyStarted) / 1000;
     const hashCost = [1, 2, 3].map(() =>
       hashCostMicros(new AuditStore(db.knex), 20_000),
     );
@@ -147,6 +149,8 @@ async function main() {
         valid: verify.valid,
         checked: verify.checked,
         keyIds: verify.keyIds,
+        verifySeconds: Number(verifySeconds.toFixed(2)),
+        verifyRecordsPerSecond: Math.round(verify.checked / verifySeconds),
       },
     };
     console.log(JSON.stringify(report, null, 2));
