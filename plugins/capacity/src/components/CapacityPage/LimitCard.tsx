@@ -99,8 +99,15 @@ function Sparkline({ limit }: { limit: LimitViewDto }) {
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} hide />
         <YAxis
-          width={40}
-          domain={[0, (max: number) => Math.max(max, limit.trigger) * 1.05]}
+          width={48}
+          type="number"
+          domain={[
+            0,
+            Math.max(limit.critical, ...points.map(p => p.value)) * 1.05,
+          ]}
+          tickFormatter={(v: number) =>
+            v.toLocaleString('en-US', { maximumFractionDigits: 1 })
+          }
         />
         <Scatter
           data={points}
@@ -211,9 +218,13 @@ export function LimitCard({ limit }: { limit: LimitViewDto }) {
                       limit.scenario.multiplier
                     }× traffic in ${limit.scenario.overDays} days, from the ${
                       limit.scenario.basis
-                    }): trigger ${formatDate(
-                      limit.scenario.triggerAt,
-                    )}, act by ${formatDate(limit.scenario.actBy)}`}
+                    }): ${
+                      limit.scenario.triggerAt
+                        ? `trigger ${formatDate(
+                            limit.scenario.triggerAt,
+                          )}, act by ${formatDate(limit.scenario.actBy)}`
+                        : 'does not reach the trigger within 3 years'
+                    }`}
               </Typography>
             )}
             <Typography variant="body2">
