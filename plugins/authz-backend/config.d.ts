@@ -2,7 +2,7 @@ export interface Config {
   /** Permission service (plugins/authz-*). */
   authz?: {
     /**
-     * Service principal subjects (e.g. `external:analytics-api`, `plugin:exports`) allowed to
+     * Service principal subjects (a static token's configured subject, e.g. `analytics-api`) allowed to
      * check on behalf of product users and to pass subject attributes.
      */
     productUserCallers?: string[];
