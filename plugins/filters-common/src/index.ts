@@ -19,6 +19,18 @@ export { resolveField, filterableFieldNames } from './fields';
 export type { ResolvedField, FieldResolution } from './fields';
 export { validateFilter, formatIssues, MAX_REPORTED_ISSUES } from './validate';
 export type { FilterValidationResult } from './validate';
+export {
+  validateQueryOptions,
+  encodeCursor,
+  MAX_QUERY_LIMIT,
+  DEFAULT_QUERY_LIMIT,
+} from './queryOptions';
+export type {
+  QueryOptionsInput,
+  ValidQueryOptions,
+  CursorPosition,
+  QueryOptionsResult,
+} from './queryOptions';
 export { evaluateFilter, fieldValue } from './evaluate';
 export { filterJsonSchema } from './jsonSchema';
 export * from './permissions';

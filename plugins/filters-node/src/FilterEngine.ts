@@ -2,7 +2,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import knexFactory, { Knex } from 'knex';
 import {
-  InputError,
   NotAllowedError,
   NotFoundError,
   ServiceUnavailableError,
@@ -16,11 +15,12 @@ import {
   FilterQueryResponse,
   formatIssues,
   isFilterGroup,
-  OPERATORS_BY_TYPE,
   QueryStats,
-  ScalarFieldType,
   resolveField,
   validateFilter,
+  validateQueryOptions,
+  encodeCursor,
+  DEFAULT_QUERY_LIMIT,
 } from '@internal/plugin-filters-common';
 import { RequestValidationError } from '@internal/plugin-platform-node';
 import { AuthorizedTenant, FilterContext, isIssuedTenant } from './access';
@@ -104,7 +104,6 @@ export interface BuiltFilterQuery extends CompiledQuery {
   omittedFields: string[];
 }
 
-const MAX_LIMIT = 1000;
 const EMPTY_FILTER: FilterGroup = { combinator: 'and', rules: [] };
 const statsKnex = knexFactory({ client: 'pg' });
 
@@ -147,76 +146,6 @@ function cursorOrderValue(
   if (type === 'timestamp') return row[CURSOR_ORDER_KEY];
   const value = row[dataset.defaultOrder.field];
   return type === 'number' ? Number(value) : value;
-}
-
-function encodeCursor(order: unknown, key: string): string {
-  const o = order instanceof Date ? order.toISOString() : order;
-  return Buffer.from(JSON.stringify([o, key])).toString('base64url');
-}
-
-function decodeCursor(
-  cursor: unknown,
-  dataset: DatasetDefinition,
-): { order: unknown; key: string } {
-  const bad = (why: string) =>
-    new InputError(
-      `cursor: ${why}; pass the nextCursor of the previous page unchanged`,
-    );
-  if (typeof cursor !== 'string' || cursor.length > 2000)
-    throw bad('must be a string of at most 2000 characters');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad('is not a valid cursor');
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 2 ||
-    typeof parsed[1] !== 'string'
-  )
-    throw bad('is not a valid cursor');
-  const orderField = dataset.fields.find(
-    f => f.name === dataset.defaultOrder.field,
-  )!;
-  const check = validateFilter(
-    {
-      combinator: 'and',
-      rules: [
-        // Any operator taking one value of the field's type checks the value (timestamps have no eq).
-        {
-          field: orderField.name,
-          operator: OPERATORS_BY_TYPE[
-            orderField.type as ScalarFieldType
-          ].includes('eq')
-            ? 'eq'
-            : 'gte',
-          value: parsed[0],
-        },
-        { field: dataset.primaryKey, operator: 'eq', value: parsed[1] },
-      ],
-    },
-    {
-      ...describeDataset(dataset),
-      fields: [
-        { ...orderField, operators: [] },
-        {
-          name: dataset.primaryKey,
-          label: 'key',
-          type: 'uuid',
-          operators: [],
-          indexed: true,
-          nullable: false,
-        },
-      ],
-    },
-  );
-  if (!check.valid) throw bad('holds values of the wrong type');
-  const rules = check.filter.rules as { value: unknown }[];
-  // Timestamps keep the cursor's own text (microseconds; validated above as ISO 8601 with a
-  // zone): validateFilter's normalization would cut them to milliseconds and skip rows.
-  const order = orderField.type === 'timestamp' ? parsed[0] : rules[0].value;
-  return { order, key: rules[1].value as string };
 }
 
 /**
@@ -289,36 +218,39 @@ export class FilterEngine {
       }
     }
     const kind = options.kind ?? 'rows';
+    // Request shape (fields, limit, cursor) is the schema layer's job (filters-common); what
+    // remains here is orchestration: data classes, compilation, limits of the SQL.
+    const checked = validateQueryOptions(
+      {
+        fields: kind === 'rows' ? options.fields : undefined,
+        limit: options.limit,
+        cursor: options.cursor,
+      },
+      description,
+      dataset.primaryKey,
+    );
+    if (!checked.valid) {
+      throw invalid(
+        checked.issues.map(i => `${i.path}: ${i.message}`).join('; '),
+        checked.issues,
+      );
+    }
+    const { limit, after } = checked.options;
     let fields: string[] = [];
     const omittedFields: string[] = [];
     if (kind === 'rows') {
-      if (options.fields === undefined) {
+      if (checked.options.fields === undefined) {
         for (const f of dataset.fields)
           (readable(f.dataClass) ? fields : omittedFields).push(f.name);
       } else {
-        if (
-          !Array.isArray(options.fields) ||
-          options.fields.length === 0 ||
-          options.fields.length > dataset.fields.length
-        ) {
-          throw new InputError(
-            `fields: must be a non-empty array of at most ${dataset.fields.length} field names`,
-          );
-        }
-        options.fields.forEach((name, i) => {
-          const f = dataset.fields.find(d => d.name === name);
-          if (!f)
-            throw new InputError(
-              `fields[${i}]: unknown field ${JSON.stringify(
-                String(name).slice(0, 60),
-              )} (allowed: ${dataset.fields.map(d => d.name).join(', ')})`,
-            );
+        fields = checked.options.fields;
+        fields.forEach((name, i) => {
+          const f = dataset.fields.find(d => d.name === name)!;
           if (!readable(f.dataClass))
             throw new NotAllowedError(
               `fields[${i}]: field "${f.name}" is of data class "${f.dataClass}", which you may not read (filters.data-class.read)`,
             );
         });
-        fields = [...new Set(options.fields as string[])];
       }
       // The keyset needs the order field and the key in every row: they are returned too, so
       // they pass the same data-class check as requested fields.
@@ -332,26 +264,6 @@ export class FilterEngine {
         if (!fields.includes(needed)) fields.push(needed);
       }
     }
-    let limit = 100;
-    if (options.limit !== undefined) {
-      if (
-        typeof options.limit !== 'number' ||
-        !Number.isInteger(options.limit) ||
-        options.limit < 1 ||
-        options.limit > MAX_LIMIT
-      ) {
-        throw new InputError(
-          `limit: must be an integer from 1 to ${MAX_LIMIT}, got ${JSON.stringify(
-            options.limit,
-          )}`,
-        );
-      }
-      limit = options.limit;
-    }
-    const after =
-      options.cursor === undefined || options.cursor === null
-        ? undefined
-        : decodeCursor(options.cursor, dataset);
     const now = context.now ?? new Date();
     const compiled = compileQuery(statsKnex, dataset, result.filter, {
       kind,
@@ -433,7 +345,8 @@ export class FilterEngine {
       cursor: request.cursor,
       maxSqlLength: this.options.maxSqlLength,
     });
-    const limit = (request.limit as number | undefined) ?? 100;
+    const limit =
+      typeof request.limit === 'number' ? request.limit : DEFAULT_QUERY_LIMIT;
     const { rows, stats } = await this.execute(dataset, built, context);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
