@@ -1,6 +1,6 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
-import { PostgresCollector } from './postgresCollector';
+import { PostgresCollector, weightedPercentile } from './postgresCollector';
 
 jest.setTimeout(60_000);
 
@@ -63,5 +63,19 @@ describe('PostgresCollector (real Postgres)', () => {
       reason:
         'pg_stat_statements is not installed in this database (capacity.collectors.postgres.createExtension is off)',
     });
+  });
+});
+
+describe('weightedPercentile', () => {
+  it('counts each call at its statement mean', () => {
+    // 90 calls at 1 ms, 5 at 10 ms, 5 at 100 ms: the 95th call is at 10 ms.
+    const statements = [
+      { mean: 100, calls: 5 },
+      { mean: 1, calls: 90 },
+      { mean: 10, calls: 5 },
+    ];
+    expect(weightedPercentile(statements, 0.95)).toBe(10);
+    expect(weightedPercentile(statements, 0.96)).toBe(100);
+    expect(weightedPercentile([], 0.95)).toBeUndefined();
   });
 });

@@ -6,6 +6,25 @@ interface IoSnapshot {
   operations: number;
 }
 
+/**
+ * The value below which `share` of all calls fall, when each call is counted at its
+ * statement's mean time (pg_stat_statements keeps no per-call times).
+ */
+export function weightedPercentile(
+  statements: { mean: number; calls: number }[],
+  share: number,
+): number | undefined {
+  const sorted = [...statements].sort((a, b) => a.mean - b.mean);
+  const total = sorted.reduce((sum, s) => sum + s.calls, 0);
+  if (total === 0) return undefined;
+  let cumulative = 0;
+  for (const s of sorted) {
+    cumulative += s.calls;
+    if (cumulative >= share * total) return s.mean;
+  }
+  return sorted[sorted.length - 1].mean;
+}
+
 function reasonOf(error: unknown): string {
   return (error as Error).message?.split('\n')[0] ?? String(error);
 }
@@ -18,6 +37,10 @@ function reasonOf(error: unknown): string {
 export class PostgresCollector implements Collector {
   readonly name = 'postgres';
   private lastIo?: IoSnapshot;
+  private lastStatements?: {
+    at: number;
+    statements: Map<string, { calls: number; total: number }>;
+  };
 
   constructor(
     private readonly db: Knex,
@@ -90,28 +113,45 @@ export class PostgresCollector implements Collector {
     await step('postgres-query-p95', async () => {
       await this.ensurePgStatStatements();
       const { rows } = await this.db.raw(
-        `WITH s AS (
-           SELECT mean_exec_time, calls FROM pg_stat_statements
-            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND calls > 0),
-         o AS (
-           SELECT mean_exec_time, calls,
-                  sum(calls) OVER (ORDER BY mean_exec_time) AS cumulative,
-                  sum(calls) OVER () AS total
-             FROM s)
-         SELECT min(mean_exec_time)::float8 AS p95, max(total)::float8 AS calls
-           FROM o WHERE cumulative >= 0.95 * total`,
+        `SELECT queryid::text AS id, calls::float8 AS calls, total_exec_time::float8 AS total
+           FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       );
-      if (rows[0].p95 === null) {
+      const snapshot = new Map<string, { calls: number; total: number }>(
+        rows.map((r: { id: string; calls: number; total: number }) => [
+          r.id,
+          { calls: r.calls, total: r.total },
+        ]),
+      );
+      const previous = this.lastStatements;
+      this.lastStatements = { at: now.getTime(), statements: snapshot };
+      // Between two collections: per-statement mean of the calls made in the interval;
+      // on the first collection: means since the last pg_stat_statements reset.
+      const statements: { mean: number; calls: number }[] = [];
+      for (const [id, s] of snapshot) {
+        const before = previous?.statements.get(id);
+        const calls = s.calls - (before?.calls ?? 0);
+        const total = s.total - (before?.total ?? 0);
+        if (calls > 0 && total >= 0)
+          statements.push({ mean: total / calls, calls });
+      }
+      const p95 = weightedPercentile(statements, 0.95);
+      if (p95 === undefined) {
         throw new Error(
-          'pg_stat_statements has no statements for this database yet',
+          previous
+            ? 'no statements ran in this database since the last collection'
+            : 'pg_stat_statements has no statements for this database yet',
         );
       }
+      const calls = statements.reduce((sum, s) => sum + s.calls, 0);
+      const over = previous
+        ? `the last ${((now.getTime() - previous.at) / 1000).toFixed(0)} s`
+        : 'the time since the last pg_stat_statements reset';
       measure(
         'postgres-query-p95',
-        Number(rows[0].p95.toFixed(3)),
+        Number(p95.toFixed(3)),
         'ms',
-        `pg_stat_statements: call-weighted p95 of per-statement mean times over ${rows[0].calls} calls since the last reset`,
+        `pg_stat_statements: call-weighted p95 of per-statement mean times, ${calls} calls over ${over}`,
         'postgres-query-p95',
       );
     });

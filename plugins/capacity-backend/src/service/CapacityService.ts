@@ -59,6 +59,13 @@ export interface SpendInput {
 }
 
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+/** At most `max` samples, evenly spaced by index, always keeping the newest (for sparklines). */
+export function thin<T>(items: T[], max: number): T[] {
+  if (items.length <= max) return items;
+  const step = (items.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => items[Math.round(i * step)]);
+}
 const monthOf = (d: Date) => d.toISOString().slice(0, 7);
 
 /** The doomsday clock's logic over the store: views, statuses, review and cost guardrails. */
@@ -192,7 +199,8 @@ export class CapacityService {
         policy: STATUS_POLICY[status],
         daysToTrigger,
         percentOfTrigger: round((current.value / limit.trigger) * 100),
-        recent,
+        // The fit uses every sample; the sparkline gets at most 200 of them.
+        recent: thin(recent, 200),
       };
     });
   }

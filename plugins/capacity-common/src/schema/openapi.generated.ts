@@ -296,7 +296,7 @@ export interface components {
       policy: string;
       daysToTrigger: number | null;
       percentOfTrigger: number;
-      /** @description Samples of the forecast window (for the sparkline). */
+      /** @description Samples of the forecast window for the sparkline, thinned to at most 200 (the fit uses all). */
       recent: components['schemas']['Sample'][];
     };
     LimitList: {

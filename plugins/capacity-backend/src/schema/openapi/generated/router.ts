@@ -786,7 +786,7 @@ export const spec = {
               recent: {
                 type: 'array',
                 description:
-                  'Samples of the forecast window (for the sparkline).',
+                  'Samples of the forecast window for the sparkline, thinned to at most 200 (the fit uses all).',
                 items: {
                   $ref: '#/components/schemas/Sample',
                 },
