@@ -10,11 +10,12 @@ import {
   mockServices,
 } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { ServiceUnavailableError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   FilterAccess,
   FilterEngine,
+  FilterEngineBusyError,
+  FilterQueryFailedError,
   readDatasets,
 } from '@internal/plugin-filters-node';
 import { demoEventsDatasetConfig } from '@internal/plugin-filters-node/testUtils';
@@ -227,10 +228,7 @@ describe('filters router', () => {
     jest
       .spyOn(engine, 'count')
       .mockRejectedValue(
-        Object.assign(
-          new ServiceUnavailableError('The events database is busy'),
-          { retryAfterSeconds: 2 },
-        ),
+        new FilterEngineBusyError('The events database is busy', 2),
       );
     const res = await request(app)
       .post('/v1/count')
@@ -238,6 +236,20 @@ describe('filters router', () => {
       .send({ dataset: 'events', accountId: ALLOWED });
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('2');
+  });
+
+  it("passes the engine's own generic database error through with its reference id", async () => {
+    const { app, engine, as } = await setup();
+    jest
+      .spyOn(engine, 'count')
+      .mockRejectedValue(new FilterQueryFailedError('ref-123', '23505'));
+    const res = await request(app)
+      .post('/v1/count')
+      .set(as(ALICE))
+      .send({ dataset: 'events', accountId: ALLOWED });
+    expect(res.status).toBe(500);
+    expect(res.body.error.details.referenceId).toBe('ref-123');
+    expect(res.body.error.message).toContain('ref-123');
   });
 
   it('never echoes database error text: generic 500 with a reference id, detail logged', async () => {
