@@ -10,5 +10,12 @@ export interface Config {
     policyDirectory?: string;
     /** An evaluation slower than this denies with policy_error (default 50). */
     maxEvaluationMs?: number;
+    /** Shadow mode: the bar for flipping a team and endpoint to enforce. */
+    shadow?: {
+      /** Highest discrepancy rate that still allows enforce without force (default 0.001). */
+      maxDiscrepancyRate?: number;
+      /** Window of the discrepancy rate, in hours (default 24). */
+      windowHours?: number;
+    };
   };
 }

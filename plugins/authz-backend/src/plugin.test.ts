@@ -317,6 +317,154 @@ describe('authz backend plugin (real Postgres product data)', () => {
     expect(res.body.error.message).toMatch(/authz\.check\.run/);
   });
 
+  describe('shadow mode and enforcement', () => {
+    const TEAM = 'dashboards-team';
+    const ENDPOINT = 'GET /dashboards/:id';
+    const inContext = (check: object, legacyDecision?: boolean) => ({
+      ...check,
+      context: { team: TEAM, endpoint: ENDPOINT, legacyReason: 'acl table' },
+      ...(legacyDecision === undefined ? {} : { legacyDecision }),
+    });
+    const setMode = (body: object) =>
+      request(server)
+        .put('/api/authz/v1/enforcement')
+        .set(asUser(ENGINEER))
+        .send({ team: TEAM, endpoint: ENDPOINT, ...body });
+
+    it('in shadow the answer is always the legacy decision; the policy decision is recorded', async () => {
+      expect((await setMode({ mode: 'shadow' })).status).toBe(200);
+      const missing = await request(server)
+        .post('/api/authz/v1/check')
+        .set(asService())
+        .send(
+          inContext(
+            productCheck(viewer.id, 'dashboard.read', viewer.account_id),
+          ),
+        );
+      expect(missing.status).toBe(400);
+      expect(missing.body.error.details.issues[0].path).toBe(
+        'body.legacyDecision',
+      );
+      // every combination of legacy answer and policy answer (allow: read, deny: delete)
+      const combos = [true, false].flatMap(legacy =>
+        ['dashboard.read', 'dashboard.delete'].map(action => ({
+          legacy,
+          action,
+        })),
+      );
+      const res = await request(server)
+        .post('/api/authz/v1/check/batch')
+        .set(asService())
+        .send({
+          checks: combos.map(({ legacy, action }) =>
+            inContext(
+              productCheck(viewer.id, action, viewer.account_id),
+              legacy,
+            ),
+          ),
+        });
+      expect(res.status).toBe(200);
+      expect(
+        res.body.decisions.map((d: any) => [d.allowed, d.reason, d.mode]),
+      ).toEqual(
+        combos.map(({ legacy }) => [legacy, 'legacy_decision', 'shadow']),
+      );
+      const stats = await request(server)
+        .get(`/api/authz/v1/shadow/stats?team=${TEAM}&hours=1`)
+        .set(asUser(ENGINEER));
+      expect(stats.status).toBe(200);
+      // policy: read allowed, delete denied → legacy true/delete and false/read disagree
+      expect(stats.body.stats).toEqual([
+        expect.objectContaining({
+          team: TEAM,
+          endpoint: ENDPOINT,
+          checks: 4,
+          discrepancies: 2,
+          rate: 0.5,
+        }),
+      ]);
+    });
+
+    it('refuses to enforce above the discrepancy bar unless forced with a reason', async () => {
+      const refused = await setMode({ mode: 'enforce' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.message).toMatch(/rate 0\.5 .* above 0\.001/);
+      const noReason = await setMode({ mode: 'enforce', force: true });
+      expect(noReason.status).toBe(400);
+      expect(noReason.body.error.details.issues[0].path).toBe('body.reason');
+      const forced = await setMode({
+        mode: 'enforce',
+        force: true,
+        reason: 'legacy ACL is the bug',
+      });
+      expect(forced.status).toBe(200);
+      expect(forced.body).toMatchObject({
+        mode: 'enforce',
+        updatedBy: ENGINEER,
+        reason: 'legacy ACL is the bug',
+      });
+      expect(
+        audited.filter(e => e.eventId === 'enforcement-mode-change').length,
+      ).toBeGreaterThanOrEqual(3);
+      // the other replica follows the flip: the policy answers, not the legacy decision
+      const started = Date.now();
+      let seen: any;
+      while (Date.now() - started < 1000) {
+        seen = (
+          await request(replica)
+            .post('/api/authz/v1/check')
+            .set(asService())
+            .send(
+              inContext(
+                productCheck(viewer.id, 'dashboard.delete', viewer.account_id),
+                true,
+              ),
+            )
+        ).body;
+        if (seen.mode === 'enforce') break;
+        await new Promise(r => setTimeout(r, 10));
+      }
+      expect(seen).toMatchObject({
+        allowed: false,
+        reason: 'role_lacks_action',
+        mode: 'enforce',
+      });
+    });
+
+    it('off answers the legacy decision without evaluating or recording', async () => {
+      expect((await setMode({ mode: 'off' })).status).toBe(200);
+      const res = await request(server)
+        .post('/api/authz/v1/check')
+        .set(asService())
+        .send(
+          inContext(
+            productCheck(viewer.id, 'dashboard.delete', viewer.account_id),
+            true,
+          ),
+        );
+      expect(res.body).toMatchObject({
+        allowed: true,
+        reason: 'legacy_decision',
+        mode: 'off',
+        cacheHit: false,
+      });
+      const stats = await request(server)
+        .get(`/api/authz/v1/shadow/stats?team=${TEAM}&hours=1`)
+        .set(asUser(ENGINEER));
+      expect(stats.body.stats[0].checks).toBe(4);
+      const list = await request(server)
+        .get('/api/authz/v1/enforcement')
+        .set(asUser(ENGINEER));
+      expect(list.body.settings).toEqual([
+        expect.objectContaining({
+          team: TEAM,
+          endpoint: ENDPOINT,
+          mode: 'off',
+        }),
+      ]);
+    });
+  });
+
   describe('policy revisions', () => {
     const asEngineer = () => asUser(ENGINEER);
     const viewerRead = () =>

@@ -14,6 +14,8 @@ import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
 import { ChangeListener } from './service/ChangeListener';
 import { PolicyRevisions } from './service/PolicyRevisions';
 import { RevisionStore } from './service/RevisionStore';
+import { EnforcementModes } from './service/EnforcementModes';
+import { ShadowStore } from './service/ShadowStore';
 import { createRouter } from './service/router';
 
 /**
@@ -69,9 +71,17 @@ export const authzPlugin = createBackendPlugin({
               path.join(defaultPolicyRoot(), 'product'),
           ),
         );
+        const shadow = new ShadowStore(knex);
+        const modes = new EnforcementModes(shadow);
+        await modes.reload();
         const listener = new ChangeListener(
           knex,
-          payload => revisions.onChange(payload),
+          async payload => {
+            if (payload === 'modes' || payload === 'resync') {
+              await modes.reload();
+            }
+            await revisions.onChange(payload);
+          },
           logger,
         );
         await listener.start();
@@ -87,6 +97,13 @@ export const authzPlugin = createBackendPlugin({
             store,
             revisions,
             activeRevision: () => evaluator.activeRevision,
+            shadow,
+            modes,
+            maxDiscrepancyRate:
+              config.getOptionalNumber('authz.shadow.maxDiscrepancyRate') ??
+              0.001,
+            discrepancyWindowHours:
+              config.getOptionalNumber('authz.shadow.windowHours') ?? 24,
             httpAuth,
             permissions,
             auditor,

@@ -18,8 +18,14 @@ import {
   openApiValidationErrors,
 } from '@internal/plugin-platform-node';
 import { BasicPermission } from '@backstage/plugin-permission-common';
+import { ConflictError } from '@backstage/errors';
+import { Decision } from '@internal/plugin-authz-common';
+import { randomUUID } from 'node:crypto';
+import { RequestValidationError } from '@internal/plugin-platform-node';
 import { compileCandidate, PolicyRevisions } from './PolicyRevisions';
-import { RevisionStore } from './RevisionStore';
+import { AUTHZ_CHANNEL, RevisionStore } from './RevisionStore';
+import { EnforcementModes } from './EnforcementModes';
+import { ShadowRecord, ShadowStore } from './ShadowStore';
 import { createOpenApiRouter } from '../schema/openapi';
 import { logDecisions } from './decisionLog';
 import { assertSubjectClaims } from './subjectClaims';
@@ -31,6 +37,12 @@ export interface RouterOptions {
   auditor: AuditorService;
   store: RevisionStore;
   revisions: PolicyRevisions;
+  shadow: ShadowStore;
+  modes: EnforcementModes;
+  /** Flipping to enforce is refused above this shadow discrepancy rate (unless forced). */
+  maxDiscrepancyRate: number;
+  /** The window the discrepancy rate is measured over, in hours. */
+  discrepancyWindowHours: number;
   /** sha256 of this replica's active revision (for the open health route). */
   activeRevision: () => string | undefined;
   /** Service principal subjects allowed to check on behalf of product users. */
@@ -61,12 +73,78 @@ export async function createRouter(
       { permission: authzCheckPermission },
     ]);
     assertSubjectClaims(credentials, checks, productUserCallers, fieldPrefix);
-    const decisions = await authz.checkBatch(checks);
-    await logDecisions(auditor, req, checks, decisions);
-    return decisions;
+    const modes = checks.map(c => options.modes.modeOf(c.context));
+    const missingLegacy = checks
+      .map((c, i) => ({ c, i }))
+      .filter(
+        ({ c, i }) =>
+          modes[i].mode !== 'enforce' && c.legacyDecision === undefined,
+      )
+      .map(({ i }) => ({
+        path: `${fieldPrefix(i)}legacyDecision`,
+        message: `required: ${modes[i].team} / ${modes[i].endpoint} is in ${modes[i].mode} mode`,
+      }));
+    if (missingLegacy.length > 0) {
+      throw RequestValidationError.fromIssues('request', missingLegacy);
+    }
+    // the policy decides every check that is not off (shadow ones are only recorded)
+    const evaluated = checks
+      .map((c, i) => ({ c, i }))
+      .filter(({ i }) => modes[i].mode !== 'off');
+    const policyDecisions = await authz.checkBatch(evaluated.map(e => e.c));
+    const answers: Decision[] = checks.map(() => undefined as never);
+    const shadowRecords: ShadowRecord[] = [];
+    evaluated.forEach(({ c, i }, k) => {
+      const policy = policyDecisions[k];
+      const { mode, team, endpoint } = modes[i];
+      if (mode === 'enforce') {
+        answers[i] = { ...policy, mode };
+        return;
+      }
+      answers[i] = {
+        ...policy,
+        allowed: c.legacyDecision === true,
+        reason: 'legacy_decision',
+        mode,
+      };
+      shadowRecords.push({
+        team: team!,
+        endpoint: endpoint!,
+        decisionId: policy.decisionId,
+        subject: `${c.subject.type}:${c.subject.id}`,
+        action: c.action,
+        resource: `${c.resource.type}:${c.resource.id}`,
+        legacyAllowed: c.legacyDecision === true,
+        legacyReason:
+          typeof c.context?.legacyReason === 'string'
+            ? c.context.legacyReason
+            : undefined,
+        policyAllowed: policy.allowed,
+        policyReason: policy.reason,
+        policyRevision: policy.policyRevision,
+      });
+    });
+    checks.forEach((c, i) => {
+      if (modes[i].mode === 'off') {
+        answers[i] = {
+          allowed: c.legacyDecision === true,
+          reason: 'legacy_decision',
+          decisionId: randomUUID(),
+          policyRevision: options.activeRevision() ?? 'none',
+          cacheHit: false,
+          mode: 'off',
+        };
+      }
+    });
+    await options.shadow.record(shadowRecords);
+    await logDecisions(auditor, req, checks, answers);
+    return answers;
   };
 
-  const allowed = async (req: express.Request, permission: BasicPermission) => {
+  const allowed = async (
+    req: Parameters<HttpAuthService['credentials']>[0],
+    permission: BasicPermission,
+  ) => {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
@@ -104,6 +182,64 @@ export async function createRouter(
         ? { status: 'ok', policyRevision }
         : { status: 'no_policy' },
     );
+  });
+
+  api.get('/v1/enforcement', async (req, res) => {
+    await allowed(req, authzPolicyReadPermission);
+    res.json({ settings: await options.shadow.list() });
+  });
+
+  api.put('/v1/enforcement', async (req, res) => {
+    const credentials = await allowed(req, authzPolicyManagePermission);
+    const { team, endpoint, mode, force, reason } = req.body;
+    if (force && !reason) {
+      throw RequestValidationError.fromIssues('request', [
+        { path: 'body.reason', message: 'required when force is true' },
+      ]);
+    }
+    const measured =
+      mode === 'enforce'
+        ? await options.shadow.discrepancyRate(
+            team,
+            endpoint,
+            options.discrepancyWindowHours,
+          )
+        : undefined;
+    const setting = await policyChange(
+      req,
+      'enforcement-mode-change',
+      { team, endpoint, mode, forced: !!force, discrepancy: measured },
+      async () => {
+        if (measured && measured.rate > options.maxDiscrepancyRate && !force) {
+          throw new ConflictError(
+            `${team} / ${endpoint}: shadow discrepancy rate ${measured.rate} (${measured.discrepancies} of ${measured.checks} in ${options.discrepancyWindowHours} h) is above ${options.maxDiscrepancyRate}; pass force with a reason to enforce anyway`,
+          );
+        }
+        return options.shadow.set(
+          team,
+          endpoint,
+          mode,
+          actorRef(credentials),
+          reason,
+          async tx => {
+            await tx.raw('SELECT pg_notify(?, ?)', [AUTHZ_CHANNEL, 'modes']);
+          },
+        );
+      },
+    );
+    await options.modes.reload();
+    res.json(setting);
+  });
+
+  api.get('/v1/shadow/stats', async (req, res) => {
+    await allowed(req, authzPolicyReadPermission);
+    const hours = Number(req.query.hours ?? 24);
+    res.json({
+      stats: await options.shadow.stats(
+        hours,
+        typeof req.query.team === 'string' ? req.query.team : undefined,
+      ),
+    });
   });
 
   api.get('/v1/revisions', async (req, res) => {

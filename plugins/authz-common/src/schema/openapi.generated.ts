@@ -57,6 +57,49 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/enforcement': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The mode of every team and endpoint that has one (needs authz.policy.read). */
+    get: operations['ListEnforcement'];
+    /**
+     * @description Sets a team's mode for one endpoint (needs authz.policy.manage; audited). Switching to
+     *     enforce is refused with 409 while the shadow discrepancy rate of the last
+     *     `authz.shadow.windowHours` (default 24) is above `authz.shadow.maxDiscrepancyRate`
+     *     (default 0.001), unless `force` is true and a `reason` is given.
+     */
+    put: operations['SetEnforcement'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/shadow/stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description Shadow-mode discrepancy rate per team and endpoint, in hourly buckets, newest first
+     *     (needs authz.policy.read).
+     */
+    get: operations['ShadowStats'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/revisions': {
     parameters: {
       query?: never;
@@ -170,9 +213,19 @@ export interface components {
       action: string;
       resource: components['schemas']['Resource'];
       context?: {
+        /** @description The calling team (selects the enforcement mode with `endpoint`). */
+        team?: string;
+        /** @description The caller's endpoint being protected, e.g. `GET /dashboards/:id`. */
+        endpoint?: string;
+        /** @description Why the legacy check decided as it did (recorded in shadow mode). */
+        legacyReason?: string;
+      } & {
         [key: string]: unknown;
       };
-      /** @description The caller's own decision (recorded for shadow mode, not yet used). */
+      /**
+       * @description The caller's own (legacy) decision. Required when the team and endpoint are in
+       *     `off` or `shadow` mode: the service then answers with it.
+       */
       legacyDecision?: boolean;
     };
     Decision: {
@@ -184,6 +237,32 @@ export interface components {
       /** @description The sha256 of the policy revision that decided. */
       policyRevision: string;
       cacheHit: boolean;
+      mode?: components['schemas']['EnforcementMode'];
+    };
+    /**
+     * @description off: the legacy decision is answered, the policy not evaluated. shadow: the legacy
+     *     decision is answered; the policy's decision and any discrepancy are recorded. enforce:
+     *     the policy's decision is answered (also when no mode is set for a team and endpoint).
+     * @enum {string}
+     */
+    EnforcementMode: 'off' | 'shadow' | 'enforce';
+    EnforcementSetting: {
+      team: string;
+      endpoint: string;
+      mode: components['schemas']['EnforcementMode'];
+      updatedBy: string;
+      /** Format: date-time */
+      updatedAt: string;
+      reason?: string | null;
+    };
+    ShadowStats: {
+      team: string;
+      endpoint: string;
+      /** Format: date-time */
+      bucketStart: string;
+      checks: number;
+      discrepancies: number;
+      rate: number;
     };
     RevisionSummary: {
       id: string;
@@ -323,6 +402,87 @@ export interface operations {
             /** @enum {string} */
             status: 'ok' | 'no_policy';
             policyRevision?: string;
+          };
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  ListEnforcement: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The settings. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            settings: components['schemas']['EnforcementSetting'][];
+          };
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  SetEnforcement: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          team: string;
+          endpoint: string;
+          mode: components['schemas']['EnforcementMode'];
+          force?: boolean;
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The new setting. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EnforcementSetting'];
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  ShadowStats: {
+    parameters: {
+      query?: {
+        team?: string;
+        /** @description How far back (default 24, at most 720). */
+        hours?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The buckets. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            stats: components['schemas']['ShadowStats'][];
           };
         };
       };

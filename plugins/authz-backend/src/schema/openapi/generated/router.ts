@@ -28,6 +28,9 @@ export type EndpointMap = {
   '#post|/v1/check': Endpoint<OpenApi.paths['/v1/check']['post']>;
   '#post|/v1/check/batch': Endpoint<OpenApi.paths['/v1/check/batch']['post']>;
   '#get|/v1/health': Endpoint<OpenApi.paths['/v1/health']['get']>;
+  '#get|/v1/enforcement': Endpoint<OpenApi.paths['/v1/enforcement']['get']>;
+  '#put|/v1/enforcement': Endpoint<OpenApi.paths['/v1/enforcement']['put']>;
+  '#get|/v1/shadow/stats': Endpoint<OpenApi.paths['/v1/shadow/stats']['get']>;
   '#get|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['get']>;
   '#post|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['post']>;
   '#post|/v1/revisions/{id}/activate': Endpoint<
@@ -155,6 +158,145 @@ export const spec = {
                     },
                     policyRevision: {
                       type: 'string',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/enforcement': {
+      get: {
+        operationId: 'ListEnforcement',
+        description:
+          'The mode of every team and endpoint that has one (needs authz.policy.read).',
+        responses: {
+          '200': {
+            description: 'The settings.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['settings'],
+                  properties: {
+                    settings: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/EnforcementSetting',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+      put: {
+        operationId: 'SetEnforcement',
+        description:
+          "Sets a team's mode for one endpoint (needs authz.policy.manage; audited). Switching to\nenforce is refused with 409 while the shadow discrepancy rate of the last\n`authz.shadow.windowHours` (default 24) is above `authz.shadow.maxDiscrepancyRate`\n(default 0.001), unless `force` is true and a `reason` is given.\n",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['team', 'endpoint', 'mode'],
+                properties: {
+                  team: {
+                    type: 'string',
+                    minLength: 1,
+                    maxLength: 100,
+                  },
+                  endpoint: {
+                    type: 'string',
+                    minLength: 1,
+                    maxLength: 200,
+                  },
+                  mode: {
+                    $ref: '#/components/schemas/EnforcementMode',
+                  },
+                  force: {
+                    type: 'boolean',
+                  },
+                  reason: {
+                    type: 'string',
+                    minLength: 1,
+                    maxLength: 500,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The new setting.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EnforcementSetting',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/shadow/stats': {
+      get: {
+        operationId: 'ShadowStats',
+        description:
+          'Shadow-mode discrepancy rate per team and endpoint, in hourly buckets, newest first\n(needs authz.policy.read).\n',
+        parameters: [
+          {
+            name: 'team',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+              maxLength: 100,
+            },
+          },
+          {
+            name: 'hours',
+            in: 'query',
+            required: false,
+            description: 'How far back (default 24, at most 720).',
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 720,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The buckets.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['stats'],
+                  properties: {
+                    stats: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/ShadowStats',
+                      },
                     },
                   },
                 },
@@ -415,11 +557,33 @@ export const spec = {
           context: {
             type: 'object',
             additionalProperties: true,
+            properties: {
+              team: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 100,
+                description:
+                  'The calling team (selects the enforcement mode with `endpoint`).',
+              },
+              endpoint: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 200,
+                description:
+                  "The caller's endpoint being protected, e.g. `GET /dashboards/:id`.",
+              },
+              legacyReason: {
+                type: 'string',
+                maxLength: 500,
+                description:
+                  'Why the legacy check decided as it did (recorded in shadow mode).',
+              },
+            },
           },
           legacyDecision: {
             type: 'boolean',
             description:
-              "The caller's own decision (recorded for shadow mode, not yet used).",
+              "The caller's own (legacy) decision. Required when the team and endpoint are in\n`off` or `shadow` mode: the service then answers with it.\n",
           },
         },
       },
@@ -452,6 +616,75 @@ export const spec = {
           },
           cacheHit: {
             type: 'boolean',
+          },
+          mode: {
+            $ref: '#/components/schemas/EnforcementMode',
+          },
+        },
+      },
+      EnforcementMode: {
+        type: 'string',
+        enum: ['off', 'shadow', 'enforce'],
+        description:
+          "off: the legacy decision is answered, the policy not evaluated. shadow: the legacy\ndecision is answered; the policy's decision and any discrepancy are recorded. enforce:\nthe policy's decision is answered (also when no mode is set for a team and endpoint).\n",
+      },
+      EnforcementSetting: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['team', 'endpoint', 'mode', 'updatedBy', 'updatedAt'],
+        properties: {
+          team: {
+            type: 'string',
+          },
+          endpoint: {
+            type: 'string',
+          },
+          mode: {
+            $ref: '#/components/schemas/EnforcementMode',
+          },
+          updatedBy: {
+            type: 'string',
+          },
+          updatedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          reason: {
+            type: 'string',
+            nullable: true,
+          },
+        },
+      },
+      ShadowStats: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'team',
+          'endpoint',
+          'bucketStart',
+          'checks',
+          'discrepancies',
+          'rate',
+        ],
+        properties: {
+          team: {
+            type: 'string',
+          },
+          endpoint: {
+            type: 'string',
+          },
+          bucketStart: {
+            type: 'string',
+            format: 'date-time',
+          },
+          checks: {
+            type: 'integer',
+          },
+          discrepancies: {
+            type: 'integer',
+          },
+          rate: {
+            type: 'number',
           },
         },
       },
