@@ -14,6 +14,11 @@ import { seedProductData } from '@internal/dev-database';
 import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
+import * as path from 'node:path';
+import {
+  defaultPolicyRoot,
+  readPolicyDirectory,
+} from '@internal/plugin-authz-node';
 import { authzPlugin } from './plugin';
 
 jest.setTimeout(120_000);
@@ -462,6 +467,82 @@ describe('authz backend plugin (real Postgres product data)', () => {
           mode: 'off',
         }),
       ]);
+    });
+  });
+
+  describe('playground endpoints', () => {
+    const product = readPolicyDirectory(
+      path.join(defaultPolicyRoot(), 'product'),
+      { includeTests: true },
+    );
+
+    it('evaluates candidate sources on an input, with the decision and timings', async () => {
+      const res = await request(server)
+        .post('/api/authz/v1/evaluate')
+        .set(asUser(ENGINEER))
+        .send({
+          modules: { 'authz.rego': product.modules['authz.rego'] },
+          data: product.data,
+          input: {
+            subject: { account: 'a', role: 'viewer', plan: 'mid_market' },
+            action: 'dashboard.read',
+            resource: { account: 'a' },
+          },
+        });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        errors: [],
+        decision: { allowed: true, reason: 'role_grants_action' },
+      });
+      expect(res.body.compileMs).toBeGreaterThan(0);
+      expect(res.body.evalMs).toBeGreaterThanOrEqual(0);
+    });
+
+    it('answers compile errors with line and column', async () => {
+      const res = await request(server)
+        .post('/api/authz/v1/evaluate')
+        .set(asUser(ENGINEER))
+        .send({
+          modules: {
+            'p.rego': 'package product.authz\n\ndecision := {"allowed": x}',
+          },
+          input: {},
+        });
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          file: 'p.rego',
+          line: 3,
+          code: 'rego_unsafe_var_error',
+        }),
+      ]);
+      expect(res.body.decision).toBeUndefined();
+    });
+
+    it("runs a policy's test_* rules", async () => {
+      const res = await request(server)
+        .post('/api/authz/v1/test')
+        .set(asUser(ENGINEER))
+        .send({ modules: product.modules, data: product.data });
+      expect(res.status).toBe(200);
+      expect(res.body.results.length).toBeGreaterThan(5);
+      expect(res.body.results.every((r: any) => r.pass)).toBe(true);
+      const broken = await request(server)
+        .post('/api/authz/v1/test')
+        .set(asUser(ENGINEER))
+        .send({
+          modules: {
+            ...product.modules,
+            'authz.rego': product.modules['authz.rego'].replace(
+              'not same_tenant',
+              'same_tenant',
+            ),
+          },
+          data: product.data,
+        });
+      expect(
+        broken.body.results.filter((r: any) => !r.pass).length,
+      ).toBeGreaterThan(0);
     });
   });
 

@@ -26,6 +26,7 @@ import { compileCandidate, PolicyRevisions } from './PolicyRevisions';
 import { AUTHZ_CHANNEL, RevisionStore } from './RevisionStore';
 import { EnforcementModes } from './EnforcementModes';
 import { ShadowRecord, ShadowStore } from './ShadowStore';
+import { evaluateCandidate, testCandidate } from './playground';
 import { createOpenApiRouter } from '../schema/openapi';
 import { logDecisions } from './decisionLog';
 import { assertSubjectClaims } from './subjectClaims';
@@ -240,6 +241,16 @@ export async function createRouter(
         typeof req.query.team === 'string' ? req.query.team : undefined,
       ),
     });
+  });
+
+  api.post('/v1/evaluate', async (req, res) => {
+    await allowed(req, authzPolicyReadPermission);
+    res.json(await evaluateCandidate(req.body));
+  });
+
+  api.post('/v1/test', async (req, res) => {
+    await allowed(req, authzPolicyReadPermission);
+    res.json(await testCandidate(req.body));
   });
 
   api.get('/v1/revisions', async (req, res) => {

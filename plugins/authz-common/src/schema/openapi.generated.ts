@@ -100,6 +100,44 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/evaluate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description The playground's evaluation: compiles the given modules (not stored) and evaluates
+     *     `input` with them (needs authz.policy.read). Compile errors are answered in
+     *     `errors` with file, line and column (status 200: they are the answer, not a bad request).
+     */
+    post: operations['Evaluate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Runs every `test_*` rule of the given modules like `opa test` (needs authz.policy.read). */
+    post: operations['RunPolicyTests'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/revisions': {
     parameters: {
       query?: never;
@@ -276,6 +314,19 @@ export interface components {
     RevisionRef: {
       id: string;
       sha256: string;
+    };
+    /** @description Rego sources by file name (`*.rego`). */
+    RegoModules: {
+      [key: string]: string;
+    };
+    /** @description Rule path relative to data (default product/authz/decision). */
+    Entrypoint: string;
+    RegoError: {
+      file: string;
+      line: number;
+      column: number;
+      code: string;
+      message: string;
     };
     RevisionInput: {
       /** @description Rego sources by file name (`*.rego`). */
@@ -483,6 +534,94 @@ export interface operations {
         content: {
           'application/json': {
             stats: components['schemas']['ShadowStats'][];
+          };
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  Evaluate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          modules: components['schemas']['RegoModules'];
+          data?: {
+            [key: string]: unknown;
+          };
+          entrypoint?: components['schemas']['Entrypoint'];
+          input: {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description The decision, or what kept the policy from deciding. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            errors: components['schemas']['RegoError'][];
+            /** @description The raw value of the entrypoint (absent when undefined). */
+            result?: unknown;
+            decision?: {
+              allowed: boolean;
+              reason: string;
+            };
+            evaluationError?: string;
+            compileMs: number;
+            evalMs?: number;
+          };
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  RunPolicyTests: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          modules: components['schemas']['RegoModules'];
+          data?: {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description One result per test rule, or the compile errors. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            errors: components['schemas']['RegoError'][];
+            results: {
+              name: string;
+              file: string;
+              pass: boolean;
+              error?: string;
+              failedExpr?: {
+                text: string;
+                line: number;
+                column: number;
+              };
+            }[];
           };
         };
       };

@@ -77,12 +77,23 @@ export class CompiledPolicy {
   }
 
   evaluate(input: unknown): PolicyDecision {
-    const rows = this.policy.evaluate(input, this.source.entrypoint);
-    if (rows.length !== 1) {
+    const result = this.evaluateRaw(input);
+    if (result === undefined) {
       throw new Error(
         `the decision rule ${this.source.entrypoint} is undefined for this input`,
       );
     }
-    return asDecision(rows[0].result);
+    return asDecision(result);
+  }
+
+  /** The entrypoint's value for `input`, undefined when the rule is undefined. */
+  evaluateRaw(input: unknown): unknown {
+    const rows = this.policy.evaluate(input, this.source.entrypoint);
+    return rows.length === 0 ? undefined : rows[0].result;
+  }
+
+  /** Checks a value has the decision shape (`{allowed: boolean, reason: string}`). */
+  asDecision(value: unknown): PolicyDecision {
+    return asDecision(value);
   }
 }

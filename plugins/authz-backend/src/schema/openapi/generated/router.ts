@@ -31,6 +31,8 @@ export type EndpointMap = {
   '#get|/v1/enforcement': Endpoint<OpenApi.paths['/v1/enforcement']['get']>;
   '#put|/v1/enforcement': Endpoint<OpenApi.paths['/v1/enforcement']['put']>;
   '#get|/v1/shadow/stats': Endpoint<OpenApi.paths['/v1/shadow/stats']['get']>;
+  '#post|/v1/evaluate': Endpoint<OpenApi.paths['/v1/evaluate']['post']>;
+  '#post|/v1/test': Endpoint<OpenApi.paths['/v1/test']['post']>;
   '#get|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['get']>;
   '#post|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['post']>;
   '#post|/v1/revisions/{id}/activate': Endpoint<
@@ -296,6 +298,183 @@ export const spec = {
                       type: 'array',
                       items: {
                         $ref: '#/components/schemas/ShadowStats',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/evaluate': {
+      post: {
+        operationId: 'Evaluate',
+        description:
+          "The playground's evaluation: compiles the given modules (not stored) and evaluates\n`input` with them (needs authz.policy.read). Compile errors are answered in\n`errors` with file, line and column (status 200: they are the answer, not a bad request).\n",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['modules', 'input'],
+                properties: {
+                  modules: {
+                    $ref: '#/components/schemas/RegoModules',
+                  },
+                  data: {
+                    type: 'object',
+                    additionalProperties: true,
+                  },
+                  entrypoint: {
+                    $ref: '#/components/schemas/Entrypoint',
+                  },
+                  input: {
+                    type: 'object',
+                    additionalProperties: true,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The decision, or what kept the policy from deciding.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['errors', 'compileMs'],
+                  properties: {
+                    errors: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/RegoError',
+                      },
+                    },
+                    result: {
+                      description:
+                        'The raw value of the entrypoint (absent when undefined).',
+                    },
+                    decision: {
+                      type: 'object',
+                      additionalProperties: false,
+                      required: ['allowed', 'reason'],
+                      properties: {
+                        allowed: {
+                          type: 'boolean',
+                        },
+                        reason: {
+                          type: 'string',
+                        },
+                      },
+                    },
+                    evaluationError: {
+                      type: 'string',
+                    },
+                    compileMs: {
+                      type: 'number',
+                    },
+                    evalMs: {
+                      type: 'number',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/test': {
+      post: {
+        operationId: 'RunPolicyTests',
+        description:
+          'Runs every `test_*` rule of the given modules like `opa test` (needs authz.policy.read).\n',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['modules'],
+                properties: {
+                  modules: {
+                    $ref: '#/components/schemas/RegoModules',
+                  },
+                  data: {
+                    type: 'object',
+                    additionalProperties: true,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'One result per test rule, or the compile errors.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['errors', 'results'],
+                  properties: {
+                    errors: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/RegoError',
+                      },
+                    },
+                    results: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        additionalProperties: false,
+                        required: ['name', 'file', 'pass'],
+                        properties: {
+                          name: {
+                            type: 'string',
+                          },
+                          file: {
+                            type: 'string',
+                          },
+                          pass: {
+                            type: 'boolean',
+                          },
+                          error: {
+                            type: 'string',
+                          },
+                          failedExpr: {
+                            type: 'object',
+                            additionalProperties: false,
+                            required: ['text', 'line', 'column'],
+                            properties: {
+                              text: {
+                                type: 'string',
+                              },
+                              line: {
+                                type: 'integer',
+                              },
+                              column: {
+                                type: 'integer',
+                              },
+                            },
+                          },
+                        },
                       },
                     },
                   },
@@ -730,6 +909,44 @@ export const spec = {
             type: 'string',
           },
           sha256: {
+            type: 'string',
+          },
+        },
+      },
+      RegoModules: {
+        type: 'object',
+        description: 'Rego sources by file name (`*.rego`).',
+        minProperties: 1,
+        maxProperties: 50,
+        additionalProperties: {
+          type: 'string',
+          maxLength: 200000,
+        },
+      },
+      Entrypoint: {
+        type: 'string',
+        description:
+          'Rule path relative to data (default product/authz/decision).',
+        pattern: '^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$',
+      },
+      RegoError: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['file', 'line', 'column', 'code', 'message'],
+        properties: {
+          file: {
+            type: 'string',
+          },
+          line: {
+            type: 'integer',
+          },
+          column: {
+            type: 'integer',
+          },
+          code: {
+            type: 'string',
+          },
+          message: {
             type: 'string',
           },
         },
