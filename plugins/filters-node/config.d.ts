@@ -6,5 +6,12 @@ export interface Config {
      * service principal (e.g. the development static token) gets public fields only.
      */
     piiServiceSubjects?: string[];
+    /** The export path (FilterExporter: whole results as CSV through COPY). */
+    export?: {
+      /** EXPLAIN total cost above which an export is refused with 422 (default 2000000). */
+      costThreshold?: number;
+      /** statement_timeout of the export's snapshot transaction in ms (default 300000). */
+      statementTimeoutMs?: number;
+    };
   };
 }

@@ -187,6 +187,8 @@ export class FilterEngine {
       limit?: unknown;
       cursor?: unknown;
       maxSqlLength?: number;
+      /** Export: the whole result (no LIMIT, no cursor); sort and key fields not added. */
+      unbounded?: boolean;
     } = {},
   ): BuiltFilterQuery {
     const tenant: AuthorizedTenant = context.tenant;
@@ -261,7 +263,7 @@ export class FilterEngine {
           throw new NotAllowedError(
             `dataset "${dataset.id}" pages rows by field "${f.name}", which is of data class "${f.dataClass}" that you may not read (filters.data-class.read)`,
           );
-        if (!fields.includes(needed)) fields.push(needed);
+        if (!fields.includes(needed) && !options.unbounded) fields.push(needed);
       }
     }
     const now = context.now ?? new Date();
@@ -272,6 +274,7 @@ export class FilterEngine {
       fields,
       limit: limit + 1,
       after,
+      unbounded: options.unbounded,
     });
     const maxSqlLength = options.maxSqlLength ?? DEFAULT_MAX_SQL_LENGTH;
     if (compiled.sql.length > maxSqlLength) {
@@ -419,6 +422,14 @@ export class FilterEngine {
 
   private async route(dataset: DatasetDefinition): Promise<RoutedConnection> {
     return this.routers.get(dataset.id)!.route();
+  }
+
+  /**
+   * The connection a dataset's reads use now (replica when healthy, else primary), for callers
+   * that run their own statements over a built query (the export path).
+   */
+  async connectionFor(datasetId: string): Promise<RoutedConnection> {
+    return this.busyAware(() => this.route(this.getDataset(datasetId)));
   }
 
   private async explainPlan(knex: Knex, built: CompiledQuery) {

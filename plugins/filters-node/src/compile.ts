@@ -201,6 +201,8 @@ export interface BuildOptions {
   /** Field names to select (rows only); validated by the caller. */
   fields?: string[];
   limit?: number;
+  /** Whole result for an export: no LIMIT and no cursor column (rows only). */
+  unbounded?: boolean;
   /** Decoded keyset position: rows strictly after it in the dataset's order. */
   after?: { order: unknown; key: string };
 }
@@ -253,12 +255,13 @@ export function compileQuery(
     const orderColumn = dataset.fields.find(
       f => f.name === dataset.defaultOrder.field,
     )!.column;
-    out.add(
-      ', to_json(??) #>> ?::text[] AS ??',
-      orderColumn,
-      [],
-      CURSOR_ORDER_KEY,
-    );
+    if (!options.unbounded)
+      out.add(
+        ', to_json(??) #>> ?::text[] AS ??',
+        orderColumn,
+        [],
+        CURSOR_ORDER_KEY,
+      );
   }
   out.add(
     ' FROM ?? WHERE ?? = ?::uuid',
@@ -285,12 +288,19 @@ export function compileQuery(
         options.after.key,
       );
     }
-    out.add(
-      ` ORDER BY ?? ${dir}, ?? ${dir} LIMIT ?::integer`,
-      order.column,
-      dataset.primaryKey,
-      options.limit ?? 100,
-    );
+    if (options.unbounded)
+      out.add(
+        ` ORDER BY ?? ${dir}, ?? ${dir}`,
+        order.column,
+        dataset.primaryKey,
+      );
+    else
+      out.add(
+        ` ORDER BY ?? ${dir}, ?? ${dir} LIMIT ?::integer`,
+        order.column,
+        dataset.primaryKey,
+        options.limit ?? 100,
+      );
   }
   const native = knex
     .raw(out.text, out.bindings as Knex.RawBinding[])

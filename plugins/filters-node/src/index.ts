@@ -59,3 +59,16 @@ export type {
   FiltersAccountResource,
   FiltersDataClassResource,
 } from './permissions';
+export {
+  FilterExporter,
+  DEFAULT_EXPORT_COST_THRESHOLD,
+  DEFAULT_EXPORT_STATEMENT_TIMEOUT_MS,
+} from './export';
+export type {
+  FilterExportOptions,
+  FilterExportRequest,
+  FilterExportEstimate,
+  FilterExportResult,
+} from './export';
+export { PUBLIC_DATA_CLASS } from './access';
+export type { FilterAccessOptions } from './access';

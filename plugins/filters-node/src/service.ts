@@ -7,6 +7,7 @@ import { platformEventsServiceRef } from '@internal/plugin-platform-node';
 import { FilterAccess } from './access';
 import { readDatasets } from './datasets';
 import { FilterEngine } from './FilterEngine';
+import { FilterExporter } from './export';
 
 /**
  * The filter engine for backend plugins (e.g. the export service). Use `access.authorize(...)`
@@ -16,6 +17,8 @@ import { FilterEngine } from './FilterEngine';
 export interface FilterEngineService {
   engine: FilterEngine;
   access: FilterAccess;
+  /** Whole results as CSV (COPY) under `filters.export` limits. */
+  exporter: FilterExporter;
 }
 
 export const filterEngineServiceRef = createServiceRef<FilterEngineService>({
@@ -42,7 +45,16 @@ export const filterEngineServiceRef = createServiceRef<FilterEngineService>({
           piiServiceSubjects:
             config.getOptionalStringArray('filters.piiServiceSubjects') ?? [],
         });
-        return { engine, access };
+        const exporter = new FilterExporter(engine, {
+          costThreshold: config.getOptionalNumber(
+            'filters.export.costThreshold',
+          ),
+          statementTimeoutMs: config.getOptionalNumber(
+            'filters.export.statementTimeoutMs',
+          ),
+          logger,
+        });
+        return { engine, access, exporter };
       },
     }),
 });
