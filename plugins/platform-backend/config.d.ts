@@ -68,8 +68,10 @@ export interface Config {
         };
       };
       verify?: {
-        /** When the verify job runs; default every hour. */
+        /** When the incremental verify (from the newest checkpoint) runs; default every hour. */
         schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+        /** When the full verify runs; default every 24 hours. */
+        fullSchedule?: SchedulerServiceTaskScheduleDefinitionConfig;
       };
       /**
        * How long an audited request waits for the platform backend to start before failing

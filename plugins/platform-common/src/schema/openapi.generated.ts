@@ -482,6 +482,12 @@ export interface components {
         checkpoint?: components['schemas']['AuditCheckpointRef'];
       };
       verifiedAt: string;
+      /**
+       * @description incremental runs start at the newest valid checkpoint (fromSeq); daily and requested runs are full.
+       * @enum {string}
+       */
+      mode?: 'full' | 'incremental';
+      fromSeq?: string;
       /** @description HMAC key ids the verified records were signed with. */
       keyIds?: string[];
       checkpoints?: components['schemas']['AuditCheckpointComparison'];
@@ -545,6 +551,12 @@ export interface components {
         checkpoint?: components['schemas']['AuditCheckpointRef'];
       };
       verifiedAt?: string;
+      /**
+       * @description incremental runs start at the newest valid checkpoint (fromSeq); daily and requested runs are full.
+       * @enum {string}
+       */
+      mode?: 'full' | 'incremental';
+      fromSeq?: string;
       keyIds?: string[];
       checkpoints?: components['schemas']['AuditCheckpointComparison'];
     };

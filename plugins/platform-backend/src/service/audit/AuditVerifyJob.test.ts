@@ -52,13 +52,15 @@ describe('AuditVerifyJob and AuditCheckpointer (real Postgres, app role)', () =>
         seq: '6',
       });
 
-      const scheduled = await job.run();
+      const scheduled = await job.run({ incremental: true });
       expect(scheduled).toMatchObject({
         trigger: 'schedule',
         status: 'done',
         result: {
           valid: true,
-          checked: 6,
+          mode: 'incremental',
+          fromSeq: '6',
+          checked: 1,
           checkpoints: { compared: 1, sink: sink.description },
         },
       });
@@ -84,7 +86,8 @@ describe('AuditVerifyJob and AuditCheckpointer (real Postgres, app role)', () =>
           last_hash: last.hash,
         });
       });
-      const manual = await job.run();
+      // Asked for incremental, but an admin's request is always a full run.
+      const manual = await job.run({ incremental: true });
       expect(manual).toMatchObject({
         id: requested.id,
         trigger: 'manual',
@@ -92,6 +95,7 @@ describe('AuditVerifyJob and AuditCheckpointer (real Postgres, app role)', () =>
         status: 'done',
         result: {
           valid: false,
+          mode: 'full',
           firstBroken: {
             seq: '6',
             reason: expect.stringContaining('chain ends at seq 4'),

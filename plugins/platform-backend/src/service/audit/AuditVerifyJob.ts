@@ -72,8 +72,11 @@ export class AuditVerifyJob {
     return toRun(row);
   }
 
-  /** Runs verify for every pending request (or as a scheduled run if none); returns the run. */
-  async run(): Promise<AuditVerifyRun> {
+  /**
+   * Runs verify for every pending request (always a full run), or as a scheduled run if none
+   * (incremental if asked: from the newest valid checkpoint); returns the run.
+   */
+  async run(options: { incremental?: boolean } = {}): Promise<AuditVerifyRun> {
     const { knex } = this.options;
     const staleBefore = new Date(
       Date.now() - (this.options.staleAfterMs ?? 60 * 60 * 1000),
@@ -93,6 +96,7 @@ export class AuditVerifyJob {
       .where({ status: 'requested' })
       .update({ status: 'running', started_at: startedAt })
       .returning('*');
+    const incremental = claimed.length === 0 && Boolean(options.incremental);
     if (claimed.length === 0) {
       claimed = await knex<DbAuditVerifyRunRow>('platform_audit_verify_runs')
         .insert({
@@ -105,7 +109,7 @@ export class AuditVerifyJob {
     const ids = claimed.map(r => r.id);
     let update: Partial<DbAuditVerifyRunRow>;
     try {
-      const verifyOnce = async () => {
+      const verifyOnce = async (fromCheckpoint: boolean) => {
         const sink = this.options.sink;
         // Checkpoints are read before the chain: none can be newer than the head verify reads.
         return this.options.audit.verify(
@@ -115,13 +119,15 @@ export class AuditVerifyJob {
                   sink: sink.description,
                   ...(await sink.readAll()),
                 },
+                incremental: fromCheckpoint,
               }
             : {},
         );
       };
-      let result = await verifyOnce();
-      // A retention purge running at the same moment can look like a gap; tampering persists.
-      if (!result.valid) result = await verifyOnce();
+      let result = await verifyOnce(incremental);
+      // Confirm a break with a full run: a retention purge at the same moment can look like a
+      // gap, and the full run names the first broken record; tampering persists.
+      if (!result.valid) result = await verifyOnce(false);
       update = { status: 'done', result };
     } catch (error) {
       update = {

@@ -366,6 +366,59 @@ describe('audit chain trust boundary (real Postgres, the app role acting)', () =
     });
   });
 
+  it('verifies incrementally from the newest checkpoint; a full run covers what came before', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'audit-cp-'));
+    const sink = new FileCheckpointSink(path.join(dir, 'checkpoints.ndjson'));
+    const store = new AuditStore(app.knex, { keyring: keys });
+    const read = async () => ({
+      sink: sink.description,
+      ...(await sink.readAll()),
+    });
+    // Without a checkpoint an incremental run is a full one.
+    for (let i = 0; i < 10; i++) await store.append(record(i));
+    expect(
+      await store.verify({ checkpoints: await read(), incremental: true }),
+    ).toMatchObject({ valid: true, mode: 'full', checked: 10 });
+    await sink.write(signCheckpoint(keys, await store.head(), new Date()));
+    for (let i = 10; i < 14; i++) await store.append(record(i));
+    expect(
+      await store.verify({ checkpoints: await read(), incremental: true }),
+    ).toMatchObject({
+      valid: true,
+      mode: 'incremental',
+      fromSeq: '10',
+      firstSeq: '10',
+      checked: 5,
+      checkpoints: { compared: 1 },
+    });
+
+    // A record before the checkpoint rewritten (superuser): only the full run sees it.
+    await admin.transaction(async tx => {
+      await tx.raw('SET LOCAL session_replication_role = replica');
+      await tx('platform_audit_log')
+        .where({ seq: 4 })
+        .update({ actor: 'user:default/mallory' });
+    });
+    expect(
+      await store.verify({ checkpoints: await read(), incremental: true }),
+    ).toMatchObject({ valid: true, mode: 'incremental' });
+    expect(
+      (await store.verify({ checkpoints: await read() })).firstBroken,
+    ).toMatchObject({ seq: '4', reason: expect.stringContaining('HMAC') });
+
+    // The checkpointed record itself rewritten: the incremental run starts there and sees it.
+    await admin.transaction(async tx => {
+      await tx.raw('SET LOCAL session_replication_role = replica');
+      await tx('platform_audit_log')
+        .where({ seq: 10 })
+        .update({ actor: 'user:default/mallory' });
+    });
+    expect(
+      (await store.verify({ checkpoints: await read(), incremental: true }))
+        .firstBroken,
+    ).toMatchObject({ seq: '10', reason: expect.stringContaining('HMAC') });
+  });
+
   it('lists forged or malformed checkpoints as problems and does not trust them', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'audit-cp-'));
     const file = path.join(dir, 'checkpoints.ndjson');

@@ -12,18 +12,21 @@ import { checkpointSinkFromConfig } from './checkpointSinkFromConfig';
 import { AuditCheckpointer } from './AuditCheckpointer';
 import {
   AuditVerifyJob,
+  AuditVerifyRun,
   AuditVerifyStatus,
   toVerifyStatus,
 } from './AuditVerifyJob';
 
 export const AUDIT_VERIFY_TASK_ID = 'platform-audit-verify';
+export const AUDIT_VERIFY_FULL_TASK_ID = 'platform-audit-verify-full';
 export const AUDIT_CHECKPOINT_TASK_ID = 'platform-audit-checkpoint';
 
 /**
- * The audit store with its keys, the checkpoint sink and the two scheduled tasks: copy the
- * head to the sink (default every 5 minutes) and verify the chain against the checkpoints
- * (default hourly). Config: `platform.audit.hmacKeys`, `currentHmacKeyId`, `checkpoints.*`,
- * `checkpoints.schedule`, `verify.schedule`.
+ * The audit store with its keys, the checkpoint sink and the scheduled tasks: copy the head
+ * to the sink (default every 5 minutes), verify incrementally from the newest checkpoint
+ * (default hourly) and in full (default daily); "verify now" runs in full. Config:
+ * `platform.audit.hmacKeys`, `currentHmacKeyId`, `checkpoints.*`, `checkpoints.schedule`,
+ * `verify.schedule`, `verify.fullSchedule`.
  */
 export interface AuditChain {
   audit: AuditStore;
@@ -88,24 +91,38 @@ export async function createAuditChain(options: {
       initialDelay: { seconds: 10 },
     }),
     fn: async () => {
-      let run = await verifyJob.run();
+      let run = await verifyJob.run({ incremental: true });
       // Requests that arrived while this run was busy get their own run now, not in an hour.
       for (let i = 0; i < 3 && (await verifyJob.hasRequests()); i++) {
         run = await verifyJob.run();
       }
-      if (run.status === 'error') {
-        logger.error(`Audit chain verify run ${run.id} failed: ${run.error}`);
-      } else if (run.result && !run.result.valid) {
-        logger.error(
-          `Audit chain verify run ${run.id}: broken at seq ${run.result.firstBroken?.seq}: ${run.result.firstBroken?.reason}`,
-        );
-      } else {
-        logger.info(
-          `Audit chain verify run ${run.id}: ${run.result?.checked} records valid`,
-        );
-      }
+      report(run);
     },
   });
+  await scheduler.scheduleTask({
+    id: AUDIT_VERIFY_FULL_TASK_ID,
+    scope: 'global',
+    ...schedule('platform.audit.verify.fullSchedule', {
+      frequency: { hours: 24 },
+      timeout: { hours: 3 },
+      initialDelay: { minutes: 15 },
+    }),
+    fn: async () => report(await verifyJob.run()),
+  });
+
+  function report(run: AuditVerifyRun) {
+    if (run.status === 'error') {
+      logger.error(`Audit chain verify run ${run.id} failed: ${run.error}`);
+    } else if (run.result && !run.result.valid) {
+      logger.error(
+        `Audit chain verify run ${run.id}: broken at seq ${run.result.firstBroken?.seq}: ${run.result.firstBroken?.reason}`,
+      );
+    } else {
+      logger.info(
+        `Audit chain verify run ${run.id} (${run.result?.mode}): ${run.result?.checked} records valid`,
+      );
+    }
+  }
 
   return {
     audit,

@@ -1624,6 +1624,15 @@ export const spec = {
           verifiedAt: {
             type: 'string',
           },
+          mode: {
+            type: 'string',
+            enum: ['full', 'incremental'],
+            description:
+              'incremental runs start at the newest valid checkpoint (fromSeq); daily and requested runs are full.',
+          },
+          fromSeq: {
+            type: 'string',
+          },
           keyIds: {
             type: 'array',
             description: 'HMAC key ids the verified records were signed with.',
@@ -1796,6 +1805,15 @@ export const spec = {
             },
           },
           verifiedAt: {
+            type: 'string',
+          },
+          mode: {
+            type: 'string',
+            enum: ['full', 'incremental'],
+            description:
+              'incremental runs start at the newest valid checkpoint (fromSeq); daily and requested runs are full.',
+          },
+          fromSeq: {
             type: 'string',
           },
           keyIds: {
