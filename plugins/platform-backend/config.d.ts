@@ -17,6 +17,8 @@ export interface Config {
       /** When the data-QA checks run; default every hour. */
       schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
     };
+    /** Postgres statement_timeout (ms) of the platform API's reads; default 15000. */
+    statementTimeoutMs?: number;
     telemetry?: {
       /** Minute request rollups older than this many days are folded into hourly rows (default 7). */
       downsampleAfterDays?: number;

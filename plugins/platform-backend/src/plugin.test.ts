@@ -8,6 +8,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { filtersAccountActPermission } from '@internal/plugin-filters-common';
 import Router from 'express-promise-router';
 import request from 'supertest';
 import { TestDatabase } from '@internal/dev-database';
@@ -78,6 +79,7 @@ describe('platform backend plugin', () => {
     config: NonNullable<
       Parameters<typeof mockServices.rootConfig.factory>[0]
     >['data'] = {},
+    permissions = mockServices.permissions.factory({ result }),
   ) {
     const capture: {
       events?: PlatformEventsService;
@@ -89,7 +91,7 @@ describe('platform backend plugin', () => {
         producerPlugin(capture),
         platformAuditorServiceFactory,
         mockServices.database.factory({ knex: db.knex }),
-        mockServices.permissions.factory({ result }),
+        permissions,
         mockServices.rootConfig.factory({ data: config }),
       ],
     });
@@ -363,6 +365,163 @@ describe('platform backend plugin', () => {
       .select('count', 'buckets');
     expect(rows.length).toBeLessThanOrEqual(2);
     expect(rows.reduce((n, r) => n + Number(r.count), 0)).toBe(4);
+    await backend.stop();
+  });
+
+  it("scopes event, dead-letter and per-user telemetry reads to the caller's accounts", async () => {
+    const otherAccount = '9c1d3e5f-7a9b-4c2d-8e0f-1a2b3c4d5e6f';
+    // An engineer whose team may act for TEST_IDENTITY.account_id only.
+    const scoped = mockServices.permissions.mock({
+      authorize: async requests =>
+        requests.map(() => ({ result: AuthorizeResult.ALLOW })),
+      authorizeConditional: async requests =>
+        requests.map(r =>
+          r.permission.name === filtersAccountActPermission.name
+            ? {
+                result: AuthorizeResult.CONDITIONAL,
+                pluginId: 'filters',
+                resourceType: 'filters-account',
+                conditions: {
+                  rule: 'ACCOUNT_IN',
+                  resourceType: 'filters-account',
+                  params: { accountIds: [TEST_IDENTITY.account_id] },
+                },
+              }
+            : { result: AuthorizeResult.ALLOW },
+        ),
+    });
+    const { server, backend, events } = await start(
+      AuthorizeResult.ALLOW,
+      {},
+      scoped.factory as ReturnType<typeof mockServices.permissions.factory>,
+    );
+    const user = mockCredentials.user.header();
+    const props = (id: string) => ({
+      export_id: id,
+      format: 'csv',
+      estimated_rows: 1,
+      filter_hash: 'h',
+    });
+    const mine = await events.emit(
+      'export.requested',
+      props('mine'),
+      TEST_IDENTITY,
+    );
+    const theirs = await events.emit('export.requested', props('theirs'), {
+      ...TEST_IDENTITY,
+      account_id: otherAccount,
+    });
+    await events.emit(
+      'export.requested',
+      { export_id: 'bad-theirs' },
+      { ...TEST_IDENTITY, account_id: otherAccount },
+    );
+    await events.flush();
+
+    const listed = await request(server)
+      .get('/api/platform/v1/events?types=export.requested&limit=10000')
+      .set('Authorization', user)
+      .expect(200);
+    const ids = listed.body.events.map((e: { event_id: string }) => e.event_id);
+    expect(ids).toContain(mine.eventId);
+    expect(ids).not.toContain(theirs.eventId);
+    expect(
+      listed.body.events.every(
+        (e: { account_id?: string }) =>
+          e.account_id === TEST_IDENTITY.account_id,
+      ),
+    ).toBe(true);
+
+    const refused = await request(server)
+      .get(`/api/platform/v1/events?accountId=${otherAccount}`)
+      .set('Authorization', user)
+      .expect(403);
+    expect(refused.body.error.message).toContain('accountId');
+
+    const stream = await request(server)
+      .get('/api/platform/v1/events/stream?limit=5000')
+      .set('Authorization', user)
+      .expect(200);
+    expect(stream.text).not.toContain(otherAccount);
+
+    const letters = await request(server)
+      .get('/api/platform/v1/dead-letters?limit=1000&includeReplayed=true')
+      .set('Authorization', user)
+      .expect(200);
+    expect(JSON.stringify(letters.body.deadLetters)).not.toContain(
+      otherAccount,
+    );
+
+    const rollups = await request(server)
+      .get('/api/platform/v1/telemetry/rollups')
+      .set('Authorization', user)
+      .expect(200);
+    expect(rollups.body.rollups.length).toBeGreaterThan(0);
+    expect(
+      rollups.body.rollups.every(
+        (r: { user_ref: string }) => r.user_ref === '*',
+      ),
+    ).toBe(true);
+    await backend.stop();
+  });
+
+  it('caps telemetry time spans and pages rollups', async () => {
+    const { server, backend } = await start();
+    const user = mockCredentials.user.header();
+    const rollups = await request(server)
+      .get(
+        '/api/platform/v1/telemetry/rollups?from=2026-11-01T00:00:00Z&to=2026-11-03T00:00:00Z',
+      )
+      .set('Authorization', user)
+      .expect(400);
+    expect(rollups.body.error.details.issues).toEqual([
+      { path: 'query.from', message: 'from..to must span at most 24 hours' },
+    ]);
+    const summary = await request(server)
+      .get(
+        '/api/platform/v1/telemetry/summary?from=2026-09-01T00:00:00Z&to=2026-11-01T00:00:00Z',
+      )
+      .set('Authorization', user)
+      .expect(400);
+    expect(summary.body.error.message).toContain(
+      'query.from: from..to must span at most 31 days',
+    );
+    // Admins see per-user rows, one page at a time.
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000);
+    await db.knex('platform_request_rollups').insert(
+      ['user:default/paged-a', 'user:default/paged-b'].map(user_ref => ({
+        minute,
+        service: 'paged',
+        method: 'GET',
+        route: '/v1/x',
+        status_class: '2xx',
+        team: 'group:default/t',
+        user_ref,
+        count: 1,
+        errors: 0,
+        duration_sum_ms: 3,
+        buckets: db.knex.raw('?::bigint[]', [
+          [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        ]),
+      })),
+    );
+    const first = await request(server)
+      .get('/api/platform/v1/telemetry/rollups?service=paged&limit=1')
+      .set('Authorization', user)
+      .expect(200);
+    expect(
+      first.body.rollups.map((r: { user_ref: string }) => r.user_ref),
+    ).toEqual(['user:default/paged-a']);
+    expect(first.body.nextCursor).toBe('1');
+    const second = await request(server)
+      .get(
+        `/api/platform/v1/telemetry/rollups?service=paged&limit=1&cursor=${first.body.nextCursor}`,
+      )
+      .set('Authorization', user)
+      .expect(200);
+    expect(
+      second.body.rollups.map((r: { user_ref: string }) => r.user_ref),
+    ).toEqual(['user:default/paged-b']);
     await backend.stop();
   });
 

@@ -52,7 +52,12 @@ export const platformPlugin = createBackendPlugin({
         }
         deps.permissionsRegistry.addPermissions(platformPermissions);
 
-        const events = new EventStore(knex, hub.registry);
+        const statementTimeoutMs = config.getOptionalNumber(
+          'platform.statementTimeoutMs',
+        );
+        const events = new EventStore(knex, hub.registry, {
+          statementTimeoutMs,
+        });
         // HMAC-signed chain, head checkpoints outside the database, verify as a scheduled job.
         const auditChain = await createAuditChain({
           knex,
@@ -62,7 +67,7 @@ export const platformPlugin = createBackendPlugin({
         });
         const audit = auditChain.audit;
         const qa = new QaChecks(knex, hub.registry);
-        const telemetry = new TelemetryStore(knex);
+        const telemetry = new TelemetryStore(knex, { statementTimeoutMs });
         const retention = new RetentionService({
           knex,
           audit,

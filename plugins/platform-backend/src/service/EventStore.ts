@@ -12,7 +12,10 @@ import {
   EventSchemaRegistry,
   EventSource,
   isUuid,
+  stripNul,
 } from '@internal/plugin-platform-node';
+import { AccountScope } from './accountScope';
+import { withStatementTimeout } from './statementTimeout';
 
 const EVENT_COLUMNS = [
   'e.seq',
@@ -35,6 +38,56 @@ export interface EventQuery {
   from?: Date;
   to?: Date;
   limit?: number;
+  /** Only events after this cursor (the log's seq), for paging. */
+  after?: string;
+  /** Accounts the caller may read; events of other accounts (or none) stay hidden. */
+  accounts?: AccountScope;
+}
+
+/** A row of platform_events joined with its identity merge. */
+export interface DbEventRow {
+  seq: string;
+  event_id: string;
+  name: string;
+  occurred_at: Date;
+  received_at: Date;
+  producer: string;
+  user_id: string | null;
+  account_id: string | null;
+  anonymous_id: string | null;
+  properties: Record<string, unknown>;
+  resolved_user_id: string | null;
+  reattributed: boolean;
+}
+
+/** A row of platform_dead_letters. */
+export interface DbDeadLetterRow {
+  id: string;
+  event_id: string | null;
+  name: string;
+  event_type: string | null;
+  producer: string;
+  payload: Record<string, unknown>;
+  violations: SchemaViolation[];
+  received_at: Date;
+  replay_attempts: number;
+  last_replay_at: Date | null;
+  replayed_at: Date | null;
+  replayed_seq: string | null;
+}
+
+/** Dead letters replayed per transaction when no ids are given. */
+export const REPLAY_BATCH_SIZE = 500;
+
+/** Restricts a query to the accounts in scope (nothing when the scope is empty). */
+function scopeToAccounts(
+  query: Knex.QueryBuilder,
+  column: string,
+  scope: AccountScope | undefined,
+) {
+  if (scope === undefined || scope === 'all') return query;
+  if (scope.length === 0) return query.whereRaw('false');
+  return query.whereIn(column, [...scope]);
 }
 
 /**
@@ -46,7 +99,22 @@ export class EventStore implements EventSource {
   constructor(
     private readonly knex: Knex,
     private readonly registry: EventSchemaRegistry,
+    private readonly options: {
+      statementTimeoutMs?: number;
+      replayBatchSize?: number;
+    } = {},
   ) {}
+
+  /** Runs a read in a transaction whose statements time out (so a request cannot run away). */
+  private bounded<T>(
+    fn: (tx: Knex.Transaction) => Promise<T> | Knex.QueryBuilder,
+  ) {
+    return withStatementTimeout<T>(
+      this.knex,
+      this.options.statementTimeoutMs,
+      fn,
+    );
+  }
 
   async ingest(
     deliveries: EventDelivery[],
@@ -56,14 +124,15 @@ export class EventStore implements EventSource {
       let stored = 0;
       let deadLettered = 0;
       for (const delivery of deliveries) {
+        const payload = stripNul(delivery.payload);
         const violations = delivery.violations.length
-          ? delivery.violations
-          : this.registry.validate(delivery.payload);
+          ? stripNul(delivery.violations)
+          : this.registry.validate(payload);
         if (violations.length) {
-          await this.deadLetter(tx, delivery.payload, violations);
+          await this.deadLetter(tx, payload, violations);
           deadLettered++;
         } else {
-          await this.append(tx, delivery.payload);
+          await this.append(tx, payload);
           stored++;
         }
       }
@@ -142,18 +211,25 @@ export class EventStore implements EventSource {
   }
 
   /** Delivery order after a cursor (the log's seq). */
-  async read(options: { after?: string; limit: number; types?: string[] }) {
+  async read(options: {
+    after?: string;
+    limit: number;
+    types?: string[];
+    accounts?: AccountScope;
+  }) {
     if (options.after !== undefined && !/^\d+$/.test(options.after)) {
       throw new Error(
         `cursor must be a non-negative integer, got ${options.after}`,
       );
     }
-    const query = this.selectEvents()
-      .where('e.seq', '>', options.after ?? '0')
-      .orderBy('e.seq', 'asc')
-      .limit(options.limit);
-    if (options.types?.length) query.whereIn('e.name', options.types);
-    const rows = await query;
+    const rows: DbEventRow[] = await this.bounded(tx => {
+      const query = this.selectEvents(tx)
+        .where('e.seq', '>', options.after ?? '0')
+        .orderBy('e.seq', 'asc')
+        .limit(options.limit);
+      if (options.types?.length) query.whereIn('e.name', options.types);
+      return scopeToAccounts(query, 'e.account_id', options.accounts);
+    });
     const events = rows.map(toStoredEvent);
     return {
       events,
@@ -163,18 +239,41 @@ export class EventStore implements EventSource {
     };
   }
 
-  /** Query with identity re-attribution (pre-auth events count for the merged user). */
+  /**
+   * Query with identity re-attribution (pre-auth events count for the merged user). The
+   * user filter is written so Postgres can use platform_events_user_idx and the merges'
+   * user index rather than scanning the log.
+   */
   async query(q: EventQuery): Promise<StoredEvent[]> {
-    const query = this.selectEvents()
-      .orderBy('e.seq', 'asc')
-      .limit(Math.min(q.limit ?? 500, 10_000));
-    if (q.userId)
-      query.whereRaw('COALESCE(e.user_id, m.user_id) = ?', [q.userId]);
-    if (q.accountId) query.where('e.account_id', q.accountId);
-    if (q.types?.length) query.whereIn('e.event_type', q.types);
-    if (q.from) query.where('e.occurred_at', '>=', q.from);
-    if (q.to) query.where('e.occurred_at', '<', q.to);
-    return (await query).map(toStoredEvent);
+    const rows: DbEventRow[] = await this.bounded(tx => {
+      const query = this.selectEvents(tx)
+        .orderBy('e.seq', 'asc')
+        .limit(Math.min(q.limit ?? 500, 10_000));
+      if (q.userId) {
+        const userId = q.userId;
+        query.where(w =>
+          w
+            .where('e.user_id', userId)
+            .orWhere(o =>
+              o
+                .whereNull('e.user_id')
+                .whereIn(
+                  'e.anonymous_id',
+                  tx('platform_identity_merges')
+                    .select('anonymous_id')
+                    .where('user_id', userId),
+                ),
+            ),
+        );
+      }
+      if (q.after) query.where('e.seq', '>', q.after);
+      if (q.accountId) query.where('e.account_id', q.accountId);
+      if (q.types?.length) query.whereIn('e.event_type', q.types);
+      if (q.from) query.where('e.occurred_at', '>=', q.from);
+      if (q.to) query.where('e.occurred_at', '<', q.to);
+      return scopeToAccounts(query, 'e.account_id', q.accounts);
+    });
+    return rows.map(toStoredEvent);
   }
 
   /** Distinct events (by event_id) per type and time bucket. */
@@ -183,45 +282,64 @@ export class EventStore implements EventSource {
     to: Date;
     bucket: 'minute' | 'hour' | 'day';
   }): Promise<VolumePoint[]> {
-    const rows = await this.knex('platform_events')
-      .select(
-        this.knex.raw('date_trunc(?, occurred_at) AS bucket', [options.bucket]),
-        'event_type',
-        this.knex.raw('count(DISTINCT event_id)::int AS count'),
-      )
-      .where('occurred_at', '>=', options.from)
-      .andWhere('occurred_at', '<', options.to)
-      .groupByRaw('1, 2')
-      .orderByRaw('1, 2');
-    return rows.map((r: any) => ({
+    const rows: { bucket: Date; event_type: string; count: number }[] =
+      await this.bounded(tx =>
+        tx('platform_events')
+          .select(
+            tx.raw('date_trunc(?, occurred_at) AS bucket', [options.bucket]),
+            'event_type',
+            tx.raw('count(DISTINCT event_id)::int AS count'),
+          )
+          .where('occurred_at', '>=', options.from)
+          .andWhere('occurred_at', '<', options.to)
+          .groupByRaw('1, 2')
+          .orderByRaw('1, 2'),
+      );
+    return rows.map(r => ({
       bucket: new Date(r.bucket).toISOString(),
       event_type: r.event_type,
       count: Number(r.count),
     }));
   }
 
+  /** Newest first; payloads only of the accounts in scope (by the payload's account_id). */
   async deadLetters(
-    options: { limit?: number; includeReplayed?: boolean } = {},
+    options: {
+      limit?: number;
+      includeReplayed?: boolean;
+      accounts?: AccountScope;
+    } = {},
   ): Promise<DeadLetter[]> {
-    const query = this.knex('platform_dead_letters')
-      .orderBy('received_at', 'desc')
-      .limit(Math.min(options.limit ?? 100, 1000));
-    if (!options.includeReplayed) query.whereNull('replayed_at');
-    return (await query).map(toDeadLetter);
+    const rows: DbDeadLetterRow[] = await this.bounded(tx => {
+      const query = tx('platform_dead_letters')
+        .orderBy('received_at', 'desc')
+        .limit(Math.min(options.limit ?? 100, 1000));
+      if (!options.includeReplayed) query.whereNull('replayed_at');
+      return scopeToAccounts(
+        query,
+        tx.raw("payload->>'account_id'") as unknown as string,
+        options.accounts,
+      );
+    });
+    return rows.map(toDeadLetter);
   }
 
   async deadLetterCount(): Promise<{ open: number; replayed: number }> {
-    const row: any = await this.knex('platform_dead_letters')
-      .select(
-        this.knex.raw(
-          'count(*) FILTER (WHERE replayed_at IS NULL)::int AS open',
-        ),
-        this.knex.raw(
-          'count(*) FILTER (WHERE replayed_at IS NOT NULL)::int AS replayed',
-        ),
-      )
-      .first();
-    return { open: Number(row.open), replayed: Number(row.replayed) };
+    const row: { open: number; replayed: number } | undefined =
+      await this.bounded(tx =>
+        tx('platform_dead_letters')
+          .select(
+            tx.raw('count(*) FILTER (WHERE replayed_at IS NULL)::int AS open'),
+            tx.raw(
+              'count(*) FILTER (WHERE replayed_at IS NOT NULL)::int AS replayed',
+            ),
+          )
+          .first(),
+      );
+    return {
+      open: Number(row?.open ?? 0),
+      replayed: Number(row?.replayed ?? 0),
+    };
   }
 
   /**
@@ -241,58 +359,98 @@ export class EventStore implements EventSource {
       alreadyReplayed: 0,
       alreadyInLog: 0,
     };
-    await this.knex.transaction(async tx => {
-      const query = tx('platform_dead_letters')
-        .orderBy('received_at', 'asc')
-        .forUpdate();
-      if (options.ids) query.whereIn('id', options.ids);
-      const rows = await query;
-      const now = new Date();
-      for (const row of rows) {
-        report.examined++;
-        if (row.replayed_at) {
-          report.alreadyReplayed++;
-          continue;
-        }
-        const violations = this.registry.validate(row.payload);
-        if (violations.length) {
-          report.stillInvalid++;
-          if (!options.dryRun) {
-            await tx('platform_dead_letters')
-              .where({ id: row.id })
-              .update({
-                violations: JSON.stringify(violations),
-                replay_attempts: tx.raw('replay_attempts + 1'),
-                last_replay_at: now,
-              });
+    if (options.ids) {
+      await this.knex.transaction(tx =>
+        this.replayRows(tx, options.dryRun, report, q =>
+          q.whereIn('id', options.ids!),
+        ),
+      );
+      return report;
+    }
+    // Without ids: every dead letter, one batch per transaction (keyset on time, id).
+    let after: string | undefined;
+    for (;;) {
+      const cursor = after;
+      const last = await this.knex.transaction(tx =>
+        this.replayRows(tx, options.dryRun, report, q => {
+          q.limit(this.options.replayBatchSize ?? REPLAY_BATCH_SIZE);
+          if (cursor) {
+            // Compare in SQL: JavaScript dates would drop the microseconds of received_at.
+            q.whereRaw(
+              '(received_at, id) > (SELECT d.received_at, d.id FROM platform_dead_letters d WHERE d.id = ?)',
+              [cursor],
+            );
           }
-          continue;
-        }
-        const existing = await tx('platform_events')
-          .where({ event_id: row.payload.event_id })
-          .first('seq');
-        if (existing) report.alreadyInLog++;
-        else report.replayed++;
-        if (!options.dryRun) {
-          const seq = existing
-            ? String(existing.seq)
-            : await this.append(tx, row.payload);
+          return q;
+        }),
+      );
+      if (!last) break;
+      after = last;
+    }
+    return report;
+  }
+
+  /** Replays the dead letters `select` picks, in order; returns the id of the last one. */
+  private async replayRows(
+    tx: Knex.Transaction,
+    dryRun: boolean,
+    report: ReplayReport,
+    select: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+  ): Promise<string | undefined> {
+    const rows: DbDeadLetterRow[] = await select(
+      tx('platform_dead_letters')
+        .orderBy([
+          { column: 'received_at', order: 'asc' },
+          { column: 'id', order: 'asc' },
+        ])
+        .forUpdate(),
+    );
+    const now = new Date();
+    for (const row of rows) {
+      report.examined++;
+      if (row.replayed_at) {
+        report.alreadyReplayed++;
+        continue;
+      }
+      const violations = this.registry.validate(row.payload);
+      if (violations.length) {
+        report.stillInvalid++;
+        if (!dryRun) {
           await tx('platform_dead_letters')
             .where({ id: row.id })
             .update({
-              replayed_at: now,
-              replayed_seq: seq,
+              violations: JSON.stringify(violations),
               replay_attempts: tx.raw('replay_attempts + 1'),
               last_replay_at: now,
             });
         }
+        continue;
       }
-    });
-    return report;
+      const existing = await tx('platform_events')
+        .where({ event_id: row.payload.event_id })
+        .first('seq');
+      if (existing) report.alreadyInLog++;
+      else report.replayed++;
+      if (!dryRun) {
+        const seq = existing
+          ? String(existing.seq)
+          : await this.append(tx, row.payload);
+        await tx('platform_dead_letters')
+          .where({ id: row.id })
+          .update({
+            replayed_at: now,
+            replayed_seq: seq,
+            replay_attempts: tx.raw('replay_attempts + 1'),
+            last_replay_at: now,
+          });
+      }
+    }
+    const last = rows[rows.length - 1];
+    return last?.id;
   }
 }
 
-function toStoredEvent(r: any): StoredEvent {
+function toStoredEvent(r: DbEventRow): StoredEvent {
   return {
     cursor: String(r.seq),
     event_id: r.event_id,
@@ -309,7 +467,7 @@ function toStoredEvent(r: any): StoredEvent {
   };
 }
 
-function toDeadLetter(r: any): DeadLetter {
+function toDeadLetter(r: DbDeadLetterRow): DeadLetter {
   return {
     id: r.id,
     ...(r.event_id ? { event_id: r.event_id } : {}),

@@ -4,6 +4,7 @@ import {
   LATENCY_BUCKETS_MS,
   ServiceTelemetrySummary,
 } from '@internal/plugin-platform-common';
+import { withStatementTimeout } from './statementTimeout';
 import {
   bucketIndex,
   PageLoadMinutesQuery,
@@ -104,7 +105,19 @@ function toNumbers(values: string[] | null | undefined): number[] {
 export class TelemetryStore implements PlatformTelemetryReader {
   readonly bucketBoundsMs = LATENCY_BUCKETS_MS;
 
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly options: { statementTimeoutMs?: number } = {},
+  ) {}
+
+  /** A read with a statement timeout (see withStatementTimeout). */
+  private bounded<T>(fn: (tx: Knex.Transaction) => Promise<T>) {
+    return withStatementTimeout<T>(
+      this.knex,
+      this.options.statementTimeoutMs,
+      fn,
+    );
+  }
 
   /** Adds rollups; the same minute and series from several replicas or flushes add up. */
   async ingestRollups(rollups: RequestRollup[]): Promise<void> {
@@ -149,19 +162,55 @@ export class TelemetryStore implements PlatformTelemetryReader {
     }
   }
 
+  /**
+   * Minute rollups of a window, one page at a time (`offset`/`limit` over a stable order).
+   * Unless `perUser`, rows are summed over users (`user_ref` is `*`): who called what is
+   * for platform admins only.
+   */
   async rollups(options: {
     from: Date;
     to: Date;
     service?: string;
     limit?: number;
+    offset?: number;
+    perUser?: boolean;
   }): Promise<RequestRollup[]> {
-    const query = this.knex<DbRequestRollupRow>('platform_request_rollups')
+    const base = this.knex('platform_request_rollups')
       .where('minute', '>=', options.from)
-      .andWhere('minute', '<', options.to)
-      .orderBy(['minute', 'service', 'route', 'method', 'status_class'])
-      .limit(options.limit ?? 10_000);
-    if (options.service) query.where('service', options.service);
-    const rows: DbRequestRollupRow[] = await query;
+      .andWhere('minute', '<', options.to);
+    if (options.service) base.where('service', options.service);
+    const keys = [
+      'minute',
+      'service',
+      'method',
+      'route',
+      'status_class',
+      'team',
+    ];
+    if (options.perUser) keys.push('user_ref');
+    const sameKey = keys.map(k => `b.${k} = g.${k}`).join(' AND ');
+    const { rows } = await this.bounded(tx =>
+      tx.raw<{ rows: DbRequestRollupRow[] }>(
+        `WITH r AS (${base.toQuery()}),
+       g AS (
+         SELECT ${keys.join(', ')},
+                sum(count)::bigint AS count, sum(errors)::bigint AS errors,
+                sum(duration_sum_ms) AS duration_sum_ms
+           FROM r GROUP BY ${keys.join(', ')}
+          ORDER BY ${keys.join(', ')} LIMIT :limit OFFSET :offset),
+       b AS (
+         SELECT ${keys
+           .map(k => `r.${k}`)
+           .join(', ')}, u.i, sum(u.x)::bigint AS x
+           FROM r JOIN g USING (${keys.join(', ')}),
+                unnest(r.buckets) WITH ORDINALITY AS u(x, i)
+          GROUP BY ${keys.map(k => `r.${k}`).join(', ')}, u.i)
+       SELECT g.*, ${options.perUser ? '' : "'*' AS user_ref,"}
+              (SELECT array_agg(b.x ORDER BY b.i) FROM b WHERE ${sameKey}) AS buckets
+         FROM g ORDER BY ${keys.map(k => `g.${k}`).join(', ')}`,
+        { limit: options.limit ?? 1000, offset: options.offset ?? 0 },
+      ),
+    );
     return rows.map(r => ({
       minute: new Date(r.minute).toISOString(),
       service: r.service,
@@ -182,8 +231,9 @@ export class TelemetryStore implements PlatformTelemetryReader {
     from: Date;
     to: Date;
   }): Promise<ServiceTelemetrySummary[]> {
-    const { rows } = await this.knex.raw<{ rows: DbServiceSummaryRow[] }>(
-      `WITH r AS (
+    const { rows } = await this.bounded(tx =>
+      tx.raw<{ rows: DbServiceSummaryRow[] }>(
+        `WITH r AS (
          SELECT service, count, errors, buckets FROM platform_request_rollups
           WHERE minute >= :from AND minute < :to
          UNION ALL
@@ -196,7 +246,8 @@ export class TelemetryStore implements PlatformTelemetryReader {
          FROM (SELECT service, sum(count)::bigint AS requests, sum(errors)::bigint AS errors
                  FROM r GROUP BY service) AS t
         ORDER BY t.service`,
-      { from: options.from, to: options.to },
+        { from: options.from, to: options.to },
+      ),
     );
     return rows.map(r => {
       const buckets = toNumbers(r.buckets);
@@ -248,8 +299,9 @@ export class TelemetryStore implements PlatformTelemetryReader {
 
   /** p50/p95 page-load time per route over the minutes overlapping a window (histograms). */
   async rumSummary(options: { from: Date; to: Date }) {
-    const { rows } = await this.knex.raw<{ rows: DbRumSummaryRow[] }>(
-      `WITH r AS (
+    const { rows } = await this.bounded(tx =>
+      tx.raw<{ rows: DbRumSummaryRow[] }>(
+        `WITH r AS (
          SELECT route, kind, count, buckets FROM platform_rum_minutes
           WHERE minute > :from::timestamptz - interval '1 minute' AND minute < :to),
        b AS (SELECT route, kind, u.i, sum(u.x)::bigint AS x
@@ -260,7 +312,8 @@ export class TelemetryStore implements PlatformTelemetryReader {
          FROM (SELECT route, kind, sum(count)::bigint AS samples FROM r GROUP BY route, kind) AS t
         ORDER BY t.samples DESC, t.route
         LIMIT 100`,
-      { from: options.from, to: options.to },
+        { from: options.from, to: options.to },
+      ),
     );
     return rows.map(r => {
       const buckets = toNumbers(r.buckets);
@@ -279,8 +332,9 @@ export class TelemetryStore implements PlatformTelemetryReader {
     base: Knex.QueryBuilder,
     resolutionMinutes: number,
   ): Promise<TelemetryMinute[]> {
-    const { rows } = await this.knex.raw<{ rows: DbHistogramRow[] }>(
-      `WITH r AS (${base.toQuery()}),
+    const { rows } = await this.bounded(tx =>
+      tx.raw<{ rows: DbHistogramRow[] }>(
+        `WITH r AS (${base.toQuery()}),
        b AS (SELECT minute, u.i, sum(u.x)::bigint AS x
                FROM r, unnest(r.buckets) WITH ORDINALITY AS u(x, i) GROUP BY minute, u.i)
        SELECT t.minute, t.count, t.errors,
@@ -288,6 +342,7 @@ export class TelemetryStore implements PlatformTelemetryReader {
          FROM (SELECT minute, sum(count)::bigint AS count, sum(errors)::bigint AS errors
                  FROM r GROUP BY minute) AS t
         ORDER BY t.minute`,
+      ),
     );
     return rows.map(r => ({
       minute: new Date(r.minute),

@@ -8,6 +8,7 @@ import {
   PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
 import { BasicPermission } from '@backstage/plugin-permission-common';
 import {
   platformAuditReadPermission,
@@ -32,6 +33,7 @@ import { QaChecks } from './QaChecks';
 import { TelemetryStore } from './TelemetryStore';
 import { RetentionService } from './Retention';
 import { createPrincipalRateLimit } from './rateLimit';
+import { inScope, resolveAccountScope } from './accountScope';
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -77,6 +79,24 @@ function timeWindow(
 function plain(req: unknown): Request {
   return req as Request;
 }
+
+/** 400 naming `from` unless the window spans at most `maxHours`. */
+function capSpan(window: { from: Date; to: Date }, maxHours: number) {
+  if (window.to.getTime() - window.from.getTime() > maxHours * HOUR) {
+    const span =
+      maxHours > 24 && maxHours % 24 === 0
+        ? `${maxHours / 24} days`
+        : `${maxHours} hours`;
+    throw RequestValidationError.fromIssues('query', [
+      { path: 'query.from', message: `from..to must span at most ${span}` },
+    ]);
+  }
+  return window;
+}
+
+/** Longest windows the telemetry reads accept (the summary also reads hourly rows). */
+export const MAX_SUMMARY_HOURS = 31 * 24;
+export const MAX_ROLLUP_HOURS = 24;
 
 function optionalDate(value: string | undefined): Date | undefined {
   return value === undefined ? undefined : new Date(value);
@@ -169,11 +189,12 @@ export async function createRouter(
   });
 
   router.get('/v1/events/stream', async (req, res) => {
-    await authorize(req, platformEventsReadPermission);
+    const credentials = await authorize(req, platformEventsReadPermission);
     const page = await events.read({
       after: req.query.after,
       limit: Number(req.query.limit ?? 1000),
       types: csv(req.query.types),
+      accounts: await resolveAccountScope(permissions, credentials),
     });
     res.setHeader('Content-Type', 'application/x-ndjson');
     if (page.nextCursor) res.setHeader('X-Next-Cursor', page.nextCursor);
@@ -181,30 +202,44 @@ export async function createRouter(
   });
 
   router.get('/v1/events', async (req, res) => {
-    await authorize(req, platformEventsReadPermission);
+    const credentials = await authorize(req, platformEventsReadPermission);
     const q = req.query;
+    const accounts = await resolveAccountScope(permissions, credentials);
+    if (q.accountId && !inScope(accounts, q.accountId)) {
+      throw new NotAllowedError(
+        `accountId: you may not read the events of account ${q.accountId}`,
+      );
+    }
+    const limit = Number(q.limit ?? 500);
+    const found = await events.query({
+      userId: q.userId,
+      accountId: q.accountId,
+      types: csv(q.types),
+      from: optionalDate(q.from),
+      to: optionalDate(q.to),
+      after: q.after,
+      limit,
+      accounts,
+    });
     res.json(
       measured('platform_events joined with platform_identity_merges', {
-        events: await events.query({
-          userId: q.userId,
-          accountId: q.accountId,
-          types: csv(q.types),
-          from: optionalDate(q.from),
-          to: optionalDate(q.to),
-          limit: Number(q.limit ?? 500),
-        }),
+        events: found,
+        ...(found.length === limit
+          ? { nextCursor: found[found.length - 1].cursor }
+          : {}),
       }),
     );
   });
 
   router.get('/v1/dead-letters', async (req, res) => {
-    await authorize(req, platformEventsReadPermission);
+    const credentials = await authorize(req, platformEventsReadPermission);
     res.json(
       measured('platform_dead_letters (Postgres)', {
         counts: await events.deadLetterCount(),
         deadLetters: await events.deadLetters({
           limit: Number(req.query.limit ?? 100),
           includeReplayed: req.query.includeReplayed === 'true',
+          accounts: await resolveAccountScope(permissions, credentials),
         }),
       }),
     );
@@ -260,7 +295,7 @@ export async function createRouter(
 
   router.get('/v1/telemetry/summary', async (req, res) => {
     await authorize(req, platformTelemetryReadPermission);
-    const q = timeWindow(req.query, 1);
+    const q = capSpan(timeWindow(req.query, 1), MAX_SUMMARY_HOURS);
     res.json(
       measured(
         'platform_request_rollups (per-minute, flushed by each backend)',
@@ -275,11 +310,26 @@ export async function createRouter(
   });
 
   router.get('/v1/telemetry/rollups', async (req, res) => {
-    await authorize(req, platformTelemetryReadPermission);
-    const q = timeWindow(req.query, 1);
+    const credentials = await authorize(req, platformTelemetryReadPermission);
+    const q = capSpan(timeWindow(req.query, 1), MAX_ROLLUP_HOURS);
+    const limit = Number(req.query.limit ?? 1000);
+    const offset = req.query.cursor ? Number(req.query.cursor) : 0;
+    // Per-user rows only for callers who may read every account (platform admins).
+    const perUser =
+      (await resolveAccountScope(permissions, credentials)) === 'all';
+    const rollups = await telemetry.rollups({
+      ...q,
+      service: req.query.service,
+      limit,
+      offset,
+      perUser,
+    });
     res.json(
       measured('platform_request_rollups', {
-        rollups: await telemetry.rollups({ ...q, service: req.query.service }),
+        rollups,
+        ...(rollups.length === limit
+          ? { nextCursor: String(offset + limit) }
+          : {}),
       }),
     );
   });

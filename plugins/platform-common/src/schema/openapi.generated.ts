@@ -157,7 +157,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Requests, 5xx rate and latency quantiles per service, and RUM page loads per route (`platform.telemetry.read`). */
+    /**
+     * @description Requests, 5xx rate and latency quantiles per service, and RUM page loads per route, over
+     *     at most 31 days (`platform.telemetry.read`).
+     */
     get: operations['GetTelemetrySummary'];
     put?: never;
     post?: never;
@@ -174,7 +177,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Per-minute request rollups (`platform.telemetry.read`). */
+    /**
+     * @description Per-minute request rollups, at most 24 hours per request, paged (`platform.telemetry.read`).
+     *     Per-user rows (`user_ref`) for platform admins only; others get rows summed over users
+     *     (`user_ref` is `*`).
+     */
     get: operations['GetTelemetryRollups'];
     put?: never;
     post?: never;
@@ -692,6 +699,8 @@ export interface operations {
         /** @description End of the window (exclusive), ISO 8601; default now. */
         to?: components['parameters']['to'];
         limit?: number;
+        /** @description The `nextCursor` of the previous page. */
+        after?: string;
       };
       header?: never;
       path?: never;
@@ -699,7 +708,10 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Matching events. */
+      /**
+       * @description Matching events of the accounts the caller may act for (every account for platform
+       *     admins); `nextCursor` when there may be more.
+       */
       200: {
         headers: {
           [name: string]: unknown;
@@ -707,6 +719,7 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Measured'] & {
             events: components['schemas']['StoredEvent'][];
+            nextCursor?: string;
           };
         };
       };
@@ -865,6 +878,9 @@ export interface operations {
         /** @description End of the window (exclusive), ISO 8601; default now. */
         to?: components['parameters']['to'];
         service?: string;
+        limit?: number;
+        /** @description The `nextCursor` of the previous page. */
+        cursor?: string;
       };
       header?: never;
       path?: never;
@@ -880,6 +896,7 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Measured'] & {
             rollups: components['schemas']['RequestRollup'][];
+            nextCursor?: string;
           };
         };
       };

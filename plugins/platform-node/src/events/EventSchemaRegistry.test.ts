@@ -74,6 +74,22 @@ describe('EventSchemaRegistry (schemas/ of this package)', () => {
     ]);
   });
 
+  it('refuses undeclared properties, so PII cannot ride along in an event', () => {
+    for (const name of registry.names()) {
+      const props = {
+        ...registry.exampleProperties(name)!,
+        email: 'ana@example.com',
+      };
+      expect(registry.validate(envelope(name, props))).toEqual([
+        expect.objectContaining({
+          instancePath: '/properties',
+          schemaPath: '#/properties/properties/additionalProperties',
+          message: 'must NOT have additional properties',
+        }),
+      ]);
+    }
+  });
+
   it('reports wrong types and enum values with their paths', () => {
     const props = {
       ...registry.exampleProperties('export.requested')!,

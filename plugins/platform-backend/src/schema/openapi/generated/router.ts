@@ -275,10 +275,22 @@ export const spec = {
               default: 500,
             },
           },
+          {
+            name: 'after',
+            in: 'query',
+            allowReserved: true,
+            description: 'The `nextCursor` of the previous page.',
+            schema: {
+              type: 'string',
+              pattern: '^\\d+$',
+              maxLength: 20,
+            },
+          },
         ],
         responses: {
           '200': {
-            description: 'Matching events.',
+            description:
+              'Matching events of the accounts the caller may act for (every account for platform\nadmins); `nextCursor` when there may be more.\n',
             content: {
               'application/json': {
                 schema: {
@@ -295,6 +307,9 @@ export const spec = {
                           items: {
                             $ref: '#/components/schemas/StoredEvent',
                           },
+                        },
+                        nextCursor: {
+                          type: 'string',
                         },
                       },
                     },
@@ -501,7 +516,7 @@ export const spec = {
       get: {
         operationId: 'GetTelemetrySummary',
         description:
-          'Requests, 5xx rate and latency quantiles per service, and RUM page loads per route (`platform.telemetry.read`).',
+          'Requests, 5xx rate and latency quantiles per service, and RUM page loads per route, over\nat most 31 days (`platform.telemetry.read`).\n',
         parameters: [
           {
             $ref: '#/components/parameters/from',
@@ -566,7 +581,8 @@ export const spec = {
     '/v1/telemetry/rollups': {
       get: {
         operationId: 'GetTelemetryRollups',
-        description: 'Per-minute request rollups (`platform.telemetry.read`).',
+        description:
+          'Per-minute request rollups, at most 24 hours per request, paged (`platform.telemetry.read`).\nPer-user rows (`user_ref`) for platform admins only; others get rows summed over users\n(`user_ref` is `*`).\n',
         parameters: [
           {
             $ref: '#/components/parameters/from',
@@ -581,6 +597,28 @@ export const spec = {
             schema: {
               type: 'string',
               maxLength: 100,
+            },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            allowReserved: true,
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 10000,
+              default: 1000,
+            },
+          },
+          {
+            name: 'cursor',
+            in: 'query',
+            allowReserved: true,
+            description: 'The `nextCursor` of the previous page.',
+            schema: {
+              type: 'string',
+              pattern: '^\\d+$',
+              maxLength: 12,
             },
           },
         ],
@@ -603,6 +641,9 @@ export const spec = {
                           items: {
                             $ref: '#/components/schemas/RequestRollup',
                           },
+                        },
+                        nextCursor: {
+                          type: 'string',
                         },
                       },
                     },
