@@ -22,7 +22,7 @@ import {
 } from '@internal/plugin-capacity-common';
 import { Collector } from '../collectors/types';
 import { CapacityDefinitions } from './definitions';
-import { CapacityStore, StatusChange } from './CapacityStore';
+import { CapacityStore, SeriesPoint, StatusChange } from './CapacityStore';
 
 export interface CapacitySettings extends ForecastOptions {
   yellowWithinDays: number;
@@ -39,7 +39,13 @@ export const DEFAULT_SETTINGS: CapacitySettings = {
   growthOverDays: 182,
 };
 
-export type LimitViewWithRecent = LimitView & { recent: Sample[] };
+export interface RecentPoint {
+  at: string;
+  value: number;
+  provenance: Provenance;
+}
+
+export type LimitViewWithRecent = LimitView & { recent: RecentPoint[] };
 
 export interface SampleInput {
   limit: string;
@@ -113,7 +119,7 @@ export class CapacityService {
     const ids = limits.map(l => l.id);
     const [latest, windowSamples, runs] = await Promise.all([
       store.latestSamples(ids),
-      store.samplesSince(
+      store.seriesSince(
         ids,
         new Date(now.getTime() - settings.windowDays * DAY_MS),
       ),
@@ -122,6 +128,12 @@ export class CapacityService {
     const notes = new Map<string, string>();
     for (const run of runs) {
       for (const u of run.result.unavailable) notes.set(u.metric, u.reason);
+    }
+    const series = new Map<string, SeriesPoint[]>();
+    for (const point of windowSamples) {
+      const list = series.get(point.limit);
+      if (list) list.push(point);
+      else series.set(point.limit, [point]);
     }
     return limits.map(({ estimateAt, ...limit }) => {
       const sample = latest.get(limit.id);
@@ -138,11 +150,11 @@ export class CapacityService {
             provenance: 'estimate',
             at: estimateAt,
           };
-      const recent = windowSamples.filter(s => s.limit === limit.id);
+      const recent = series.get(limit.id) ?? [];
       // Declared estimates are not measurements: they never feed a forecast.
       const measured = recent
         .filter(s => s.provenance !== 'estimate')
-        .map(s => ({ at: new Date(s.at), value: s.value }));
+        .map(s => ({ at: new Date(s.t), value: s.value }));
       const forecast = forecastLimit(
         {
           samples: measured,
@@ -200,7 +212,11 @@ export class CapacityService {
         daysToTrigger,
         percentOfTrigger: round((current.value / limit.trigger) * 100),
         // The fit uses every sample; the sparkline gets at most 200 of them.
-        recent: thin(recent, 200),
+        recent: thin(recent, 200).map(s => ({
+          at: new Date(s.t).toISOString(),
+          value: s.value,
+          provenance: s.provenance,
+        })),
       };
     });
   }

@@ -17,6 +17,14 @@ export interface DbSampleRow {
   recorded_at: Date;
 }
 
+export interface SeriesPoint {
+  limit: string;
+  /** epoch ms */
+  t: number;
+  value: number;
+  provenance: Provenance;
+}
+
 export interface DbApiLimitRow {
   id: string;
   definition: LimitDefinition;
@@ -110,6 +118,22 @@ export class CapacityStore {
       .andWhere('at', '>=', from)
       .orderBy([{ column: 'at' }, { column: 'id' }]);
     return rows.map(toSample);
+  }
+
+  /**
+   * Window series for the clock: time as epoch ms and value only (no source text, no Date
+   * parsing), oldest first; parsing 32k full rows was most of GET /v1/limits (bench/capacity).
+   */
+  async seriesSince(limitIds: string[], from: Date): Promise<SeriesPoint[]> {
+    if (limitIds.length === 0) return [];
+    const { rows } = await this.db.raw(
+      `SELECT limit_id AS "limit", (extract(epoch FROM at) * 1000)::float8 AS t, value, provenance
+         FROM capacity_samples
+        WHERE limit_id = ANY(?) AND at >= ?
+        ORDER BY at, id`,
+      [limitIds, from],
+    );
+    return rows;
   }
 
   /** The newest sample of each limit (any age). */

@@ -297,7 +297,12 @@ export interface components {
       daysToTrigger: number | null;
       percentOfTrigger: number;
       /** @description Samples of the forecast window for the sparkline, thinned to at most 200 (the fit uses all). */
-      recent: components['schemas']['Sample'][];
+      recent: {
+        /** Format: date-time */
+        at: string;
+        value: number;
+        provenance: components['schemas']['Provenance'];
+      }[];
     };
     LimitList: {
       /** Format: date-time */

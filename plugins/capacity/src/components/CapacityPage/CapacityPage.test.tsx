@@ -81,17 +81,13 @@ const limits: LimitViewDto[] = [
     percentOfTrigger: 82.5,
     recent: [
       {
-        limit: 'export-queue-depth',
         value: 160,
         at: new Date(Date.now() - 86_400_000).toISOString(),
-        source: 'gauge',
         provenance: 'pushed',
       },
       {
-        limit: 'export-queue-depth',
         value: 165,
         at: new Date().toISOString(),
-        source: 'gauge',
         provenance: 'pushed',
       },
     ],

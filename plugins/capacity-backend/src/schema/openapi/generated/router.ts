@@ -788,7 +788,20 @@ export const spec = {
                 description:
                   'Samples of the forecast window for the sparkline, thinned to at most 200 (the fit uses all).',
                 items: {
-                  $ref: '#/components/schemas/Sample',
+                  type: 'object',
+                  required: ['at', 'value', 'provenance'],
+                  properties: {
+                    at: {
+                      type: 'string',
+                      format: 'date-time',
+                    },
+                    value: {
+                      type: 'number',
+                    },
+                    provenance: {
+                      $ref: '#/components/schemas/Provenance',
+                    },
+                  },
                 },
               },
             },
