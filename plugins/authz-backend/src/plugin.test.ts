@@ -19,7 +19,34 @@ import {
   defaultPolicyRoot,
   readPolicyDirectory,
 } from '@internal/plugin-authz-node';
+import { compileRego } from '@internal/rego-wasm';
+import { gzipSync } from 'node:zlib';
 import { authzPlugin } from './plugin';
+
+/** A minimal ustar archive, gzipped: what `opa build` writes. */
+function tarGz(files: Record<string, string | Uint8Array>): Uint8Array {
+  const blocks: Buffer[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const body = Buffer.from(content);
+    const header = Buffer.alloc(512);
+    header.write(name, 0);
+    header.write('0000644\0', 100);
+    header.write('0000000\0', 108);
+    header.write('0000000\0', 116);
+    header.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
+    header.write('00000000000\0', 136);
+    header.write('0', 156);
+    header.write('ustar\0', 257);
+    header.write('00', 263);
+    header.fill(' ', 148, 156);
+    let sum = 0;
+    for (const b of header) sum += b;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return new Uint8Array(gzipSync(Buffer.concat(blocks)));
+}
 
 jest.setTimeout(120_000);
 
@@ -665,6 +692,56 @@ describe('authz backend plugin (real Postgres product data)', () => {
         await new Promise(r => setTimeout(r, 10));
       }
       expect(seen.cacheHit).toBe(false);
+    });
+
+    it('stores an OPA bundle (.tar.gz with policy.wasm and data.json) as a revision that decides', async () => {
+      const { wasm } = compileRego(
+        {
+          'b.rego':
+            'package bundled\nimport rego.v1\ndecision := {"allowed": input.action in data.open, "reason": "bundle"}',
+        },
+        ['bundled/decision'],
+      );
+      const bundle = tarGz({
+        '/policy.wasm': wasm,
+        '/data.json': JSON.stringify({ open: ['dashboard.read'] }),
+      });
+      const bad = await request(server)
+        .post('/api/authz/v1/revisions/bundle')
+        .set(asUser(ENGINEER))
+        .send({ bundle: Buffer.from(bundle).toString('base64') });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.details.issues[0]).toMatchObject({
+        path: 'body.entrypoint',
+        message: expect.stringMatching(/bundled\/decision/),
+      });
+      const junk = await request(server)
+        .post('/api/authz/v1/revisions/bundle')
+        .set(asUser(ENGINEER))
+        .send({ bundle: Buffer.from('not a bundle').toString('base64') });
+      expect(junk.status).toBe(400);
+      expect(junk.body.error.details.issues[0].path).toBe('body.bundle');
+      const ok = await request(server)
+        .post('/api/authz/v1/revisions/bundle')
+        .set(asUser(ENGINEER))
+        .send({
+          bundle: Buffer.from(bundle).toString('base64'),
+          entrypoint: 'bundled/decision',
+        });
+      expect(ok.status).toBe(201);
+      await request(server)
+        .post(`/api/authz/v1/revisions/${ok.body.id}/activate`)
+        .set(asEngineer())
+        .send({});
+      expect(await decide(server)).toMatchObject({
+        allowed: true,
+        reason: 'bundle',
+        policyRevision: ok.body.sha256,
+      });
+      await request(server)
+        .post('/api/authz/v1/revisions/rollback')
+        .set(asEngineer())
+        .send({});
     });
 
     it('only authz.policy.manage holders change revisions', async () => {

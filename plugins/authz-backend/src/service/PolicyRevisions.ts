@@ -4,7 +4,8 @@ import {
   CompiledPolicy,
   PolicySource,
 } from '@internal/plugin-authz-node';
-import { RegoCompileError } from '@internal/rego-wasm';
+import { createHash } from 'node:crypto';
+import { readBundle, RegoCompileError } from '@internal/rego-wasm';
 import { RequestValidationError } from '@internal/plugin-platform-node';
 import { RevisionStore } from './RevisionStore';
 
@@ -59,7 +60,11 @@ export class PolicyRevisions {
     const revision = await this.store.get(id);
     if (revision.sha256 === this.evaluator.activeRevision) return;
     this.evaluator.activate(
-      await CompiledPolicy.load(revision.source, revision.wasm),
+      await CompiledPolicy.load(
+        revision.source,
+        revision.wasm,
+        revision.sha256,
+      ),
     );
     this.logger.info(
       `authz: revision ${id} (${revision.sha256.slice(0, 12)}) active`,
@@ -73,5 +78,46 @@ export class PolicyRevisions {
       this.evaluator.invalidateData();
       await this.sync();
     } else if (payload.startsWith('revision:')) await this.sync();
+  }
+}
+
+/**
+ * An OPA bundle (`.tar.gz` with `/policy.wasm` and optional `/data.json`, as
+ * `opa build -t wasm` makes it) as a candidate revision: loaded once to prove it works and has
+ * the entrypoint. Its sha256 is that of the bundle bytes and the entrypoint.
+ */
+export async function loadBundleCandidate(
+  bytes: Uint8Array,
+  entrypoint: string,
+): Promise<{ policy: CompiledPolicy; source: PolicySource; sha256: string }> {
+  let bundle;
+  try {
+    bundle = readBundle(bytes);
+  } catch (error) {
+    throw RequestValidationError.fromIssues('bundle', [
+      {
+        path: 'body.bundle',
+        message: `not a readable OPA bundle (.tar.gz with /policy.wasm): ${
+          (error as Error).message
+        }`,
+      },
+    ]);
+  }
+  const source: PolicySource = {
+    modules: {},
+    data: bundle.data ?? {},
+    entrypoint,
+  };
+  const sha256 = createHash('sha256')
+    .update(bytes)
+    .update(`\u0000${entrypoint}`)
+    .digest('hex');
+  try {
+    const policy = await CompiledPolicy.load(source, bundle.wasm, sha256);
+    return { policy, source, sha256 };
+  } catch (error) {
+    throw RequestValidationError.fromIssues('bundle', [
+      { path: 'body.entrypoint', message: (error as Error).message },
+    ]);
   }
 }

@@ -22,7 +22,11 @@ import { ConflictError } from '@backstage/errors';
 import { Decision } from '@internal/plugin-authz-common';
 import { randomUUID } from 'node:crypto';
 import { RequestValidationError } from '@internal/plugin-platform-node';
-import { compileCandidate, PolicyRevisions } from './PolicyRevisions';
+import {
+  compileCandidate,
+  loadBundleCandidate,
+  PolicyRevisions,
+} from './PolicyRevisions';
 import { AUTHZ_CHANNEL, RevisionStore } from './RevisionStore';
 import { EnforcementModes } from './EnforcementModes';
 import { ShadowRecord, ShadowStore } from './ShadowStore';
@@ -279,6 +283,28 @@ export async function createRouter(
         ),
     );
     res.status(201).json({ id: ref.id, sha256: compiled.sha256 });
+  });
+
+  api.post('/v1/revisions/bundle', async (req, res) => {
+    const credentials = await allowed(req, authzPolicyManagePermission);
+    const bytes = new Uint8Array(Buffer.from(req.body.bundle, 'base64'));
+    const candidate = await loadBundleCandidate(
+      bytes,
+      req.body.entrypoint ?? DEFAULT_ENTRYPOINT,
+    );
+    const ref = await policyChange(
+      req,
+      'policy-revision-create',
+      { sha256: candidate.sha256, from: 'opa-bundle' },
+      () =>
+        options.store.add(
+          candidate.sha256,
+          candidate.source,
+          candidate.policy.wasm,
+          actorRef(credentials),
+        ),
+    );
+    res.status(201).json({ id: ref.id, sha256: candidate.sha256 });
   });
 
   api.post('/v1/revisions/:id/activate', async (req, res) => {

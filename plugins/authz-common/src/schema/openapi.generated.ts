@@ -160,6 +160,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/revisions/bundle': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description Stores a real OPA bundle (`opa build -t wasm` output: `.tar.gz` with `/policy.wasm` and
+     *     optional `/data.json`), base64 in JSON, as a revision without activating it (needs
+     *     authz.policy.manage). It is loaded once first: an unreadable bundle or a missing
+     *     entrypoint is a 400 naming the field. The request body limit is 2 MB.
+     */
+    post: operations['CreateRevisionFromBundle'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/revisions/{id}/activate': {
     parameters: {
       query?: never;
@@ -665,6 +687,35 @@ export interface operations {
     };
     responses: {
       /** @description The stored revision (an identical source returns the existing one). */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RevisionRef'];
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  CreateRevisionFromBundle: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** Format: byte */
+          bundle: string;
+          entrypoint?: components['schemas']['Entrypoint'];
+        };
+      };
+    };
+    responses: {
+      /** @description The stored revision. */
       201: {
         headers: {
           [name: string]: unknown;

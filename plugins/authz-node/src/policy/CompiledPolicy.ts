@@ -66,14 +66,27 @@ export class CompiledPolicy {
     return new CompiledPolicy(policySha256(source), source, wasm, policy);
   }
 
-  /** Loads an already compiled module (a stored revision); no recompilation. */
+  /**
+   * Loads an already compiled module (a stored revision, or the policy.wasm of an OPA bundle);
+   * no recompilation. `sha256` names the revision when it is not derived from Rego sources.
+   */
   static async load(
     source: PolicySource,
     wasm: Uint8Array,
+    sha256 = policySha256(source),
   ): Promise<CompiledPolicy> {
     const policy = await loadPolicy(wasm);
+    if (!(source.entrypoint in policy.entrypoints)) {
+      throw new Error(
+        `${
+          source.entrypoint
+        } is not an entrypoint of the module (it has: ${Object.keys(
+          policy.entrypoints,
+        ).join(', ')})`,
+      );
+    }
     policy.setData(source.data ?? {});
-    return new CompiledPolicy(policySha256(source), source, wasm, policy);
+    return new CompiledPolicy(sha256, source, wasm, policy);
   }
 
   evaluate(input: unknown): PolicyDecision {

@@ -35,6 +35,9 @@ export type EndpointMap = {
   '#post|/v1/test': Endpoint<OpenApi.paths['/v1/test']['post']>;
   '#get|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['get']>;
   '#post|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['post']>;
+  '#post|/v1/revisions/bundle': Endpoint<
+    OpenApi.paths['/v1/revisions/bundle']['post']
+  >;
   '#post|/v1/revisions/{id}/activate': Endpoint<
     OpenApi.paths['/v1/revisions/{id}/activate']['post']
   >;
@@ -536,6 +539,51 @@ export const spec = {
           '201': {
             description:
               'The stored revision (an identical source returns the existing one).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/RevisionRef',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/revisions/bundle': {
+      post: {
+        operationId: 'CreateRevisionFromBundle',
+        description:
+          'Stores a real OPA bundle (`opa build -t wasm` output: `.tar.gz` with `/policy.wasm` and\noptional `/data.json`), base64 in JSON, as a revision without activating it (needs\nauthz.policy.manage). It is loaded once first: an unreadable bundle or a missing\nentrypoint is a 400 naming the field. The request body limit is 2 MB.\n',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['bundle'],
+                properties: {
+                  bundle: {
+                    type: 'string',
+                    format: 'byte',
+                    minLength: 4,
+                    maxLength: 2000000,
+                  },
+                  entrypoint: {
+                    $ref: '#/components/schemas/Entrypoint',
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The stored revision.',
             content: {
               'application/json': {
                 schema: {
