@@ -92,6 +92,7 @@ async function main() {
         'e2e/portal.test.mjs',
         'e2e/data-explorer.test.mjs',
         'e2e/capacity.test.mjs',
+        'e2e/authz.test.mjs',
         'e2e/restart.test.mjs',
       ]);
     }
