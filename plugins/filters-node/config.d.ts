@@ -14,4 +14,41 @@ export interface Config {
       statementTimeoutMs?: number;
     };
   };
+  platform?: {
+    datasets?: {
+      [datasetId: string]: {
+        /** TLS of a dataset connection object (node-postgres `ssl`, passed through). */
+        connection?:
+          | 'product'
+          | {
+              ssl?:
+                | boolean
+                | {
+                    rejectUnauthorized?: boolean;
+                    ca?: string;
+                    cert?: string;
+                    /** @visibility secret */
+                    key?: string;
+                    servername?: string;
+                  };
+            };
+        replica?: {
+          connection?:
+            | 'product'
+            | {
+                ssl?:
+                  | boolean
+                  | {
+                      rejectUnauthorized?: boolean;
+                      ca?: string;
+                      cert?: string;
+                      /** @visibility secret */
+                      key?: string;
+                      servername?: string;
+                    };
+              };
+        };
+      };
+    };
+  };
 }
