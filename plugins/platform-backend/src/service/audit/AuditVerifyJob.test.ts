@@ -120,16 +120,26 @@ describe('AuditVerifyJob and AuditCheckpointer (real Postgres, app role)', () =>
     failing.readAll = async () => {
       throw new Error('sink unreachable');
     };
-    await admin('platform_audit_verify_runs').insert({
-      trigger: 'schedule',
-      status: 'running',
-      started_at: new Date(Date.now() - 2 * 60 * 60 * 1000),
-    });
+    await admin('platform_audit_verify_runs').insert([
+      // A full run may take hours: still running, left alone.
+      {
+        trigger: 'schedule',
+        status: 'running',
+        started_at: new Date(Date.now() - 2 * 60 * 60 * 1000),
+      },
+      // Past every run's timeout: its process died.
+      {
+        trigger: 'schedule',
+        status: 'running',
+        started_at: new Date(Date.now() - 5 * 60 * 60 * 1000),
+      },
+    ]);
     const job = new AuditVerifyJob({ knex: admin, audit, sink: failing });
     const run = await job.run();
     expect(run).toMatchObject({ status: 'error', error: 'sink unreachable' });
     const rows = await admin('platform_audit_verify_runs').orderBy('id');
     expect(rows.map(r => [r.status, r.error])).toEqual([
+      ['running', null],
       ['error', 'interrupted: the process running it stopped'],
       ['error', 'sink unreachable'],
     ]);

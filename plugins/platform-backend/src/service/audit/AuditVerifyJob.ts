@@ -79,7 +79,8 @@ export class AuditVerifyJob {
   async run(options: { incremental?: boolean } = {}): Promise<AuditVerifyRun> {
     const { knex } = this.options;
     const staleBefore = new Date(
-      Date.now() - (this.options.staleAfterMs ?? 60 * 60 * 1000),
+      // Longer than the longest run's timeout (the daily full run: 3 hours).
+      Date.now() - (this.options.staleAfterMs ?? 4 * 60 * 60 * 1000),
     );
     await knex('platform_audit_verify_runs')
       .where({ status: 'running' })
