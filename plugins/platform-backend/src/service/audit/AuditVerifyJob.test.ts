@@ -107,6 +107,11 @@ describe('AuditVerifyJob and AuditCheckpointer (real Postgres, app role)', () =>
         last: { id: requested.id, status: 'done' },
         pending: [],
       });
+      // After a full run found the break, scheduled runs stay full (and keep reporting it).
+      expect(await job.run({ incremental: true })).toMatchObject({
+        trigger: 'schedule',
+        result: { valid: false, mode: 'full' },
+      });
     } finally {
       await app.drop();
     }

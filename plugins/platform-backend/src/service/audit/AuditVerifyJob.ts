@@ -97,7 +97,19 @@ export class AuditVerifyJob {
       .where({ status: 'requested' })
       .update({ status: 'running', started_at: startedAt })
       .returning('*');
-    const incremental = claimed.length === 0 && Boolean(options.incremental);
+    // Once a full run found a break, every run is full: an incremental one starting after the
+    // break would report the chain valid again.
+    const lastFull = await knex<DbAuditVerifyRunRow>(
+      'platform_audit_verify_runs',
+    )
+      .where({ status: 'done' })
+      .whereRaw("result->>'mode' = 'full'")
+      .orderBy('id', 'desc')
+      .first('result');
+    const incremental =
+      claimed.length === 0 &&
+      Boolean(options.incremental) &&
+      lastFull?.result?.valid !== false;
     if (claimed.length === 0) {
       claimed = await knex<DbAuditVerifyRunRow>('platform_audit_verify_runs')
         .insert({
