@@ -13,7 +13,10 @@ describe('PostgresCollector (real Postgres)', () => {
   });
 
   it('measures size, connections, p95, cache hit ratio and an I/O rate; says "no replicas"', async () => {
-    const collector = new PostgresCollector(knex, { createExtension: true });
+    const collector = new PostgresCollector(knex, {
+      createExtension: true,
+      firstRateWindowMs: 0,
+    });
     const first = await collector.collect(new Date());
     await knex.raw(
       'CREATE TABLE t AS SELECT g AS n FROM generate_series(1, 20000) g',
@@ -53,6 +56,15 @@ describe('PostgresCollector (real Postgres)', () => {
         reason: 'no replicas: pg_stat_replication is empty on this primary',
       },
     ]);
+  });
+
+  it('measures an I/O rate on the first collection over a short window', async () => {
+    const collector = new PostgresCollector(knex, { firstRateWindowMs: 1000 });
+    const out = await collector.collect(new Date());
+    expect(out.samples.map(s => s.limit)).toContain('postgres-iops');
+    expect(out.measured.find(m => m.metric === 'postgres-iops')?.source).toBe(
+      'pg_stat_io reads + writes over 1 s (whole server)',
+    );
   });
 
   it('says plainly when pg_stat_statements is missing and may not be created', async () => {

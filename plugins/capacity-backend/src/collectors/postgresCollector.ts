@@ -44,7 +44,11 @@ export class PostgresCollector implements Collector {
 
   constructor(
     private readonly db: Knex,
-    private readonly options: { createExtension?: boolean } = {},
+    private readonly options: {
+      createExtension?: boolean;
+      /** On the first collection, measure I/O over this window (default 5 s; 0 = wait for the next run). */
+      firstRateWindowMs?: number;
+    } = {},
   ) {}
 
   async collect(now: Date): Promise<CollectorOutput> {
@@ -206,22 +210,36 @@ export class PostgresCollector implements Collector {
     });
 
     await step('postgres-iops', async () => {
-      const { rows } = await this.db.raw(
-        `SELECT (coalesce(sum(reads), 0) + coalesce(sum(writes), 0))::float8 AS ops FROM pg_stat_io`,
-      );
-      const snapshot = { at: now.getTime(), operations: rows[0].ops };
-      const previous = this.lastIo;
+      const read = async () => {
+        const { rows } = await this.db.raw(
+          `SELECT (coalesce(sum(reads), 0) + coalesce(sum(writes), 0))::float8 AS ops FROM pg_stat_io`,
+        );
+        return rows[0].ops as number;
+      };
+      let previous = this.lastIo;
+      const firstWindowMs = this.options.firstRateWindowMs ?? 5000;
+      if (!previous && firstWindowMs > 0) {
+        // No earlier collection: measure a short window now instead of waiting a full interval.
+        previous = { at: Date.now(), operations: await read() };
+        await new Promise(resolve => setTimeout(resolve, firstWindowMs));
+      }
+      const snapshot = {
+        at: previous && !this.lastIo ? Date.now() : now.getTime(),
+        operations: await read(),
+      };
       this.lastIo = snapshot;
-      if (!previous)
+      if (!previous) {
         throw new Error(
           'first pg_stat_io snapshot taken; a rate needs a second collection',
         );
+      }
       const seconds = (snapshot.at - previous.at) / 1000;
       const delta = snapshot.operations - previous.operations;
-      if (seconds <= 0 || delta < 0)
+      if (seconds <= 0 || delta < 0) {
         throw new Error(
           'pg_stat_io was reset between collections; rate skipped',
         );
+      }
       measure(
         'postgres-iops',
         Number((delta / seconds).toFixed(3)),
