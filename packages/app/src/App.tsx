@@ -16,6 +16,7 @@ import { HomePage } from './components/home/HomePage';
 import { PortalSignInPage } from './components/signIn/PortalSignInPage';
 import { DataExplorerPage } from '@internal/plugin-filters';
 import { PlatformHealthPage } from '@internal/plugin-platform';
+import { RunbookPage, SloPage } from '@internal/plugin-slo';
 import { CapacityPage } from '@internal/plugin-capacity';
 
 import { AlertDisplay, OAuthRequestDialog } from '@backstage/core-components';
@@ -54,6 +55,8 @@ const routes = (
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
     <Route path="/data-explorer" element={<DataExplorerPage />} />
     <Route path="/platform/health" element={<PlatformHealthPage />} />
+    <Route path="/slos" element={<SloPage />} />
+    <Route path="/runbooks" element={<RunbookPage />} />
     <Route path="/capacity" element={<CapacityPage />} />
   </FlatRoutes>
 );

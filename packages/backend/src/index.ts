@@ -36,6 +36,7 @@ backend.add(platformAuditorServiceFactory);
 backend.add(import('@internal/plugin-platform-backend'));
 backend.add(productDemoDataPlugin);
 backend.add(import('@internal/plugin-filters-backend'));
+backend.add(import('@internal/plugin-slo-backend'));
 backend.add(import('@internal/plugin-capacity-backend'));
 backend.add(import('@internal/plugin-authz-backend'));
 

@@ -151,6 +151,11 @@ export async function createRouter(
     await authorize(req, sloSeriesWritePermission);
     const { definition } = service.get(req.params.id);
     const { points } = req.body;
+    if (!Array.isArray(points)) {
+      throw new InputError(
+        'points: must be an array of { minute, good, total }',
+      );
+    }
     if (points.length > MAX_SERIES_POINTS) {
       throw new InputError(
         `points: at most ${MAX_SERIES_POINTS} points per request (got ${points.length})`,
@@ -168,6 +173,15 @@ export async function createRouter(
         throw new InputError(
           `points.${i}.minute: must be the start of a minute (seconds 0)`,
         );
+      }
+      for (const field of ['good', 'total'] as const) {
+        if (
+          typeof p[field] !== 'number' ||
+          !Number.isFinite(p[field]) ||
+          p[field] < 0
+        ) {
+          throw new InputError(`points.${i}.${field}: must be a number >= 0`);
+        }
       }
       if (p.good > p.total) {
         throw new InputError(`points.${i}.good: must not exceed total`);

@@ -1,6 +1,7 @@
 import { IconComponent } from '@backstage/core-plugin-api';
 import FilterListIcon from '@material-ui/icons/FilterList';
 import FavoriteIcon from '@material-ui/icons/FavoriteBorder';
+import TrackChangesIcon from '@material-ui/icons/TrackChanges';
 import TimerIcon from '@material-ui/icons/Timer';
 
 /**
@@ -14,5 +15,6 @@ export const platformNavItems: {
 }[] = [
   { to: '/platform/health', text: 'Platform health', icon: FavoriteIcon },
   { to: '/data-explorer', text: 'Data explorer', icon: FilterListIcon },
+  { to: '/slos', text: 'SLOs', icon: TrackChangesIcon },
   { to: '/capacity', text: 'Capacity', icon: TimerIcon },
 ];

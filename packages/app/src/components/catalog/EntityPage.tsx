@@ -34,6 +34,7 @@ import {
   EntityOwnershipCard,
 } from '@backstage/plugin-org';
 import { EmptyState } from '@backstage/core-components';
+import { EntitySloContent } from '@internal/plugin-slo';
 import {
   Direction,
   EntityCatalogGraphCard,
@@ -157,6 +158,10 @@ const serviceEntityPage = (
         </Grid>
       </Grid>
     </EntityLayout.Route>
+
+    <EntityLayout.Route path="/slo" title="SLOs">
+      <EntitySloContent />
+    </EntityLayout.Route>
   </EntityLayout>
 );
 
@@ -179,6 +184,10 @@ const websiteEntityPage = (
           <EntityDependsOnResourcesCard />
         </Grid>
       </Grid>
+    </EntityLayout.Route>
+
+    <EntityLayout.Route path="/slo" title="SLOs">
+      <EntitySloContent />
     </EntityLayout.Route>
   </EntityLayout>
 );

@@ -1,0 +1,1 @@
+export { SloDetailPage, SloDetailContent } from './SloDetailPage';

@@ -1,0 +1,2 @@
+export { SloListPage } from './SloListPage';
+export { SloTable } from './SloTable';
