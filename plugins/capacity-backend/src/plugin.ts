@@ -98,10 +98,8 @@ export const capacityPlugin = createBackendPlugin({
             : undefined,
         });
 
-        const collectors: Collector[] = [
-          new ProcessCollector(),
-          new ExportServiceCollector(),
-        ];
+        const processCollector = new ProcessCollector();
+        const sharedCollectors: Collector[] = [new ExportServiceCollector()];
         const product = config.getOptionalConfig(
           'platform.productDatabase.connection',
         );
@@ -116,7 +114,7 @@ export const capacityPlugin = createBackendPlugin({
             acquireConnectionTimeout: 5000,
           });
           deps.lifecycle.addShutdownHook(() => productDb.destroy());
-          collectors.unshift(
+          sharedCollectors.unshift(
             new PostgresCollector(productDb, {
               createExtension:
                 c?.getOptionalBoolean('collectors.postgres.createExtension') ??
@@ -128,18 +126,29 @@ export const capacityPlugin = createBackendPlugin({
             'capacity: platform.productDatabase is not configured; no Postgres collector',
           );
         }
+        const frequency = {
+          seconds: c?.getOptionalNumber('collectors.intervalSeconds') ?? 300,
+        };
+        const initialDelay = {
+          seconds: c?.getOptionalNumber('collectors.initialDelaySeconds') ?? 5,
+        };
+        // Shared sources (the product database, the export service) are measured by one
+        // replica; each replica measures its own process.
         await deps.scheduler.scheduleTask({
-          id: 'capacity-collect',
-          frequency: {
-            seconds: c?.getOptionalNumber('collectors.intervalSeconds') ?? 300,
-          },
-          initialDelay: {
-            seconds:
-              c?.getOptionalNumber('collectors.initialDelaySeconds') ?? 5,
-          },
+          id: 'capacity-collect-shared',
+          frequency,
+          initialDelay,
           timeout: { minutes: 2 },
+          scope: 'global',
+          fn: async () => service.collect(sharedCollectors, new Date()),
+        });
+        await deps.scheduler.scheduleTask({
+          id: 'capacity-collect-process',
+          frequency,
+          initialDelay,
+          timeout: { minutes: 1 },
           scope: 'local',
-          fn: async () => service.collect(collectors, new Date()),
+          fn: async () => service.collect([processCollector], new Date()),
         });
 
         deps.httpRouter.use(

@@ -223,6 +223,12 @@ export class CapacityService {
 
   /** Records status changes since the last evaluation; emits an audit record and the webhook. */
   async recordStatusChanges(now: Date): Promise<StatusChange[]> {
+    return this.deps.store.withStatusLock(() =>
+      this.recordStatusChangesLocked(now),
+    );
+  }
+
+  private async recordStatusChangesLocked(now: Date): Promise<StatusChange[]> {
     const { store, auditor, logger } = this.deps;
     const [views, last] = await Promise.all([
       this.views(now),

@@ -75,6 +75,9 @@ export interface StatusChange {
   webhook?: string;
 }
 
+/** Advisory lock key of status evaluation (arbitrary, fixed: "capa" in ASCII). */
+const STATUS_LOCK_KEY = 0x63617061;
+
 const toSample = (r: DbSampleRow): Sample => ({
   limit: r.limit_id,
   value: Number(r.value),
@@ -188,6 +191,18 @@ export class CapacityStore {
 
   async deleteApiLimit(id: string): Promise<boolean> {
     return (await this.db('capacity_api_limits').where({ id }).delete()) > 0;
+  }
+
+  /**
+   * Runs `fn` while holding a Postgres advisory lock, so status evaluations of concurrent tasks
+   * and replicas never both record the same change. `fn` uses other pool connections; the lock
+   * is released when this transaction ends.
+   */
+  async withStatusLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.db.transaction(async trx => {
+      await trx.raw('SELECT pg_advisory_xact_lock(?)', [STATUS_LOCK_KEY]);
+      return fn();
+    });
   }
 
   /** The latest recorded status of each limit. */
