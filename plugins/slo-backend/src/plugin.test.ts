@@ -6,7 +6,21 @@ import {
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { platformTelemetryReaderServiceRef } from '@internal/plugin-platform-node';
+import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
 import { sloPlugin } from './plugin';
+
+/** No platform backend in this test: a reader with no telemetry. */
+const emptyTelemetryReader = createServiceFactory({
+  service: platformTelemetryReaderServiceRef,
+  deps: {},
+  factory: () => ({
+    bucketBoundsMs: LATENCY_BUCKETS_MS,
+    requestMinutes: async () => [],
+    pageLoadMinutes: async () => [],
+  }),
+});
 
 jest.setTimeout(120_000);
 
@@ -35,6 +49,7 @@ describe('slo backend plugin', () => {
     const { server } = await startTestBackend({
       features: [
         sloPlugin,
+        emptyTelemetryReader,
         mockServices.database.factory({ knex }),
         mockServices.permissions.factory({ result }),
         mockServices.rootConfig.factory({

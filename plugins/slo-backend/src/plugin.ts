@@ -3,8 +3,10 @@ import {
   createBackendPlugin,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
-import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import {
+  platformTelemetryReaderServiceRef,
+  requestTelemetryServiceRef,
+} from '@internal/plugin-platform-node';
 import { sloPermissions } from '@internal/plugin-slo-common';
 import { createRouter } from './service/router';
 import { findUp, loadSloFiles } from './service/loadSloFiles';
@@ -13,7 +15,6 @@ import { RunbookLibrary } from './service/runbooks';
 import { SliSources } from './service/sources';
 import { SloService } from './service/SloService';
 import { SloStore } from './service/SloStore';
-import { TelemetryReader } from './service/telemetry';
 
 /** The SLO backend plugin, mounted at /api/slo. */
 export const sloPlugin = createBackendPlugin({
@@ -31,6 +32,7 @@ export const sloPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         requestTelemetry: requestTelemetryServiceRef,
+        telemetryReader: platformTelemetryReaderServiceRef,
       },
       async init(deps) {
         const { database, logger, config, scheduler } = deps;
@@ -45,10 +47,9 @@ export const sloPlugin = createBackendPlugin({
         }
         deps.permissionsRegistry.addPermissions(sloPermissions);
 
-        // The platform telemetry reader (platform-node) is wired here once it exists; until
-        // then request and page-load SLIs say plainly that they have no data source.
-        const reader: TelemetryReader | undefined = undefined;
-        const bucketBoundsMs: readonly number[] = LATENCY_BUCKETS_MS;
+        // Request and page-load SLIs read the platform's rollups through platform-node.
+        const reader = deps.telemetryReader;
+        const bucketBoundsMs = reader.bucketBoundsMs;
 
         const definitionsDirectory =
           config.getOptionalString('slo.definitionsDirectory') ??
