@@ -156,6 +156,7 @@ export const capacityPlugin = createBackendPlugin({
             service,
             httpAuth: deps.httpAuth,
             permissions: deps.permissions,
+            auditor: deps.auditor,
             samplePushers: c?.getOptionalStringArray('samplePushers') ?? [],
             telemetry: deps.telemetry.middleware(),
           }),

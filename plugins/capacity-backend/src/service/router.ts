@@ -1,5 +1,6 @@
 import express from 'express';
 import {
+  AuditorService,
   BackstageCredentials,
   HttpAuthService,
   PermissionsService,
@@ -25,6 +26,7 @@ export interface RouterOptions {
   service: CapacityService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  auditor: AuditorService;
   /** Service principals (subjects) allowed to push samples and spend. */
   samplePushers: string[];
   telemetry?: express.RequestHandler;
@@ -35,7 +37,30 @@ export interface RouterOptions {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { service, httpAuth, permissions, samplePushers } = options;
+  const { service, httpAuth, permissions, samplePushers, auditor } = options;
+
+  /** Writes are audited: success or failure on every path. */
+  async function audited<T>(
+    req: object,
+    eventId: string,
+    meta: Parameters<AuditorService['createEvent']>[0]['meta'],
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const event = await auditor.createEvent({
+      eventId,
+      severityLevel: 'medium',
+      request: req as express.Request,
+      meta,
+    });
+    try {
+      const result = await fn();
+      await event.success();
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  }
   const now = options.now ?? (() => new Date());
   const api = await createOpenApiRouter({
     validatorOptions: { validateResponses: true },
@@ -88,32 +113,47 @@ export async function createRouter(
   });
 
   api.post('/v1/limits', async (req, res) => {
-    const credentials = await credentialsOf(req);
-    await authorizeOrThrow(permissions, credentials, [
-      { permission: capacityLimitCreatePermission },
-    ]);
-    let limit;
-    try {
-      limit = parseLimitDefinition(req.body);
-    } catch (error) {
-      if (error instanceof CapacityValidationError) {
-        throw RequestValidationError.fromIssues(
-          'limit',
-          error.issues.map(i => ({ path: i.path, message: i.rule })),
-        );
-      }
-      throw error;
-    }
-    await service.createLimit(limit, actorRef(credentials), now());
+    const limit = await audited(
+      req,
+      'capacity-limit-create',
+      { limit: String((req.body as { id?: unknown })?.id ?? '') },
+      async () => {
+        const credentials = await credentialsOf(req);
+        await authorizeOrThrow(permissions, credentials, [
+          { permission: capacityLimitCreatePermission },
+        ]);
+        let parsed;
+        try {
+          parsed = parseLimitDefinition(req.body);
+        } catch (error) {
+          if (error instanceof CapacityValidationError) {
+            throw RequestValidationError.fromIssues(
+              'limit',
+              error.issues.map(i => ({ path: i.path, message: i.rule })),
+            );
+          }
+          throw error;
+        }
+        await service.createLimit(parsed, actorRef(credentials), now());
+        return parsed;
+      },
+    );
     res.status(201).json(limit);
   });
 
   api.delete('/v1/limits/:id', async (req, res) => {
-    const credentials = await credentialsOf(req);
-    await authorizeOrThrow(permissions, credentials, [
-      { permission: capacityLimitDeletePermission },
-    ]);
-    await service.deleteLimit(req.params.id);
+    await audited(
+      req,
+      'capacity-limit-delete',
+      { limit: req.params.id },
+      async () => {
+        const credentials = await credentialsOf(req);
+        await authorizeOrThrow(permissions, credentials, [
+          { permission: capacityLimitDeletePermission },
+        ]);
+        await service.deleteLimit(req.params.id);
+      },
+    );
     res.status(204).end();
   });
 
@@ -127,11 +167,21 @@ export async function createRouter(
   });
 
   api.post('/v1/samples', async (req, res) => {
-    const credentials = await canPush(req);
-    const accepted = await service.pushSamples(
-      req.body.samples,
-      actorRef(credentials),
-      now(),
+    const accepted = await audited(
+      req,
+      'capacity-samples-push',
+      {
+        count: req.body.samples.length,
+        limits: [...new Set(req.body.samples.map(s => s.limit))].slice(0, 20),
+      },
+      async () => {
+        const credentials = await canPush(req);
+        return service.pushSamples(
+          req.body.samples,
+          actorRef(credentials),
+          now(),
+        );
+      },
     );
     res.status(201).json({ accepted });
   });
@@ -164,11 +214,14 @@ export async function createRouter(
   });
 
   api.post('/v1/costs/spend', async (req, res) => {
-    const credentials = await canPush(req);
-    const accepted = await service.pushSpend(
-      req.body.spend,
-      actorRef(credentials),
-      now(),
+    const accepted = await audited(
+      req,
+      'capacity-spend-push',
+      { count: req.body.spend.length },
+      async () => {
+        const credentials = await canPush(req);
+        return service.pushSpend(req.body.spend, actorRef(credentials), now());
+      },
     );
     res.status(201).json({ accepted });
   });
