@@ -1,0 +1,6 @@
+/**
+ * The adoption backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { adoptionPlugin as default } from './plugin';

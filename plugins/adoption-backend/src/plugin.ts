@@ -1,0 +1,110 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { adoptionPermissions } from '@internal/plugin-adoption-common';
+import {
+  platformTelemetryReaderServiceRef,
+  requestTelemetryServiceRef,
+} from '@internal/plugin-platform-node';
+import { AdoptionService } from './service/AdoptionService';
+import { AdoptionStore } from './service/AdoptionStore';
+import { findAdoptionDir, loadDefinitions } from './service/definitions';
+import { createRouter } from './service/router';
+import { HttpEvidenceSources } from './service/sources';
+
+/** The adoption backend plugin: `/api/adoption/v1` (inventory, matrix, scorecards, roadmap). */
+export const adoptionPlugin = createBackendPlugin({
+  pluginId: 'adoption',
+  register(env) {
+    env.registerInit({
+      deps: {
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        catalog: catalogServiceRef,
+        telemetry: requestTelemetryServiceRef,
+        telemetryReader: platformTelemetryReaderServiceRef,
+      },
+      async init(deps) {
+        const { config, logger } = deps;
+        const c = config.getOptionalConfig('adoption');
+        const dir = c?.getOptionalString('definitionsDir') ?? findAdoptionDir();
+        if (!dir) {
+          throw new Error(
+            'adoption: adoption/roadmap.yaml not found above the package; set adoption.definitionsDir',
+          );
+        }
+        const client = await deps.database.getClient();
+        if (!deps.database.migrations?.skip) {
+          await client.migrate.latest({
+            directory: resolvePackagePath(
+              '@internal/plugin-adoption-backend',
+              'migrations',
+            ),
+          });
+        }
+        deps.permissionsRegistry.addPermissions(adoptionPermissions);
+        const store = new AdoptionStore(client);
+        const service = new AdoptionService({
+          store,
+          sources: new HttpEvidenceSources(deps),
+          catalog: {
+            entities: async () =>
+              (
+                await deps.catalog.getEntities(
+                  {
+                    filter: [
+                      { kind: 'Group' },
+                      { kind: 'Component' },
+                      { kind: 'API' },
+                    ],
+                  },
+                  { credentials: await deps.auth.getOwnServiceCredentials() },
+                )
+              ).items,
+          },
+          telemetry: deps.telemetryReader,
+          definitions: loadDefinitions(dir),
+          settings: {
+            legacyQuietDays: c?.getOptionalNumber('legacyQuietDays') ?? 14,
+            backfillDays: c?.getOptionalNumber('backfillDays') ?? 30,
+          },
+          logger,
+        });
+        // Copies usage continuously so phase history is recorded even when nobody looks.
+        await deps.scheduler.scheduleTask({
+          id: 'adoption-sync-evidence',
+          frequency: {
+            seconds: c?.getOptionalNumber('syncIntervalSeconds') ?? 30,
+          },
+          timeout: { minutes: 5 },
+          initialDelay: { seconds: 10 },
+          scope: 'global',
+          fn: async () => {
+            await service.matrix();
+          },
+        });
+        deps.httpRouter.use(
+          await createRouter({
+            service,
+            store,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            shimReporters: c?.getOptionalStringArray('shimReporters') ?? [],
+            telemetry: deps.telemetry.middleware(),
+          }),
+        );
+      },
+    });
+  },
+});

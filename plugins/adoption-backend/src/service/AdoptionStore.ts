@@ -1,0 +1,242 @@
+import { Knex } from 'knex';
+
+export interface DbUsageRow {
+  team: string;
+  capability: string;
+  calls: string;
+  last_call_at: Date | null;
+}
+
+export interface DbLegacyRow {
+  team: string;
+  capability: string;
+  calls_30d: string;
+  last_call_at: Date | null;
+}
+
+export interface DbPhaseHistoryRow {
+  id: string;
+  team: string;
+  capability: string;
+  source: 'measured' | 'declared';
+  from_phase: number | null;
+  phase: number;
+  reason: string;
+  evidence: Record<string, unknown>;
+  changed_at: Date;
+}
+
+export interface DbRiskEditRow {
+  id: string;
+  item_id: string;
+  changes: Record<string, unknown>;
+  edited_by: string;
+  edited_at: Date;
+}
+
+export interface UsageMinute {
+  team: string;
+  capability: string;
+  minute: Date;
+  calls: number;
+}
+
+export interface LegacyCallRecord {
+  team: string;
+  capability: string;
+  legacyPath: string;
+  at: Date;
+  count: number;
+}
+
+/** The adoption plugin's own tables (never another plugin's). */
+export class AdoptionStore {
+  constructor(private readonly db: Knex) {}
+
+  async watermark(key: string): Promise<Date | undefined> {
+    const row = await this.db('adoption_collector_state')
+      .where({ key })
+      .first<{ watermark: Date } | undefined>('watermark');
+    return row?.watermark;
+  }
+
+  /**
+   * Replaces the per-minute totals of `[from, to)` with `minutes` (a re-read of a window
+   * therefore never double counts) and moves the watermark, in one transaction.
+   */
+  async replaceUsage(
+    key: string,
+    from: Date,
+    to: Date,
+    minutes: UsageMinute[],
+  ): Promise<void> {
+    await this.db.transaction(async tx => {
+      await tx('adoption_usage_minutes')
+        .where('minute', '>=', from)
+        .andWhere('minute', '<', to)
+        .delete();
+      for (let i = 0; i < minutes.length; i += 500) {
+        await tx('adoption_usage_minutes').insert(
+          minutes.slice(i, i + 500).map(m => ({
+            team: m.team,
+            capability: m.capability,
+            minute: m.minute,
+            calls: m.calls,
+          })),
+        );
+      }
+      await tx('adoption_collector_state')
+        .insert({ key, watermark: to })
+        .onConflict('key')
+        .merge();
+    });
+  }
+
+  async usageSince(since: Date): Promise<DbUsageRow[]> {
+    return this.db('adoption_usage_minutes')
+      .where('minute', '>=', since)
+      .groupBy('team', 'capability')
+      .select<DbUsageRow[]>(
+        'team',
+        'capability',
+        this.db.raw('sum(calls)::bigint as calls'),
+        this.db.raw('max(minute) as last_call_at'),
+      );
+  }
+
+  async recordLegacyCalls(calls: LegacyCallRecord[]): Promise<void> {
+    await this.db.transaction(async tx => {
+      for (const c of calls) {
+        await tx.raw(
+          `INSERT INTO adoption_legacy_calls (team, capability, legacy_path, day, calls, last_call_at)
+           VALUES (?, ?, ?, (?::timestamptz AT TIME ZONE 'UTC')::date, ?, ?)
+           ON CONFLICT (team, capability, legacy_path, day) DO UPDATE
+           SET calls = adoption_legacy_calls.calls + EXCLUDED.calls,
+               last_call_at = GREATEST(adoption_legacy_calls.last_call_at, EXCLUDED.last_call_at)`,
+          [c.team, c.capability, c.legacyPath, c.at, c.count, c.at],
+        );
+      }
+    });
+  }
+
+  /** Legacy calls of the last 30 days and the newest legacy call ever, per team × capability. */
+  async legacySummary(since: Date): Promise<DbLegacyRow[]> {
+    return this.db('adoption_legacy_calls')
+      .groupBy('team', 'capability')
+      .select<DbLegacyRow[]>(
+        'team',
+        'capability',
+        this.db.raw(
+          'coalesce(sum(calls) filter (where last_call_at >= ?), 0)::bigint as calls_30d',
+          [since],
+        ),
+        this.db.raw('max(last_call_at) as last_call_at'),
+      );
+  }
+
+  async legacyPaths(team: string, capability: string): Promise<string[]> {
+    const rows = await this.db('adoption_legacy_calls')
+      .where({ team, capability })
+      .distinct<{ legacy_path: string }[]>('legacy_path');
+    return rows.map(r => r.legacy_path).sort();
+  }
+
+  async latestPhases(): Promise<DbPhaseHistoryRow[]> {
+    return this.db('adoption_phase_history')
+      .distinctOn('team', 'capability', 'source')
+      .orderBy([
+        { column: 'team' },
+        { column: 'capability' },
+        { column: 'source' },
+        { column: 'changed_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .select<DbPhaseHistoryRow[]>('*');
+  }
+
+  async appendPhases(
+    rows: Array<Omit<DbPhaseHistoryRow, 'id'>>,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db('adoption_phase_history').insert(
+      rows.map(r => ({ ...r, evidence: JSON.stringify(r.evidence) })),
+    );
+  }
+
+  async history(
+    team: string,
+    capability?: string,
+  ): Promise<DbPhaseHistoryRow[]> {
+    const q = this.db('adoption_phase_history').where({ team });
+    if (capability) q.andWhere({ capability });
+    return q
+      .orderBy([
+        { column: 'changed_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(500)
+      .select<DbPhaseHistoryRow[]>('*');
+  }
+
+  /** First time each team's measured phase for `capability` reached `phase` (or above). */
+  async firstReached(
+    capability: string,
+    phase: number,
+  ): Promise<Map<string, Date>> {
+    const rows = await this.db('adoption_phase_history')
+      .where({ capability, source: 'measured' })
+      .andWhere('phase', '>=', phase)
+      .groupBy('team')
+      .select<{ team: string; at: Date }[]>(
+        'team',
+        this.db.raw('min(changed_at) as at'),
+      );
+    return new Map(rows.map(r => [r.team, r.at]));
+  }
+
+  async upsertScores(
+    day: string,
+    scores: Array<{ team: string; score: number }>,
+  ): Promise<void> {
+    if (scores.length === 0) return;
+    await this.db('adoption_score_days')
+      .insert(scores.map(s => ({ team: s.team, day, score: s.score })))
+      .onConflict(['team', 'day'])
+      .merge();
+  }
+
+  async scoreTrend(
+    team: string,
+    days: number,
+  ): Promise<Array<{ day: string; score: number }>> {
+    const rows = await this.db('adoption_score_days')
+      .where({ team })
+      .orderBy('day', 'desc')
+      .limit(days)
+      .select<{ day: string; score: number }[]>(
+        this.db.raw(`to_char(day, 'YYYY-MM-DD') as day`),
+        'score',
+      );
+    return rows.map(r => ({ day: r.day, score: Number(r.score) })).reverse();
+  }
+
+  async appendRiskEdit(
+    itemId: string,
+    changes: Record<string, unknown>,
+    editedBy: string,
+    at: Date,
+  ): Promise<void> {
+    await this.db('adoption_risk_edits').insert({
+      item_id: itemId,
+      changes: JSON.stringify(changes),
+      edited_by: editedBy,
+      edited_at: at,
+    });
+  }
+
+  async riskEdits(): Promise<DbRiskEditRow[]> {
+    return this.db('adoption_risk_edits')
+      .orderBy('id', 'asc')
+      .select<DbRiskEditRow[]>('*');
+  }
+}

@@ -1,0 +1,140 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { CapabilityId } from '@internal/plugin-adoption-common';
+import fs from 'fs';
+import path from 'path';
+import YAML from 'yaml';
+
+export type CriterionMeasure =
+  | {
+      kind: 'teamsAtPhase';
+      capability: CapabilityId;
+      minPhase: number;
+      minTeams: number | 'all';
+    }
+  | { kind: 'shadowTracked' }
+  | { kind: 'discrepancyBelow'; maxRate: number }
+  | { kind: 'latencyP99'; service: string; route: string; maxMs: number }
+  | { kind: 'connectionsReduced'; limit: string; reductionPct: number }
+  | { kind: 'limitBelow'; limit: string; max: number };
+
+export interface CriterionDefinition {
+  text: string;
+  measure?: CriterionMeasure;
+  why?: string;
+}
+
+export interface MilestoneDefinition {
+  id: string;
+  title: string;
+  scope: string;
+  owner: string;
+  dependencies: string;
+  eta: string;
+  rollout: string;
+  criteria: CriterionDefinition[];
+}
+
+export interface CapabilityDefinition {
+  id: CapabilityId;
+  title: string;
+  component: string;
+  telemetryService: string;
+  migrationApproach: string;
+  expectedImpact: string;
+  risks: string;
+}
+
+export interface RiskDefinition {
+  id: string;
+  title: string;
+  likelihood: string;
+  impact: string;
+  mitigation: string;
+  owner: string;
+  status: string;
+}
+
+export interface QuestionDefinition {
+  id: string;
+  question: string;
+  owner: string;
+  answer?: string;
+}
+
+export interface CampaignDefinition {
+  id: string;
+  title: string;
+  capability: CapabilityId;
+  targetPhase: number;
+  start: string;
+  sprintsPerTeam: number;
+}
+
+export interface AdoptionDefinitions {
+  capabilities: CapabilityDefinition[];
+  productSpecificRevisitConsumers: number;
+  milestones: MilestoneDefinition[];
+  risks: RiskDefinition[];
+  questions: QuestionDefinition[];
+  versioning: {
+    policy: string[];
+    deprecatedVersions: Array<{
+      capability: string;
+      version: string;
+      replacedBy: string;
+      gaDate: string;
+      removalDate: string;
+    }>;
+  };
+  sprintDays: number;
+  campaigns: CampaignDefinition[];
+}
+
+/** The repo's `adoption/` directory (found upwards from the package). */
+export function findAdoptionDir(
+  from = resolvePackagePath('@internal/plugin-adoption-backend'),
+): string | undefined {
+  let dir = from;
+  for (;;) {
+    const candidate = path.join(dir, 'adoption');
+    if (fs.existsSync(path.join(candidate, 'roadmap.yaml'))) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function read(dir: string, name: string): any {
+  return YAML.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+}
+
+/** Loads adoption/*.yaml; a missing required list fails start-up naming file and key. */
+export function loadDefinitions(dir: string): AdoptionDefinitions {
+  const caps = read(dir, 'capabilities.yaml');
+  const roadmap = read(dir, 'roadmap.yaml');
+  const risks = read(dir, 'risks.yaml');
+  const versioning = read(dir, 'versioning.yaml');
+  const campaigns = read(dir, 'campaigns.yaml');
+  const need = (v: unknown, where: string) => {
+    if (!Array.isArray(v)) {
+      throw new Error(`adoption: ${where} must be a list`);
+    }
+    return v;
+  };
+  return {
+    capabilities: need(caps?.capabilities, 'capabilities.yaml capabilities'),
+    productSpecificRevisitConsumers: caps?.productSpecificRevisitConsumers ?? 3,
+    milestones: need(roadmap?.milestones, 'roadmap.yaml milestones'),
+    risks: need(risks?.risks, 'risks.yaml risks'),
+    questions: need(risks?.questions, 'risks.yaml questions'),
+    versioning: {
+      policy: need(versioning?.policy, 'versioning.yaml policy'),
+      deprecatedVersions: need(
+        versioning?.deprecatedVersions ?? [],
+        'versioning.yaml deprecatedVersions',
+      ),
+    },
+    sprintDays: campaigns?.sprintDays ?? 14,
+    campaigns: need(campaigns?.campaigns, 'campaigns.yaml campaigns'),
+  };
+}

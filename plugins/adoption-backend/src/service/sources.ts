@@ -1,0 +1,117 @@
+import {
+  AuthService,
+  DiscoveryService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { ResponseError } from '@backstage/errors';
+
+/** One per-minute request rollup row as the platform API returns it (only what adoption reads). */
+export interface RollupRow {
+  minute: string;
+  service: string;
+  team: string;
+  count: number;
+}
+
+export interface ShadowStat {
+  team: string;
+  endpoint: string;
+  bucketStart: string;
+  checks: number;
+  discrepancies: number;
+}
+
+export interface EnforcementSetting {
+  team: string;
+  endpoint: string;
+  mode: 'off' | 'shadow' | 'enforce';
+}
+
+export interface CapacitySample {
+  value: number;
+  at: string;
+}
+
+/** Where the evidence comes from; HTTP implementations below, fakes in tests. */
+export interface EvidenceSources {
+  /** Platform request rollups of `[from, to)` (at most 24 h per call). */
+  rollups(from: Date, to: Date): Promise<RollupRow[]>;
+  shadowStats(hours: number): Promise<ShadowStat[]>;
+  enforcement(): Promise<EnforcementSetting[]>;
+  capacitySamples(limit: string, days: number): Promise<CapacitySample[]>;
+}
+
+/**
+ * Reads other plugins through their HTTP APIs with this plugin's service token, so adoption
+ * never reaches into their tables: platform `/v1/telemetry/rollups` (the platform-node reader
+ * has no per-team query), authz `/v1/shadow/stats` and `/v1/enforcement`, capacity samples.
+ */
+export class HttpEvidenceSources implements EvidenceSources {
+  constructor(
+    private readonly deps: {
+      discovery: DiscoveryService;
+      auth: AuthService;
+      logger: LoggerService;
+    },
+  ) {}
+
+  private async get<T>(pluginId: string, path: string): Promise<T> {
+    const base = await this.deps.discovery.getBaseUrl(pluginId);
+    const { token } = await this.deps.auth.getPluginRequestToken({
+      onBehalfOf: await this.deps.auth.getOwnServiceCredentials(),
+      targetPluginId: pluginId,
+    });
+    const res = await fetch(`${base}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+    return (await res.json()) as T;
+  }
+
+  async rollups(from: Date, to: Date): Promise<RollupRow[]> {
+    const rows: RollupRow[] = [];
+    let cursor: string | undefined;
+    do {
+      const q = new URLSearchParams({
+        from: from.toISOString(),
+        to: to.toISOString(),
+        limit: '10000',
+      });
+      if (cursor) q.set('cursor', cursor);
+      const page = await this.get<{
+        rollups: RollupRow[];
+        nextCursor?: string;
+      }>('platform', `/v1/telemetry/rollups?${q}`);
+      rows.push(...page.rollups);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return rows;
+  }
+
+  async shadowStats(hours: number): Promise<ShadowStat[]> {
+    const r = await this.get<{ stats: ShadowStat[] }>(
+      'authz',
+      `/v1/shadow/stats?hours=${hours}`,
+    );
+    return r.stats;
+  }
+
+  async enforcement(): Promise<EnforcementSetting[]> {
+    const r = await this.get<{ settings: EnforcementSetting[] }>(
+      'authz',
+      '/v1/enforcement',
+    );
+    return r.settings;
+  }
+
+  async capacitySamples(
+    limit: string,
+    days: number,
+  ): Promise<CapacitySample[]> {
+    const r = await this.get<{ samples: CapacitySample[] }>(
+      'capacity',
+      `/v1/limits/${encodeURIComponent(limit)}/samples?days=${days}`,
+    );
+    return r.samples;
+  }
+}
