@@ -61,6 +61,10 @@ function fakeApi(): jest.Mocked<FiltersApi> {
   };
 }
 
+// The page waits on debounced searches and estimates and renders a table: on a loaded
+// 2-core machine that can take longer than jest's default 5 s (a harness budget, not a check).
+jest.setTimeout(30_000);
+
 describe('DataExplorerPage', () => {
   it('estimates, previews rows and shows where the figures come from', async () => {
     const api = fakeApi();
