@@ -22,6 +22,7 @@ import { demoEventsDatasetConfig } from '@internal/plugin-filters-node/testUtils
 import { createRouter } from './router';
 
 // Unit tests of the HTTP layer (no database: the engine's database calls are replaced).
+jest.setTimeout(30_000);
 const ALLOWED = '0b5b2e76-0e34-4a0f-9a49-5e1f3c8f1a11';
 const DENIED = '5d2e4a58-4b8c-41ee-be56-0242ac120002';
 const ALICE = 'user:default/alice';
