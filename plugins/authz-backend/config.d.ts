@@ -10,6 +10,13 @@ export interface Config {
     policyDirectory?: string;
     /** An evaluation slower than this denies with policy_error (default 50). */
     maxEvaluationMs?: number;
+    /** The decision log's group commit. */
+    decisionLog?: {
+      /** Most decisions in one commit (default 5000). */
+      maxBatch?: number;
+      /** Checks wait for room while this many decisions are queued (default 50000). */
+      maxQueued?: number;
+    };
     /** Shadow mode: the bar for flipping a team and endpoint to enforce. */
     shadow?: {
       /** Highest discrepancy rate that still allows enforce without force (default 0.001). */

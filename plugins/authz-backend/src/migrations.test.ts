@@ -8,6 +8,7 @@ const TABLES = [
   'authz_policy_activations',
   'authz_enforcement_modes',
   'authz_shadow_decisions',
+  'authz_decisions',
 ];
 
 describe('authz migrations (real Postgres)', () => {

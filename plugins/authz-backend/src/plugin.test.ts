@@ -205,7 +205,6 @@ describe('authz backend plugin (real Postgres product data)', () => {
   });
 
   it('decides for a product user loaded from the product database, and logs the decision', async () => {
-    const before = audited.length;
     const res = await request(server)
       .post('/api/authz/v1/check')
       .set(asService())
@@ -217,13 +216,19 @@ describe('authz backend plugin (real Postgres product data)', () => {
       cacheHit: false,
     });
     expect(res.body.policyRevision).toMatch(/^[0-9a-f]{64}$/);
-    expect(audited.slice(before)).toEqual([
-      expect.objectContaining({
-        eventId: 'permission-check',
-        committed: true,
-        meta: expect.objectContaining({ checks: 1, denied: 0 }),
-      }),
-    ]);
+    // committed before the answer: readable right away
+    const logged = await pluginDb('authz_decisions')
+      .where({ decision_id: res.body.decisionId })
+      .first();
+    expect(logged).toMatchObject({
+      caller: `service:${PRODUCT_API}`,
+      subject: `product-user:${admin.id}`,
+      action: 'audit.read',
+      allowed: true,
+      reason: 'role_grants_action',
+      policy_allowed: true,
+      mode: 'enforce',
+    });
     const again = await request(server)
       .post('/api/authz/v1/check')
       .set(asService())
@@ -250,10 +255,19 @@ describe('authz backend plugin (real Postgres product data)', () => {
       [false, 'tenant_isolation'],
       [false, 'tenant_isolation'],
     ]);
-    expect(audited[audited.length - 1]).toMatchObject({
-      severityLevel: 'medium',
-      meta: { checks: 4, denied: 3 },
-    });
+    const logged = await pluginDb('authz_decisions')
+      .whereIn(
+        'decision_id',
+        res.body.decisions.map((d: any) => d.decisionId),
+      )
+      .orderBy('id')
+      .select('allowed', 'reason');
+    expect(logged.map(r => [r.allowed, r.reason])).toEqual([
+      [true, 'role_grants_action'],
+      [false, 'role_lacks_action'],
+      [false, 'tenant_isolation'],
+      [false, 'tenant_isolation'],
+    ]);
   });
 
   it('rejects more than 1,000 checks and malformed checks with 400 naming the field', async () => {
@@ -494,6 +508,197 @@ describe('authz backend plugin (real Postgres product data)', () => {
           mode: 'off',
         }),
       ]);
+    });
+  });
+
+  describe('decision log and replay', () => {
+    const TEAM = 'reports-team';
+    const teamCheck = (userId: string, action: string, account: string) => ({
+      ...productCheck(userId, action, account),
+      context: { team: TEAM, endpoint: 'GET /reports/:id' },
+    });
+
+    it('every answered decision of concurrent requests is in the log (count equals checks)', async () => {
+      const before = await pluginDb('authz_decisions').count({ n: '*' });
+      const singles = Array.from({ length: 60 }, (_, i) =>
+        request(i % 2 ? server : replica)
+          .post('/api/authz/v1/check')
+          .set(asService())
+          .send(
+            productCheck(
+              i % 3 ? viewer.id : admin.id,
+              i % 4 ? 'dashboard.read' : 'dashboard.delete',
+              admin.account_id,
+            ),
+          ),
+      );
+      const batches = Array.from({ length: 10 }, (_, i) =>
+        request(i % 2 ? server : replica)
+          .post('/api/authz/v1/check/batch')
+          .set(asService())
+          .send({
+            checks: Array.from({ length: 50 }, (_x, k) =>
+              productCheck(viewer.id, 'report.read', admin.account_id, {
+                n: k,
+              }),
+            ),
+          }),
+      );
+      const responses = await Promise.all([...singles, ...batches]);
+      expect(responses.every(r => r.status === 200)).toBe(true);
+      const ids = responses.flatMap(r =>
+        r.body.decisions
+          ? r.body.decisions.map((d: any) => d.decisionId)
+          : [r.body.decisionId],
+      );
+      expect(ids).toHaveLength(60 + 10 * 50);
+      const after = await pluginDb('authz_decisions').count({ n: '*' });
+      expect(Number(after[0].n) - Number(before[0].n)).toBe(ids.length);
+      const present = await pluginDb('authz_decisions')
+        .whereIn('decision_id', ids)
+        .count({ n: '*' });
+      expect(Number(present[0].n)).toBe(ids.length);
+    });
+
+    it('queries by subject, action, outcome and team, newest first with paging; exports NDJSON', async () => {
+      const res = await request(server)
+        .post('/api/authz/v1/check/batch')
+        .set(asService())
+        .send({
+          checks: [
+            teamCheck(viewer.id, 'report.read', viewer.account_id),
+            teamCheck(viewer.id, 'user.manage', viewer.account_id),
+            teamCheck(viewer.id, 'user.manage', otherAccount),
+          ],
+        });
+      expect(res.status).toBe(200);
+      const denied = await request(server)
+        .get(
+          `/api/authz/v1/decisions?team=${TEAM}&outcome=denied&subject=product-user:${viewer.id}&limit=1`,
+        )
+        .set(asUser(ENGINEER));
+      expect([denied.status, denied.body]).toEqual([200, expect.anything()]);
+      expect(denied.body.decisions).toEqual([
+        expect.objectContaining({
+          team: TEAM,
+          action: 'user.manage',
+          allowed: false,
+          reason: 'tenant_isolation',
+          decisionId: res.body.decisions[2].decisionId,
+        }),
+      ]);
+      const next = await request(server)
+        .get(
+          `/api/authz/v1/decisions?team=${TEAM}&outcome=denied&limit=1&before=${denied.body.nextBefore}`,
+        )
+        .set(asUser(ENGINEER));
+      expect(next.body.decisions).toEqual([
+        expect.objectContaining({ reason: 'role_lacks_action' }),
+      ]);
+      const byAction = await request(server)
+        .get(`/api/authz/v1/decisions?team=${TEAM}&action=report.read`)
+        .set(asUser(ENGINEER));
+      expect(byAction.body.decisions.map((d: any) => d.allowed)).toEqual([
+        true,
+      ]);
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      const none = await request(server)
+        .get(`/api/authz/v1/decisions?team=${TEAM}&from=${future}`)
+        .set(asUser(ENGINEER));
+      expect(none.body.decisions).toEqual([]);
+      const exported = await request(server)
+        .get(`/api/authz/v1/decisions/export?team=${TEAM}`)
+        .set(asUser(ENGINEER))
+        .buffer(true)
+        .parse((r, done) => {
+          let text = '';
+          r.on('data', (c: Buffer) => (text += c.toString()));
+          r.on('end', () => done(null, text));
+        });
+      expect(exported.status).toBe(200);
+      expect(exported.headers['content-type']).toMatch(/x-ndjson/);
+      const lines = (exported.body as string)
+        .trim()
+        .split('\n')
+        .map(l => JSON.parse(l));
+      expect(lines.map(l => l.decisionId)).toEqual(
+        res.body.decisions.map((d: any) => d.decisionId),
+      );
+      const bad = await request(server)
+        .get('/api/authz/v1/decisions?outcome=maybe')
+        .set(asUser(ENGINEER));
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(bad.body)).toMatch(/outcome/);
+      const outsider = await request(server)
+        .get('/api/authz/v1/decisions')
+        .set(asUser(OUTSIDER));
+      expect(outsider.status).toBe(403);
+    });
+
+    it('replay: a candidate that takes report.read from viewers flips exactly those decisions', async () => {
+      const product = readPolicyDirectory(
+        path.join(defaultPolicyRoot(), 'product'),
+      );
+      const data = JSON.parse(JSON.stringify(product.data));
+      data.product.entitlements.roles.viewer.actions = ['dashboard.read'];
+      const seeded = await request(server)
+        .post('/api/authz/v1/check/batch')
+        .set(asService())
+        .send({
+          checks: [
+            teamCheck(viewer.id, 'report.read', viewer.account_id),
+            teamCheck(viewer.id, 'report.read', viewer.account_id),
+            teamCheck(viewer.id, 'dashboard.read', viewer.account_id),
+            teamCheck(admin.id, 'report.read', admin.account_id),
+            teamCheck(viewer.id, 'report.read', otherAccount),
+          ],
+        });
+      expect(seeded.status).toBe(200);
+      const res = await request(server)
+        .post('/api/authz/v1/replay')
+        .set(asUser(ENGINEER))
+        .send({ modules: product.modules, data, limit: 5 });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ replayed: 5, flipped: 2 });
+      expect(res.body.candidate).toMatch(/^[0-9a-f]{64}$/);
+      expect(res.body.flips.map((f: any) => f.decisionId).sort()).toEqual(
+        [seeded.body.decisions[0], seeded.body.decisions[1]]
+          .map((d: any) => d.decisionId)
+          .sort(),
+      );
+      expect(res.body.flips[0]).toMatchObject({
+        team: TEAM,
+        action: 'report.read',
+        before: { allowed: true, reason: 'role_grants_action' },
+        after: { allowed: false, reason: 'role_lacks_action' },
+      });
+      expect(res.body.blastRadius[0]).toEqual({
+        team: TEAM,
+        action: 'report.read',
+        replayed: 4,
+        flipped: 2,
+        nowAllowed: 0,
+        nowDenied: 2,
+      });
+      expect(res.body.blastRadius).toContainEqual({
+        team: TEAM,
+        action: 'dashboard.read',
+        replayed: 1,
+        flipped: 0,
+        nowAllowed: 0,
+        nowDenied: 0,
+      });
+      const same = await request(server)
+        .post('/api/authz/v1/replay')
+        .set(asUser(ENGINEER))
+        .send({ modules: product.modules, data: product.data, limit: 5 });
+      expect(same.body).toMatchObject({ replayed: 5, flipped: 0, flips: [] });
+      const broken = await request(server)
+        .post('/api/authz/v1/replay')
+        .set(asUser(ENGINEER))
+        .send({ modules: { 'authz.rego': 'package authz\nallow if {' } });
+      expect(broken.status).toBe(400);
+      expect(JSON.stringify(broken.body)).toMatch(/body\.modules\.authz\.rego/);
     });
   });
 

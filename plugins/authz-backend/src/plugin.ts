@@ -16,6 +16,7 @@ import { PolicyRevisions } from './service/PolicyRevisions';
 import { RevisionStore } from './service/RevisionStore';
 import { EnforcementModes } from './service/EnforcementModes';
 import { ShadowStore } from './service/ShadowStore';
+import { DecisionLog } from './service/DecisionLog';
 import { createRouter } from './service/router';
 
 /**
@@ -94,6 +95,13 @@ export const authzPlugin = createBackendPlugin({
         httpRouter.use(
           await createRouter({
             authz: evaluator,
+            evaluator,
+            decisionLog: new DecisionLog(knex, {
+              maxBatch: config.getOptionalNumber('authz.decisionLog.maxBatch'),
+              maxQueued: config.getOptionalNumber(
+                'authz.decisionLog.maxQueued',
+              ),
+            }),
             store,
             revisions,
             activeRevision: () => evaluator.activeRevision,

@@ -115,6 +115,34 @@ export class AuthzEvaluator {
     return decisions;
   }
 
+  /**
+   * Decides `checks` with `policy` instead of the active revision, bypassing cache, metrics
+   * and `onDecision` (replay of recorded checks against a candidate). Subjects are resolved
+   * as today (current product data).
+   */
+  async decideWith(
+    policy: CompiledPolicy,
+    checks: CheckRequest[],
+  ): Promise<PolicyDecision[]> {
+    const subjects = await this.subjectsOf(checks);
+    return checks.map(check => {
+      try {
+        return policy.evaluate({
+          subject: subjects(check),
+          action: check.action,
+          resource: {
+            ...check.resource.attributes,
+            type: check.resource.type,
+            id: check.resource.id,
+          },
+          context: check.context,
+        });
+      } catch {
+        return { allowed: false, reason: POLICY_ERROR_REASON };
+      }
+    });
+  }
+
   private decision(
     d: PolicyDecision,
     policyRevision: string,

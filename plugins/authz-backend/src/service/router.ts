@@ -11,7 +11,11 @@ import {
   authzPolicyReadPermission,
   CheckRequest,
 } from '@internal/plugin-authz-common';
-import { AuthzService, DEFAULT_ENTRYPOINT } from '@internal/plugin-authz-node';
+import {
+  AuthzEvaluator,
+  AuthzService,
+  DEFAULT_ENTRYPOINT,
+} from '@internal/plugin-authz-node';
 import {
   actorRef,
   authorizeOrThrow,
@@ -21,6 +25,8 @@ import { BasicPermission } from '@backstage/plugin-permission-common';
 import { ConflictError } from '@backstage/errors';
 import { Decision } from '@internal/plugin-authz-common';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { RequestValidationError } from '@internal/plugin-platform-node';
 import {
   compileCandidate,
@@ -32,7 +38,8 @@ import { EnforcementModes } from './EnforcementModes';
 import { ShadowRecord, ShadowStore } from './ShadowStore';
 import { evaluateCandidate, testCandidate } from './playground';
 import { createOpenApiRouter } from '../schema/openapi';
-import { logDecisions } from './decisionLog';
+import { DecisionLog, LoggedDecision } from './DecisionLog';
+import { replayDecisions } from './replay';
 import { assertSubjectClaims } from './subjectClaims';
 
 export interface RouterOptions {
@@ -40,6 +47,9 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  /** The evaluator itself (replay decides recorded checks with a candidate on it). */
+  evaluator: AuthzEvaluator;
+  decisionLog: DecisionLog;
   store: RevisionStore;
   revisions: PolicyRevisions;
   shadow: ShadowStore;
@@ -98,9 +108,13 @@ export async function createRouter(
       .filter(({ i }) => modes[i].mode !== 'off');
     const policyDecisions = await authz.checkBatch(evaluated.map(e => e.c));
     const answers: Decision[] = checks.map(() => undefined as never);
+    const policyAnswers: Array<Decision | undefined> = checks.map(
+      () => undefined,
+    );
     const shadowRecords: ShadowRecord[] = [];
     evaluated.forEach(({ c, i }, k) => {
       const policy = policyDecisions[k];
+      policyAnswers[i] = policy;
       const { mode, team, endpoint } = modes[i];
       if (mode === 'enforce') {
         answers[i] = { ...policy, mode };
@@ -141,8 +155,20 @@ export async function createRouter(
         };
       }
     });
-    await options.shadow.record(shadowRecords);
-    await logDecisions(auditor, req, checks, answers);
+    const caller = actorRef(credentials);
+    const logged: LoggedDecision[] = checks.map((check, i) => ({
+      caller,
+      check,
+      decision: answers[i],
+      team: modes[i].team,
+      endpoint: modes[i].endpoint,
+      policy: policyAnswers[i] && {
+        allowed: policyAnswers[i]!.allowed,
+        reason: policyAnswers[i]!.reason,
+      },
+    }));
+    // the answer waits for the group commit of its decisions (and shadow records)
+    await options.decisionLog.append(logged, shadowRecords);
     return answers;
   };
 
@@ -334,6 +360,76 @@ export async function createRouter(
       options.store.notifyDataChanged(),
     );
     res.status(202).json({ notified: true });
+  });
+
+  const decisionFilter = (q: Record<string, unknown>) => ({
+    subject: typeof q.subject === 'string' ? q.subject : undefined,
+    action: typeof q.action === 'string' ? q.action : undefined,
+    team: typeof q.team === 'string' ? q.team : undefined,
+    outcome:
+      q.outcome === 'allowed' || q.outcome === 'denied'
+        ? (q.outcome as 'allowed' | 'denied')
+        : undefined,
+    from: typeof q.from === 'string' ? q.from : undefined,
+    to: typeof q.to === 'string' ? q.to : undefined,
+  });
+
+  api.get('/v1/decisions', async (req, res) => {
+    await allowed(req, authzPolicyReadPermission);
+    res.json(
+      await options.decisionLog.query({
+        ...decisionFilter(req.query),
+        before:
+          typeof req.query.before === 'string' ? req.query.before : undefined,
+        limit: Number(req.query.limit ?? 100),
+      }),
+    );
+  });
+
+  api.get('/v1/decisions/export', async (req, res) => {
+    await allowed(req, authzPolicyReadPermission);
+    res.setHeader('Content-Type', 'application/x-ndjson');
+    res.setHeader(
+      'Content-Disposition',
+      'attachment; filename="decisions.ndjson"',
+    );
+    try {
+      await pipeline(
+        Readable.from(
+          (async function* lines() {
+            for await (const entry of options.decisionLog.export(
+              decisionFilter(req.query),
+            )) {
+              yield `${JSON.stringify(entry)}\n`;
+            }
+          })(),
+        ),
+        res,
+      );
+    } catch (error) {
+      if (!res.headersSent) throw error;
+      res.destroy(error as Error);
+    }
+  });
+
+  api.post('/v1/replay', async (req, res) => {
+    await allowed(req, authzPolicyReadPermission);
+    const candidate = await compileCandidate({
+      modules: req.body.modules,
+      data: req.body.data ?? {},
+      entrypoint: req.body.entrypoint ?? DEFAULT_ENTRYPOINT,
+    });
+    const recorded = await options.decisionLog.lastPolicyDecisions(
+      req.body.limit ?? 1000,
+    );
+    res.json(
+      await replayDecisions(
+        options.evaluator,
+        candidate,
+        recorded,
+        req.body.maxFlips ?? 200,
+      ),
+    );
   });
 
   api.post('/v1/check', async (req, res) => {

@@ -236,10 +236,120 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/decisions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The decision log, newest first (needs authz.policy.read): every decision answered by
+     *     /v1/check and /v1/check/batch, committed before the answer (group commit).
+     */
+    get: operations['QueryDecisions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/decisions/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Every matching decision, oldest first, one LoggedDecision per line (needs authz.policy.read). */
+    get: operations['ExportDecisions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/replay': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description Decides the last `limit` recorded policy decisions again with candidate modules (compiled,
+     *     not stored) and reports what flips, by calling team and action (needs authz.policy.read).
+     *     Subjects resolve from today's product data. A candidate that does not compile is a 400
+     *     naming the module, line and column.
+     */
+    post: operations['Replay'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    LoggedDecision: {
+      seq: string;
+      /** Format: uuid */
+      decisionId: string;
+      /** Format: date-time */
+      decidedAt: string;
+      caller: string;
+      subject: string;
+      action: string;
+      resource: string;
+      team?: string;
+      endpoint?: string;
+      mode: components['schemas']['EnforcementMode'];
+      /** @description The answer given. */
+      allowed: boolean;
+      reason: string;
+      /** @description The policy's own answer (absent in off mode). */
+      policyAllowed?: boolean;
+      policyReason?: string;
+      policyRevision: string;
+      cacheHit: boolean;
+      check: components['schemas']['CheckRequest'];
+    };
+    ReplayResult: {
+      /** @description sha256 of the candidate. */
+      candidate: string;
+      replayed: number;
+      flipped: number;
+      blastRadius: {
+        team?: string;
+        action: string;
+        replayed: number;
+        flipped: number;
+        nowAllowed: number;
+        nowDenied: number;
+      }[];
+      flips: {
+        decisionId: string;
+        decidedAt: string;
+        subject: string;
+        action: string;
+        resource: string;
+        team?: string;
+        before: components['schemas']['ReplayAnswer'];
+        after: components['schemas']['ReplayAnswer'];
+      }[];
+    };
+    ReplayAnswer: {
+      allowed: boolean;
+      reason: string;
+    };
     Subject: {
       /**
        * @description product-user: a user of the analytics product (account, role and plan are loaded
@@ -395,7 +505,15 @@ export interface components {
       };
     };
   };
-  parameters: never;
+  parameters: {
+    /** @description `type:id`, e.g. `product-user:<uuid>` or `portal-user:user:default/ana`. */
+    decisionSubject: string;
+    decisionAction: string;
+    decisionOutcome: 'allowed' | 'denied';
+    decisionTeam: string;
+    decisionFrom: string;
+    decisionTo: string;
+  };
   requestBodies: never;
   headers: never;
   pathItems: never;
@@ -797,6 +915,105 @@ export interface operations {
           'application/json': {
             notified: boolean;
           };
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  QueryDecisions: {
+    parameters: {
+      query?: {
+        /** @description `type:id`, e.g. `product-user:<uuid>` or `portal-user:user:default/ana`. */
+        subject?: components['parameters']['decisionSubject'];
+        action?: components['parameters']['decisionAction'];
+        outcome?: components['parameters']['decisionOutcome'];
+        team?: components['parameters']['decisionTeam'];
+        from?: components['parameters']['decisionFrom'];
+        to?: components['parameters']['decisionTo'];
+        /** @description Page on from `nextBefore` of the previous page. */
+        before?: string;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of decisions. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            decisions: components['schemas']['LoggedDecision'][];
+            nextBefore?: string;
+          };
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  ExportDecisions: {
+    parameters: {
+      query?: {
+        /** @description `type:id`, e.g. `product-user:<uuid>` or `portal-user:user:default/ana`. */
+        subject?: components['parameters']['decisionSubject'];
+        action?: components['parameters']['decisionAction'];
+        outcome?: components['parameters']['decisionOutcome'];
+        team?: components['parameters']['decisionTeam'];
+        from?: components['parameters']['decisionFrom'];
+        to?: components['parameters']['decisionTo'];
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description NDJSON, one LoggedDecision per line. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/x-ndjson': string;
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  Replay: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          modules: components['schemas']['RegoModules'];
+          data?: {
+            [key: string]: unknown;
+          };
+          entrypoint?: components['schemas']['Entrypoint'];
+          /** @default 1000 */
+          limit?: number;
+          /** @default 200 */
+          maxFlips?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The flips and the blast radius. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReplayResult'];
         };
       };
       default: components['responses']['Error'];

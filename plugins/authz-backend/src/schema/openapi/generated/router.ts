@@ -45,6 +45,11 @@ export type EndpointMap = {
     OpenApi.paths['/v1/revisions/rollback']['post']
   >;
   '#post|/v1/data/changed': Endpoint<OpenApi.paths['/v1/data/changed']['post']>;
+  '#get|/v1/decisions': Endpoint<OpenApi.paths['/v1/decisions']['get']>;
+  '#get|/v1/decisions/export': Endpoint<
+    OpenApi.paths['/v1/decisions/export']['get']
+  >;
+  '#post|/v1/replay': Endpoint<OpenApi.paths['/v1/replay']['post']>;
 };
 
 export const spec = {
@@ -701,8 +706,242 @@ export const spec = {
         },
       },
     },
+    '/v1/decisions': {
+      get: {
+        operationId: 'QueryDecisions',
+        description:
+          'The decision log, newest first (needs authz.policy.read): every decision answered by\n/v1/check and /v1/check/batch, committed before the answer (group commit).\n',
+        parameters: [
+          {
+            $ref: '#/components/parameters/decisionSubject',
+          },
+          {
+            $ref: '#/components/parameters/decisionAction',
+          },
+          {
+            $ref: '#/components/parameters/decisionOutcome',
+          },
+          {
+            $ref: '#/components/parameters/decisionTeam',
+          },
+          {
+            $ref: '#/components/parameters/decisionFrom',
+          },
+          {
+            $ref: '#/components/parameters/decisionTo',
+          },
+          {
+            name: 'before',
+            in: 'query',
+            allowReserved: true,
+            description: 'Page on from `nextBefore` of the previous page.',
+            schema: {
+              type: 'string',
+              pattern: '^\\d+$',
+              maxLength: 20,
+            },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 1000,
+              default: 100,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'One page of decisions.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['decisions'],
+                  properties: {
+                    decisions: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/LoggedDecision',
+                      },
+                    },
+                    nextBefore: {
+                      type: 'string',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/decisions/export': {
+      get: {
+        operationId: 'ExportDecisions',
+        description:
+          'Every matching decision, oldest first, one LoggedDecision per line (needs authz.policy.read).',
+        parameters: [
+          {
+            $ref: '#/components/parameters/decisionSubject',
+          },
+          {
+            $ref: '#/components/parameters/decisionAction',
+          },
+          {
+            $ref: '#/components/parameters/decisionOutcome',
+          },
+          {
+            $ref: '#/components/parameters/decisionTeam',
+          },
+          {
+            $ref: '#/components/parameters/decisionFrom',
+          },
+          {
+            $ref: '#/components/parameters/decisionTo',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'NDJSON, one LoggedDecision per line.',
+            content: {
+              'application/x-ndjson': {
+                schema: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/replay': {
+      post: {
+        operationId: 'Replay',
+        description:
+          "Decides the last `limit` recorded policy decisions again with candidate modules (compiled,\nnot stored) and reports what flips, by calling team and action (needs authz.policy.read).\nSubjects resolve from today's product data. A candidate that does not compile is a 400\nnaming the module, line and column.\n",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['modules'],
+                properties: {
+                  modules: {
+                    $ref: '#/components/schemas/RegoModules',
+                  },
+                  data: {
+                    type: 'object',
+                    additionalProperties: true,
+                  },
+                  entrypoint: {
+                    $ref: '#/components/schemas/Entrypoint',
+                  },
+                  limit: {
+                    type: 'integer',
+                    minimum: 1,
+                    maximum: 100000,
+                    default: 1000,
+                  },
+                  maxFlips: {
+                    type: 'integer',
+                    minimum: 0,
+                    maximum: 5000,
+                    default: 200,
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The flips and the blast radius.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ReplayResult',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
   },
   components: {
+    parameters: {
+      decisionSubject: {
+        name: 'subject',
+        in: 'query',
+        allowReserved: true,
+        description:
+          '`type:id`, e.g. `product-user:<uuid>` or `portal-user:user:default/ana`.',
+        schema: {
+          type: 'string',
+          maxLength: 300,
+        },
+      },
+      decisionAction: {
+        name: 'action',
+        in: 'query',
+        allowReserved: true,
+        schema: {
+          type: 'string',
+          maxLength: 100,
+        },
+      },
+      decisionOutcome: {
+        name: 'outcome',
+        in: 'query',
+        allowReserved: true,
+        schema: {
+          type: 'string',
+          enum: ['allowed', 'denied'],
+        },
+      },
+      decisionTeam: {
+        name: 'team',
+        in: 'query',
+        allowReserved: true,
+        schema: {
+          type: 'string',
+          maxLength: 100,
+        },
+      },
+      decisionFrom: {
+        name: 'from',
+        in: 'query',
+        allowReserved: true,
+        schema: {
+          type: 'string',
+          format: 'date-time',
+        },
+      },
+      decisionTo: {
+        name: 'to',
+        in: 'query',
+        allowReserved: true,
+        schema: {
+          type: 'string',
+          format: 'date-time',
+        },
+      },
+    },
     responses: {
       Error: {
         description:
@@ -717,6 +956,188 @@ export const spec = {
       },
     },
     schemas: {
+      LoggedDecision: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'seq',
+          'decisionId',
+          'decidedAt',
+          'caller',
+          'subject',
+          'action',
+          'resource',
+          'mode',
+          'allowed',
+          'reason',
+          'policyRevision',
+          'cacheHit',
+          'check',
+        ],
+        properties: {
+          seq: {
+            type: 'string',
+          },
+          decisionId: {
+            type: 'string',
+            format: 'uuid',
+          },
+          decidedAt: {
+            type: 'string',
+            format: 'date-time',
+          },
+          caller: {
+            type: 'string',
+          },
+          subject: {
+            type: 'string',
+          },
+          action: {
+            type: 'string',
+          },
+          resource: {
+            type: 'string',
+          },
+          team: {
+            type: 'string',
+          },
+          endpoint: {
+            type: 'string',
+          },
+          mode: {
+            $ref: '#/components/schemas/EnforcementMode',
+          },
+          allowed: {
+            type: 'boolean',
+            description: 'The answer given.',
+          },
+          reason: {
+            type: 'string',
+          },
+          policyAllowed: {
+            type: 'boolean',
+            description: "The policy's own answer (absent in off mode).",
+          },
+          policyReason: {
+            type: 'string',
+          },
+          policyRevision: {
+            type: 'string',
+          },
+          cacheHit: {
+            type: 'boolean',
+          },
+          check: {
+            $ref: '#/components/schemas/CheckRequest',
+          },
+        },
+      },
+      ReplayResult: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['candidate', 'replayed', 'flipped', 'blastRadius', 'flips'],
+        properties: {
+          candidate: {
+            type: 'string',
+            description: 'sha256 of the candidate.',
+          },
+          replayed: {
+            type: 'integer',
+          },
+          flipped: {
+            type: 'integer',
+          },
+          blastRadius: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: [
+                'action',
+                'replayed',
+                'flipped',
+                'nowAllowed',
+                'nowDenied',
+              ],
+              properties: {
+                team: {
+                  type: 'string',
+                },
+                action: {
+                  type: 'string',
+                },
+                replayed: {
+                  type: 'integer',
+                },
+                flipped: {
+                  type: 'integer',
+                },
+                nowAllowed: {
+                  type: 'integer',
+                },
+                nowDenied: {
+                  type: 'integer',
+                },
+              },
+            },
+          },
+          flips: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: [
+                'decisionId',
+                'decidedAt',
+                'subject',
+                'action',
+                'resource',
+                'before',
+                'after',
+              ],
+              properties: {
+                decisionId: {
+                  type: 'string',
+                },
+                decidedAt: {
+                  type: 'string',
+                },
+                subject: {
+                  type: 'string',
+                },
+                action: {
+                  type: 'string',
+                },
+                resource: {
+                  type: 'string',
+                },
+                team: {
+                  type: 'string',
+                },
+                before: {
+                  $ref: '#/components/schemas/ReplayAnswer',
+                },
+                after: {
+                  $ref: '#/components/schemas/ReplayAnswer',
+                },
+              },
+            },
+          },
+        },
+      },
+      ReplayAnswer: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['allowed', 'reason'],
+        properties: {
+          allowed: {
+            type: 'boolean',
+          },
+          reason: {
+            type: 'string',
+          },
+        },
+      },
       Subject: {
         type: 'object',
         additionalProperties: false,

@@ -1,0 +1,293 @@
+import { Knex } from 'knex';
+import { CheckRequest, Decision } from '@internal/plugin-authz-common';
+import { EnforcementMode, ShadowRecord } from './ShadowStore';
+
+/** One answered decision, as the log keeps it. */
+export interface LoggedDecision {
+  caller: string;
+  check: CheckRequest;
+  decision: Decision;
+  team?: string;
+  endpoint?: string;
+  /** The policy's own answer (absent in `off` mode, where the policy is not asked). */
+  policy?: { allowed: boolean; reason: string };
+}
+
+interface DbDecisionRow {
+  id: string;
+  decision_id: string;
+  decided_at: Date;
+  caller: string;
+  subject: string;
+  action: string;
+  resource: string;
+  team: string | null;
+  endpoint: string | null;
+  mode: EnforcementMode;
+  allowed: boolean;
+  reason: string;
+  policy_allowed: boolean | null;
+  policy_reason: string | null;
+  policy_revision: string;
+  cache_hit: boolean;
+  check: CheckRequest;
+}
+
+export interface DecisionLogEntry {
+  seq: string;
+  decisionId: string;
+  decidedAt: string;
+  caller: string;
+  subject: string;
+  action: string;
+  resource: string;
+  team?: string;
+  endpoint?: string;
+  mode: EnforcementMode;
+  allowed: boolean;
+  reason: string;
+  policyAllowed?: boolean;
+  policyReason?: string;
+  policyRevision: string;
+  cacheHit: boolean;
+  check: CheckRequest;
+}
+
+export interface DecisionQuery {
+  subject?: string;
+  action?: string;
+  outcome?: 'allowed' | 'denied';
+  team?: string;
+  from?: string;
+  to?: string;
+  /** Only entries with a smaller seq (paging newest first). */
+  before?: string;
+  limit: number;
+}
+
+export interface DecisionLogOptions {
+  /** Most rows in one commit (default 5,000). */
+  maxBatch?: number;
+  /** Appends wait (backpressure) while this many decisions are queued (default 50,000). */
+  maxQueued?: number;
+}
+
+interface Pending {
+  decisions: LoggedDecision[];
+  shadow: ShadowRecord[];
+  done: () => void;
+  failed: (error: Error) => void;
+}
+
+const subjectOf = (c: CheckRequest) => `${c.subject.type}:${c.subject.id}`;
+const resourceOf = (c: CheckRequest) => `${c.resource.type}:${c.resource.id}`;
+
+const toEntry = (r: DbDecisionRow): DecisionLogEntry => ({
+  seq: String(r.id),
+  decisionId: r.decision_id,
+  decidedAt: new Date(r.decided_at).toISOString(),
+  caller: r.caller,
+  subject: r.subject,
+  action: r.action,
+  resource: r.resource,
+  ...(r.team === null ? {} : { team: r.team }),
+  ...(r.endpoint === null ? {} : { endpoint: r.endpoint }),
+  mode: r.mode,
+  allowed: r.allowed,
+  reason: r.reason,
+  ...(r.policy_allowed === null ? {} : { policyAllowed: r.policy_allowed }),
+  ...(r.policy_reason === null ? {} : { policyReason: r.policy_reason }),
+  policyRevision: r.policy_revision,
+  cacheHit: r.cache_hit,
+  check: r.check,
+});
+
+/**
+ * The durable decision log, written by group commit: every append waiting while a commit is
+ * in flight joins the next one (one transaction, one multi-row insert per table), and each
+ * append resolves only once its rows are committed. Under load appends wait for room in the
+ * queue (backpressure) rather than dropping anything.
+ */
+export class DecisionLog {
+  private queue: Pending[] = [];
+  private queued = 0;
+  private flushing = false;
+  private committedBatches = 0;
+  private readonly roomWaiters: Array<() => void> = [];
+  private readonly maxBatch: number;
+  private readonly maxQueued: number;
+
+  constructor(private readonly knex: Knex, options: DecisionLogOptions = {}) {
+    this.maxBatch = options.maxBatch ?? 5000;
+    this.maxQueued = options.maxQueued ?? 50_000;
+  }
+
+  /** Resolves once every given decision (and shadow record) is committed. */
+  async append(
+    decisions: LoggedDecision[],
+    shadow: ShadowRecord[] = [],
+  ): Promise<void> {
+    if (decisions.length === 0 && shadow.length === 0) return;
+    while (this.queued > 0 && this.queued + decisions.length > this.maxQueued) {
+      await new Promise<void>(resolve => this.roomWaiters.push(resolve));
+    }
+    const committed = new Promise<void>((done, failed) => {
+      this.queue.push({ decisions, shadow, done, failed });
+    });
+    this.queued += decisions.length;
+    this.flush();
+    await committed;
+  }
+
+  /** Transactions committed so far (with `pending`, shows the grouping). */
+  get commits(): number {
+    return this.committedBatches;
+  }
+
+  /** Decisions queued and not yet committed (a gauge for the backpressure). */
+  get pending(): number {
+    return this.queued;
+  }
+
+  private flush(): void {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = true;
+    const batch: Pending[] = [];
+    let rows = 0;
+    while (
+      this.queue.length > 0 &&
+      (batch.length === 0 || rows < this.maxBatch)
+    ) {
+      const next = this.queue.shift()!;
+      batch.push(next);
+      rows += next.decisions.length;
+    }
+    this.commit(batch)
+      .then(
+        () => {
+          this.committedBatches++;
+          batch.forEach(p => p.done());
+        },
+        (error: Error) => batch.forEach(p => p.failed(error)),
+      )
+      .finally(() => {
+        this.queued -= rows;
+        this.flushing = false;
+        while (this.roomWaiters.length > 0 && this.queued < this.maxQueued) {
+          this.roomWaiters.shift()!();
+        }
+        this.flush();
+      });
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    const decisions = batch.flatMap(p => p.decisions);
+    const shadow = batch.flatMap(p => p.shadow);
+    await this.knex.transaction(async tx => {
+      if (decisions.length > 0) {
+        await tx('authz_decisions').insert(
+          decisions.map(d => ({
+            decision_id: d.decision.decisionId,
+            caller: d.caller,
+            subject: subjectOf(d.check),
+            action: d.check.action,
+            resource: resourceOf(d.check),
+            team: d.team ?? null,
+            endpoint: d.endpoint ?? null,
+            mode: d.decision.mode ?? 'enforce',
+            allowed: d.decision.allowed,
+            reason: d.decision.reason,
+            policy_allowed: d.policy?.allowed ?? null,
+            policy_reason: d.policy?.reason ?? null,
+            policy_revision: d.decision.policyRevision,
+            cache_hit: d.decision.cacheHit,
+            check: JSON.stringify(d.check),
+          })),
+        );
+      }
+      if (shadow.length > 0) {
+        await tx('authz_shadow_decisions').insert(
+          shadow.map(r => ({
+            team: r.team,
+            endpoint: r.endpoint,
+            decision_id: r.decisionId,
+            subject: r.subject,
+            action: r.action,
+            resource: r.resource,
+            legacy_allowed: r.legacyAllowed,
+            legacy_reason: r.legacyReason ?? null,
+            policy_allowed: r.policyAllowed,
+            policy_reason: r.policyReason,
+            policy_revision: r.policyRevision,
+            discrepancy: r.legacyAllowed !== r.policyAllowed,
+          })),
+        );
+      }
+    });
+  }
+
+  private filtered(q: Omit<DecisionQuery, 'limit' | 'before'>) {
+    const query = this.knex<DbDecisionRow>('authz_decisions');
+    if (q.subject) query.where('subject', q.subject);
+    if (q.action) query.where('action', q.action);
+    if (q.team) query.where('team', q.team);
+    if (q.outcome) query.where('allowed', q.outcome === 'allowed');
+    if (q.from) query.where('decided_at', '>=', q.from);
+    if (q.to) query.where('decided_at', '<', q.to);
+    return query;
+  }
+
+  /** Newest first; `nextBefore` pages on. */
+  async query(
+    q: DecisionQuery,
+  ): Promise<{ decisions: DecisionLogEntry[]; nextBefore?: string }> {
+    const query = this.filtered(q);
+    if (q.before) query.where('id', '<', q.before);
+    const rows: DbDecisionRow[] = await query
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .select();
+    const page = rows.slice(0, q.limit).map(toEntry);
+    return {
+      decisions: page,
+      ...(rows.length > q.limit
+        ? { nextBefore: page[page.length - 1].seq }
+        : {}),
+    };
+  }
+
+  /** Every matching entry, oldest first, one page of rows at a time. */
+  async *export(
+    q: Omit<DecisionQuery, 'limit' | 'before'>,
+    pageSize = 2000,
+  ): AsyncGenerator<DecisionLogEntry> {
+    let after = '0';
+    for (;;) {
+      const rows: DbDecisionRow[] = await this.filtered(q)
+        .where('id', '>', after)
+        .orderBy('id', 'asc')
+        .limit(pageSize)
+        .select();
+      for (const row of rows) yield toEntry(row);
+      if (rows.length < pageSize) return;
+      after = String(rows[rows.length - 1].id);
+    }
+  }
+
+  /** The last `limit` decisions the policy made (not `off` ones), newest first. */
+  async lastPolicyDecisions(limit: number): Promise<DecisionLogEntry[]> {
+    const rows: DbDecisionRow[] = await this.knex<DbDecisionRow>(
+      'authz_decisions',
+    )
+      .whereNotNull('policy_allowed')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .select();
+    return rows.map(toEntry);
+  }
+
+  async count(): Promise<number> {
+    const row = await this.knex('authz_decisions').count({ n: '*' }).first();
+    return Number(row?.n ?? 0);
+  }
+}
