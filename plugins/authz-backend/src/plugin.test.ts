@@ -804,6 +804,33 @@ describe('authz backend plugin (real Postgres product data)', () => {
       ]);
     });
 
+    it('serves a revision source for the diff; 404 for an unknown one, 400 for a malformed id', async () => {
+      const list = await request(server)
+        .get('/api/authz/v1/revisions')
+        .set(asUser(ENGINEER));
+      const first = list.body.revisions[list.body.revisions.length - 1];
+      const res = await request(server)
+        .get(`/api/authz/v1/revisions/${first.id}`)
+        .set(asUser(ENGINEER));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: first.id, sha256: first.sha256 });
+      expect(Object.keys(res.body.modules)).toContain('authz.rego');
+      expect(
+        (
+          await request(server)
+            .get('/api/authz/v1/revisions/999999')
+            .set(asUser(ENGINEER))
+        ).status,
+      ).toBe(404);
+      expect(
+        (
+          await request(server)
+            .get('/api/authz/v1/revisions/abc')
+            .set(asUser(ENGINEER))
+        ).status,
+      ).toBe(400);
+    });
+
     it('refuses a revision that does not compile, naming module, line and column', async () => {
       const res = await request(server)
         .post('/api/authz/v1/revisions')

@@ -311,6 +311,18 @@ export async function createRouter(
     res.status(201).json({ id: ref.id, sha256: compiled.sha256 });
   });
 
+  api.get('/v1/revisions/:id', async (req, res) => {
+    await allowed(req, authzPolicyReadPermission);
+    const revision = await options.store.get(req.params.id);
+    res.json({
+      id: revision.id,
+      sha256: revision.sha256,
+      modules: revision.source.modules,
+      data: revision.source.data ?? {},
+      entrypoint: revision.source.entrypoint,
+    });
+  });
+
   api.post('/v1/revisions/bundle', async (req, res) => {
     const credentials = await allowed(req, authzPolicyManagePermission);
     const bytes = new Uint8Array(Buffer.from(req.body.bundle, 'base64'));

@@ -182,6 +182,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/revisions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description One revision's source (modules, data, entrypoint), for the playground's diff (needs authz.policy.read). */
+    get: operations['GetRevision'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/revisions/{id}/activate': {
     parameters: {
       query?: never;
@@ -840,6 +857,37 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['RevisionRef'];
+        };
+      };
+      default: components['responses']['Error'];
+    };
+  };
+  GetRevision: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The revision's source. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: string;
+            sha256: string;
+            modules: components['schemas']['RegoModules'];
+            data: {
+              [key: string]: unknown;
+            };
+            entrypoint: string;
+          };
         };
       };
       default: components['responses']['Error'];

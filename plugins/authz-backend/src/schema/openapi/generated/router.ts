@@ -38,6 +38,9 @@ export type EndpointMap = {
   '#post|/v1/revisions/bundle': Endpoint<
     OpenApi.paths['/v1/revisions/bundle']['post']
   >;
+  '#get|/v1/revisions/{id}': Endpoint<
+    OpenApi.paths['/v1/revisions/{id}']['get']
+  >;
   '#post|/v1/revisions/{id}/activate': Endpoint<
     OpenApi.paths['/v1/revisions/{id}/activate']['post']
   >;
@@ -593,6 +596,59 @@ export const spec = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/RevisionRef',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/Error',
+          },
+        },
+      },
+    },
+    '/v1/revisions/{id}': {
+      get: {
+        operationId: 'GetRevision',
+        description:
+          "One revision's source (modules, data, entrypoint), for the playground's diff (needs authz.policy.read).",
+        parameters: [
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              pattern: '^\\d{1,18}$',
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The revision's source.",
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['id', 'sha256', 'modules', 'data', 'entrypoint'],
+                  properties: {
+                    id: {
+                      type: 'string',
+                    },
+                    sha256: {
+                      type: 'string',
+                    },
+                    modules: {
+                      $ref: '#/components/schemas/RegoModules',
+                    },
+                    data: {
+                      type: 'object',
+                      additionalProperties: true,
+                    },
+                    entrypoint: {
+                      type: 'string',
+                    },
+                  },
                 },
               },
             },
