@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-test-utils';
 import {
   coreServices,
+  createBackendModule,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -17,6 +18,8 @@ import {
   platformEventsServiceRef,
   PlatformTelemetryReader,
   platformTelemetryReaderServiceRef,
+  platformQaExtensionPoint,
+  platformRetentionExtensionPoint,
   requestTelemetryServiceRef,
 } from '@internal/plugin-platform-node';
 import { platformPlugin } from './plugin';
@@ -522,6 +525,76 @@ describe('platform backend plugin', () => {
     expect(
       second.body.rollups.map((r: { user_ref: string }) => r.user_ref),
     ).toEqual(['user:default/paged-b']);
+    await backend.stop();
+  });
+
+  it("takes other plugins' retention targets and QA checks through extension points", async () => {
+    const purged: Date[] = [];
+    const exportsModule = createBackendModule({
+      pluginId: 'platform',
+      moduleId: 'exports-data',
+      register(env) {
+        env.registerInit({
+          deps: {
+            retention: platformRetentionExtensionPoint,
+            qa: platformQaExtensionPoint,
+          },
+          async init({ retention, qa }) {
+            retention.addRetentionTarget({
+              dataClass: 'export_files',
+              name: 'exports.files',
+              purge: async cutoff => {
+                purged.push(cutoff);
+                return 3;
+              },
+            });
+            qa.addQaCheck({
+              id: 'exports.empty_files',
+              run: async () => [
+                {
+                  event_type: 'export.completed',
+                  value: 0,
+                  threshold: '= 0',
+                  status: 'pass',
+                  detail: 'no empty export files',
+                },
+              ],
+            });
+          },
+        });
+      },
+    });
+    const backend = await startTestBackend({
+      features: [
+        platformPlugin,
+        exportsModule,
+        mockServices.database.factory({ knex: db.knex }),
+        mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
+      ],
+    });
+    const user = mockCredentials.user.header();
+    const run = await request(backend.server)
+      .post('/api/platform/v1/retention/run')
+      .set('Authorization', user)
+      .expect(200);
+    const files = run.body.results.find(
+      (r: { dataClass: string }) => r.dataClass === 'export_files',
+    );
+    expect(files.deleted).toEqual({ 'exports.files': 3 });
+    expect(purged).toHaveLength(1);
+    const qa = await request(backend.server)
+      .post('/api/platform/v1/qa/run')
+      .set('Authorization', user)
+      .expect(200);
+    expect(qa.body.results).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          check: 'exports.empty_files',
+          status: 'pass',
+          event_type: 'export.completed',
+        }),
+      ]),
+    );
     await backend.stop();
   });
 

@@ -6,6 +6,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { platformPermissions } from '@internal/plugin-platform-common';
 import {
+  PlatformQaCheck,
+  platformQaExtensionPoint,
+  platformRetentionExtensionPoint,
+  RetentionTarget,
   platformHubServiceRef,
   requestTelemetryServiceRef,
 } from '@internal/plugin-platform-node';
@@ -23,6 +27,15 @@ import { RetentionService } from './service/Retention';
 export const platformPlugin = createBackendPlugin({
   pluginId: 'platform',
   register(env) {
+    // Other plugins' data and checks join through modules for pluginId 'platform'.
+    const retentionTargets: RetentionTarget[] = [];
+    env.registerExtensionPoint(platformRetentionExtensionPoint, {
+      addRetentionTarget: (...targets) => retentionTargets.push(...targets),
+    });
+    const qaChecks: PlatformQaCheck[] = [];
+    env.registerExtensionPoint(platformQaExtensionPoint, {
+      addQaCheck: (...checks) => qaChecks.push(...checks),
+    });
     env.registerInit({
       deps: {
         httpRouter: coreServices.httpRouter,
@@ -66,7 +79,7 @@ export const platformPlugin = createBackendPlugin({
           scheduler,
         });
         const audit = auditChain.audit;
-        const qa = new QaChecks(knex, hub.registry);
+        const qa = new QaChecks(knex, hub.registry, () => qaChecks);
         const telemetry = new TelemetryStore(knex, { statementTimeoutMs });
         const retention = new RetentionService({
           knex,
@@ -74,7 +87,7 @@ export const platformPlugin = createBackendPlugin({
           days: RetentionService.daysFromConfig(dataClass =>
             config.getOptionalNumber(`platform.retention.days.${dataClass}`),
           ),
-          targets: () => hub.retentionTargets(),
+          targets: () => retentionTargets,
         });
         hub.attach({
           sink: {

@@ -57,12 +57,14 @@ export interface ReplayReport {
   alreadyInLog: number;
 }
 
+/** The built-in checks; plugins add their own through platformQaExtensionPoint. */
 export type QaCheckKind = 'volume_anomaly' | 'null_rate' | 'duplicate_rate';
 export type QaStatus = 'pass' | 'fail' | 'insufficient_data';
 
 export interface QaCheckResult {
   run_id: string;
-  check: QaCheckKind;
+  /** A QaCheckKind, or the id of a check another plugin added. */
+  check: QaCheckKind | (string & {});
   event_type: string;
   field?: string;
   value: number | null;

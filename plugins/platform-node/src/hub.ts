@@ -4,20 +4,10 @@ import {
   createServiceRef,
 } from '@backstage/backend-plugin-api';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { DataClass } from '@internal/plugin-platform-common';
 import { EventSchemaRegistry } from './events/EventSchemaRegistry';
 import { TelemetryAggregator } from './telemetry/TelemetryAggregator';
 import { EventSource, PlatformSink } from './types';
 import type { PlatformTelemetryReader } from './telemetry/telemetryReader';
-
-/** Data a plugin outside the platform backend owns and the retention job must purge. */
-export interface RetentionTarget {
-  dataClass: DataClass;
-  /** Shown in the retention report, e.g. `exports.files`. */
-  name: string;
-  /** Deletes everything of this class older than `cutoff`; returns how many items went. */
-  purge(cutoff: Date): Promise<number>;
-}
 
 /** What the platform backend hands the hub once its stores are ready. */
 export interface PlatformLocalServices {
@@ -50,7 +40,6 @@ export class PlatformHub {
   readonly telemetry: TelemetryAggregator;
   private local?: PlatformLocalServices;
   private readonly waiters: Array<(local: PlatformLocalServices) => void> = [];
-  private readonly targets: RetentionTarget[] = [];
 
   constructor(
     readonly registry: EventSchemaRegistry,
@@ -125,14 +114,6 @@ export class PlatformHub {
 
   async source(): Promise<EventSource | undefined> {
     return this.local?.source;
-  }
-
-  registerRetentionTarget(target: RetentionTarget) {
-    this.targets.push(target);
-  }
-
-  retentionTargets(): RetentionTarget[] {
-    return [...this.targets];
   }
 }
 

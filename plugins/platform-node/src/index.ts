@@ -28,7 +28,6 @@ export {
 } from './telemetry/requestTelemetryMiddleware';
 export type { TelemetryCaller } from './telemetry/requestTelemetryMiddleware';
 export { PlatformHub, platformHubServiceRef } from './hub';
-export type { RetentionTarget } from './hub';
 export {
   platformEventsServiceRef,
   requestTelemetryServiceRef,
@@ -64,3 +63,14 @@ export type {
 } from './telemetry/telemetryReader';
 export type { PlatformLocalServices } from './hub';
 export { stripNul } from './events/stripNul';
+export {
+  platformRetentionExtensionPoint,
+  platformQaExtensionPoint,
+} from './extensions';
+export type {
+  RetentionTarget,
+  PlatformRetentionExtensionPoint,
+  PlatformQaCheck,
+  PlatformQaCheckResult,
+  PlatformQaExtensionPoint,
+} from './extensions';

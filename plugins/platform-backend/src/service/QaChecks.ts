@@ -5,7 +5,10 @@ import {
   QaCheckResult,
   QaStatus,
 } from '@internal/plugin-platform-common';
-import { EventSchemaRegistry } from '@internal/plugin-platform-node';
+import {
+  EventSchemaRegistry,
+  PlatformQaCheck,
+} from '@internal/plugin-platform-node';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -31,6 +34,8 @@ export class QaChecks {
   constructor(
     private readonly knex: Knex,
     private readonly registry: EventSchemaRegistry,
+    /** Checks other plugins added through platformQaExtensionPoint. */
+    private readonly extraChecks: () => PlatformQaCheck[] = () => [],
   ) {}
 
   async run(now: Date = new Date()): Promise<QaCheckResult[]> {
@@ -154,6 +159,25 @@ export class QaChecks {
             rate === null
               ? 'no events of this name in the window'
               : `${nulls} of ${total} events (incl. dead letters) lack ${field}`,
+        });
+      }
+    }
+
+    for (const check of this.extraChecks()) {
+      try {
+        const rows = await check.run({ start: windowStart, end: windowEnd });
+        for (const row of rows)
+          results.push({ ...base, ...row, check: check.id });
+      } catch (error) {
+        // A broken check shows up as failing rather than hiding the others' results.
+        results.push({
+          ...base,
+          check: check.id,
+          event_type: '*',
+          value: null,
+          threshold: 'runs without error',
+          status: 'fail',
+          detail: `the check failed to run: ${String(error).slice(0, 500)}`,
         });
       }
     }

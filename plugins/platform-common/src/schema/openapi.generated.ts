@@ -382,8 +382,11 @@ export interface components {
     };
     QaCheckResult: {
       run_id: string;
-      /** @enum {string} */
-      check: 'volume_anomaly' | 'null_rate' | 'duplicate_rate';
+      /**
+       * @description volume_anomaly, null_rate or duplicate_rate; or the id of a check another plugin
+       *     added through platformQaExtensionPoint.
+       */
+      check: string;
       event_type: string;
       field?: string;
       value: number | null;

@@ -1321,7 +1321,8 @@ export const spec = {
           },
           check: {
             type: 'string',
-            enum: ['volume_anomaly', 'null_rate', 'duplicate_rate'],
+            description:
+              'volume_anomaly, null_rate or duplicate_rate; or the id of a check another plugin\nadded through platformQaExtensionPoint.\n',
           },
           event_type: {
             type: 'string',
