@@ -190,7 +190,13 @@ describe('slo backend plugin', () => {
       points: [{ minute: '2026-11-01T00:00:00Z', good: -1, total: 1 }],
     });
     expect(negative.status).toBe(400);
-    expect(negative.body.error.message).toMatch(/good/);
+    // Rejected by the OpenAPI validator, naming the field and the rule.
+    expect(negative.body.error.message).toMatch(/points\/0\/good must be >= 0/);
+    const alerts = await request(server).get('/api/slo/v1/alerts?limit=5');
+    expect(alerts.status).toBe(200);
+    const badLimit = await request(server).get('/api/slo/v1/alerts?limit=9999');
+    expect(badLimit.status).toBe(400);
+    expect(badLimit.body.error.message).toMatch(/limit/);
     const asOf = await request(server).get(
       '/api/slo/v1/slos/availability?asOf=yesterday',
     );

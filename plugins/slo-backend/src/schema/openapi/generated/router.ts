@@ -52,7 +52,7 @@ export const spec = {
   },
   servers: [
     {
-      url: '/api/slo',
+      url: '/',
     },
   ],
   paths: {
