@@ -1,0 +1,510 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { PlatformTelemetryReader } from '@internal/plugin-platform-node';
+import { Knex } from 'knex';
+import path from 'path';
+import { AdoptionService } from './AdoptionService';
+import { AdoptionStore } from './AdoptionStore';
+import { findAdoptionDir, loadDefinitions } from './definitions';
+import {
+  CapacitySample,
+  EnforcementSetting,
+  EvidenceSources,
+  RollupRow,
+  ShadowStat,
+} from './sources';
+
+jest.setTimeout(120_000);
+
+const DAY_MS = 86_400_000;
+const TEAMS = ['dashboards', 'reporting', 'explore'];
+
+const group = (name: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: {
+    name,
+    namespace: 'default',
+    annotations: { 'platform.portal/team-kind': 'feature-team' },
+  },
+  spec: { type: 'team', children: [] },
+});
+
+const catalog: Entity[] = [
+  ...TEAMS.map(group),
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: {
+      name: 'platform-services',
+      namespace: 'default',
+      annotations: { 'platform.portal/team-kind': 'platform' },
+    },
+    spec: { type: 'team', children: [] },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'filter-engine', namespace: 'default' },
+    spec: {
+      type: 'platform-service',
+      owner: 'group:platform-services',
+      providesApis: ['filter-sdk'],
+    },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'API',
+    metadata: {
+      name: 'filter-sdk',
+      namespace: 'default',
+      title: 'Filtering SDK',
+    },
+    spec: {
+      type: 'typescript',
+      lifecycle: 'production',
+      owner: 'group:platform-services',
+      definition: 'x',
+    },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'report-service',
+      namespace: 'default',
+      // Reporting declares phase 2 for export; nothing measured backs it.
+      annotations: { 'platform.portal/adoption-phase-export': '2' },
+    },
+    spec: {
+      type: 'service',
+      owner: 'group:reporting',
+      consumesApis: ['filter-sdk'],
+    },
+    relations: [{ type: 'consumesApi', targetRef: 'api:default/filter-sdk' }],
+  },
+];
+
+class FakeSources implements EvidenceSources {
+  rows: RollupRow[] = [];
+  stats: ShadowStat[] = [];
+  settings: EnforcementSetting[] = [];
+  samples: Record<string, CapacitySample[]> = {};
+  rollupCalls = 0;
+  async rollups(from: Date, to: Date) {
+    this.rollupCalls += 1;
+    return this.rows.filter(
+      r =>
+        Date.parse(r.minute) >= from.getTime() &&
+        Date.parse(r.minute) < to.getTime(),
+    );
+  }
+  async shadowStats() {
+    return this.stats;
+  }
+  async enforcement() {
+    return this.settings;
+  }
+  async capacitySamples(limit: string) {
+    return this.samples[limit] ?? [];
+  }
+}
+
+describe('AdoptionService (real Postgres)', () => {
+  const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
+  let knex: Knex;
+  let now: Date;
+  let sources: FakeSources;
+  let service: AdoptionService;
+  let store: AdoptionStore;
+  let p99Buckets: number[];
+
+  beforeAll(async () => {
+    knex = await databases.init('POSTGRES_18');
+    await knex.migrate.latest({
+      directory: resolvePackagePath(
+        '@internal/plugin-adoption-backend',
+        'migrations',
+      ),
+    });
+  });
+
+  beforeEach(async () => {
+    for (const t of [
+      'adoption_usage_minutes',
+      'adoption_collector_state',
+      'adoption_legacy_calls',
+      'adoption_phase_history',
+      'adoption_score_days',
+      'adoption_risk_edits',
+    ]) {
+      await knex(t).delete();
+    }
+    now = new Date('2026-12-01T12:00:30Z');
+    sources = new FakeSources();
+    store = new AdoptionStore(knex);
+    p99Buckets = [];
+    const telemetry: PlatformTelemetryReader = {
+      bucketBoundsMs: [1, 5, 10],
+      requestMinutes: async () =>
+        p99Buckets.length
+          ? [
+              {
+                minute: new Date(now.getTime() - 60_000),
+                resolutionMinutes: 1,
+                count: p99Buckets.reduce((a, b) => a + b, 0),
+                errors: 0,
+                buckets: p99Buckets,
+              },
+            ]
+          : [],
+      pageLoadMinutes: async () => [],
+    };
+    service = new AdoptionService({
+      store,
+      sources,
+      catalog: { entities: async () => catalog },
+      telemetry,
+      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
+      settings: { legacyQuietDays: 14, backfillDays: 30 },
+      logger: mockServices.logger.mock(),
+      now: () => now,
+    });
+  });
+
+  const cell = (
+    m: any,
+    team: string,
+    capability: string,
+    source = 'measured',
+  ) =>
+    m.cells.find(
+      (c: any) =>
+        c.team === `group:default/${team}` &&
+        c.capability === capability &&
+        c.source === source,
+    );
+
+  it('reaches each phase from its evidence and keeps declared phases apart', async () => {
+    let m = await service.matrix();
+    expect(m.teams).toEqual(TEAMS.map(t => `group:default/${t}`).sort());
+    expect(m.cells.filter((c: any) => c.source === 'measured')).toHaveLength(9);
+    expect(cell(m, 'dashboards', 'filtering').phase).toBe(0);
+
+    // Phase 1: the team's calls reach the filter engine (telemetry rows from the platform).
+    sources.rows.push(
+      {
+        minute: '2026-12-01T11:58:00.000Z',
+        service: 'filters',
+        team: 'group:default/dashboards',
+        count: 3,
+      },
+      {
+        minute: '2026-12-01T11:58:00.000Z',
+        service: 'filters',
+        team: 'group:default/dashboards',
+        count: 2,
+      },
+      {
+        minute: '2026-12-01T11:59:00.000Z',
+        service: 'filters',
+        team: 'service',
+        count: 50,
+      },
+      {
+        minute: '2026-12-01T11:59:00.000Z',
+        service: 'catalog',
+        team: 'group:default/explore',
+        count: 50,
+      },
+    );
+    m = await service.matrix();
+    const f = cell(m, 'dashboards', 'filtering');
+    expect(f.phase).toBe(1);
+    expect(f.evidence.calls30d).toBe(5);
+    expect(f.evidence.lastCallAt).toBe('2026-12-01T11:58:00.000Z');
+    // Service calls and other plugins never count for a team.
+    expect(cell(m, 'explore', 'filtering').phase).toBe(0);
+
+    // Phase 2: the shim reports reporting's legacy export path.
+    await store.recordLegacyCalls([
+      {
+        team: 'group:default/reporting',
+        capability: 'export',
+        legacyPath: 'GET /reports/:id/csv',
+        at: new Date(now.getTime() - 3 * DAY_MS),
+        count: 7,
+      },
+    ]);
+    sources.rows.push({
+      minute: '2026-12-01T11:59:00.000Z',
+      service: 'exports',
+      team: 'group:default/reporting',
+      count: 1,
+    });
+    m = await service.matrix();
+    expect(cell(m, 'reporting', 'export')).toMatchObject({
+      phase: 2,
+      evidence: { legacyCalls30d: 7, calls30d: 1 },
+    });
+    // The declared phase is a separate cell, labelled declared.
+    expect(cell(m, 'reporting', 'export', 'declared')).toMatchObject({
+      phase: 2,
+      declaredBy: 'component:default/report-service',
+    });
+
+    // Phase 3: 14 days later without legacy calls (platform calls still seen).
+    now = new Date(now.getTime() + 15 * DAY_MS);
+    sources.rows.push({
+      minute: new Date(now.getTime() - 120_000).toISOString(),
+      service: 'exports',
+      team: 'group:default/reporting',
+      count: 2,
+    });
+    m = await service.matrix();
+    expect(cell(m, 'reporting', 'export').phase).toBe(3);
+
+    // Permissions: shadow on → 2 with the rate; enforce → 3.
+    sources.settings = [
+      { team: 'explore', endpoint: 'GET /views', mode: 'shadow' },
+    ];
+    sources.stats = [
+      {
+        team: 'explore',
+        endpoint: 'GET /views',
+        bucketStart: now.toISOString(),
+        checks: 2000,
+        discrepancies: 1,
+      },
+    ];
+    m = await service.matrix();
+    expect(cell(m, 'explore', 'permissions')).toMatchObject({
+      phase: 2,
+      evidence: {
+        shadow: {
+          mode: 'shadow',
+          checks: 2000,
+          discrepancies: 1,
+          rate: 0.0005,
+        },
+      },
+    });
+    sources.settings = [
+      { team: 'explore', endpoint: 'GET /views', mode: 'enforce' },
+    ];
+    m = await service.matrix();
+    expect(cell(m, 'explore', 'permissions').phase).toBe(3);
+
+    // History per cell: every change with its evidence, newest first.
+    const history = await service.cellHistory('reporting', 'export');
+    expect(
+      history
+        .filter(h => h.source === 'measured')
+        .map(h => [h.fromPhase, h.phase]),
+    ).toEqual([
+      [2, 3],
+      [0, 2],
+      [null, 0],
+    ]);
+    expect(history.find(h => h.source === 'declared')).toMatchObject({
+      phase: 2,
+    });
+  });
+
+  it('re-reading a window never double counts', async () => {
+    sources.rows.push({
+      minute: '2026-12-01T11:59:00.000Z',
+      service: 'filters',
+      team: 'group:default/explore',
+      count: 4,
+    });
+    await service.matrix();
+    await service.matrix();
+    now = new Date(now.getTime() + 60_000);
+    const m = await service.matrix();
+    expect(cell(m, 'explore', 'filtering').evidence.calls30d).toBe(4);
+  });
+
+  it('scores, levels and ranks teams from measured phases with a trend', async () => {
+    sources.rows.push(
+      {
+        minute: '2026-12-01T11:59:00.000Z',
+        service: 'filters',
+        team: 'group:default/explore',
+        count: 1,
+      },
+      {
+        minute: '2026-12-01T11:59:00.000Z',
+        service: 'exports',
+        team: 'group:default/explore',
+        count: 1,
+      },
+      {
+        minute: '2026-12-01T11:59:00.000Z',
+        service: 'authz',
+        team: 'group:default/explore',
+        count: 1,
+      },
+      {
+        minute: '2026-12-01T11:59:00.000Z',
+        service: 'filters',
+        team: 'group:default/dashboards',
+        count: 1,
+      },
+    );
+    const cards = await service.scorecards();
+    expect(cards.map(c => [c.team, c.score, c.level, c.rank])).toEqual([
+      ['group:default/explore', 33.3, 'bronze', 1],
+      ['group:default/dashboards', 11.7, 'none', 2],
+      ['group:default/reporting', 0, 'none', 3],
+    ]);
+    const explore = await service.teamScorecard('explore');
+    expect(
+      explore.checks.map(c => [c.capability, c.phase, c.evidence.calls30d]),
+    ).toEqual([
+      ['export', 1, 1],
+      ['filtering', 1, 1],
+      ['permissions', 1, 1],
+    ]);
+    expect(explore.trend).toEqual([{ day: '2026-12-01', score: 33.3 }]);
+    await expect(service.teamScorecard('nobody')).rejects.toThrow(/path.team/);
+  });
+
+  it('evaluates roadmap criteria from seeded data, never from a checkmark', async () => {
+    const byText = async () => {
+      const r = await service.roadmap();
+      return new Map(
+        r.milestones.flatMap(ms =>
+          ms.criteria.map(c => [`${ms.id} ${c.text}`, c]),
+        ),
+      );
+    };
+    let c = await byText();
+    expect(c.get('M7 >= 3 teams consume the export service')).toMatchObject({
+      status: 'not-met',
+    });
+    expect(c.get('M6 Discrepancy rate < 0.1%')?.status).toBe('not-measurable');
+    expect(c.get('M3 Permission check latency < 5 ms p99')?.status).toBe(
+      'not-measurable',
+    );
+    expect(c.get('M1 Active connections reduced by >= 50%')?.status).toBe(
+      'not-measurable',
+    );
+    expect(
+      c.get(
+        'M0 Team staffed; charter published; on-call rotation active; Slack channel + weekly sync established',
+      ),
+    ).toMatchObject({
+      status: 'not-measurable',
+      detail: expect.stringContaining('no portal source'),
+    });
+
+    for (const team of TEAMS) {
+      sources.rows.push({
+        minute: '2026-12-01T11:59:00.000Z',
+        service: 'exports',
+        team: `group:default/${team}`,
+        count: 1,
+      });
+    }
+    sources.stats = [
+      {
+        team: 'dashboards',
+        endpoint: 'e',
+        bucketStart: new Date(now.getTime() - 3_600_000).toISOString(),
+        checks: 10_000,
+        discrepancies: 5,
+      },
+    ];
+    p99Buckets = [900, 95, 4, 1];
+    sources.samples['postgres-connections'] = [
+      { value: 160, at: '2026-11-01T00:00:00Z' },
+      { value: 70, at: '2026-12-01T00:00:00Z' },
+    ];
+    c = await byText();
+    expect(c.get('M7 >= 3 teams consume the export service')).toMatchObject({
+      status: 'met',
+      detail: expect.stringContaining('3 of 3'),
+    });
+    expect(c.get('M6 Discrepancy rate < 0.1%')).toMatchObject({
+      status: 'met',
+      detail: expect.stringContaining('0.050%'),
+    });
+    expect(c.get('M3 Permission check latency < 5 ms p99')).toMatchObject({
+      status: 'met',
+      detail: expect.stringContaining('p99 <= 5 ms'),
+    });
+    expect(c.get('M1 Active connections reduced by >= 50%')).toMatchObject({
+      status: 'met',
+      detail: expect.stringContaining('56.3%'),
+    });
+
+    sources.stats[0].discrepancies = 50;
+    p99Buckets = [900, 80, 19, 1];
+    c = await byText();
+    expect(c.get('M6 Discrepancy rate < 0.1%')?.status).toBe('not-met');
+    expect(c.get('M3 Permission check latency < 5 ms p99')?.status).toBe(
+      'not-met',
+    );
+  });
+
+  it('keeps risk and question edits as history', async () => {
+    await service.updateRisk(
+      'migration-friction',
+      { status: 'mitigating' },
+      'user:default/sre-alice',
+    );
+    await service.updateRisk(
+      'q4-deployment-model',
+      { answer: 'Kubernetes (EKS)' },
+      'user:default/sre-alice',
+    );
+    const r = await service.risks();
+    const risk = r.risks.find(x => x.id === 'migration-friction')!;
+    expect(risk.status).toBe('mitigating');
+    expect(risk.history).toEqual([
+      expect.objectContaining({
+        changes: { status: 'mitigating' },
+        editedBy: 'user:default/sre-alice',
+      }),
+    ]);
+    expect(r.questions.find(q => q.id === 'q4-deployment-model')!.answer).toBe(
+      'Kubernetes (EKS)',
+    );
+    await expect(
+      service.updateRisk('nope', { status: 'open' }, 'x'),
+    ).rejects.toThrow(/path.id/);
+    await expect(
+      service.updateRisk('q1-managed-postgres', { status: 'open' }, 'x'),
+    ).rejects.toThrow(/body.status/);
+  });
+
+  it('lists capabilities with declared and measured consumers apart', async () => {
+    sources.rows.push({
+      minute: '2026-12-01T11:59:00.000Z',
+      service: 'filters',
+      team: 'group:default/explore',
+      count: 2,
+    });
+    const inv = await service.capabilities();
+    const filtering = inv.capabilities.find(c => c.id === 'filtering')!;
+    expect(filtering.declaredConsumers).toEqual(['group:default/reporting']);
+    expect(filtering.measuredConsumers.map(c => c.team)).toEqual([
+      'group:default/explore',
+    ]);
+    expect(filtering.onlyDeclared).toEqual(['group:default/reporting']);
+    expect(filtering.onlyMeasured).toEqual(['group:default/explore']);
+  });
+
+  it('migrations go down', async () => {
+    const db = await databases.init('POSTGRES_18');
+    const dir = resolvePackagePath(
+      '@internal/plugin-adoption-backend',
+      'migrations',
+    );
+    await db.migrate.latest({ directory: dir });
+    await db.migrate.rollback({ directory: dir }, true);
+    expect(await db.schema.hasTable('adoption_usage_minutes')).toBe(false);
+  });
+});
