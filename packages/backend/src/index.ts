@@ -38,6 +38,7 @@ backend.add(productDemoDataPlugin);
 backend.add(import('@internal/plugin-filters-backend'));
 backend.add(import('@internal/plugin-slo-backend'));
 backend.add(import('@internal/plugin-capacity-backend'));
+backend.add(import('@internal/plugin-adoption-backend'));
 backend.add(import('@internal/plugin-authz-backend'));
 
 backend.start();
