@@ -93,6 +93,7 @@ async function main() {
         'e2e/data-explorer.test.mjs',
         'e2e/capacity.test.mjs',
         'e2e/authz.test.mjs',
+        'e2e/slo.test.mjs',
         'e2e/restart.test.mjs',
       ]);
     }

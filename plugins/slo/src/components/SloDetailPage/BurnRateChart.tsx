@@ -40,6 +40,8 @@ export const BurnRateChart = ({ slo }: { slo: SloDetail }) => {
             <ReferenceLine
               key={f}
               y={f}
+              // Always draw the thresholds, even when every burn rate is far below them.
+              ifOverflow="extendDomain"
               stroke={theme.palette.error.main}
               strokeDasharray="4 4"
               label={{ value: `${f}×`, position: 'right' }}

@@ -1,0 +1,164 @@
+// SLOs in the real portal: after a short run of the traffic simulator (real requests through
+// the platform services as several catalog users), the SLO list shows measured SLIs, the
+// detail page draws burn rates, and a runbook renders.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  E2E_BASE,
+  externalPostgresEnv,
+  getJson,
+  launchChromium,
+  openPortalAs,
+  repoRoot,
+  startPortalBackend,
+  waitFor,
+  waitForCatalog,
+} from './lib.mjs';
+
+const TOKEN = 'e2e-static-token-slo-7c1f';
+const artifacts = join(repoRoot, 'e2e', 'artifacts');
+
+function simulate(seconds) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'scripts', 'simulate.mjs'),
+        '--base',
+        E2E_BASE,
+        '--duration',
+        String(seconds),
+        '--rate',
+        '8',
+      ],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', c => (out += c));
+    child.stderr.on('data', c => (out += c));
+    child.once('exit', code =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`simulator exited ${code}:\n${out}`)),
+    );
+  });
+}
+
+describe('SLO pages in the real portal', () => {
+  let backend;
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    backend = startPortalBackend(
+      {
+        ...externalPostgresEnv(),
+        PORTAL_API_TOKEN: TOKEN,
+        PORTAL_DEMO_EVENT_ROWS: '20000',
+        // Evaluate every 5 s instead of every minute, so the test waits less.
+        APP_CONFIG_slo_evaluationIntervalSeconds: '5',
+      },
+      createWriteStream(join(artifacts, 'backend-slo.log')),
+    );
+    await waitForCatalog(E2E_BASE, TOKEN, backend);
+  });
+  after(async () => {
+    assert.equal(await backend?.stop(), 0);
+  });
+
+  it('shows measured SLIs after a simulator run and draws burn rates on the detail page', async () => {
+    const output = await simulate(20);
+    assert.match(output, /filter query 200/);
+    // Request rollups are flushed every minute; then the scheduler ingests them.
+    const user = await (
+      await fetch(`${E2E_BASE}/api/auth/dev-user/refresh`, {
+        headers: { 'x-portal-dev-user': 'maya.cohen' },
+      })
+    ).json();
+    const list = await waitFor(
+      'a measured availability SLI',
+      async () => {
+        const body = await getJson(
+          `${E2E_BASE}/api/slo/v1/slos`,
+          user.backstageIdentity.token,
+        );
+        const availability = body.items.find(s => s.id === 'availability');
+        return availability?.sli !== null && availability?.total > 0
+          ? body
+          : undefined;
+      },
+      { backend, timeoutMs: 180_000, intervalMs: 3_000 },
+    );
+    const availability = list.items.find(s => s.id === 'availability');
+    assert.ok(availability.sli > 0 && availability.sli <= 1);
+    const exportsSlo = list.items.find(s => s.id === 'export-completion');
+    assert.equal(exportsSlo.sli, null);
+    assert.equal(
+      exportsSlo.dataStatus.message,
+      'no data: export service not deployed',
+    );
+
+    const browser = await launchChromium();
+    try {
+      const { page, pageErrors, signIn } = await openPortalAs(browser, {
+        search: 'maya',
+        displayName: 'Maya Cohen',
+      });
+      await signIn();
+      await page.getByRole('link', { name: 'SLOs' }).first().click();
+      await page.getByText('Platform availability 99.9 % monthly').waitFor();
+      // The list shows a measured SLI (events counted) and the plain no-data message.
+      await page
+        .getByText(/\(\d[\d,]* events\)/)
+        .first()
+        .waitFor();
+      await page.getByText('no data: export service not deployed').waitFor();
+      await page.screenshot({
+        path: join(artifacts, 'slo-list.png'),
+        fullPage: true,
+      });
+
+      await page
+        .getByRole('link', { name: 'Platform availability 99.9 % monthly' })
+        .click();
+      await page
+        .getByText('Burn rate per window (dashed: alert factors)')
+        .waitFor();
+      // Seven windows on the axis and the spec preset's two factors (10×, 2×) as thresholds.
+      // (Bars of a 0× burn rate have no height, so the axis is what proves the windows.)
+      const chart = page.getByTestId('burn-rate-chart');
+      const ticks = chart.locator(
+        '.recharts-xAxis .recharts-cartesian-axis-tick',
+      );
+      await waitFor(
+        'burn-rate chart windows',
+        async () => (await ticks.count()) === 7,
+        {
+          timeoutMs: 20_000,
+        },
+      );
+      assert.deepEqual(await ticks.allTextContents(), [
+        '5 min',
+        '30 min',
+        '1 h',
+        '2 h',
+        '6 h',
+        '1 d',
+        '3 d',
+      ]);
+      assert.equal(await chart.locator('.recharts-reference-line').count(), 2);
+      assert.match(await page.getByTestId('current-sli').innerText(), /%$/);
+      await page.screenshot({
+        path: join(artifacts, 'slo-detail.png'),
+        fullPage: true,
+      });
+
+      await page.getByRole('link', { name: 'db-failover' }).first().click();
+      await page.getByText('Decide within 5 minutes').waitFor();
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
