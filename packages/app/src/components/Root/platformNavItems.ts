@@ -3,6 +3,7 @@ import FilterListIcon from '@material-ui/icons/FilterList';
 import FavoriteIcon from '@material-ui/icons/FavoriteBorder';
 import TrackChangesIcon from '@material-ui/icons/TrackChanges';
 import TimerIcon from '@material-ui/icons/Timer';
+import TrendingUpIcon from '@material-ui/icons/TrendingUp';
 
 /**
  * The sidebar's "Platform" section. An entry is added here when its plugin's page lands in
@@ -17,4 +18,5 @@ export const platformNavItems: {
   { to: '/data-explorer', text: 'Data explorer', icon: FilterListIcon },
   { to: '/slos', text: 'SLOs', icon: TrackChangesIcon },
   { to: '/capacity', text: 'Capacity', icon: TimerIcon },
+  { to: '/adoption', text: 'Adoption', icon: TrendingUpIcon },
 ];

@@ -35,6 +35,7 @@ import {
 } from '@backstage/plugin-org';
 import { EmptyState } from '@backstage/core-components';
 import { EntitySloContent } from '@internal/plugin-slo';
+import { EntityAdoptionCard } from '@internal/plugin-adoption';
 import {
   Direction,
   EntityCatalogGraphCard,
@@ -123,6 +124,9 @@ const overviewContent = (
     </Grid>
     <Grid item md={8} xs={12}>
       <EntityHasSubcomponentsCard />
+    </Grid>
+    <Grid item xs={12}>
+      <EntityAdoptionCard />
     </Grid>
   </Grid>
 );
@@ -288,6 +292,9 @@ const groupPage = (
         </Grid>
         <Grid item xs={12} md={6}>
           <EntityLinksCard />
+        </Grid>
+        <Grid item xs={12}>
+          <EntityAdoptionCard />
         </Grid>
       </Grid>
     </EntityLayout.Route>

@@ -1,0 +1,333 @@
+import {
+  Box,
+  Chip,
+  Paper,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  Typography,
+} from '@material-ui/core';
+import { Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import useAsync from 'react-use/esm/useAsync';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { adoptionApiRef } from '../../api/AdoptionApi';
+import { shortTeam, when } from './format';
+
+const teamChip = (team: string, highlight: boolean) => (
+  <Chip
+    key={team}
+    size="small"
+    label={shortTeam(team)}
+    color={highlight ? 'secondary' : 'default'}
+    style={{ margin: 2 }}
+  />
+);
+
+export function InventoryTab() {
+  const api = useApi(adoptionApiRef);
+  const { value, loading, error } = useAsync(() => api.getInventory(), []);
+  if (loading) return <Progress />;
+  if (error) return <ResponseErrorPanel error={error} />;
+  const inv = value!;
+  return (
+    <Box>
+      {inv.capabilities.map(c => (
+        <Box key={c.id} mb={3}>
+          <Paper>
+            <Box p={2}>
+              <Typography variant="h6">{c.title}</Typography>
+              <Typography variant="body2">
+                {c.description} — owner {shortTeam(c.owner)}; contract{' '}
+                {c.apis
+                  .map(a => `${a.title} ${a.version} (${a.lifecycle})`)
+                  .join(', ')}
+              </Typography>
+              <Typography variant="body2">
+                Migration: {c.migrationApproach}
+              </Typography>
+              <Typography variant="body2">
+                Impact: {c.expectedImpact}
+              </Typography>
+              <Typography variant="body2">Risks: {c.risks}</Typography>
+              <Box display="flex" mt={1}>
+                <Box flex={1} data-testid={`declared-${c.id}`}>
+                  <Typography variant="subtitle2">
+                    Declared consumers (catalog consumesApi) ·{' '}
+                    {c.declaredConsumers.length}
+                  </Typography>
+                  {c.declaredConsumers.map(t =>
+                    teamChip(t, c.onlyDeclared.includes(t)),
+                  )}
+                </Box>
+                <Box flex={1} data-testid={`measured-${c.id}`}>
+                  <Typography variant="subtitle2">
+                    Measured consumers (calls in 30 days) ·{' '}
+                    {c.measuredConsumers.length}
+                  </Typography>
+                  {c.measuredConsumers.map(m =>
+                    teamChip(m.team, c.onlyMeasured.includes(m.team)),
+                  )}
+                </Box>
+              </Box>
+              <Typography variant="caption">
+                Highlighted: on one side only (declared but no calls seen, or
+                calling without a declared relation).
+              </Typography>
+            </Box>
+          </Paper>
+        </Box>
+      ))}
+      <Typography variant="h6">Kept product-specific</Typography>
+      <Table size="small">
+        <TableHead>
+          <TableRow>
+            <TableCell>Capability</TableCell>
+            <TableCell>Owner</TableCell>
+            <TableCell>Reason</TableCell>
+            <TableCell>Revisit trigger</TableCell>
+            <TableCell>Consumers (catalog)</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {inv.productSpecific.map(p => (
+            <TableRow key={p.component}>
+              <TableCell>{p.title}</TableCell>
+              <TableCell>{shortTeam(p.owner)}</TableCell>
+              <TableCell>{p.reason}</TableCell>
+              <TableCell>
+                {p.revisitTrigger}: {p.triggerMet ? 'MET — revisit' : 'not met'}
+              </TableCell>
+              <TableCell>{p.consumers.map(shortTeam).join(', ')}</TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <Box mt={2}>
+        <Typography variant="h6">Versioning policy</Typography>
+        <ul>
+          {inv.versioning.policy.map(p => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+        <Typography variant="body2">
+          Deprecated versions:{' '}
+          {inv.versioning.deprecatedVersions.length === 0
+            ? 'none (every platform API is on its first version)'
+            : inv.versioning.deprecatedVersions
+                .map(
+                  v =>
+                    `${v.capability} ${v.version} → ${v.replacedBy}, removed ${
+                      v.removalDate
+                    }; callers: ${v.callingTeams.join(', ') || 'none'}`,
+                )
+                .join('; ')}
+        </Typography>
+      </Box>
+    </Box>
+  );
+}
+
+export function CampaignsTab() {
+  const api = useApi(adoptionApiRef);
+  const { value, loading, error } = useAsync(() => api.listCampaigns(), []);
+  if (loading) return <Progress />;
+  if (error) return <ResponseErrorPanel error={error} />;
+  return (
+    <Box>
+      {value!.campaigns.map(c => (
+        <Box key={c.id} mb={3}>
+          <Paper>
+            <Box p={2}>
+              <Typography variant="h6">{c.title}</Typography>
+              <Typography variant="body2">
+                {c.capability} to measured phase ≥ {c.targetPhase}; started{' '}
+                {c.start}; deadline {c.teams[0]?.deadline} (2 sprints of{' '}
+                {c.sprintDays} days per team). Done {c.done}/{c.teams.length};
+                overdue: {c.overdue.map(shortTeam).join(', ') || 'none'}.
+              </Typography>
+              <ResponsiveContainer width="100%" height={220}>
+                <LineChart data={c.burnUp}>
+                  <CartesianGrid strokeDasharray="3 3" />
+                  <XAxis dataKey="day" />
+                  <YAxis allowDecimals={false} />
+                  <Tooltip />
+                  <Legend />
+                  <Line
+                    type="stepAfter"
+                    dataKey="done"
+                    name="teams done (measured)"
+                    stroke="#2e7d32"
+                    dot={false}
+                    isAnimationActive={false}
+                  />
+                  <Line
+                    type="stepAfter"
+                    dataKey="scope"
+                    name="scope"
+                    stroke="#9e9e9e"
+                    dot={false}
+                    isAnimationActive={false}
+                  />
+                </LineChart>
+              </ResponsiveContainer>
+              <Table size="small">
+                <TableHead>
+                  <TableRow>
+                    <TableCell>Team</TableCell>
+                    <TableCell>Phase</TableCell>
+                    <TableCell>Reached</TableCell>
+                    <TableCell>Deadline</TableCell>
+                  </TableRow>
+                </TableHead>
+                <TableBody>
+                  {c.teams.map(t => (
+                    <TableRow key={t.team}>
+                      <TableCell>{shortTeam(t.team)}</TableCell>
+                      <TableCell>{t.phase}</TableCell>
+                      <TableCell>{when(t.reachedAt)}</TableCell>
+                      <TableCell
+                        style={{ color: t.overdue ? 'red' : undefined }}
+                      >
+                        {t.deadline}
+                        {t.overdue ? ' (overdue)' : ''}
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </Box>
+          </Paper>
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+const STATUS_COLOURS: Record<string, string> = {
+  met: '#a5d6a7',
+  'not-met': '#ef9a9a',
+  'not-measurable': '#e0e0e0',
+};
+
+export function RoadmapTab() {
+  const api = useApi(adoptionApiRef);
+  const { value, loading, error } = useAsync(() => api.getRoadmap(), []);
+  if (loading) return <Progress />;
+  if (error) return <ResponseErrorPanel error={error} />;
+  return (
+    <Box>
+      <Typography variant="body2" paragraph>
+        Criteria evaluated live at {when(value!.computedAt)}; nothing here is
+        set by hand.
+      </Typography>
+      {value!.milestones.map(m => (
+        <Box key={m.id} mb={2}>
+          <Paper>
+            <Box p={2}>
+              <Typography variant="h6">
+                {m.id}: {m.title}
+              </Typography>
+              <Typography variant="body2">
+                {m.scope}. Owner {m.owner}; depends on {m.dependencies}; ETA{' '}
+                {m.eta}. Rollout/rollback: {m.rollout}
+              </Typography>
+              <Table size="small">
+                <TableBody>
+                  {m.criteria.map(c => (
+                    <TableRow key={c.text}>
+                      <TableCell style={{ width: 140 }}>
+                        <Chip
+                          size="small"
+                          label={c.status}
+                          style={{ background: STATUS_COLOURS[c.status] }}
+                        />
+                      </TableCell>
+                      <TableCell>{c.text}</TableCell>
+                      <TableCell>
+                        {c.detail}
+                        {c.source ? ` — ${c.source}` : ''}
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </Box>
+          </Paper>
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+export function RisksTab() {
+  const api = useApi(adoptionApiRef);
+  const { value, loading, error } = useAsync(() => api.listRisks(), []);
+  if (loading) return <Progress />;
+  if (error) return <ResponseErrorPanel error={error} />;
+  return (
+    <Box>
+      <Typography variant="h6">Risks</Typography>
+      <Table size="small">
+        <TableHead>
+          <TableRow>
+            <TableCell>Risk</TableCell>
+            <TableCell>Likelihood</TableCell>
+            <TableCell>Impact</TableCell>
+            <TableCell>Mitigation</TableCell>
+            <TableCell>Owner</TableCell>
+            <TableCell>Status</TableCell>
+            <TableCell>Edits</TableCell>
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {value!.risks.map(r => (
+            <TableRow key={r.id}>
+              <TableCell>{r.title}</TableCell>
+              <TableCell>{r.likelihood}</TableCell>
+              <TableCell>{r.impact}</TableCell>
+              <TableCell>{r.mitigation}</TableCell>
+              <TableCell>{r.owner}</TableCell>
+              <TableCell>{r.status}</TableCell>
+              <TableCell>
+                {r.history
+                  .map(
+                    h =>
+                      `${when(h.editedAt)} ${h.editedBy}: ${JSON.stringify(
+                        h.changes,
+                      )}`,
+                  )
+                  .join('; ') || '—'}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <Box mt={2}>
+        <Typography variant="h6">Open questions</Typography>
+        <Table size="small">
+          <TableBody>
+            {value!.questions.map(q => (
+              <TableRow key={q.id}>
+                <TableCell>{q.question}</TableCell>
+                <TableCell>{q.owner}</TableCell>
+                <TableCell>{q.answer ?? 'unanswered'}</TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      </Box>
+    </Box>
+  );
+}

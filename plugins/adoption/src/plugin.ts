@@ -1,0 +1,46 @@
+import {
+  createApiFactory,
+  createComponentExtension,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
+import { adoptionApiRef, AdoptionClient } from './api/AdoptionApi';
+import { rootRouteRef } from './routes';
+
+export const adoptionPlugin = createPlugin({
+  id: 'adoption',
+  apis: [
+    createApiFactory({
+      api: adoptionApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new AdoptionClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+  routes: { root: rootRouteRef },
+});
+
+/** The "Adoption" page: scorecards, matrix, inventory, campaigns, roadmap, risks. */
+export const AdoptionPage = adoptionPlugin.provide(
+  createRoutableExtension({
+    name: 'AdoptionPage',
+    component: () =>
+      import('./components/AdoptionPage').then(m => m.AdoptionPage),
+    mountPoint: rootRouteRef,
+  }),
+);
+
+/** "Platform adoption" card for Group and Component entity pages. */
+export const EntityAdoptionCard = adoptionPlugin.provide(
+  createComponentExtension({
+    name: 'EntityAdoptionCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityAdoptionCard').then(
+          m => m.EntityAdoptionCard,
+        ),
+    },
+  }),
+);
