@@ -40,5 +40,6 @@ backend.add(import('@internal/plugin-slo-backend'));
 backend.add(import('@internal/plugin-capacity-backend'));
 backend.add(import('@internal/plugin-adoption-backend'));
 backend.add(import('@internal/plugin-authz-backend'));
+backend.add(import('@internal/plugin-exports-backend'));
 
 backend.start();

@@ -1,0 +1,30 @@
+export interface Config {
+  exports?: {
+    /**
+     * HMAC key of download URLs; every replica needs the same one. Without it each process
+     * makes a random key (URLs then only work on the replica that issued them).
+     * @visibility secret
+     */
+    signingSecret?: string;
+    storage?: {
+      /** Root of local export files (`<root>/<region>/`; default `.data/exports`). */
+      localRoot?: string;
+    };
+    /** Concurrent export jobs per backend replica (default 2; 0 runs no worker). */
+    workers?: number;
+    /** A claimed job returns to the queue when its worker misses heartbeats this long (default 30). */
+    leaseSeconds?: number;
+    /** Lease renewal and progress writes (default 2). */
+    heartbeatSeconds?: number;
+    /** How often an idle worker looks for work (default 1). */
+    pollSeconds?: number;
+    /** Running jobs per account across all replicas (default 2). */
+    perTenantConcurrency?: number;
+    /** Attempts per job before it fails (default 3). */
+    maxAttempts?: number;
+    /** Days a finished file is kept (default 7). */
+    retentionDays?: number;
+    /** Largest CSV file in bytes (default 1073741824). */
+    maxCsvBytes?: number;
+  };
+}

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import {
+  coreServices,
+  createBackendPlugin,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { exportsPermissions } from '@internal/plugin-exports-common';
+import { filterEngineServiceRef } from '@internal/plugin-filters-node';
+import knexFactory from 'knex';
+import { ExportRunner } from './service/ExportRunner';
+import { ExportStore } from './service/ExportStore';
+import { expireExports } from './service/expireExports';
+import { LocalExportStorage } from './service/LocalExportStorage';
+import { AccountLookup, createRouter } from './service/router';
+
+const DAY_MS = 86_400_000;
+
+/** The export service: `/api/exports/v1`, its queue workers and the retention purge. */
+export const exportsPlugin = createBackendPlugin({
+  pluginId: 'exports',
+  register(env) {
+    env.registerInit({
+      deps: {
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        logger: coreServices.logger,
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        filters: filterEngineServiceRef,
+      },
+      async init(deps) {
+        const { config, logger } = deps;
+        const c = config.getOptionalConfig('exports');
+        const client = await deps.database.getClient();
+        if (!deps.database.migrations?.skip) {
+          await client.migrate.latest({
+            directory: resolvePackagePath(
+              '@internal/plugin-exports-backend',
+              'migrations',
+            ),
+          });
+        }
+        deps.permissionsRegistry.addPermissions(exportsPermissions);
+
+        let signingSecret = c?.getOptionalString('signingSecret');
+        if (!signingSecret) {
+          logger.warn(
+            'exports: exports.signingSecret is not set; download URLs are signed with a per-process key',
+          );
+          signingSecret = randomBytes(32).toString('hex');
+        }
+        const product = config.getConfig('platform.productDatabase.connection');
+        const productDb = knexFactory({
+          client: 'pg',
+          connection: product.get<object>(),
+          pool: { min: 0, max: 2 },
+        });
+        deps.lifecycle.addShutdownHook(() => productDb.destroy());
+        const accounts: AccountLookup = async accountId => {
+          const row = await productDb('accounts')
+            .where({ id: accountId })
+            .first('plan', 'region');
+          return row
+            ? { plan: String(row.plan), region: row.region as 'us' | 'eu' }
+            : undefined;
+        };
+
+        const store = new ExportStore(client);
+        const storage = new LocalExportStorage(
+          c?.getOptionalString('storage.localRoot') ?? '.data/exports',
+        );
+        const runner = new ExportRunner({
+          store,
+          storage,
+          exporter: deps.filters.exporter,
+          logger,
+          workers: c?.getOptionalNumber('workers') ?? 2,
+          leaseMs: (c?.getOptionalNumber('leaseSeconds') ?? 30) * 1000,
+          heartbeatMs: (c?.getOptionalNumber('heartbeatSeconds') ?? 2) * 1000,
+          pollMs: (c?.getOptionalNumber('pollSeconds') ?? 1) * 1000,
+          perTenantLimit: c?.getOptionalNumber('perTenantConcurrency') ?? 2,
+          retentionMs: (c?.getOptionalNumber('retentionDays') ?? 7) * DAY_MS,
+          maxBytes: c?.getOptionalNumber('maxCsvBytes') ?? 1024 ** 3,
+        });
+        deps.lifecycle.addStartupHook(() => runner.start());
+        deps.lifecycle.addShutdownHook(() => runner.stop());
+
+        await deps.scheduler.scheduleTask({
+          id: 'exports-expire',
+          frequency: { minutes: 10 },
+          timeout: { minutes: 5 },
+          scope: 'global',
+          fn: async () => {
+            await expireExports({
+              store,
+              storage,
+              auditor: deps.auditor,
+              logger,
+            });
+          },
+        });
+
+        deps.httpRouter.addAuthPolicy({
+          path: '/v1/download',
+          allow: 'unauthenticated',
+        });
+        deps.httpRouter.use(
+          await createRouter({
+            store,
+            storage,
+            engine: deps.filters.engine,
+            access: deps.filters.access,
+            accounts,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            auditor: deps.auditor,
+            signingSecret,
+            onQueued: () => runner.notify(),
+          }),
+        );
+      },
+    });
+  },
+});

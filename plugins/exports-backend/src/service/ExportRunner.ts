@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { ExportErrorType } from '@internal/plugin-exports-common';
+import {
+  contextForVerifiedIdentity,
+  FilterContext,
+  FilterEngineBusyError,
+  FilterExportEstimate,
+  FilterExportRequest,
+  FilterQueryFailedError,
+  FilterRejectedError,
+} from '@internal/plugin-filters-node';
+import { DbExportJobRow, ExportStore } from './ExportStore';
+import { LocalExportStorage, PendingExportFile } from './LocalExportStorage';
+
+/** The part of the filter engine's FilterExporter a run needs. */
+export interface CsvExporter {
+  estimate(
+    request: FilterExportRequest,
+    context: FilterContext,
+  ): Promise<FilterExportEstimate>;
+  exportCsv(
+    request: FilterExportRequest,
+    context: FilterContext,
+    destination: Writable,
+  ): Promise<unknown>;
+}
+
+/**
+ * Asked when a job starts: undefined when the requester may still export, else why not
+ * (the job then fails with `permission_revoked`).
+ */
+export type RunTimeAccessCheck = (
+  job: DbExportJobRow,
+) => Promise<string | undefined>;
+
+export interface ExportRunnerOptions {
+  store: ExportStore;
+  storage: LocalExportStorage;
+  exporter: CsvExporter;
+  logger: LoggerService;
+  /** Concurrent jobs in this process (workers per replica). */
+  workers: number;
+  /** A claim lasts this long unless renewed: a dead worker's job is re-claimed after it. */
+  leaseMs: number;
+  /** Lease renewal and progress writes (at most every 2 s). */
+  heartbeatMs: number;
+  pollMs: number;
+  perTenantLimit: number;
+  retentionMs: number;
+  maxBytes: number;
+  runTimeAccessCheck?: RunTimeAccessCheck;
+  onFinished?: (
+    job: DbExportJobRow,
+    outcome: 'succeeded' | 'failed' | 'queued' | 'lost',
+    error?: { type: ExportErrorType; message: string },
+  ) => void;
+  workerId?: string;
+}
+
+class RunAbortedError extends Error {
+  constructor(readonly type: ExportErrorType | 'lease_lost', message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Counts bytes and CSV rows (newlines outside quotes) on the way to the file, keeping the file
+ * stream's backpressure: the COPY is read only as fast as the disk takes it.
+ */
+class CountingSink extends Writable {
+  bytes = 0;
+  newlines = 0;
+  private inQuotes = false;
+  constructor(
+    private readonly target: Writable,
+    private readonly maxBytes: number,
+  ) {
+    super();
+    target.on('error', e => this.destroy(e));
+  }
+  _write(
+    chunk: Buffer,
+    _enc: BufferEncoding,
+    done: (e?: Error | null) => void,
+  ) {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBytes) {
+      done(
+        new RunAbortedError(
+          'size_limit',
+          `The export is larger than the limit of ${this.maxBytes} bytes: narrow the filter or choose fewer fields`,
+        ),
+      );
+      return;
+    }
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (c === 0x22) this.inQuotes = !this.inQuotes;
+      else if (c === 0x0a && !this.inQuotes) this.newlines++;
+    }
+    if (this.target.write(chunk)) done();
+    else this.target.once('drain', () => done());
+  }
+  _final(done: (e?: Error | null) => void) {
+    this.target.end((e?: Error | null) => done(e));
+  }
+  get rows(): number {
+    return Math.max(0, this.newlines - 1); // the header line
+  }
+}
+
+/** Runs export jobs from the queue in this process. */
+export class ExportRunner {
+  private readonly workerId: string;
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+  private wake: (() => void)[] = [];
+
+  constructor(private readonly options: ExportRunnerOptions) {
+    this.workerId =
+      options.workerId ?? `exports-${process.pid}-${randomUUID()}`;
+  }
+
+  start() {
+    for (let i = 0; i < this.options.workers; i++) {
+      this.loops.push(this.loop());
+    }
+  }
+
+  /** New work was queued: stop waiting for the next poll. */
+  notify() {
+    const waiting = this.wake;
+    this.wake = [];
+    waiting.forEach(w => w());
+  }
+
+  async stop() {
+    this.stopping = true;
+    this.notify();
+    await Promise.all(this.loops);
+  }
+
+  private async loop() {
+    while (!this.stopping) {
+      let job: DbExportJobRow | undefined;
+      try {
+        job = await this.options.store.claim({
+          workerId: this.workerId,
+          leaseMs: this.options.leaseMs,
+          perTenantLimit: this.options.perTenantLimit,
+        });
+      } catch (e) {
+        this.options.logger.warn(`exports: claiming failed: ${e}`);
+      }
+      if (job) {
+        await this.run(job);
+        continue;
+      }
+      await new Promise<void>(resolve => {
+        const timer = setTimeout(resolve, this.options.pollMs);
+        this.wake.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Runs one claimed job to its end (exported for tests). */
+  async run(job: DbExportJobRow): Promise<void> {
+    const { store, storage, logger } = this.options;
+    const token = job.lease_token!;
+    let pending: PendingExportFile | undefined;
+    let heartbeat: NodeJS.Timeout | undefined;
+    try {
+      if (job.format !== 'csv') {
+        throw new RunAbortedError(
+          'unsupported_format',
+          `Format ${job.format} is not available yet: only csv exports run`,
+        );
+      }
+      const denied = await this.options.runTimeAccessCheck?.(job);
+      if (denied) throw new RunAbortedError('permission_revoked', denied);
+
+      const context = contextForVerifiedIdentity({
+        accountId: job.account_id,
+        verifiedBy: 'plugin:exports',
+        readableDataClasses: job.readable_data_classes,
+      });
+      const request: FilterExportRequest = {
+        dataset: job.dataset,
+        filter: job.filter ?? undefined,
+        fields: job.fields ?? undefined,
+      };
+      const estimate = await this.options.exporter.estimate(request, context);
+      pending = await storage.begin(job.region, job.id, token);
+      const sink = new CountingSink(pending.stream, this.options.maxBytes);
+      const started = Date.now();
+      let lost: RunAbortedError | undefined;
+      const beat = async () => {
+        const rows = sink.rows;
+        const elapsedS = (Date.now() - started) / 1000;
+        const rate = elapsedS > 0 ? rows / elapsedS : 0;
+        const est = Math.max(estimate.estimatedRows, rows);
+        const alive = await store.heartbeat(
+          job.id,
+          token,
+          this.options.leaseMs,
+          {
+            rowsWritten: rows,
+            bytesWritten: sink.bytes,
+            rowsEstimated: estimate.estimatedRows,
+            progress: est > 0 ? Math.min(0.99, rows / est) : 0,
+            etaSeconds: rate > 0 ? (est - rows) / rate : undefined,
+          },
+        );
+        if (!alive && !lost) {
+          lost = new RunAbortedError(
+            'lease_lost',
+            'the job was cancelled or re-claimed',
+          );
+          sink.destroy(lost);
+        }
+      };
+      await beat();
+      heartbeat = setInterval(() => {
+        beat().catch(e =>
+          logger.warn(`exports: heartbeat of ${job.id} failed: ${e}`),
+        );
+      }, this.options.heartbeatMs);
+      try {
+        await this.options.exporter.exportCsv(request, context, sink);
+      } catch (e) {
+        throw lost ?? e;
+      }
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+      if (lost) throw lost;
+      const key = storage.keyFor(job.region, job.id, 'csv');
+      const file = pending;
+      const done = await store.complete(
+        job.id,
+        token,
+        { rowsWritten: sink.rows, bytesWritten: sink.bytes, storageKey: key },
+        this.options.retentionMs,
+        () => storage.commit(file, key),
+      );
+      if (!done) {
+        await storage.discard(file);
+        this.options.onFinished?.(job, 'lost');
+        return;
+      }
+      pending = undefined;
+      this.options.onFinished?.(job, 'succeeded');
+    } catch (error) {
+      if (heartbeat) clearInterval(heartbeat);
+      if (pending) await storage.discard(pending).catch(() => undefined);
+      const classified = classify(error);
+      if (classified.type === 'lease_lost') {
+        this.options.onFinished?.(job, 'lost');
+        return;
+      }
+      const type = classified.type;
+      const outcome = await store
+        .fail(job.id, token, {
+          type,
+          message: classified.message,
+          retryable: classified.retryable,
+        })
+        .catch(e => {
+          logger.error(`exports: recording the failure of ${job.id}: ${e}`);
+          return 'lost' as const;
+        });
+      if (type === 'internal') {
+        logger.error(`exports: job ${job.id} failed: ${error}`);
+      }
+      this.options.onFinished?.(job, outcome, {
+        type,
+        message: classified.message,
+      });
+    }
+  }
+}
+
+function classify(error: unknown): {
+  type: ExportErrorType | 'lease_lost';
+  message: string;
+  retryable: boolean;
+} {
+  if (error instanceof RunAbortedError) {
+    return { type: error.type, message: error.message, retryable: false };
+  }
+  if (error instanceof FilterRejectedError) {
+    return { type: 'rejected', message: error.message, retryable: false };
+  }
+  if (error instanceof FilterQueryFailedError) {
+    return { type: 'query_failed', message: error.message, retryable: true };
+  }
+  if (error instanceof FilterEngineBusyError) {
+    return { type: 'query_failed', message: error.message, retryable: true };
+  }
+  const e = error as { name?: string; message?: string };
+  if (e?.name === 'InputError' || e?.name === 'NotAllowedError') {
+    return {
+      type: 'rejected',
+      message: e.message ?? String(error),
+      retryable: false,
+    };
+  }
+  return {
+    type: 'internal',
+    message: 'The export failed unexpectedly; it is logged',
+    retryable: true,
+  };
+}

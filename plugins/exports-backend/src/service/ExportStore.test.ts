@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import { TestDatabases } from '@backstage/backend-test-utils';
+import knexFactory, { Knex } from 'knex';
+import { ExportStore, NewExportJob, retryDelayMs } from './ExportStore';
+
+jest.setTimeout(120_000);
+
+const migrations = { directory: `${__dirname}/../../migrations` };
+
+function job(overrides: Partial<NewExportJob> = {}): NewExportJob {
+  return {
+    dataset: 'events',
+    accountId: randomUUID(),
+    region: 'us',
+    plan: 'mid_market',
+    format: 'csv',
+    delivery: { type: 'download' },
+    readableDataClasses: ['public'],
+    requestedBy: 'user:default/a',
+    ...overrides,
+  };
+}
+
+const claimOpts = (leaseMs = 30_000, perTenantLimit = 2) => ({
+  workerId: 'w',
+  leaseMs,
+  perTenantLimit,
+});
+
+describe('ExportStore queue (real Postgres)', () => {
+  const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
+  let knex: Knex;
+  let store: ExportStore;
+
+  beforeAll(async () => {
+    knex = await databases.init('POSTGRES_18');
+    await knex.migrate.latest(migrations);
+    store = new ExportStore(knex);
+  });
+  beforeEach(async () => {
+    await knex('export_jobs').delete();
+  });
+
+  it('migrates down and up again', async () => {
+    await knex.migrate.rollback(migrations, true);
+    expect(await knex.schema.hasTable('export_jobs')).toBe(false);
+    await knex.migrate.latest(migrations);
+    expect(await knex.schema.hasTable('export_jobs')).toBe(true);
+  });
+
+  it('claims enterprise jobs first, then oldest first', async () => {
+    const a = await store.create(job());
+    const b = await store.create(job({ plan: 'enterprise' }));
+    const c = await store.create(job());
+    const order = [];
+    for (let i = 0; i < 3; i++)
+      order.push((await store.claim(claimOpts()))!.id);
+    expect(order).toEqual([b.row.id, a.row.id, c.row.id]);
+    expect(await store.claim(claimOpts())).toBeUndefined();
+  });
+
+  it('keeps at most perTenantLimit jobs of one account running', async () => {
+    const account = randomUUID();
+    for (let i = 0; i < 3; i++) await store.create(job({ accountId: account }));
+    const other = await store.create(job());
+    const first = await store.claim(claimOpts(30_000, 2));
+    const second = await store.claim(claimOpts(30_000, 2));
+    const third = await store.claim(claimOpts(30_000, 2));
+    expect([first!.account_id, second!.account_id]).toEqual([account, account]);
+    expect(third!.id).toBe(other.row.id);
+    expect(await store.claim(claimOpts(30_000, 2))).toBeUndefined();
+    await store.complete(
+      first!.id,
+      first!.lease_token!,
+      { rowsWritten: 1, bytesWritten: 1, storageKey: 'k' },
+      1000,
+      async () => {},
+    );
+    expect((await store.claim(claimOpts(30_000, 2)))!.account_id).toBe(account);
+  });
+
+  it("re-claims a job whose worker stopped heartbeating; the dead worker's token completes nothing", async () => {
+    const { row } = await store.create(job());
+    const dead = (await store.claim(claimOpts(200)))!;
+    expect(await store.heartbeat(row.id, dead.lease_token!, 200)).toBe(true);
+    await new Promise(r => setTimeout(r, 400));
+    const again = (await store.claim(claimOpts(30_000)))!;
+    expect(again.id).toBe(row.id);
+    expect(again.attempts).toBe(2);
+    expect(again.lease_token).not.toBe(dead.lease_token);
+    expect(await store.heartbeat(row.id, dead.lease_token!, 200)).toBe(false);
+    const commits: string[] = [];
+    const result = { rowsWritten: 5, bytesWritten: 50, storageKey: 'us/x.csv' };
+    expect(
+      await store.complete(
+        row.id,
+        dead.lease_token!,
+        result,
+        1000,
+        async () => {
+          commits.push('dead');
+        },
+      ),
+    ).toBe(false);
+    expect(
+      await store.complete(
+        row.id,
+        again.lease_token!,
+        result,
+        1000,
+        async () => {
+          commits.push('live');
+        },
+      ),
+    ).toBe(true);
+    expect(
+      await store.complete(
+        row.id,
+        again.lease_token!,
+        result,
+        1000,
+        async () => {
+          commits.push('twice');
+        },
+      ),
+    ).toBe(false);
+    expect(commits).toEqual(['live']);
+    const final = (await store.get(row.id))!;
+    expect(final.status).toBe('succeeded');
+    expect(final.completions).toBe(1);
+  });
+
+  it('a failing file commit leaves the job running (not succeeded)', async () => {
+    const { row } = await store.create(job());
+    const claimed = (await store.claim(claimOpts()))!;
+    await expect(
+      store.complete(
+        row.id,
+        claimed.lease_token!,
+        { rowsWritten: 1, bytesWritten: 1, storageKey: 'k' },
+        1000,
+        async () => {
+          throw new Error('disk full');
+        },
+      ),
+    ).rejects.toThrow('disk full');
+    expect((await store.get(row.id))!.status).toBe('running');
+  });
+
+  it('retries with backoff up to max attempts, then fails; non-retryable fails at once', async () => {
+    const { row } = await store.create(job({ maxAttempts: 2 }));
+    const first = (await store.claim(claimOpts()))!;
+    expect(
+      await store.fail(row.id, first.lease_token!, {
+        type: 'query_failed',
+        message: 'x',
+        retryable: true,
+      }),
+    ).toBe('queued');
+    const queued = (await store.get(row.id))!;
+    expect(queued.run_after.getTime()).toBeGreaterThan(
+      Date.now() + retryDelayMs(1) - 1500,
+    );
+    expect(await store.claim(claimOpts())).toBeUndefined(); // backing off
+    await knex('export_jobs').update({ run_after: new Date(Date.now() - 1) });
+    const second = (await store.claim(claimOpts()))!;
+    expect(
+      await store.fail(row.id, second.lease_token!, {
+        type: 'query_failed',
+        message: 'y',
+        retryable: true,
+      }),
+    ).toBe('failed');
+    const failed = (await store.get(row.id))!;
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error_type: 'query_failed',
+      attempts: 2,
+    });
+
+    const other = await store.create(job());
+    const c = (await store.claim(claimOpts()))!;
+    expect(
+      await store.fail(other.row.id, c.lease_token!, {
+        type: 'permission_revoked',
+        message: 'gone',
+        retryable: false,
+      }),
+    ).toBe('failed');
+  });
+
+  it('cancel takes the lease away from a running worker', async () => {
+    const { row } = await store.create(job());
+    const claimed = (await store.claim(claimOpts()))!;
+    expect((await store.cancel(row.id))!.status).toBe('cancelled');
+    expect(await store.heartbeat(row.id, claimed.lease_token!, 1000)).toBe(
+      false,
+    );
+    expect(
+      await store.complete(
+        row.id,
+        claimed.lease_token!,
+        { rowsWritten: 1, bytesWritten: 1, storageKey: 'k' },
+        1000,
+        async () => {},
+      ),
+    ).toBe(false);
+    expect(await store.cancel(row.id)).toBeUndefined();
+    expect((await store.retry(row.id))!.status).toBe('queued');
+  });
+
+  it('the same idempotency key from the same caller gives the same job', async () => {
+    const a = await store.create(job({ idempotencyKey: 'k' }));
+    const b = await store.create(job({ idempotencyKey: 'k' }));
+    const c = await store.create(
+      job({ idempotencyKey: 'k', requestedBy: 'user:default/b' }),
+    );
+    expect(b).toEqual({ row: a.row, created: false });
+    expect(c.created).toBe(true);
+    const d = await store.create(job());
+    const e = await store.create(job());
+    expect(d.row.id).not.toBe(e.row.id);
+  });
+
+  it('four claimers on separate pools complete 200 jobs exactly once each', async () => {
+    const accounts = Array.from({ length: 20 }, () => randomUUID());
+    for (let i = 0; i < 200; i++) {
+      await store.create(job({ accountId: accounts[i % 20] }));
+    }
+    const conn = knex.client.config.connection;
+    const pools = Array.from({ length: 4 }, () =>
+      knexFactory({ client: 'pg', connection: conn, pool: { min: 1, max: 3 } }),
+    );
+    try {
+      const claimedBy = new Map<string, number>();
+      await Promise.all(
+        pools.map(async (pool, w) => {
+          const s = new ExportStore(pool);
+          for (;;) {
+            const claimed = await s.claim({
+              workerId: `w${w}`,
+              leaseMs: 30_000,
+              perTenantLimit: 2,
+            });
+            if (!claimed) {
+              const left = await s.queueStats();
+              if (left.queued === 0) return;
+              continue;
+            }
+            claimedBy.set(claimed.id, (claimedBy.get(claimed.id) ?? 0) + 1);
+            await s.complete(
+              claimed.id,
+              claimed.lease_token!,
+              { rowsWritten: 1, bytesWritten: 1, storageKey: 'k' },
+              1000,
+              async () => {},
+            );
+          }
+        }),
+      );
+      expect(claimedBy.size).toBe(200);
+      expect([...claimedBy.values()].every(n => n === 1)).toBe(true);
+      const rows = await knex('export_jobs').select('status', 'completions');
+      expect(
+        rows.every(r => r.status === 'succeeded' && r.completions === 1),
+      ).toBe(true);
+    } finally {
+      await Promise.all(pools.map(p => p.destroy()));
+    }
+  });
+});

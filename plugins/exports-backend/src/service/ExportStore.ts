@@ -1,0 +1,386 @@
+import { randomUUID } from 'node:crypto';
+import { Knex } from 'knex';
+import {
+  ExportErrorType,
+  ExportFormat,
+  ExportStatus,
+} from '@internal/plugin-exports-common';
+
+/** A row of `export_jobs` as node-postgres returns it (bigint as string). */
+export interface DbExportJobRow {
+  id: string;
+  status: ExportStatus;
+  dataset: string;
+  account_id: string;
+  region: 'us' | 'eu';
+  plan: string;
+  priority: number;
+  format: ExportFormat;
+  delivery: { type: 'download' } | { type: 'webhook'; url: string };
+  filter: Record<string, unknown> | null;
+  fields: string[] | null;
+  readable_data_classes: string[];
+  requested_by: string;
+  team: string | null;
+  idempotency_key: string | null;
+  progress: number;
+  rows_written: string | number;
+  bytes_written: string | number;
+  rows_estimated: string | number | null;
+  eta_seconds: number | null;
+  attempts: number;
+  max_attempts: number;
+  run_after: Date;
+  lease_owner: string | null;
+  lease_token: string | null;
+  lease_expires_at: Date | null;
+  completions: number;
+  error_type: string | null;
+  error_message: string | null;
+  storage_key: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  expires_at: Date | null;
+}
+
+export interface NewExportJob {
+  dataset: string;
+  accountId: string;
+  region: 'us' | 'eu';
+  plan: string;
+  format: ExportFormat;
+  delivery: DbExportJobRow['delivery'];
+  filter?: Record<string, unknown>;
+  fields?: string[];
+  readableDataClasses: string[];
+  requestedBy: string;
+  team?: string;
+  idempotencyKey?: string;
+  maxAttempts?: number;
+}
+
+export interface ExportListQuery {
+  requestedBy?: string;
+  team?: string;
+  accountId?: string;
+  status?: ExportStatus;
+  limit: number;
+  offset: number;
+}
+
+export interface ClaimOptions {
+  workerId: string;
+  leaseMs: number;
+  /** Running jobs per account at most (across all replicas). */
+  perTenantLimit: number;
+}
+
+export interface ProgressUpdate {
+  rowsWritten: number;
+  bytesWritten: number;
+  rowsEstimated?: number;
+  progress: number;
+  etaSeconds?: number;
+}
+
+/** Backoff before attempt n+1 (n = attempts so far): 2 s, 4 s, 8 s … capped at 5 min. */
+export function retryDelayMs(attempts: number, baseMs = 2000): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 300_000);
+}
+
+// Any constant works: it only has to be the same in every replica.
+const CLAIM_LOCK_KEY = 7_310_010;
+
+/**
+ * The export jobs and their queue on one table. Claims take a transaction-scoped advisory lock
+ * so the per-tenant limit holds across replicas; a claim is a lease that the worker renews
+ * (heartbeat); a lease that runs out puts the job back in the queue (or fails it after its last
+ * attempt). Completing needs the lease token and status `running`: one completion per job.
+ */
+export class ExportStore {
+  constructor(private readonly db: Knex) {}
+
+  async create(
+    job: NewExportJob,
+  ): Promise<{ row: DbExportJobRow; created: boolean }> {
+    const inserted: DbExportJobRow[] = await this.db('export_jobs')
+      .insert({
+        id: randomUUID(),
+        dataset: job.dataset,
+        account_id: job.accountId,
+        region: job.region,
+        plan: job.plan,
+        priority: job.plan === 'enterprise' ? 10 : 0,
+        format: job.format,
+        delivery: JSON.stringify(job.delivery),
+        filter: job.filter ? JSON.stringify(job.filter) : null,
+        fields: job.fields ? JSON.stringify(job.fields) : null,
+        readable_data_classes: JSON.stringify(job.readableDataClasses),
+        requested_by: job.requestedBy,
+        team: job.team ?? null,
+        idempotency_key: job.idempotencyKey ?? null,
+        max_attempts: job.maxAttempts ?? 3,
+      })
+      .onConflict(['requested_by', 'idempotency_key'])
+      .ignore()
+      .returning('*');
+    if (inserted.length > 0) return { row: inserted[0], created: true };
+    const existing = await this.db<DbExportJobRow>('export_jobs')
+      .where({
+        requested_by: job.requestedBy,
+        idempotency_key: job.idempotencyKey ?? null,
+      })
+      .first();
+    if (!existing) throw new Error('export job vanished after a conflict');
+    return { row: existing, created: false };
+  }
+
+  async get(id: string): Promise<DbExportJobRow | undefined> {
+    return this.db<DbExportJobRow>('export_jobs').where({ id }).first();
+  }
+
+  async list(
+    query: ExportListQuery,
+  ): Promise<{ rows: DbExportJobRow[]; total: number }> {
+    const base = this.db<DbExportJobRow>('export_jobs').modify(q => {
+      if (query.requestedBy) q.where('requested_by', query.requestedBy);
+      if (query.team) q.where('team', query.team);
+      if (query.accountId) q.where('account_id', query.accountId);
+      if (query.status) q.where('status', query.status);
+    });
+    const [{ n }] = await base.clone().count({ n: '*' });
+    const rows = await base
+      .clone()
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(query.limit)
+      .offset(query.offset);
+    return { rows, total: Number(n) };
+  }
+
+  /** Claims the next job (highest priority, oldest first) within the per-tenant limit. */
+  async claim(options: ClaimOptions): Promise<DbExportJobRow | undefined> {
+    return this.db.transaction(async tx => {
+      await tx.raw('SELECT pg_advisory_xact_lock(?)', [CLAIM_LOCK_KEY]);
+      await this.requeueExpiredLeases(tx);
+      const result = await tx.raw(
+        `UPDATE export_jobs SET status = 'running', attempts = attempts + 1,
+           lease_owner = ?, lease_token = ?, lease_expires_at = now() + (? * interval '1 millisecond'),
+           started_at = coalesce(started_at, now())
+         WHERE id = (
+           SELECT j.id FROM export_jobs j
+           WHERE j.status = 'queued' AND j.run_after <= now()
+             AND (SELECT count(*) FROM export_jobs r
+                  WHERE r.account_id = j.account_id AND r.status = 'running') < ?
+           ORDER BY j.priority DESC, j.created_at, j.id
+           LIMIT 1
+           FOR UPDATE SKIP LOCKED)
+         RETURNING *`,
+        [
+          options.workerId,
+          randomUUID(),
+          options.leaseMs,
+          options.perTenantLimit,
+        ],
+      );
+      return (result.rows as DbExportJobRow[])[0];
+    });
+  }
+
+  /**
+   * Running jobs whose lease ran out (their worker died or stalled): back to the queue with
+   * backoff, or failed when that was the last attempt.
+   */
+  async requeueExpiredLeases(db: Knex = this.db): Promise<number> {
+    const result = await db.raw(
+      `UPDATE export_jobs SET
+         status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+         error_type = CASE WHEN attempts >= max_attempts THEN 'internal' ELSE error_type END,
+         error_message = CASE WHEN attempts >= max_attempts
+           THEN 'The worker running this export stopped responding on its last attempt' ELSE error_message END,
+         finished_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
+         lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+         rows_written = 0, bytes_written = 0, progress = 0, run_after = now()
+       WHERE status = 'running' AND lease_expires_at < now()`,
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /**
+   * Renews the lease and records progress. Returns false when the lease is lost (cancelled,
+   * re-claimed by another worker): the worker must stop and discard its file.
+   */
+  async heartbeat(
+    id: string,
+    leaseToken: string,
+    leaseMs: number,
+    progress?: ProgressUpdate,
+  ): Promise<boolean> {
+    const updated = await this.db('export_jobs')
+      .where({ id, lease_token: leaseToken, status: 'running' })
+      .update({
+        lease_expires_at: this.db.raw(
+          `now() + (? * interval '1 millisecond')`,
+          [leaseMs],
+        ),
+        ...(progress
+          ? {
+              rows_written: progress.rowsWritten,
+              bytes_written: progress.bytesWritten,
+              progress: progress.progress,
+              eta_seconds: progress.etaSeconds ?? null,
+              ...(progress.rowsEstimated !== undefined
+                ? { rows_estimated: Math.round(progress.rowsEstimated) }
+                : {}),
+            }
+          : {}),
+      });
+    return updated === 1;
+  }
+
+  /**
+   * Completes the job when this worker still holds its lease; `commitFile` runs inside the same
+   * transaction (rename the temporary file): if it throws, the job is not completed.
+   */
+  async complete(
+    id: string,
+    leaseToken: string,
+    result: { rowsWritten: number; bytesWritten: number; storageKey: string },
+    retentionMs: number,
+    commitFile: () => Promise<void>,
+  ): Promise<boolean> {
+    return this.db.transaction(async tx => {
+      const updated = await tx('export_jobs')
+        .where({ id, lease_token: leaseToken, status: 'running' })
+        .update({
+          status: 'succeeded',
+          completions: tx.raw('completions + 1'),
+          rows_written: result.rowsWritten,
+          bytes_written: result.bytesWritten,
+          progress: 1,
+          eta_seconds: 0,
+          storage_key: result.storageKey,
+          finished_at: tx.fn.now(),
+          expires_at: tx.raw(`now() + (? * interval '1 millisecond')`, [
+            retentionMs,
+          ]),
+          lease_token: null,
+          lease_owner: null,
+          lease_expires_at: null,
+          error_type: null,
+          error_message: null,
+        });
+      if (updated !== 1) return false;
+      await commitFile();
+      return true;
+    });
+  }
+
+  /** Fails the attempt: retried with backoff when `retryable` and attempts remain. */
+  async fail(
+    id: string,
+    leaseToken: string,
+    error: { type: ExportErrorType; message: string; retryable: boolean },
+  ): Promise<'queued' | 'failed' | 'lost'> {
+    const job = await this.get(id);
+    if (!job || job.lease_token !== leaseToken || job.status !== 'running')
+      return 'lost';
+    const retry = error.retryable && job.attempts < job.max_attempts;
+    const updated = await this.db('export_jobs')
+      .where({ id, lease_token: leaseToken, status: 'running' })
+      .update({
+        status: retry ? 'queued' : 'failed',
+        error_type: error.type,
+        error_message: error.message.slice(0, 2000),
+        lease_token: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        rows_written: retry ? 0 : job.rows_written,
+        bytes_written: retry ? 0 : job.bytes_written,
+        progress: retry ? 0 : job.progress,
+        run_after: this.db.raw(`now() + (? * interval '1 millisecond')`, [
+          retry ? retryDelayMs(job.attempts) : 0,
+        ]),
+        finished_at: retry ? null : this.db.fn.now(),
+      });
+    if (updated !== 1) return 'lost';
+    return retry ? 'queued' : 'failed';
+  }
+
+  /** Cancels a queued or running job; a running worker notices at its next heartbeat. */
+  async cancel(id: string): Promise<DbExportJobRow | undefined> {
+    const rows: DbExportJobRow[] = await this.db('export_jobs')
+      .where({ id })
+      .whereIn('status', ['queued', 'running'])
+      .update({
+        status: 'cancelled',
+        finished_at: this.db.fn.now(),
+        lease_token: null,
+        lease_owner: null,
+        lease_expires_at: null,
+      })
+      .returning('*');
+    return rows[0];
+  }
+
+  /** Queues a failed or cancelled job again with a fresh set of attempts. */
+  async retry(id: string): Promise<DbExportJobRow | undefined> {
+    const rows: DbExportJobRow[] = await this.db('export_jobs')
+      .where({ id })
+      .whereIn('status', ['failed', 'cancelled'])
+      .update({
+        status: 'queued',
+        attempts: 0,
+        error_type: null,
+        error_message: null,
+        rows_written: 0,
+        bytes_written: 0,
+        progress: 0,
+        eta_seconds: null,
+        run_after: this.db.fn.now(),
+        started_at: null,
+        finished_at: null,
+      })
+      .returning('*');
+    return rows[0];
+  }
+
+  /** Succeeded jobs past their expiry (the retention purge deletes their files first). */
+  async dueForExpiry(limit = 500): Promise<DbExportJobRow[]> {
+    return this.db<DbExportJobRow>('export_jobs')
+      .where('status', 'succeeded')
+      .where('expires_at', '<', this.db.fn.now())
+      .orderBy('expires_at')
+      .limit(limit);
+  }
+
+  async markExpired(id: string): Promise<boolean> {
+    const updated = await this.db('export_jobs')
+      .where({ id, status: 'succeeded' })
+      .update({ status: 'expired', storage_key: null });
+    return updated === 1;
+  }
+
+  /** Queue gauges for metrics and the admin view. */
+  async queueStats(): Promise<{
+    queued: number;
+    running: number;
+    oldestQueuedAgeSeconds: number;
+  }> {
+    const result = await this.db.raw(
+      `SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
+              count(*) FILTER (WHERE status = 'running') AS running,
+              coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE status = 'queued')), 0) AS oldest
+       FROM export_jobs WHERE status IN ('queued', 'running')`,
+    );
+    const r = result.rows[0];
+    return {
+      queued: Number(r.queued),
+      running: Number(r.running),
+      oldestQueuedAgeSeconds: Number(r.oldest),
+    };
+  }
+}

@@ -1,0 +1,79 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+
+export type Region = 'us' | 'eu';
+
+/** A file being written under a temporary name; only `commit` gives it its final name. */
+export interface PendingExportFile {
+  stream: Writable;
+  tempPath: string;
+}
+
+/**
+ * Export files on the local filesystem, one directory per region (`<root>/<region>/`), so a
+ * file's region is where it lies. Files are written as `<region>/.tmp/<id>.<token>.part` and
+ * renamed into place only when complete: a cancelled, failed or crashed run leaves no file
+ * under a final name (and `discard` removes its temporary one).
+ */
+export class LocalExportStorage {
+  private readonly root: string;
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  keyFor(region: Region, jobId: string, extension: string): string {
+    return `${region}/${jobId}.${extension}`;
+  }
+
+  private pathOf(key: string): string {
+    const path = resolve(this.root, key);
+    if (!path.startsWith(this.root + sep)) {
+      throw new Error(`storage key ${key} leaves the export root`);
+    }
+    return path;
+  }
+
+  async begin(
+    region: Region,
+    jobId: string,
+    leaseToken: string,
+  ): Promise<PendingExportFile> {
+    const dir = join(this.root, region, '.tmp');
+    await mkdir(dir, { recursive: true });
+    const tempPath = join(dir, `${jobId}.${leaseToken}.part`);
+    return { stream: createWriteStream(tempPath), tempPath };
+  }
+
+  async commit(pending: PendingExportFile, key: string): Promise<void> {
+    const target = this.pathOf(key);
+    await mkdir(resolve(target, '..'), { recursive: true });
+    await rename(pending.tempPath, target);
+  }
+
+  async discard(pending: PendingExportFile): Promise<void> {
+    pending.stream.destroy();
+    await rm(pending.tempPath, { force: true });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(key))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async size(key: string): Promise<number> {
+    return (await stat(this.pathOf(key))).size;
+  }
+
+  open(key: string): Readable {
+    return createReadStream(this.pathOf(key));
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+}
