@@ -17,6 +17,11 @@ import {
   platformEventsReadPermission,
   platformRumReportPermission,
 } from '@internal/plugin-platform-common';
+import {
+  exportsAdminPermission,
+  exportsCreatePermission,
+  exportsReadPermission,
+} from '@internal/plugin-exports-common';
 import { PortalPermissionPolicy } from './PortalPermissionPolicy';
 
 const ACCOUNT = '0cc175b9-c0f1-b6a8-31c3-99e269772661';
@@ -156,6 +161,29 @@ describe('PortalPermissionPolicy', () => {
     expect(
       (await policy.handle({ permission: rumReport }, as('engineer'))).result,
     ).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('lets every engineer create and read exports (the account is checked by filters.account.act) but keeps the exports admin view to admins', async () => {
+    for (const permission of [exportsCreatePermission, exportsReadPermission]) {
+      expect((await policy.handle({ permission }, as('engineer'))).result).toBe(
+        AuthorizeResult.ALLOW,
+      );
+    }
+    expect(
+      (
+        await policy.handle(
+          { permission: exportsAdminPermission },
+          as('engineer'),
+        )
+      ).result,
+    ).toBe(AuthorizeResult.DENY);
+    expect(
+      (await policy.handle({ permission: exportsAdminPermission }, as('admin')))
+        .result,
+    ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      (await policy.handle({ permission: exportsCreatePermission })).result,
+    ).toBe(AuthorizeResult.DENY);
   });
 
   it('answers data-class reads of other engineers with a condition allowing only public', async () => {

@@ -3,6 +3,7 @@ import {
   platformAuditReadPermission,
   platformRumReportPermission,
 } from '@internal/plugin-platform-common';
+import { exportsCreatePermission } from '@internal/plugin-exports-common';
 
 /** Teams whose members administer the platform (see catalog/org-groups.yaml). */
 export const ADMIN_GROUPS = [
@@ -13,9 +14,15 @@ export const ADMIN_GROUPS = [
 /** Group annotation listing the customer accounts a team may act for: `*`, `none` or uuids. */
 export const ACCOUNT_ACCESS_ANNOTATION = 'platform.portal/account-access';
 
-/** Writes every signed-in user may make (e.g. reporting their own page-load timings). */
+/**
+ * Writes every signed-in user may make (e.g. reporting their own page-load timings). Creating
+ * an export is one: the export service also checks `filters.account.act` for the account and
+ * `filters.data-class.read` for the fields, so only engineers whose team may act for the
+ * account can export it.
+ */
 export const OPEN_WRITE_PERMISSIONS: Permission[] = [
   platformRumReportPermission,
+  exportsCreatePermission,
 ];
 
 /** Reads that are nonetheless admin-only. */
