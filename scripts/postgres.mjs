@@ -63,6 +63,7 @@ export async function startPostgres({
   password = 'postgres',
   persistent = true,
   quiet = true,
+  extraFlags = [],
 }) {
   const { default: EmbeddedPostgres } = await importWithoutSignalHooks();
   const server = new EmbeddedPostgres({
@@ -80,6 +81,7 @@ export async function startPostgres({
       'shared_preload_libraries=pg_stat_statements',
       '-c',
       'max_connections=200',
+      ...extraFlags.flatMap(flag => ['-c', flag]),
     ],
     onLog: quiet
       ? () => {}
@@ -111,9 +113,23 @@ export async function startPostgres({
   };
 }
 
+// A throwaway server loses nothing worth keeping on a crash, so it skips durability: every
+// test database's DROP DATABASE forces a checkpoint, and with fsync on a busy machine those
+// checkpoints took longer than jest's 60 s hook timeout.
+const THROWAWAY_FLAGS = [
+  'fsync=off',
+  'synchronous_commit=off',
+  'full_page_writes=off',
+];
+
 export async function startTestPostgres() {
   const dir = mkdtempSync(join(tmpdir(), 'portal-pg-'));
-  return startPostgres({ dir, port: await freePort(), persistent: false });
+  return startPostgres({
+    dir,
+    port: await freePort(),
+    persistent: false,
+    extraFlags: THROWAWAY_FLAGS,
+  });
 }
 
 async function main() {
