@@ -94,6 +94,7 @@ async function main() {
         'e2e/capacity.test.mjs',
         'e2e/authz.test.mjs',
         'e2e/slo.test.mjs',
+        'e2e/adoption.test.mjs',
         'e2e/restart.test.mjs',
       ]);
     }

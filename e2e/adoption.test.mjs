@@ -1,0 +1,141 @@
+// Platform adoption in the real portal: the scorecard page lists the nine feature teams with the
+// scores the API returns, and after a feature-team engineer (Maya Cohen, dashboards) queries the
+// filter engine, the matrix shows the dashboards × filtering cell as measured (platform request
+// telemetry flushes once a minute, so this waits up to ~2.5 minutes).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  callJson,
+  demoAccountId,
+  devUserToken,
+  E2E_BASE,
+  externalPostgresEnv,
+  launchChromium,
+  openPortalAs,
+  repoRoot,
+  startPortalBackend,
+  waitFor,
+  waitForCatalog,
+} from './lib.mjs';
+
+const TOKEN = 'e2e-static-token-adoption-51d2';
+const artifacts = join(repoRoot, 'e2e', 'artifacts');
+const API = `${E2E_BASE}/api/adoption/v1`;
+const FEATURE_TEAMS = [
+  'alerting',
+  'billing',
+  'collaboration',
+  'dashboards',
+  'explore',
+  'identity',
+  'ingestion',
+  'integrations',
+  'reporting',
+];
+
+describe('Platform adoption in the real portal', () => {
+  let backend;
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    backend = startPortalBackend(
+      {
+        ...externalPostgresEnv(),
+        PORTAL_API_TOKEN: TOKEN,
+        PORTAL_DEMO_EVENT_ROWS: '20000',
+      },
+      createWriteStream(join(artifacts, 'backend-adoption.log')),
+    );
+    await waitForCatalog(E2E_BASE, TOKEN, backend);
+  });
+  after(async () => {
+    assert.equal(await backend?.stop(), 0);
+  });
+
+  it('shows measured filter-engine usage of a feature team, and every team scored', async () => {
+    const maya = (await devUserToken('maya.cohen')).token;
+    const cellOf = matrix =>
+      matrix.cells.find(
+        c =>
+          c.team === 'group:default/dashboards' &&
+          c.capability === 'filtering' &&
+          c.source === 'measured',
+      );
+    const before0 = await callJson('GET', `${API}/matrix`, maya);
+    assert.equal(before0.status, 200, JSON.stringify(before0.body));
+    assert.deepEqual(
+      before0.body.teams,
+      FEATURE_TEAMS.map(t => `group:default/${t}`),
+    );
+    const callsBefore = cellOf(before0.body).evidence.calls30d;
+
+    const query = await callJson(
+      'POST',
+      `${E2E_BASE}/api/filters/v1/query`,
+      maya,
+      {
+        dataset: 'events',
+        accountId: demoAccountId(1),
+        filter: {
+          combinator: 'and',
+          rules: [{ field: 'event_type', operator: 'eq', value: 'user.login' }],
+        },
+        limit: 10,
+      },
+    );
+    assert.equal(query.status, 200, JSON.stringify(query.body));
+
+    const cell = await waitFor(
+      'the dashboards filtering cell to show the query (telemetry flush + sync)',
+      async () => {
+        const { status, body } = await callJson('GET', `${API}/matrix`, maya);
+        assert.equal(status, 200);
+        const c = cellOf(body);
+        return c.evidence.calls30d > callsBefore ? c : undefined;
+      },
+      { backend, timeoutMs: 150_000, intervalMs: 5_000 },
+    );
+    assert.equal(cell.source, 'measured');
+    assert.ok(cell.phase >= 1, JSON.stringify(cell));
+    assert.ok(cell.evidence.lastCallAt);
+
+    const { body: api } = await callJson('GET', `${API}/scorecards`, maya);
+    assert.equal(api.scorecards.length, 9);
+
+    const browser = await launchChromium();
+    try {
+      const { page, pageErrors, signIn } = await openPortalAs(browser, {
+        search: 'maya',
+        displayName: 'Maya Cohen',
+      });
+      await signIn();
+      await page.getByRole('link', { name: 'Adoption' }).click();
+      for (const card of api.scorecards) {
+        const team = card.team.replace('group:default/', '');
+        const row = page.getByTestId(`scorecard-${team}`);
+        await row.waitFor();
+        assert.equal(
+          (await row.getByTestId('score').textContent()).trim(),
+          String(card.score),
+          team,
+        );
+      }
+      await page.screenshot({
+        path: join(artifacts, 'adoption-scorecards.png'),
+      });
+
+      await page.getByRole('tab', { name: 'Matrix' }).click();
+      const matrixCell = page.getByTestId('cell-dashboards-filtering');
+      await matrixCell.waitFor();
+      assert.equal(await matrixCell.getAttribute('data-source'), 'measured');
+      assert.ok(Number(await matrixCell.getAttribute('data-phase')) >= 1);
+      await matrixCell.click();
+      await page.getByTestId('cell-drawer').getByText('History').waitFor();
+      await page.screenshot({ path: join(artifacts, 'adoption-matrix.png') });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
