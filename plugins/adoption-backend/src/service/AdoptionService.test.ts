@@ -497,6 +497,21 @@ describe('AdoptionService (real Postgres)', () => {
     expect(filtering.onlyMeasured).toEqual(['group:default/explore']);
   });
 
+  it('records each phase change once when matrices are computed concurrently', async () => {
+    sources.rows.push({
+      minute: '2026-12-01T11:59:00.000Z',
+      service: 'filters',
+      team: 'group:default/explore',
+      count: 1,
+    });
+    await Promise.all([service.matrix(), service.matrix(), service.matrix()]);
+    const rows = await knex('adoption_phase_history').where({
+      team: 'group:default/explore',
+      capability: 'filtering',
+    });
+    expect(rows.map(r => [r.from_phase, r.phase])).toEqual([[null, 1]]);
+  });
+
   it('migrations go down', async () => {
     const db = await databases.init('POSTGRES_18');
     const dir = resolvePackagePath(

@@ -14,7 +14,7 @@ import {
   DEFAULT_WEIGHTS,
 } from '@internal/plugin-adoption-common';
 import { PlatformTelemetryReader } from '@internal/plugin-platform-node';
-import { AdoptionStore, DbPhaseHistoryRow, UsageMinute } from './AdoptionStore';
+import { AdoptionStore, UsageMinute } from './AdoptionStore';
 import { AdoptionDefinitions, CriterionDefinition } from './definitions';
 import { EnforcementSetting, EvidenceSources, ShadowStat } from './sources';
 
@@ -212,14 +212,12 @@ export class AdoptionService {
       });
     }
     const since = new Date(now.getTime() - WINDOW_DAYS * DAY_MS);
-    const [{ teams, components }, usage, legacy, perm, latest] =
-      await Promise.all([
-        this.catalogView(),
-        this.deps.store.usageSince(since),
-        this.deps.store.legacySummary(since),
-        this.permissionsEvidence(),
-        this.deps.store.latestPhases(),
-      ]);
+    const [{ teams, components }, usage, legacy, perm] = await Promise.all([
+      this.catalogView(),
+      this.deps.store.usageSince(since),
+      this.deps.store.legacySummary(since),
+      this.permissionsEvidence(),
+    ]);
     sourcesInfo.push(
       { name: 'authz shadow mode', ok: perm.ok, detail: perm.detail },
       {
@@ -294,7 +292,7 @@ export class AdoptionService {
         }
       }
     }
-    await this.recordChanges(cells, latest, now);
+    await this.recordChanges(cells, now);
     await this.deps.store.upsertScores(
       now.toISOString().slice(0, 10),
       teams.map(team => ({
@@ -318,32 +316,18 @@ export class AdoptionService {
     };
   }
 
-  private async recordChanges(
-    cells: Cell[],
-    latest: DbPhaseHistoryRow[],
-    now: Date,
-  ) {
-    const changes: Array<Omit<DbPhaseHistoryRow, 'id'>> = [];
-    for (const c of cells) {
-      const prev = latest.find(
-        l =>
-          l.team === c.team &&
-          l.capability === c.capability &&
-          l.source === c.source,
-      );
-      if (prev && prev.phase === c.phase) continue;
-      changes.push({
+  private async recordChanges(cells: Cell[], now: Date) {
+    await this.deps.store.recordPhaseChanges(
+      cells.map(c => ({
         team: c.team,
         capability: c.capability,
         source: c.source,
-        from_phase: prev ? prev.phase : null,
         phase: c.phase,
         reason: c.reason,
         evidence: { ...c.evidence, declaredBy: c.declaredBy },
         changed_at: now,
-      });
-    }
-    await this.deps.store.appendPhases(changes);
+      })),
+    );
   }
 
   async cellHistory(team: string, capability: CapabilityId) {

@@ -49,9 +49,12 @@ export interface LegacyCallRecord {
   count: number;
 }
 
+/** Advisory lock id serialising phase-history writes (arbitrary, adoption-only). */
+const PHASE_LOCK_KEY = 1_404_202_612;
+
 /** The adoption plugin's own tables (never another plugin's). */
 export class AdoptionStore {
-  constructor(private readonly db: Knex) {}
+  constructor(private readonly db: Knex | Knex.Transaction) {}
 
   async watermark(key: string): Promise<Date | undefined> {
     const row = await this.db('adoption_collector_state')
@@ -154,13 +157,30 @@ export class AdoptionStore {
       .select<DbPhaseHistoryRow[]>('*');
   }
 
-  async appendPhases(
-    rows: Array<Omit<DbPhaseHistoryRow, 'id'>>,
-  ): Promise<void> {
-    if (rows.length === 0) return;
-    await this.db('adoption_phase_history').insert(
-      rows.map(r => ({ ...r, evidence: JSON.stringify(r.evidence) })),
-    );
+  /**
+   * Appends the candidates whose phase differs from the cell's latest recorded phase (per
+   * source), under a transaction-scoped advisory lock so replicas computing the matrix at the
+   * same time record each change once. `from_phase` is filled from the latest row.
+   */
+  async recordPhaseChanges(
+    candidates: Array<Omit<DbPhaseHistoryRow, 'id' | 'from_phase'>>,
+  ): Promise<number> {
+    return this.db.transaction(async tx => {
+      await tx.raw('SELECT pg_advisory_xact_lock(?)', [PHASE_LOCK_KEY]);
+      const latest = await new AdoptionStore(tx).latestPhases();
+      const key = (r: { team: string; capability: string; source: string }) =>
+        `${r.team}|${r.capability}|${r.source}`;
+      const byKey = new Map(latest.map(r => [key(r), r.phase]));
+      const rows = candidates
+        .filter(c => byKey.get(key(c)) !== c.phase)
+        .map(c => ({
+          ...c,
+          from_phase: byKey.has(key(c)) ? byKey.get(key(c))! : null,
+          evidence: JSON.stringify(c.evidence),
+        }));
+      if (rows.length > 0) await tx('adoption_phase_history').insert(rows);
+      return rows.length;
+    });
   }
 
   async history(
