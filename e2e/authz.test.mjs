@@ -1,7 +1,8 @@
 // The permission service in the real portal backend (started as `npm start` does, on the test
 // Postgres): the repository policy is revision 1, a signed-in engineer may check itself, may
 // read revisions but not change them, and the API refuses claims about other subjects.
-// (The policy playground page is not built yet: no browser part here.)
+// In Chromium: the Policies playground decides as the source is edited, and replay of the
+// recorded decisions against the edited candidate shows the ones that flip.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -11,6 +12,8 @@ import {
   callJson,
   devUserToken,
   externalPostgresEnv,
+  launchChromium,
+  openPortalAs,
   repoRoot,
   startPortalBackend,
   waitForCatalog,
@@ -96,5 +99,93 @@ describe('permission service (authz) in the real backend', () => {
     assert.equal(create.status, 403, JSON.stringify(create.body));
     const scripted = await callJson('GET', api('/revisions'), TOKEN);
     assert.equal(scripted.status, 403, JSON.stringify(scripted.body));
+  });
+
+  it('Policies playground: edit the policy, see the decision change, replay shows the flips (Chromium)', async () => {
+    // recorded decisions to replay: an engineer's own checks (the policy denies: no account)
+    const { token, identity } = await devUserToken('maya.cohen');
+    const self = identity.userEntityRef;
+    const seeded = await callJson('POST', api('/check/batch'), token, {
+      checks: Array.from({ length: 3 }, (_, i) => ({
+        subject: { type: 'portal-user', id: self },
+        action: 'dashboard.read',
+        resource: { type: 'dashboard', id: `e2e-replay-${i}` },
+      })),
+    });
+    assert.equal(seeded.status, 200, JSON.stringify(seeded.body));
+    assert.deepEqual(
+      seeded.body.decisions.map(d => d.reason),
+      ['tenant_isolation', 'tenant_isolation', 'tenant_isolation'],
+    );
+
+    const browser = await launchChromium();
+    try {
+      const { page, pageErrors, signIn } = await openPortalAs(browser, {
+        search: 'maya',
+        displayName: 'Maya Cohen',
+      });
+      await signIn();
+      await page.getByRole('link', { name: 'Policies' }).click();
+      const editor = page.getByLabel('Rego source');
+      await editor.waitFor();
+      // a product user reading another account's dashboard: tenant isolation denies
+      await page.getByLabel('Resource account').fill('acct-2');
+      const decision = page.getByTestId('decision');
+      await decision
+        .getByText('DENIED — reason tenant_isolation')
+        .waitFor({ timeout: 30_000 });
+
+      // a syntax error shows file:line:column while typing
+      const source = await editor.inputValue();
+      await editor.fill(`${source}\nbroken if {`);
+      await page
+        .getByTestId('compile-errors')
+        .getByText(/^authz\.rego:\d+:\d+: /)
+        .first()
+        .waitFor({ timeout: 30_000 });
+
+      // the edit: dashboard reads are open to everyone
+      const first =
+        'decision := {"allowed": false, "reason": "tenant_isolation"} if {';
+      assert.ok(source.includes(first), 'the product policy starts its chain');
+      await editor.fill(
+        source.replace(
+          first,
+          'decision := {"allowed": true, "reason": "open_read"} if {\n\tinput.action == "dashboard.read"\n} else := {"allowed": false, "reason": "tenant_isolation"} if {',
+        ),
+      );
+      await decision
+        .getByText('ALLOWED — reason open_read')
+        .waitFor({ timeout: 30_000 });
+
+      await page
+        .getByRole('button', { name: 'Replay against this candidate' })
+        .click();
+      const replay = page.getByTestId('replay-result');
+      await replay.getByText(/\d+ of \d+ replayed decisions flip/).waitFor({
+        timeout: 60_000,
+      });
+      const summary = await replay
+        .getByText(/\d+ of \d+ replayed decisions flip/)
+        .innerText();
+      const flipped = Number(summary.split(' ')[0]);
+      assert.ok(flipped >= 3, summary);
+      for (const i of [0, 1, 2]) {
+        await replay.getByText(`dashboard:e2e-replay-${i}`).first().waitFor();
+      }
+      await page.screenshot({
+        path: join(artifacts, 'policies-replay.png'),
+        fullPage: true,
+      });
+      await page.getByRole('tab', { name: 'Decision log' }).click();
+      await page.getByTestId('decision-log').waitFor();
+      await page.getByRole('tab', { name: 'Shadow mode' }).click();
+      await page.getByText('Discrepancy rate per team').waitFor();
+      await page.getByRole('tab', { name: 'Diff revisions' }).click();
+      await page.getByTestId('revision-diff').waitFor();
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -18,6 +18,7 @@ import { DataExplorerPage } from '@internal/plugin-filters';
 import { PlatformHealthPage } from '@internal/plugin-platform';
 import { RunbookPage, SloPage } from '@internal/plugin-slo';
 import { CapacityPage } from '@internal/plugin-capacity';
+import { PoliciesPage } from '@internal/plugin-authz';
 import { AdoptionPage } from '@internal/plugin-adoption';
 
 import { AlertDisplay, OAuthRequestDialog } from '@backstage/core-components';
@@ -59,6 +60,7 @@ const routes = (
     <Route path="/slos" element={<SloPage />} />
     <Route path="/runbooks" element={<RunbookPage />} />
     <Route path="/capacity" element={<CapacityPage />} />
+    <Route path="/policies" element={<PoliciesPage />} />
     <Route path="/adoption" element={<AdoptionPage />} />
   </FlatRoutes>
 );

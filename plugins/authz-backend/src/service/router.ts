@@ -314,11 +314,16 @@ export async function createRouter(
   api.get('/v1/revisions/:id', async (req, res) => {
     await allowed(req, authzPolicyReadPermission);
     const revision = await options.store.get(req.params.id);
+    const data = revision.source.data;
     res.json({
       id: revision.id,
       sha256: revision.sha256,
       modules: revision.source.modules,
-      data: revision.source.data ?? {},
+      // OPA's data root is an object (a bundle's data.json is merged under it)
+      data:
+        data && typeof data === 'object' && !Array.isArray(data)
+          ? (data as Record<string, unknown>)
+          : {},
       entrypoint: revision.source.entrypoint,
     });
   });

@@ -3,6 +3,7 @@ import FilterListIcon from '@material-ui/icons/FilterList';
 import FavoriteIcon from '@material-ui/icons/FavoriteBorder';
 import TrackChangesIcon from '@material-ui/icons/TrackChanges';
 import TimerIcon from '@material-ui/icons/Timer';
+import PolicyIcon from '@material-ui/icons/Policy';
 import TrendingUpIcon from '@material-ui/icons/TrendingUp';
 
 /**
@@ -18,5 +19,6 @@ export const platformNavItems: {
   { to: '/data-explorer', text: 'Data explorer', icon: FilterListIcon },
   { to: '/slos', text: 'SLOs', icon: TrackChangesIcon },
   { to: '/capacity', text: 'Capacity', icon: TimerIcon },
+  { to: '/policies', text: 'Policies', icon: PolicyIcon },
   { to: '/adoption', text: 'Adoption', icon: TrendingUpIcon },
 ];

@@ -1,0 +1,1 @@
+export { DecisionLogTab } from './DecisionLogTab';

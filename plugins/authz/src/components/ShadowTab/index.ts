@@ -1,0 +1,1 @@
+export { ShadowTab } from './ShadowTab';
