@@ -12,7 +12,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { filtersAccountActPermission } from '@internal/plugin-filters-common';
 import Router from 'express-promise-router';
 import request from 'supertest';
-import { TestDatabase } from '@internal/dev-database';
+import { Knex } from 'knex';
 import {
   PlatformEventsService,
   platformEventsServiceRef,
@@ -25,11 +25,13 @@ import {
 import { platformPlugin } from './plugin';
 import { platformAuditorServiceFactory } from './service/auditorServiceFactory';
 import {
-  createPlatformTestDatabase,
+  platformTestDatabases,
   TEST_IDENTITY,
 } from './__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
+
+const databases = platformTestDatabases();
 
 /** A stand-in platform backend (like exports) that emits events and mounts the telemetry. */
 function producerPlugin(capture: {
@@ -69,11 +71,10 @@ function producerPlugin(capture: {
 }
 
 describe('platform backend plugin', () => {
-  let db: TestDatabase;
+  let db: { knex: Knex };
   beforeAll(async () => {
-    db = await createPlatformTestDatabase();
+    db = { knex: await databases.init() };
   });
-  afterAll(async () => db?.destroy());
 
   async function start(
     result:

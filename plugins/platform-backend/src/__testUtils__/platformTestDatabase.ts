@@ -1,15 +1,35 @@
+import { Knex } from 'knex';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { createTestDatabase, TestDatabase } from '@internal/dev-database';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 
-/** A fresh database on the test Postgres server with the platform backend's migrations. */
+const migrations = {
+  directory: resolvePackagePath(
+    '@internal/plugin-platform-backend',
+    'migrations',
+  ),
+};
+
+/**
+ * Test databases from the library (`TestDatabases`, PostgreSQL 18 through
+ * BACKSTAGE_TEST_DATABASE_POSTGRES18_CONNECTION_STRING) with the platform migrations.
+ * Call at the top level of a test file; the library drops the databases after the file.
+ */
+export function platformTestDatabases(): { init(): Promise<Knex> } {
+  const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
+  return {
+    async init() {
+      const knex = await databases.init('POSTGRES_18');
+      await knex.migrate.latest(migrations);
+      return knex;
+    },
+  };
+}
+
+/** @deprecated use platformTestDatabases (kept for tests not yet moved). */
 export async function createPlatformTestDatabase(): Promise<TestDatabase> {
   const db = await createTestDatabase();
-  await db.knex.migrate.latest({
-    directory: resolvePackagePath(
-      '@internal/plugin-platform-backend',
-      'migrations',
-    ),
-  });
+  await db.knex.migrate.latest(migrations);
   return db;
 }
 

@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
-import { TestDatabase } from '@internal/dev-database';
+import { Knex } from 'knex';
 import {
   EventConsumer,
   EventProducer,
@@ -13,27 +13,28 @@ import {
 import { EventStore } from './EventStore';
 import { QaChecks } from './QaChecks';
 import {
-  createPlatformTestDatabase,
+  platformTestDatabases,
   TEST_IDENTITY,
 } from '../__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
+
+const databases = platformTestDatabases();
 
 const registry = EventSchemaRegistry.fromPackage();
 const example = (name: string) => registry.exampleProperties(name)!;
 const logger = mockServices.logger.mock();
 
 describe('event contract end to end (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: { knex: Knex };
   let store: EventStore;
   let producer: EventProducer;
   let relay: OutboxRelay;
 
   beforeAll(async () => {
-    db = await createPlatformTestDatabase();
+    db = { knex: await databases.init() };
     await migratePlatformNodeTables(db.knex); // the producer's outbox, here in the same database
   });
-  afterAll(async () => db?.destroy());
 
   beforeEach(async () => {
     for (const t of [

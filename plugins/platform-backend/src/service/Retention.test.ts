@@ -1,22 +1,23 @@
 import { v7 as uuidv7 } from 'uuid';
-import { TestDatabase } from '@internal/dev-database';
+import { Knex } from 'knex';
 import { DEFAULT_RETENTION_DAYS } from '@internal/plugin-platform-common';
 import { AuditStore } from './AuditStore';
 import { RetentionService } from './Retention';
 import {
-  createPlatformTestDatabase,
+  platformTestDatabases,
   TEST_IDENTITY,
 } from '../__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
+
+const databases = platformTestDatabases();
 const DAY = 86_400_000;
 
 describe('RetentionService (real Postgres, injected clock)', () => {
-  let db: TestDatabase;
-  afterAll(async () => db?.destroy());
+  let db: { knex: Knex };
 
   it('removes only what is past the retention of its class, and audits the run', async () => {
-    db = await createPlatformTestDatabase();
+    db = { knex: await databases.init() };
     const now = new Date('2033-06-01T00:00:00Z');
     const ago = (days: number) => new Date(now.getTime() - days * DAY);
 

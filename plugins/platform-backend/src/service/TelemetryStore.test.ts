@@ -2,22 +2,23 @@ import express from 'express';
 import Router from 'express-promise-router';
 import request from 'supertest';
 import { Registry } from 'prom-client';
-import { TestDatabase } from '@internal/dev-database';
+import { Knex } from 'knex';
 import {
   requestTelemetryMiddleware,
   TelemetryAggregator,
 } from '@internal/plugin-platform-node';
 import { normalizeRoute, TelemetryStore } from './TelemetryStore';
-import { createPlatformTestDatabase } from '../__testUtils__/platformTestDatabase';
+import { platformTestDatabases } from '../__testUtils__/platformTestDatabase';
 
 jest.setTimeout(60_000);
 
+const databases = platformTestDatabases();
+
 describe('TelemetryStore (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: { knex: Knex };
   beforeAll(async () => {
-    db = await createPlatformTestDatabase();
+    db = { knex: await databases.init() };
   });
-  afterAll(async () => db?.destroy());
 
   it('per-minute rollups equal the raw request counts', async () => {
     const store = new TelemetryStore(db.knex);

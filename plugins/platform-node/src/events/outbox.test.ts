@@ -1,5 +1,5 @@
-import { createTestDatabase, TestDatabase } from '@internal/dev-database';
-import { mockServices } from '@backstage/backend-test-utils';
+import { Knex } from 'knex';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
 import { StoredEvent } from '@internal/plugin-platform-common';
@@ -14,6 +14,8 @@ import {
 import { EventDelivery, EventSource, PlatformSink } from '../types';
 
 jest.setTimeout(60_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
 
 const registry = EventSchemaRegistry.fromPackage();
 const identity = {
@@ -59,16 +61,13 @@ function memorySource(events: StoredEvent[]): EventSource {
 }
 
 describe('transactional outbox, relay and consumers (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: { knex: Knex };
   let metrics: Registry;
   let producer: EventProducer;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = { knex: await databases.init('POSTGRES_18') };
     await migratePlatformNodeTables(db.knex);
-  });
-  afterAll(async () => {
-    await db?.destroy();
   });
   beforeEach(async () => {
     await db.knex('platform_event_outbox').delete();
