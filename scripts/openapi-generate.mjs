@@ -58,19 +58,11 @@ function endpointMapSource(spec) {
       if (!item[method]) continue;
       const key = `#${method === 'delete' ? '_delete' : method}|${path}`;
       entries.push(
-        `  '${key}': Endpoint<OpenApi.paths['${path}']['${method}']>;`,
+        `  '${key}': OpenApiEndpoint<OpenApi.paths['${path}']['${method}']>;`,
       );
     }
   }
-  return `type JsonContent<T> = T extends { content: { 'application/json': infer B } } ? B : never;
-type Endpoint<Op> = {
-  path: Op extends { parameters: { path?: infer P } } ? NonNullable<P> : never;
-  query: Op extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
-  body: Op extends { requestBody?: infer R } ? JsonContent<NonNullable<R>> : never;
-  response: Op extends { responses: infer R } ? { [C in keyof R]: JsonContent<R[C]> }[keyof R] : never;
-};
-
-/** One entry per operation of the spec: path and query parameters, body and responses. */
+  return `/** One entry per operation of the spec: path and query parameters, body and responses. */
 export type EndpointMap = {
 ${entries.join('\n')}
 };
@@ -107,6 +99,7 @@ async function generatedFiles(backendDir) {
     content: await format(
       routerPath,
       `${HEADER}import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
+import type { OpenApiEndpoint } from '@internal/plugin-platform-node';
 import type { OpenApi } from '${commonName}';
 
 ${endpointMapSource(spec)}

@@ -74,3 +74,4 @@ export type {
   PlatformQaCheckResult,
   PlatformQaExtensionPoint,
 } from './extensions';
+export type { OpenApiEndpoint } from './request/openApiEndpoint';

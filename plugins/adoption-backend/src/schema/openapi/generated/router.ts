@@ -5,40 +5,33 @@
 // ******************************************************************
 /* eslint-disable */
 import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
+import type { OpenApiEndpoint } from '@internal/plugin-platform-node';
 import type { OpenApi } from '@internal/plugin-adoption-common';
-
-type JsonContent<T> = T extends { content: { 'application/json': infer B } }
-  ? B
-  : never;
-type Endpoint<Op> = {
-  path: Op extends { parameters: { path?: infer P } } ? NonNullable<P> : never;
-  query: Op extends { parameters: { query?: infer Q } }
-    ? NonNullable<Q>
-    : never;
-  body: Op extends { requestBody?: infer R }
-    ? JsonContent<NonNullable<R>>
-    : never;
-  response: Op extends { responses: infer R }
-    ? { [C in keyof R]: JsonContent<R[C]> }[keyof R]
-    : never;
-};
 
 /** One entry per operation of the spec: path and query parameters, body and responses. */
 export type EndpointMap = {
-  '#get|/v1/capabilities': Endpoint<OpenApi.paths['/v1/capabilities']['get']>;
-  '#get|/v1/matrix': Endpoint<OpenApi.paths['/v1/matrix']['get']>;
-  '#get|/v1/matrix/{team}/{capability}/history': Endpoint<
+  '#get|/v1/capabilities': OpenApiEndpoint<
+    OpenApi.paths['/v1/capabilities']['get']
+  >;
+  '#get|/v1/matrix': OpenApiEndpoint<OpenApi.paths['/v1/matrix']['get']>;
+  '#get|/v1/matrix/{team}/{capability}/history': OpenApiEndpoint<
     OpenApi.paths['/v1/matrix/{team}/{capability}/history']['get']
   >;
-  '#get|/v1/scorecards': Endpoint<OpenApi.paths['/v1/scorecards']['get']>;
-  '#get|/v1/teams/{team}/scorecard': Endpoint<
+  '#get|/v1/scorecards': OpenApiEndpoint<
+    OpenApi.paths['/v1/scorecards']['get']
+  >;
+  '#get|/v1/teams/{team}/scorecard': OpenApiEndpoint<
     OpenApi.paths['/v1/teams/{team}/scorecard']['get']
   >;
-  '#get|/v1/campaigns': Endpoint<OpenApi.paths['/v1/campaigns']['get']>;
-  '#get|/v1/roadmap': Endpoint<OpenApi.paths['/v1/roadmap']['get']>;
-  '#get|/v1/risks': Endpoint<OpenApi.paths['/v1/risks']['get']>;
-  '#patch|/v1/risks/{id}': Endpoint<OpenApi.paths['/v1/risks/{id}']['patch']>;
-  '#post|/v1/legacy-calls': Endpoint<OpenApi.paths['/v1/legacy-calls']['post']>;
+  '#get|/v1/campaigns': OpenApiEndpoint<OpenApi.paths['/v1/campaigns']['get']>;
+  '#get|/v1/roadmap': OpenApiEndpoint<OpenApi.paths['/v1/roadmap']['get']>;
+  '#get|/v1/risks': OpenApiEndpoint<OpenApi.paths['/v1/risks']['get']>;
+  '#patch|/v1/risks/{id}': OpenApiEndpoint<
+    OpenApi.paths['/v1/risks/{id}']['patch']
+  >;
+  '#post|/v1/legacy-calls': OpenApiEndpoint<
+    OpenApi.paths['/v1/legacy-calls']['post']
+  >;
 };
 
 export const spec = {

@@ -5,54 +5,51 @@
 // ******************************************************************
 /* eslint-disable */
 import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
+import type { OpenApiEndpoint } from '@internal/plugin-platform-node';
 import type { OpenApi } from '@internal/plugin-authz-common';
-
-type JsonContent<T> = T extends { content: { 'application/json': infer B } }
-  ? B
-  : never;
-type Endpoint<Op> = {
-  path: Op extends { parameters: { path?: infer P } } ? NonNullable<P> : never;
-  query: Op extends { parameters: { query?: infer Q } }
-    ? NonNullable<Q>
-    : never;
-  body: Op extends { requestBody?: infer R }
-    ? JsonContent<NonNullable<R>>
-    : never;
-  response: Op extends { responses: infer R }
-    ? { [C in keyof R]: JsonContent<R[C]> }[keyof R]
-    : never;
-};
 
 /** One entry per operation of the spec: path and query parameters, body and responses. */
 export type EndpointMap = {
-  '#post|/v1/check': Endpoint<OpenApi.paths['/v1/check']['post']>;
-  '#post|/v1/check/batch': Endpoint<OpenApi.paths['/v1/check/batch']['post']>;
-  '#get|/v1/health': Endpoint<OpenApi.paths['/v1/health']['get']>;
-  '#get|/v1/enforcement': Endpoint<OpenApi.paths['/v1/enforcement']['get']>;
-  '#put|/v1/enforcement': Endpoint<OpenApi.paths['/v1/enforcement']['put']>;
-  '#get|/v1/shadow/stats': Endpoint<OpenApi.paths['/v1/shadow/stats']['get']>;
-  '#post|/v1/evaluate': Endpoint<OpenApi.paths['/v1/evaluate']['post']>;
-  '#post|/v1/test': Endpoint<OpenApi.paths['/v1/test']['post']>;
-  '#get|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['get']>;
-  '#post|/v1/revisions': Endpoint<OpenApi.paths['/v1/revisions']['post']>;
-  '#post|/v1/revisions/bundle': Endpoint<
+  '#post|/v1/check': OpenApiEndpoint<OpenApi.paths['/v1/check']['post']>;
+  '#post|/v1/check/batch': OpenApiEndpoint<
+    OpenApi.paths['/v1/check/batch']['post']
+  >;
+  '#get|/v1/health': OpenApiEndpoint<OpenApi.paths['/v1/health']['get']>;
+  '#get|/v1/enforcement': OpenApiEndpoint<
+    OpenApi.paths['/v1/enforcement']['get']
+  >;
+  '#put|/v1/enforcement': OpenApiEndpoint<
+    OpenApi.paths['/v1/enforcement']['put']
+  >;
+  '#get|/v1/shadow/stats': OpenApiEndpoint<
+    OpenApi.paths['/v1/shadow/stats']['get']
+  >;
+  '#post|/v1/evaluate': OpenApiEndpoint<OpenApi.paths['/v1/evaluate']['post']>;
+  '#post|/v1/test': OpenApiEndpoint<OpenApi.paths['/v1/test']['post']>;
+  '#get|/v1/revisions': OpenApiEndpoint<OpenApi.paths['/v1/revisions']['get']>;
+  '#post|/v1/revisions': OpenApiEndpoint<
+    OpenApi.paths['/v1/revisions']['post']
+  >;
+  '#post|/v1/revisions/bundle': OpenApiEndpoint<
     OpenApi.paths['/v1/revisions/bundle']['post']
   >;
-  '#get|/v1/revisions/{id}': Endpoint<
+  '#get|/v1/revisions/{id}': OpenApiEndpoint<
     OpenApi.paths['/v1/revisions/{id}']['get']
   >;
-  '#post|/v1/revisions/{id}/activate': Endpoint<
+  '#post|/v1/revisions/{id}/activate': OpenApiEndpoint<
     OpenApi.paths['/v1/revisions/{id}/activate']['post']
   >;
-  '#post|/v1/revisions/rollback': Endpoint<
+  '#post|/v1/revisions/rollback': OpenApiEndpoint<
     OpenApi.paths['/v1/revisions/rollback']['post']
   >;
-  '#post|/v1/data/changed': Endpoint<OpenApi.paths['/v1/data/changed']['post']>;
-  '#get|/v1/decisions': Endpoint<OpenApi.paths['/v1/decisions']['get']>;
-  '#get|/v1/decisions/export': Endpoint<
+  '#post|/v1/data/changed': OpenApiEndpoint<
+    OpenApi.paths['/v1/data/changed']['post']
+  >;
+  '#get|/v1/decisions': OpenApiEndpoint<OpenApi.paths['/v1/decisions']['get']>;
+  '#get|/v1/decisions/export': OpenApiEndpoint<
     OpenApi.paths['/v1/decisions/export']['get']
   >;
-  '#post|/v1/replay': Endpoint<OpenApi.paths['/v1/replay']['post']>;
+  '#post|/v1/replay': OpenApiEndpoint<OpenApi.paths['/v1/replay']['post']>;
 };
 
 export const spec = {

@@ -5,43 +5,32 @@
 // ******************************************************************
 /* eslint-disable */
 import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
+import type { OpenApiEndpoint } from '@internal/plugin-platform-node';
 import type { OpenApi } from '@internal/plugin-capacity-common';
-
-type JsonContent<T> = T extends { content: { 'application/json': infer B } }
-  ? B
-  : never;
-type Endpoint<Op> = {
-  path: Op extends { parameters: { path?: infer P } } ? NonNullable<P> : never;
-  query: Op extends { parameters: { query?: infer Q } }
-    ? NonNullable<Q>
-    : never;
-  body: Op extends { requestBody?: infer R }
-    ? JsonContent<NonNullable<R>>
-    : never;
-  response: Op extends { responses: infer R }
-    ? { [C in keyof R]: JsonContent<R[C]> }[keyof R]
-    : never;
-};
 
 /** One entry per operation of the spec: path and query parameters, body and responses. */
 export type EndpointMap = {
-  '#get|/v1/limits': Endpoint<OpenApi.paths['/v1/limits']['get']>;
-  '#post|/v1/limits': Endpoint<OpenApi.paths['/v1/limits']['post']>;
-  '#_delete|/v1/limits/{id}': Endpoint<
+  '#get|/v1/limits': OpenApiEndpoint<OpenApi.paths['/v1/limits']['get']>;
+  '#post|/v1/limits': OpenApiEndpoint<OpenApi.paths['/v1/limits']['post']>;
+  '#_delete|/v1/limits/{id}': OpenApiEndpoint<
     OpenApi.paths['/v1/limits/{id}']['delete']
   >;
-  '#get|/v1/limits/{id}/samples': Endpoint<
+  '#get|/v1/limits/{id}/samples': OpenApiEndpoint<
     OpenApi.paths['/v1/limits/{id}/samples']['get']
   >;
-  '#post|/v1/samples': Endpoint<OpenApi.paths['/v1/samples']['post']>;
-  '#get|/v1/collectors': Endpoint<OpenApi.paths['/v1/collectors']['get']>;
-  '#get|/v1/projects': Endpoint<OpenApi.paths['/v1/projects']['get']>;
-  '#get|/v1/review': Endpoint<OpenApi.paths['/v1/review']['get']>;
-  '#get|/v1/status-changes': Endpoint<
+  '#post|/v1/samples': OpenApiEndpoint<OpenApi.paths['/v1/samples']['post']>;
+  '#get|/v1/collectors': OpenApiEndpoint<
+    OpenApi.paths['/v1/collectors']['get']
+  >;
+  '#get|/v1/projects': OpenApiEndpoint<OpenApi.paths['/v1/projects']['get']>;
+  '#get|/v1/review': OpenApiEndpoint<OpenApi.paths['/v1/review']['get']>;
+  '#get|/v1/status-changes': OpenApiEndpoint<
     OpenApi.paths['/v1/status-changes']['get']
   >;
-  '#get|/v1/costs': Endpoint<OpenApi.paths['/v1/costs']['get']>;
-  '#post|/v1/costs/spend': Endpoint<OpenApi.paths['/v1/costs/spend']['post']>;
+  '#get|/v1/costs': OpenApiEndpoint<OpenApi.paths['/v1/costs']['get']>;
+  '#post|/v1/costs/spend': OpenApiEndpoint<
+    OpenApi.paths['/v1/costs/spend']['post']
+  >;
 };
 
 export const spec = {

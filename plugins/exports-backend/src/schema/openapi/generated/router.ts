@@ -5,39 +5,26 @@
 // ******************************************************************
 /* eslint-disable */
 import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
+import type { OpenApiEndpoint } from '@internal/plugin-platform-node';
 import type { OpenApi } from '@internal/plugin-exports-common';
-
-type JsonContent<T> = T extends { content: { 'application/json': infer B } }
-  ? B
-  : never;
-type Endpoint<Op> = {
-  path: Op extends { parameters: { path?: infer P } } ? NonNullable<P> : never;
-  query: Op extends { parameters: { query?: infer Q } }
-    ? NonNullable<Q>
-    : never;
-  body: Op extends { requestBody?: infer R }
-    ? JsonContent<NonNullable<R>>
-    : never;
-  response: Op extends { responses: infer R }
-    ? { [C in keyof R]: JsonContent<R[C]> }[keyof R]
-    : never;
-};
 
 /** One entry per operation of the spec: path and query parameters, body and responses. */
 export type EndpointMap = {
-  '#get|/v1/exports': Endpoint<OpenApi.paths['/v1/exports']['get']>;
-  '#post|/v1/exports': Endpoint<OpenApi.paths['/v1/exports']['post']>;
-  '#get|/v1/exports/{id}': Endpoint<OpenApi.paths['/v1/exports/{id}']['get']>;
-  '#post|/v1/exports/{id}/cancel': Endpoint<
+  '#get|/v1/exports': OpenApiEndpoint<OpenApi.paths['/v1/exports']['get']>;
+  '#post|/v1/exports': OpenApiEndpoint<OpenApi.paths['/v1/exports']['post']>;
+  '#get|/v1/exports/{id}': OpenApiEndpoint<
+    OpenApi.paths['/v1/exports/{id}']['get']
+  >;
+  '#post|/v1/exports/{id}/cancel': OpenApiEndpoint<
     OpenApi.paths['/v1/exports/{id}/cancel']['post']
   >;
-  '#post|/v1/exports/{id}/retry': Endpoint<
+  '#post|/v1/exports/{id}/retry': OpenApiEndpoint<
     OpenApi.paths['/v1/exports/{id}/retry']['post']
   >;
-  '#post|/v1/exports/{id}/download-url': Endpoint<
+  '#post|/v1/exports/{id}/download-url': OpenApiEndpoint<
     OpenApi.paths['/v1/exports/{id}/download-url']['post']
   >;
-  '#get|/v1/download/{token}': Endpoint<
+  '#get|/v1/download/{token}': OpenApiEndpoint<
     OpenApi.paths['/v1/download/{token}']['get']
   >;
 };

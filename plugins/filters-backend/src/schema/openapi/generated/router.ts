@@ -5,32 +5,17 @@
 // ******************************************************************
 /* eslint-disable */
 import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
+import type { OpenApiEndpoint } from '@internal/plugin-platform-node';
 import type { OpenApi } from '@internal/plugin-filters-common';
-
-type JsonContent<T> = T extends { content: { 'application/json': infer B } }
-  ? B
-  : never;
-type Endpoint<Op> = {
-  path: Op extends { parameters: { path?: infer P } } ? NonNullable<P> : never;
-  query: Op extends { parameters: { query?: infer Q } }
-    ? NonNullable<Q>
-    : never;
-  body: Op extends { requestBody?: infer R }
-    ? JsonContent<NonNullable<R>>
-    : never;
-  response: Op extends { responses: infer R }
-    ? { [C in keyof R]: JsonContent<R[C]> }[keyof R]
-    : never;
-};
 
 /** One entry per operation of the spec: path and query parameters, body and responses. */
 export type EndpointMap = {
-  '#get|/v1/datasets': Endpoint<OpenApi.paths['/v1/datasets']['get']>;
-  '#get|/v1/schema': Endpoint<OpenApi.paths['/v1/schema']['get']>;
-  '#get|/v1/accounts': Endpoint<OpenApi.paths['/v1/accounts']['get']>;
-  '#post|/v1/query': Endpoint<OpenApi.paths['/v1/query']['post']>;
-  '#post|/v1/count': Endpoint<OpenApi.paths['/v1/count']['post']>;
-  '#post|/v1/explain': Endpoint<OpenApi.paths['/v1/explain']['post']>;
+  '#get|/v1/datasets': OpenApiEndpoint<OpenApi.paths['/v1/datasets']['get']>;
+  '#get|/v1/schema': OpenApiEndpoint<OpenApi.paths['/v1/schema']['get']>;
+  '#get|/v1/accounts': OpenApiEndpoint<OpenApi.paths['/v1/accounts']['get']>;
+  '#post|/v1/query': OpenApiEndpoint<OpenApi.paths['/v1/query']['post']>;
+  '#post|/v1/count': OpenApiEndpoint<OpenApi.paths['/v1/count']['post']>;
+  '#post|/v1/explain': OpenApiEndpoint<OpenApi.paths['/v1/explain']['post']>;
 };
 
 export const spec = {

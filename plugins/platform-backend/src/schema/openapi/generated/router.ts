@@ -5,53 +5,50 @@
 // ******************************************************************
 /* eslint-disable */
 import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
+import type { OpenApiEndpoint } from '@internal/plugin-platform-node';
 import type { OpenApi } from '@internal/plugin-platform-common';
-
-type JsonContent<T> = T extends { content: { 'application/json': infer B } }
-  ? B
-  : never;
-type Endpoint<Op> = {
-  path: Op extends { parameters: { path?: infer P } } ? NonNullable<P> : never;
-  query: Op extends { parameters: { query?: infer Q } }
-    ? NonNullable<Q>
-    : never;
-  body: Op extends { requestBody?: infer R }
-    ? JsonContent<NonNullable<R>>
-    : never;
-  response: Op extends { responses: infer R }
-    ? { [C in keyof R]: JsonContent<R[C]> }[keyof R]
-    : never;
-};
 
 /** One entry per operation of the spec: path and query parameters, body and responses. */
 export type EndpointMap = {
-  '#get|/metrics': Endpoint<OpenApi.paths['/metrics']['get']>;
-  '#get|/v1/events/volume': Endpoint<OpenApi.paths['/v1/events/volume']['get']>;
-  '#get|/v1/events/stream': Endpoint<OpenApi.paths['/v1/events/stream']['get']>;
-  '#get|/v1/events': Endpoint<OpenApi.paths['/v1/events']['get']>;
-  '#get|/v1/dead-letters': Endpoint<OpenApi.paths['/v1/dead-letters']['get']>;
-  '#post|/v1/dead-letters/replay': Endpoint<
+  '#get|/metrics': OpenApiEndpoint<OpenApi.paths['/metrics']['get']>;
+  '#get|/v1/events/volume': OpenApiEndpoint<
+    OpenApi.paths['/v1/events/volume']['get']
+  >;
+  '#get|/v1/events/stream': OpenApiEndpoint<
+    OpenApi.paths['/v1/events/stream']['get']
+  >;
+  '#get|/v1/events': OpenApiEndpoint<OpenApi.paths['/v1/events']['get']>;
+  '#get|/v1/dead-letters': OpenApiEndpoint<
+    OpenApi.paths['/v1/dead-letters']['get']
+  >;
+  '#post|/v1/dead-letters/replay': OpenApiEndpoint<
     OpenApi.paths['/v1/dead-letters/replay']['post']
   >;
-  '#get|/v1/qa': Endpoint<OpenApi.paths['/v1/qa']['get']>;
-  '#post|/v1/qa/run': Endpoint<OpenApi.paths['/v1/qa/run']['post']>;
-  '#get|/v1/telemetry/summary': Endpoint<
+  '#get|/v1/qa': OpenApiEndpoint<OpenApi.paths['/v1/qa']['get']>;
+  '#post|/v1/qa/run': OpenApiEndpoint<OpenApi.paths['/v1/qa/run']['post']>;
+  '#get|/v1/telemetry/summary': OpenApiEndpoint<
     OpenApi.paths['/v1/telemetry/summary']['get']
   >;
-  '#get|/v1/telemetry/rollups': Endpoint<
+  '#get|/v1/telemetry/rollups': OpenApiEndpoint<
     OpenApi.paths['/v1/telemetry/rollups']['get']
   >;
-  '#post|/v1/rum': Endpoint<OpenApi.paths['/v1/rum']['post']>;
-  '#post|/v1/retention/run': Endpoint<
+  '#post|/v1/rum': OpenApiEndpoint<OpenApi.paths['/v1/rum']['post']>;
+  '#post|/v1/retention/run': OpenApiEndpoint<
     OpenApi.paths['/v1/retention/run']['post']
   >;
-  '#get|/v1/retention/latest': Endpoint<
+  '#get|/v1/retention/latest': OpenApiEndpoint<
     OpenApi.paths['/v1/retention/latest']['get']
   >;
-  '#get|/v1/audit': Endpoint<OpenApi.paths['/v1/audit']['get']>;
-  '#get|/v1/audit/export': Endpoint<OpenApi.paths['/v1/audit/export']['get']>;
-  '#get|/v1/audit/verify': Endpoint<OpenApi.paths['/v1/audit/verify']['get']>;
-  '#post|/v1/audit/verify': Endpoint<OpenApi.paths['/v1/audit/verify']['post']>;
+  '#get|/v1/audit': OpenApiEndpoint<OpenApi.paths['/v1/audit']['get']>;
+  '#get|/v1/audit/export': OpenApiEndpoint<
+    OpenApi.paths['/v1/audit/export']['get']
+  >;
+  '#get|/v1/audit/verify': OpenApiEndpoint<
+    OpenApi.paths['/v1/audit/verify']['get']
+  >;
+  '#post|/v1/audit/verify': OpenApiEndpoint<
+    OpenApi.paths['/v1/audit/verify']['post']
+  >;
 };
 
 export const spec = {

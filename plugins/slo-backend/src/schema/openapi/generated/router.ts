@@ -5,39 +5,26 @@
 // ******************************************************************
 /* eslint-disable */
 import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
+import type { OpenApiEndpoint } from '@internal/plugin-platform-node';
 import type { OpenApi } from '@internal/plugin-slo-common';
-
-type JsonContent<T> = T extends { content: { 'application/json': infer B } }
-  ? B
-  : never;
-type Endpoint<Op> = {
-  path: Op extends { parameters: { path?: infer P } } ? NonNullable<P> : never;
-  query: Op extends { parameters: { query?: infer Q } }
-    ? NonNullable<Q>
-    : never;
-  body: Op extends { requestBody?: infer R }
-    ? JsonContent<NonNullable<R>>
-    : never;
-  response: Op extends { responses: infer R }
-    ? { [C in keyof R]: JsonContent<R[C]> }[keyof R]
-    : never;
-};
 
 /** One entry per operation of the spec: path and query parameters, body and responses. */
 export type EndpointMap = {
-  '#get|/v1/slos': Endpoint<OpenApi.paths['/v1/slos']['get']>;
-  '#post|/v1/slos': Endpoint<OpenApi.paths['/v1/slos']['post']>;
-  '#get|/v1/slos/{id}': Endpoint<OpenApi.paths['/v1/slos/{id}']['get']>;
-  '#_delete|/v1/slos/{id}': Endpoint<OpenApi.paths['/v1/slos/{id}']['delete']>;
-  '#post|/v1/slos/{id}/series': Endpoint<
+  '#get|/v1/slos': OpenApiEndpoint<OpenApi.paths['/v1/slos']['get']>;
+  '#post|/v1/slos': OpenApiEndpoint<OpenApi.paths['/v1/slos']['post']>;
+  '#get|/v1/slos/{id}': OpenApiEndpoint<OpenApi.paths['/v1/slos/{id}']['get']>;
+  '#_delete|/v1/slos/{id}': OpenApiEndpoint<
+    OpenApi.paths['/v1/slos/{id}']['delete']
+  >;
+  '#post|/v1/slos/{id}/series': OpenApiEndpoint<
     OpenApi.paths['/v1/slos/{id}/series']['post']
   >;
-  '#get|/v1/slos/{id}/history': Endpoint<
+  '#get|/v1/slos/{id}/history': OpenApiEndpoint<
     OpenApi.paths['/v1/slos/{id}/history']['get']
   >;
-  '#get|/v1/alerts': Endpoint<OpenApi.paths['/v1/alerts']['get']>;
-  '#get|/v1/runbooks': Endpoint<OpenApi.paths['/v1/runbooks']['get']>;
-  '#get|/v1/runbooks/{name}': Endpoint<
+  '#get|/v1/alerts': OpenApiEndpoint<OpenApi.paths['/v1/alerts']['get']>;
+  '#get|/v1/runbooks': OpenApiEndpoint<OpenApi.paths['/v1/runbooks']['get']>;
+  '#get|/v1/runbooks/{name}': OpenApiEndpoint<
     OpenApi.paths['/v1/runbooks/{name}']['get']
   >;
 };
