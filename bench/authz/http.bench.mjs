@@ -3,7 +3,7 @@
  * The permission service over HTTP in a running backend. Baseline in the same run and at the
  * same even rate: GET /v1/health of the same plugin (open route: no auth, no permission, no
  * policy). Then POST /v1/check (service token, product user loaded from the product database,
- * permission check, policy, audit record committed before the answer) and /v1/check/batch with
+ * permission check, policy, its decision-log rows committed before the answer) and /v1/check/batch with
  * 100 checks per request.
  * Env: AUTHZ_BASE_URL (e.g. http://127.0.0.1:7007/api/authz), SERVICE_TOKEN (a static token
  * whose subject is in authz.productUserCallers and allowed the authz plugin), PRODUCT_USER_ID,
