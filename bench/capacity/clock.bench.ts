@@ -15,7 +15,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createTestDatabase } from '@internal/dev-database';
+import { createBenchDatabase } from '@internal/dev-database';
 import { PostgresCollector } from '../../plugins/capacity-backend/src/collectors/postgresCollector';
 import {
   CapacityService,
@@ -41,7 +41,7 @@ const silent = {
 } as any;
 
 async function main() {
-  const db = await createTestDatabase();
+  const db = await createBenchDatabase();
   try {
     await db.knex.migrate.latest({
       directory: path.resolve(

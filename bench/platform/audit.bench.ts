@@ -8,7 +8,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { createTestDatabase } from '@internal/dev-database';
+import { createBenchDatabase } from '@internal/dev-database';
 import {
   AuditStore,
   canonicalAuditRecord,
@@ -82,7 +82,7 @@ async function appendAll(
 }
 
 async function main() {
-  const db = await createTestDatabase();
+  const db = await createBenchDatabase();
   await db.knex.migrate.latest({
     directory: resolvePackagePath(
       '@internal/plugin-platform-backend',

@@ -9,11 +9,11 @@ export type { ProductDatabaseStatus } from './ensureProductDatabase';
 export { seedProductData } from './seedProductData';
 export type { ProductDataStatus } from './seedProductData';
 export {
-  createTestDatabase,
+  createBenchDatabase,
   testPostgresServer,
   TEST_POSTGRES_URL_ENV,
-} from './createTestDatabase';
-export type { TestDatabase } from './createTestDatabase';
+} from './createBenchDatabase';
+export type { BenchDatabase } from './createBenchDatabase';
 export {
   ACCOUNT_COUNT,
   COUNTRIES,

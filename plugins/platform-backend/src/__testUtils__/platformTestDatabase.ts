@@ -1,6 +1,5 @@
 import { Knex } from 'knex';
 import { TestDatabases } from '@backstage/backend-test-utils';
-import { createTestDatabase, TestDatabase } from '@internal/dev-database';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 
 const migrations = {
@@ -24,13 +23,6 @@ export function platformTestDatabases(): { init(): Promise<Knex> } {
       return knex;
     },
   };
-}
-
-/** @deprecated use platformTestDatabases (kept for tests not yet moved). */
-export async function createPlatformTestDatabase(): Promise<TestDatabase> {
-  const db = await createTestDatabase();
-  await db.knex.migrate.latest(migrations);
-  return db;
 }
 
 export const TEST_IDENTITY = {

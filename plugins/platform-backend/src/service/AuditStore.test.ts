@@ -1,6 +1,7 @@
-import { connect, TestDatabase } from '@internal/dev-database';
+import knexFactory, { Knex } from 'knex';
 import { AuditStore } from './AuditStore';
-import { createPlatformTestDatabase } from '../__testUtils__/platformTestDatabase';
+import { platformTestDatabases } from '../__testUtils__/platformTestDatabase';
+import { connectionOf } from './audit/__testUtils__/appRole';
 
 jest.setTimeout(60_000);
 
@@ -12,13 +13,14 @@ const record = (i: number) => ({
   meta: { i, nested: { b: 2, a: [1, 'x'] } },
 });
 
+const databases = platformTestDatabases();
+
 describe('AuditStore (real Postgres)', () => {
-  let db: TestDatabase;
+  let db: { knex: Knex };
 
   beforeEach(async () => {
-    db = await createPlatformTestDatabase();
+    db = { knex: await databases.init() };
   });
-  afterEach(async () => db?.destroy());
 
   it('chains appended records and verifies them', async () => {
     const store = new AuditStore(db.knex);
@@ -93,23 +95,23 @@ describe('AuditStore (real Postgres)', () => {
       reason: expect.stringContaining('gap'),
     });
 
-    const other = await createPlatformTestDatabase();
-    try {
-      const s2 = new AuditStore(other.knex);
-      for (let i = 0; i < 5; i++) await s2.append(record(i));
-      await other.knex.transaction(async tx => {
-        await tx.raw('SET LOCAL session_replication_role = replica');
-        await tx('platform_audit_log').where({ seq: 5 }).delete();
-      });
-      expect((await s2.verify()).firstBroken?.reason).toContain('head says 5');
-    } finally {
-      await other.destroy();
-    }
+    const other = await databases.init();
+    const s2 = new AuditStore(other);
+    for (let i = 0; i < 5; i++) await s2.append(record(i));
+    await other.transaction(async tx => {
+      await tx.raw('SET LOCAL session_replication_role = replica');
+      await tx('platform_audit_log').where({ seq: 5 }).delete();
+    });
+    expect((await s2.verify()).firstBroken?.reason).toContain('head says 5');
   });
 
   it('keeps one valid chain with concurrent appenders in several processes', async () => {
     // Two stores with their own pools stand in for two backend replicas.
-    const second = connect(db.connection, { min: 0, max: 4 });
+    const second = knexFactory({
+      client: 'pg',
+      connection: connectionOf(db.knex),
+      pool: { min: 0, max: 4 },
+    });
     try {
       const a = new AuditStore(db.knex, { maxBatch: 37 });
       const b = new AuditStore(second, { maxBatch: 53 });

@@ -8,13 +8,13 @@ import {
 } from './connection';
 import { ensureProductDatabase } from './ensureProductDatabase';
 
-export interface TestDatabase {
+export interface BenchDatabase {
   knex: Knex;
   connection: PgConnection;
   destroy(): Promise<void>;
 }
 
-/** Environment variable naming the Postgres server tests use; `npm test` starts one. */
+/** Environment variable naming the throwaway Postgres server; `npm test` starts one. */
 export const TEST_POSTGRES_URL_ENV = 'PORTAL_TEST_POSTGRES_URL';
 
 export function testPostgresServer(): PgConnection {
@@ -29,12 +29,14 @@ export function testPostgresServer(): PgConnection {
 }
 
 /**
- * A fresh, empty database on the test server (real Postgres), dropped by destroy().
- * With `productData`, it holds the demo product tables with that many events.
+ * For benchmarks and scripts that run outside jest: a fresh, empty database on the test
+ * server (real Postgres), dropped by destroy(). With `productData`, it holds the demo product
+ * tables with that many events. Jest tests use `TestDatabases.create({ ids: ['POSTGRES_18'] })`
+ * from `@backstage/backend-test-utils` instead, which drops its databases in an afterAll hook.
  */
-export async function createTestDatabase(options?: {
+export async function createBenchDatabase(options?: {
   productData?: { eventRows: number };
-}): Promise<TestDatabase> {
+}): Promise<BenchDatabase> {
   const server = testPostgresServer();
   const connection = {
     ...server,
