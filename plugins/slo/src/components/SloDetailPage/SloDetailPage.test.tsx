@@ -109,6 +109,19 @@ describe('SLO pages', () => {
       <SloDetailContent
         slo={detail}
         history={{ months: [], policyEvents: [] }}
+        alertChanges={[
+          {
+            id: 1,
+            sloId: 'availability',
+            alert: 'fast-burn',
+            fromState: 'inactive',
+            toState: 'firing',
+            at: '2026-12-01T10:30:00.000Z',
+            longBurnRate: 10.33,
+            shortBurnRate: 20,
+            delivery: 'delivered',
+          },
+        ]}
       />,
     );
     expect(screen.getByTestId('current-sli')).toHaveTextContent('99.850%');
@@ -124,5 +137,7 @@ describe('SLO pages', () => {
       screen.getAllByText(/Freeze non-critical deploys: -50.0%/).length,
     ).toBe(2);
     expect(screen.getByTestId('burn-rate-chart')).toBeInTheDocument();
+    expect(screen.getByText('inactive → firing')).toBeInTheDocument();
+    expect(screen.getByText('delivered')).toBeInTheDocument();
   });
 });

@@ -15,7 +15,7 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
-import { SloDetail, SloHistory, sloApiRef } from '../../api/SloApi';
+import { AlertList, SloDetail, SloHistory, sloApiRef } from '../../api/SloApi';
 import { objectiveLabel, pct, times, windowLabel } from '../format';
 import { BudgetStatus } from '../SloStatus';
 import { BurnDownChart } from './BurnDownChart';
@@ -23,6 +23,16 @@ import { BurnRateChart } from './BurnRateChart';
 
 type AlertRow = SloDetail['alerts'][number];
 type MonthRow = SloHistory['months'][number];
+type AlertChange = AlertList['history'][number];
+
+const changeColumns: TableColumn<AlertChange>[] = [
+  { title: 'At', field: 'at' },
+  { title: 'Alert', field: 'alert' },
+  { title: 'Change', render: h => `${h.fromState} → ${h.toState}` },
+  { title: 'Long window', render: h => times(h.longBurnRate) },
+  { title: 'Short window', render: h => times(h.shortBurnRate) },
+  { title: 'PagerDuty', field: 'delivery' },
+];
 
 const alertColumns: TableColumn<AlertRow>[] = [
   { title: 'Alert', field: 'name' },
@@ -63,9 +73,11 @@ const monthColumns: TableColumn<MonthRow>[] = [
 export const SloDetailContent = ({
   slo,
   history,
+  alertChanges = [],
 }: {
   slo: SloDetail;
   history: SloHistory;
+  alertChanges?: AlertChange[];
 }) => (
   <Grid container spacing={3}>
     {!slo.dataStatus.ok && (
@@ -136,6 +148,19 @@ export const SloDetailContent = ({
         data={slo.alerts}
       />
     </Grid>
+    <Grid item xs={12}>
+      <Table<AlertChange>
+        title="Alert history"
+        options={{ paging: false, search: false, padding: 'dense' }}
+        columns={changeColumns}
+        data={alertChanges}
+        emptyContent={
+          <Typography style={{ padding: 16 }}>
+            No alert state changes recorded.
+          </Typography>
+        }
+      />
+    </Grid>
     <Grid item xs={12} md={7}>
       <Table<MonthRow>
         title="Monthly compliance"
@@ -171,6 +196,7 @@ export const SloDetailPage = () => {
     async () => ({
       slo: await api.getSlo(id),
       history: await api.getHistory(id),
+      alerts: await api.listAlerts(id),
     }),
     [api, id],
   );
@@ -180,7 +206,13 @@ export const SloDetailPage = () => {
       <Content>
         {loading && <Progress />}
         {error && <ResponseErrorPanel error={error} />}
-        {value && <SloDetailContent slo={value.slo} history={value.history} />}
+        {value && (
+          <SloDetailContent
+            slo={value.slo}
+            history={value.history}
+            alertChanges={value.alerts.history}
+          />
+        )}
       </Content>
     </Page>
   );
