@@ -55,6 +55,7 @@ describe('exports backend plugin (real Postgres)', () => {
   let eu: string;
   let stopBackend: () => Promise<void>;
   const bobAccount = () => us;
+  const events: { name: string; properties: any; identity: any }[] = [];
 
   beforeAll(async () => {
     product = await databases.init('POSTGRES_18');
@@ -132,7 +133,8 @@ describe('exports backend plugin (real Postgres)', () => {
           service: platformEventsServiceRef,
           deps: {},
           factory: () => ({
-            async emit() {
+            async emit(name: string, properties: any, identity: any) {
+              events.push({ name, properties, identity });
               return { event_id: 'test', accepted: true } as any;
             },
             subscribe() {},
@@ -215,6 +217,25 @@ describe('exports backend plugin (real Postgres)', () => {
     ).toEqual(expected);
     expect(job.rowsWritten).toBe(expected.length);
     expect(job.bytesWritten).toBe(Buffer.byteLength(text));
+    // Analytics events with the schema's properties.
+    const requested = events.find(
+      e => e.name === 'export.requested' && e.properties.export_id === job.id,
+    );
+    expect(requested).toMatchObject({
+      properties: { format: 'csv', filter_hash: expect.any(String) },
+      identity: { user_id: ALICE, account_id: eu },
+    });
+    expect(requested!.properties.estimated_rows).toBeGreaterThan(0);
+    const completed = await waitFor(async () =>
+      events.find(
+        e => e.name === 'export.completed' && e.properties.export_id === job.id,
+      ),
+    );
+    expect(completed.properties).toMatchObject({
+      format: 'csv',
+      row_count: expected.length,
+      file_size_bytes: Buffer.byteLength(text),
+    });
     // Tenant isolation: no other account's event id appears.
     const others = new Set(
       (await product('events').whereNot({ account_id: eu }).select('id')).map(
@@ -395,6 +416,15 @@ describe('exports backend plugin (real Postgres)', () => {
     const failed = await finished(ALICE, res.body.id);
     expect(failed.status).toBe('failed');
     expect(failed.error.type).toBe('unsupported_format');
+    const failedEvent = await waitFor(async () =>
+      events.find(
+        e => e.name === 'export.failed' && e.properties.export_id === failed.id,
+      ),
+    );
+    expect(failedEvent.properties).toMatchObject({
+      error_type: 'unsupported_format',
+      retry_count: 0,
+    });
     const conflict = await request(server)
       .post(`/api/exports/v1/exports/${failed.id}/cancel`)
       .set(as(ALICE));

@@ -6,6 +6,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { exportsPermissions } from '@internal/plugin-exports-common';
 import { filterEngineServiceRef } from '@internal/plugin-filters-node';
+import { platformEventsServiceRef } from '@internal/plugin-platform-node';
 import knexFactory from 'knex';
 import { ExportRunner } from './service/ExportRunner';
 import { ExportStore } from './service/ExportStore';
@@ -32,6 +33,7 @@ export const exportsPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
         filters: filterEngineServiceRef,
+        events: platformEventsServiceRef,
       },
       async init(deps) {
         const { config, logger } = deps;
@@ -71,6 +73,46 @@ export const exportsPlugin = createBackendPlugin({
         };
 
         const store = new ExportStore(client);
+        // export.completed / export.failed (after the last attempt) with the schema's properties.
+        const emitFinished = async (
+          id: string,
+          outcome: string,
+          error?: { type: string; message: string },
+        ) => {
+          if (outcome !== 'succeeded' && outcome !== 'failed') return;
+          const row = await store.get(id);
+          if (!row) return;
+          const identity = {
+            user_id: row.requested_by,
+            account_id: row.account_id,
+          };
+          if (outcome === 'succeeded') {
+            await deps.events.emit(
+              'export.completed',
+              {
+                export_id: row.id,
+                format: row.format,
+                file_size_bytes: Number(row.bytes_written),
+                duration_ms:
+                  (row.finished_at?.getTime() ?? Date.now()) -
+                  (row.started_at?.getTime() ?? row.created_at.getTime()),
+                row_count: Number(row.rows_written),
+              },
+              identity,
+            );
+          } else {
+            await deps.events.emit(
+              'export.failed',
+              {
+                export_id: row.id,
+                error_type: error?.type ?? row.error_type ?? 'internal',
+                error_message: error?.message ?? row.error_message ?? '',
+                retry_count: Math.max(0, row.attempts - 1),
+              },
+              identity,
+            );
+          }
+        };
         const storage = new LocalExportStorage(
           c?.getOptionalString('storage.localRoot') ?? '.data/exports',
         );
@@ -86,6 +128,11 @@ export const exportsPlugin = createBackendPlugin({
           perTenantLimit: c?.getOptionalNumber('perTenantConcurrency') ?? 2,
           retentionMs: (c?.getOptionalNumber('retentionDays') ?? 7) * DAY_MS,
           maxBytes: c?.getOptionalNumber('maxCsvBytes') ?? 1024 ** 3,
+          onFinished: (job, outcome, error) => {
+            emitFinished(job.id, outcome, error).catch(e =>
+              logger.warn(`exports: event for ${job.id} not emitted: ${e}`),
+            );
+          },
         });
         deps.lifecycle.addStartupHook(() => runner.start());
         deps.lifecycle.addShutdownHook(() => runner.stop());
@@ -120,6 +167,9 @@ export const exportsPlugin = createBackendPlugin({
             permissions: deps.permissions,
             auditor: deps.auditor,
             signingSecret,
+            estimate: (request, context) =>
+              deps.filters.exporter.estimate(request, context),
+            events: deps.events,
             onQueued: () => runner.notify(),
           }),
         );

@@ -67,32 +67,45 @@ class RunAbortedError extends Error {
 
 /**
  * Counts bytes and CSV rows (newlines outside quotes) on the way to the file, keeping the file
- * stream's backpressure: the COPY is read only as fast as the disk takes it.
+ * stream's backpressure: the COPY is read only as fast as the disk takes it. `abort` stops
+ * writing but keeps reading until the COPY ends: destroying the stream mid-COPY would leave the
+ * database connection in COPY mode (its ROLLBACK then never answers).
  */
 class CountingSink extends Writable {
   bytes = 0;
   newlines = 0;
+  aborted: RunAbortedError | undefined;
   private inQuotes = false;
   constructor(
     private readonly target: Writable,
     private readonly maxBytes: number,
   ) {
     super();
-    target.on('error', e => this.destroy(e));
+    target.on('error', e =>
+      this.abort(new RunAbortedError('storage_failed', String(e))),
+    );
+  }
+  abort(reason: RunAbortedError) {
+    this.aborted ??= reason;
   }
   _write(
     chunk: Buffer,
     _enc: BufferEncoding,
     done: (e?: Error | null) => void,
   ) {
+    if (this.aborted) {
+      done();
+      return;
+    }
     this.bytes += chunk.length;
     if (this.bytes > this.maxBytes) {
-      done(
+      this.abort(
         new RunAbortedError(
           'size_limit',
           `The export is larger than the limit of ${this.maxBytes} bytes: narrow the filter or choose fewer fields`,
         ),
       );
+      done();
       return;
     }
     for (let i = 0; i < chunk.length; i++) {
@@ -104,7 +117,7 @@ class CountingSink extends Writable {
     else this.target.once('drain', () => done());
   }
   _final(done: (e?: Error | null) => void) {
-    this.target.end((e?: Error | null) => done(e));
+    this.target.end(() => done());
   }
   get rows(): number {
     return Math.max(0, this.newlines - 1); // the header line
@@ -198,7 +211,6 @@ export class ExportRunner {
       pending = await storage.begin(job.region, job.id, token);
       const sink = new CountingSink(pending.stream, this.options.maxBytes);
       const started = Date.now();
-      let lost: RunAbortedError | undefined;
       const beat = async () => {
         const rows = sink.rows;
         const elapsedS = (Date.now() - started) / 1000;
@@ -216,12 +228,13 @@ export class ExportRunner {
             etaSeconds: rate > 0 ? (est - rows) / rate : undefined,
           },
         );
-        if (!alive && !lost) {
-          lost = new RunAbortedError(
-            'lease_lost',
-            'the job was cancelled or re-claimed',
+        if (!alive) {
+          sink.abort(
+            new RunAbortedError(
+              'lease_lost',
+              'the job was cancelled or re-claimed',
+            ),
           );
-          sink.destroy(lost);
         }
       };
       await beat();
@@ -233,11 +246,11 @@ export class ExportRunner {
       try {
         await this.options.exporter.exportCsv(request, context, sink);
       } catch (e) {
-        throw lost ?? e;
+        throw sink.aborted ?? e;
       }
       clearInterval(heartbeat);
       heartbeat = undefined;
-      if (lost) throw lost;
+      if (sink.aborted) throw sink.aborted;
       const key = storage.keyFor(job.region, job.id, 'csv');
       const file = pending;
       const done = await store.complete(

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import express from 'express';
 import {
   AuditorService,
@@ -36,6 +37,15 @@ export type AccountLookup = (
   accountId: string,
 ) => Promise<{ plan: string; region: 'us' | 'eu' } | undefined>;
 
+/** The platform's analytics events (`platformEventsServiceRef`), as far as the router uses them. */
+export interface ExportEvents {
+  emit(
+    name: string,
+    properties: Record<string, unknown>,
+    identity: { user_id?: string; account_id?: string },
+  ): Promise<unknown>;
+}
+
 export interface RouterOptions {
   store: ExportStore;
   storage: LocalExportStorage;
@@ -46,6 +56,12 @@ export interface RouterOptions {
   permissions: PermissionsService;
   auditor: AuditorService;
   signingSecret: string;
+  /** Row estimates for `export.requested` (the filter engine's EXPLAIN without LIMIT). */
+  estimate?: (
+    request: { dataset: string; filter?: unknown; fields?: unknown },
+    context: Awaited<ReturnType<FilterAccess['authorize']>>,
+  ) => Promise<{ estimatedRows: number }>;
+  events?: ExportEvents;
   /** Called after a job is queued (wakes this replica's workers). */
   onQueued?: () => void;
   now?: () => Date;
@@ -184,7 +200,38 @@ export async function createRouter(
         requestedBy: actorRef(credentials),
         idempotencyKey: body.idempotencyKey,
       });
-      if (created) options.onQueued?.();
+      if (created) {
+        options.onQueued?.();
+        const estimatedRows = options.estimate
+          ? (
+              await options
+                .estimate(
+                  {
+                    dataset: dataset.id,
+                    filter: body.filter,
+                    fields: body.fields,
+                  },
+                  context,
+                )
+                .catch(() => ({ estimatedRows: 0 }))
+            ).estimatedRows
+          : 0;
+        options.events
+          ?.emit(
+            'export.requested',
+            {
+              export_id: row.id,
+              format: row.format,
+              estimated_rows: Math.max(0, Math.round(estimatedRows)),
+              filter_hash: createHash('sha256')
+                .update(JSON.stringify(body.filter ?? {}))
+                .digest('hex')
+                .slice(0, 16),
+            },
+            { user_id: row.requested_by, account_id: row.account_id },
+          )
+          .catch(() => undefined);
+      }
       await auditEvent.success({
         meta: { exportId: row.id, created, region: row.region },
       });

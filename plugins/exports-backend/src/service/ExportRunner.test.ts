@@ -1,0 +1,250 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { seedProductData } from '@internal/dev-database';
+import { FilterEngine } from '@internal/plugin-filters-node';
+import { connectionOfKnex } from '@internal/plugin-filters-node/testUtils';
+import { Knex } from 'knex';
+import {
+  demoEngine,
+  throttledExporter,
+} from '../__testUtils__/throttledExporter';
+import { ExportRunner, ExportRunnerOptions } from './ExportRunner';
+import { DbExportJobRow, ExportStore, NewExportJob } from './ExportStore';
+import { LocalExportStorage } from './LocalExportStorage';
+
+jest.setTimeout(300_000);
+
+const migrations = { directory: `${__dirname}/../../migrations` };
+
+async function waitFor<T>(
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise(r => setTimeout(r, 50));
+  }
+}
+
+describe('ExportRunner (real Postgres, real files)', () => {
+  const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
+  let product: Knex;
+  let own: Knex;
+  let engine: FilterEngine;
+  let store: ExportStore;
+  let account: string;
+  const runners: ExportRunner[] = [];
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    product = await databases.init('POSTGRES_18');
+    own = await databases.init('POSTGRES_18');
+    await own.migrate.latest(migrations);
+    await seedProductData(product, { eventRows: 20_000 });
+    account = String(
+      (await product('events')
+        .select('account_id')
+        .count('* as n')
+        .groupBy('account_id')
+        .orderBy('n', 'desc')
+        .first())!.account_id,
+    );
+    engine = demoEngine(JSON.parse(JSON.stringify(connectionOfKnex(product))));
+    store = new ExportStore(own);
+  });
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map(r => r.stop()));
+    children.splice(0).forEach(c => c.kill('SIGKILL'));
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  const newJob = (overrides: Partial<NewExportJob> = {}): NewExportJob => ({
+    dataset: 'events',
+    accountId: account,
+    region: 'eu',
+    plan: 'enterprise',
+    format: 'csv',
+    delivery: { type: 'download' },
+    fields: ['id', 'event_type', 'country', 'properties'],
+    readableDataClasses: ['public'],
+    requestedBy: 'user:default/a',
+    ...overrides,
+  });
+
+  function runner(
+    root: string,
+    overrides: Partial<ExportRunnerOptions> = {},
+  ): ExportRunner {
+    const r = new ExportRunner({
+      store,
+      storage: new LocalExportStorage(root),
+      exporter: throttledExporter(engine, 0),
+      logger: mockServices.logger.mock(),
+      workers: 1,
+      leaseMs: 30_000,
+      heartbeatMs: 100,
+      pollMs: 50,
+      perTenantLimit: 2,
+      retentionMs: 86_400_000,
+      maxBytes: 1024 ** 3,
+      ...overrides,
+    });
+    runners.push(r);
+    return r;
+  }
+
+  const settled = (id: string) =>
+    waitFor(async () => {
+      const row = await store.get(id);
+      return row && ['succeeded', 'failed', 'cancelled'].includes(row.status)
+        ? row
+        : undefined;
+    });
+
+  const allFiles = (root: string): string[] =>
+    ['us', 'eu'].flatMap(region => {
+      const dirs = [join(root, region), join(root, region, '.tmp')];
+      return dirs.flatMap(d =>
+        existsSync(d)
+          ? readdirSync(d)
+              .filter(f => f !== '.tmp')
+              .map(f => join(d, f))
+          : [],
+      );
+    });
+
+  it('cancel during the run leaves no file, final or temporary', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'exports-cancel-'));
+    const { row } = await store.create(newJob());
+    runner(root, {
+      exporter: throttledExporter(engine, 40),
+    }).start();
+    await waitFor(async () => {
+      const r = await store.get(row.id);
+      return r && Number(r.rows_written) > 0 ? r : undefined;
+    });
+    expect(allFiles(root).length).toBe(1); // the temporary file, being written
+    await store.cancel(row.id);
+    await waitFor(async () => (allFiles(root).length === 0 ? true : undefined));
+    await new Promise(r => setTimeout(r, 500));
+    expect(allFiles(root)).toEqual([]);
+    expect((await store.get(row.id))!.status).toBe('cancelled');
+  });
+
+  it('reports progress with an estimate from EXPLAIN and an ETA while running', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'exports-progress-'));
+    const { row } = await store.create(newJob());
+    runner(root, { exporter: throttledExporter(engine, 20) }).start();
+    const mid = await waitFor(async () => {
+      const r = await store.get(row.id);
+      return r && r.status === 'running' && Number(r.rows_written) > 0
+        ? r
+        : undefined;
+    });
+    expect(Number(mid.rows_estimated)).toBeGreaterThan(0);
+    expect(mid.progress).toBeGreaterThan(0);
+    expect(mid.progress).toBeLessThan(1);
+    expect(mid.eta_seconds).not.toBeNull();
+    const done = await settled(row.id);
+    expect(done.status).toBe('succeeded');
+  });
+
+  it('fails the job with permission_revoked when access was revoked before it ran', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'exports-revoked-'));
+    const { row } = await store.create(newJob());
+    runner(root, {
+      runTimeAccessCheck: async (j: DbExportJobRow) =>
+        j.requested_by === 'user:default/a'
+          ? 'user:default/a may no longer act for the account'
+          : undefined,
+    }).start();
+    const done = await settled(row.id);
+    expect(done).toMatchObject({
+      status: 'failed',
+      error_type: 'permission_revoked',
+    });
+    expect(allFiles(root)).toEqual([]);
+  });
+
+  it('kill -9 of the worker process mid-export: the job is re-claimed and the file is byte-identical to an undisturbed run', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'exports-crash-'));
+    // Undisturbed reference run.
+    const reference = await store.create(newJob({ region: 'us' }));
+    runner(root).start();
+    const ref = await settled(reference.row.id);
+    expect(ref.status).toBe('succeeded');
+    await Promise.all(runners.splice(0).map(r => r.stop()));
+    const expected = readFileSync(join(root, ref.storage_key!));
+
+    const { row } = await store.create(newJob());
+    const child = spawn(
+      process.execPath,
+      [
+        '--require',
+        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+        join(__dirname, '../__testUtils__/workerProcess.ts'),
+      ],
+      {
+        env: {
+          ...process.env,
+          EXPORTS_TEST_WORKER: JSON.stringify({
+            own: JSON.parse(JSON.stringify(connectionOfKnex(own))),
+            product: JSON.parse(JSON.stringify(connectionOfKnex(product))),
+            root,
+            leaseMs: 1500,
+            heartbeatMs: 100,
+            delayMsPerChunk: 40,
+          }),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    children.push(child);
+    let stderr = '';
+    let stdout = '';
+    child.stderr!.on('data', d => (stderr += d));
+    child.stdout!.on('data', d => (stdout += d));
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`worker died: ${stderr}`);
+      return stdout.includes('ready') ? true : undefined;
+    }, 200_000);
+    await waitFor(async () => {
+      const r = await store.get(row.id);
+      if (child.exitCode !== null) throw new Error(`worker died: ${stderr}`);
+      return r && r.status === 'running' && Number(r.rows_written) > 0
+        ? r
+        : undefined;
+    }, 90_000).catch(e => {
+      throw new Error(`${e.message}; worker said: ${stdout} ${stderr}`);
+    });
+    child.kill('SIGKILL');
+    await new Promise(r => child.once('exit', r));
+    const orphan = (await store.get(row.id))!;
+    expect(orphan.status).toBe('running');
+    expect(orphan.attempts).toBe(1);
+
+    runner(root).start();
+    const done = await settled(row.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.attempts).toBe(2);
+    expect(done.completions).toBe(1);
+    const actual = readFileSync(join(root, done.storage_key!));
+    expect(actual.length).toBe(expected.length);
+    expect(Buffer.compare(actual, expected)).toBe(0);
+    // The killed worker's temporary file is left in .tmp (never under a final name).
+    expect(
+      allFiles(root)
+        .filter(f => !f.includes('.tmp'))
+        .map(f => f.split('/').pop())
+        .sort(),
+    ).toEqual([`${ref.id}.csv`, `${row.id}.csv`].sort());
+  });
+});
