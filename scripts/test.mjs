@@ -95,6 +95,7 @@ async function main() {
         'e2e/authz.test.mjs',
         'e2e/slo.test.mjs',
         'e2e/adoption.test.mjs',
+        'e2e/exports.test.mjs',
         'e2e/restart.test.mjs',
       ]);
     }
