@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import {
   Box,
   Chip,
@@ -98,7 +98,7 @@ export function ScorecardsTab() {
           </TableHead>
           <TableBody>
             {cards.map(card => (
-              <>
+              <Fragment key={card.team}>
                 <TableRow
                   key={card.team}
                   hover
@@ -147,7 +147,7 @@ export function ScorecardsTab() {
                     </TableCell>
                   </TableRow>
                 )}
-              </>
+              </Fragment>
             ))}
           </TableBody>
         </Table>

@@ -1,0 +1,129 @@
+import { fireEvent, screen } from '@testing-library/react';
+import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  AdoptionApi,
+  adoptionApiRef,
+  MatrixDto,
+  ScorecardDto,
+} from '../../api/AdoptionApi';
+import { AdoptionPage } from './AdoptionPage';
+
+class ResizeObserverStub {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+}
+
+const evidence = {
+  calls30d: 12,
+  lastCallAt: '2026-12-01T10:00:00Z',
+  legacyCalls30d: 0,
+  lastLegacyCallAt: null,
+};
+
+const card = (team: string, score: number, rank: number): ScorecardDto => ({
+  team: `group:default/${team}`,
+  score,
+  level: 'none',
+  rank,
+  checks: [
+    {
+      capability: 'filtering',
+      phase: 1,
+      weight: 0.35,
+      points: 11.7,
+      source: 'measured',
+      reason: '12 calls to the platform service in 30 days',
+      evidence,
+      declaredPhase: 2,
+    },
+  ],
+  trend: [{ day: '2026-12-01', score }],
+});
+
+const matrix: MatrixDto = {
+  teams: ['group:default/dashboards'],
+  capabilities: ['filtering'],
+  cells: [
+    {
+      team: 'group:default/dashboards',
+      capability: 'filtering',
+      phase: 1,
+      source: 'measured',
+      reason: '12 calls to the platform service in 30 days',
+      evidence,
+    },
+    {
+      team: 'group:default/dashboards',
+      capability: 'filtering',
+      phase: 3,
+      source: 'declared',
+      reason: 'declared in the catalog',
+      declaredBy: 'component:default/dashboard-api',
+      evidence: { ...evidence, calls30d: 0, lastCallAt: null },
+    },
+  ],
+  sources: [{ name: 'authz shadow mode', ok: false, detail: 'unreachable' }],
+  computedAt: '2026-12-01T12:00:00Z',
+};
+
+const api: Partial<AdoptionApi> = {
+  listScorecards: async () => ({
+    scorecards: [card('explore', 33.3, 1), card('dashboards', 11.7, 2)],
+    weights: { permissions: 0.4, filtering: 0.35, export: 0.25 },
+    computedAt: '2026-12-01T12:00:00Z',
+  }),
+  getMatrix: async () => matrix,
+  getCellHistory: async () => ({
+    history: [
+      {
+        team: 'group:default/dashboards',
+        capability: 'filtering',
+        source: 'measured',
+        fromPhase: 0,
+        phase: 1,
+        reason: 'first calls',
+        evidence: {},
+        changedAt: '2026-12-01T11:00:00Z',
+      },
+    ],
+  }),
+};
+
+describe('AdoptionPage', () => {
+  beforeAll(() => {
+    (window as any).ResizeObserver = ResizeObserverStub;
+  });
+
+  it('ranks scorecards and drills down to the facts', async () => {
+    await renderInTestApp(
+      <TestApiProvider apis={[[adoptionApiRef, api]]}>
+        <AdoptionPage />
+      </TestApiProvider>,
+    );
+    const row = await screen.findByTestId('scorecard-explore');
+    expect(row).toHaveTextContent('33.3');
+    fireEvent.click(row);
+    expect(await screen.findByLabelText('checks of explore')).toHaveTextContent(
+      '12 calls to the platform service in 30 days',
+    );
+    expect(screen.getByLabelText('checks of explore')).toHaveTextContent(
+      'declared 2',
+    );
+  });
+
+  it('shows measured and declared apart in the matrix, and a cell history', async () => {
+    await renderInTestApp(
+      <TestApiProvider apis={[[adoptionApiRef, api]]}>
+        <AdoptionPage />
+      </TestApiProvider>,
+    );
+    fireEvent.click(await screen.findByRole('tab', { name: 'Matrix' }));
+    const cell = await screen.findByTestId('cell-dashboards-filtering');
+    expect(cell).toHaveAttribute('data-phase', '1');
+    expect(cell).toHaveTextContent('declared 3 (differs)');
+    expect(screen.getByText(/unreachable/)).toBeInTheDocument();
+    fireEvent.click(cell);
+    expect(await screen.findByText('first calls')).toBeInTheDocument();
+  });
+});
