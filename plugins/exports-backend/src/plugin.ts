@@ -6,8 +6,12 @@ import {
 } from '@backstage/backend-plugin-api';
 import { exportsPermissions } from '@internal/plugin-exports-common';
 import { filterEngineServiceRef } from '@internal/plugin-filters-node';
-import { platformEventsServiceRef } from '@internal/plugin-platform-node';
+import {
+  platformEventsServiceRef,
+  platformHubServiceRef,
+} from '@internal/plugin-platform-node';
 import knexFactory from 'knex';
+import { ExportMetrics } from './service/ExportMetrics';
 import { ExportRunner } from './service/ExportRunner';
 import { ExportStore } from './service/ExportStore';
 import { expireExports } from './service/expireExports';
@@ -34,6 +38,7 @@ export const exportsPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         filters: filterEngineServiceRef,
         events: platformEventsServiceRef,
+        hub: platformHubServiceRef,
       },
       async init(deps) {
         const { config, logger } = deps;
@@ -116,6 +121,9 @@ export const exportsPlugin = createBackendPlugin({
         const storage = new LocalExportStorage(
           c?.getOptionalString('storage.localRoot') ?? '.data/exports',
         );
+        const metrics = new ExportMetrics(deps.hub.metrics, () =>
+          store.queueStats(),
+        );
         const runner = new ExportRunner({
           store,
           storage,
@@ -129,6 +137,14 @@ export const exportsPlugin = createBackendPlugin({
           retentionMs: (c?.getOptionalNumber('retentionDays') ?? 7) * DAY_MS,
           maxBytes: c?.getOptionalNumber('maxCsvBytes') ?? 1024 ** 3,
           onFinished: (job, outcome, error) => {
+            if (outcome !== 'lost') {
+              metrics.finished(
+                job.format,
+                outcome,
+                (Date.now() - job.created_at.getTime()) / 1000,
+                error?.type,
+              );
+            }
             emitFinished(job.id, outcome, error).catch(e =>
               logger.warn(`exports: event for ${job.id} not emitted: ${e}`),
             );
