@@ -26,5 +26,18 @@ export interface Config {
     retentionDays?: number;
     /** Largest CSV file in bytes (default 1073741824). */
     maxCsvBytes?: number;
+    webhooks?: {
+      /** Host names webhook URLs may point at (exact match); none by default. */
+      allowedHosts?: string[];
+      /**
+       * HMAC key of `X-Signature` (default: exports.signingSecret).
+       * @visibility secret
+       */
+      secret?: string;
+      /** Attempts per notification (default 4). */
+      attempts?: number;
+      /** Backoff base in ms: base, 4×base, 16×base … (default 1000). */
+      backoffBaseMs?: number;
+    };
   };
 }

@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,8 +59,26 @@ describe('exports backend plugin (real Postgres)', () => {
   let stopBackend: () => Promise<void>;
   const bobAccount = () => us;
   const events: { name: string; properties: any; identity: any }[] = [];
+  let receiver: http.Server;
+  let hookUrl: string;
+  const hooks: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  let hookCalls = 0;
 
   beforeAll(async () => {
+    // A real receiver: the first call answers 500 (to exercise the retry), then 204.
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', c => (body += c));
+      req.on('end', () => {
+        hookCalls++;
+        hooks.push({ headers: req.headers, body });
+        res.writeHead(hookCalls === 1 ? 500 : 204).end();
+      });
+    });
+    await new Promise<void>(done => receiver.listen(0, '127.0.0.1', done));
+    hookUrl = `http://127.0.0.1:${
+      (receiver.address() as AddressInfo).port
+    }/hook`;
     product = await databases.init('POSTGRES_18');
     own = await databases.init('POSTGRES_18');
     await seedProductData(product, { eventRows: 4000 });
@@ -126,6 +147,12 @@ describe('exports backend plugin (real Postgres)', () => {
               workers: 2,
               pollSeconds: 0.1,
               heartbeatSeconds: 0.2,
+              webhooks: {
+                allowedHosts: ['127.0.0.1'],
+                secret: 'hook-secret',
+                attempts: 3,
+                backoffBaseMs: 50,
+              },
             },
           },
         }),
@@ -151,6 +178,7 @@ describe('exports backend plugin (real Postgres)', () => {
 
   afterAll(async () => {
     await stopBackend?.();
+    await new Promise(done => receiver?.close(done));
   });
 
   const as = (user: string) => ({
@@ -309,10 +337,12 @@ describe('exports backend plugin (real Postgres)', () => {
       dataset: 'events',
       accountId: us,
       format: 'csv',
-      delivery: { type: 'webhook', url: 'http://127.0.0.1:1/x' },
+      delivery: { type: 'webhook', url: 'http://evil.example/x' },
     });
     expect(hook.status).toBe(400);
-    expect(hook.body.error.message).toMatch(/delivery\.type/);
+    expect(hook.body.error.message).toMatch(
+      /delivery\.url: host evil\.example is not in exports\.webhooks\.allowedHosts/,
+    );
   });
 
   it("hides other people's jobs (404) and lists only one's own unless admin", async () => {
@@ -403,6 +433,48 @@ describe('exports backend plugin (real Postgres)', () => {
       .get(`/api/exports/v1/exports/${job.id}`)
       .set(as(ALICE));
     expect(after.body.status).toBe('expired');
+  });
+
+  it('POSTs the outcome to an allow-listed webhook, signed over timestamp and body, retrying after a 500, with a delivery log', async () => {
+    const res = await create(ALICE, {
+      dataset: 'events',
+      accountId: us,
+      fields: ['id'],
+      format: 'csv',
+      delivery: { type: 'webhook', url: hookUrl },
+    });
+    expect(res.status).toBe(202);
+    const job = await finished(ALICE, res.body.id);
+    expect(job.status).toBe('succeeded');
+    await waitFor(async () => (hooks.length >= 2 ? true : undefined));
+    for (const hook of hooks) {
+      const ts = String(hook.headers['x-timestamp']);
+      expect(hook.headers['x-signature']).toBe(
+        `sha256=${createHmac('sha256', 'hook-secret')
+          .update(`${ts}.${hook.body}`)
+          .digest('hex')}`,
+      );
+      expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(300);
+    }
+    const payload = JSON.parse(hooks[1].body);
+    expect(payload).toMatchObject({
+      exportId: job.id,
+      status: 'succeeded',
+      rowsWritten: job.rowsWritten,
+    });
+    expect(payload.downloadUrl).toMatch(/\/api\/exports\/v1\/download\//);
+    const path = new URL(payload.downloadUrl).pathname;
+    expect((await request(server).get(path)).status).toBe(200);
+    const log = await waitFor(async () => {
+      const rows = await own('export_webhook_deliveries')
+        .where({ job_id: job.id })
+        .orderBy('id');
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(log.map(r => [r.attempt, r.status_code, r.delivered])).toEqual([
+      [1, 500, false],
+      [2, 204, true],
+    ]);
   });
 
   it('cancels and retries', async () => {

@@ -17,6 +17,8 @@ import { ExportStore } from './service/ExportStore';
 import { expireExports } from './service/expireExports';
 import { LocalExportStorage } from './service/LocalExportStorage';
 import { AccountLookup, createRouter } from './service/router';
+import { signDownloadToken, DOWNLOAD_URL_TTL_MS } from './service/signedUrls';
+import { WebhookDeliverer } from './service/webhooks';
 
 const DAY_MS = 86_400_000;
 
@@ -27,6 +29,7 @@ export const exportsPlugin = createBackendPlugin({
     env.registerInit({
       deps: {
         httpRouter: coreServices.httpRouter,
+        discovery: coreServices.discovery,
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
@@ -78,6 +81,45 @@ export const exportsPlugin = createBackendPlugin({
         };
 
         const store = new ExportStore(client);
+        const webhookHosts = (
+          c?.getOptionalStringArray('webhooks.allowedHosts') ?? []
+        ).map(h => h.toLowerCase());
+        const webhooks = new WebhookDeliverer({
+          db: client,
+          secret: c?.getOptionalString('webhooks.secret') ?? signingSecret,
+          allowedHosts: webhookHosts,
+          attempts: c?.getOptionalNumber('webhooks.attempts'),
+          backoffBaseMs: c?.getOptionalNumber('webhooks.backoffBaseMs'),
+        });
+        // The job's outcome to its webhook (after the last attempt), with a fresh download URL.
+        const notify = async (id: string, outcome: string) => {
+          if (outcome !== 'succeeded' && outcome !== 'failed') return;
+          const row = await store.get(id);
+          if (!row || row.delivery.type !== 'webhook') return;
+          const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_MS);
+          await webhooks.deliver(row.id, row.delivery.url, {
+            exportId: row.id,
+            status: row.status,
+            accountId: row.account_id,
+            format: row.format,
+            rowsWritten: Number(row.rows_written),
+            bytesWritten: Number(row.bytes_written),
+            ...(row.status === 'succeeded'
+              ? {
+                  downloadUrl: `${await deps.discovery.getExternalBaseUrl(
+                    'exports',
+                  )}/v1/download/${signDownloadToken(
+                    signingSecret!,
+                    row.id,
+                    expiresAt,
+                  )}`,
+                  downloadUrlExpiresAt: expiresAt.toISOString(),
+                }
+              : {
+                  error: { type: row.error_type, message: row.error_message },
+                }),
+          });
+        };
         // export.completed / export.failed (after the last attempt) with the schema's properties.
         const emitFinished = async (
           id: string,
@@ -148,6 +190,9 @@ export const exportsPlugin = createBackendPlugin({
             emitFinished(job.id, outcome, error).catch(e =>
               logger.warn(`exports: event for ${job.id} not emitted: ${e}`),
             );
+            notify(job.id, outcome).catch(e =>
+              logger.warn(`exports: webhook of ${job.id} failed: ${e}`),
+            );
           },
         });
         deps.lifecycle.addStartupHook(() => runner.start());
@@ -183,6 +228,7 @@ export const exportsPlugin = createBackendPlugin({
             permissions: deps.permissions,
             auditor: deps.auditor,
             signingSecret,
+            webhookHosts,
             estimate: (request, context) =>
               deps.filters.exporter.estimate(request, context),
             events: deps.events,

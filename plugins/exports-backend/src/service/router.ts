@@ -24,6 +24,7 @@ import { actorRef, authorizeOrThrow } from '@internal/plugin-platform-node';
 import { createOpenApiRouter } from '../schema/openapi';
 import { DbExportJobRow, ExportStore } from './ExportStore';
 import { LocalExportStorage } from './LocalExportStorage';
+import { assertAllowedWebhookUrl } from './webhooks';
 import {
   DOWNLOAD_URL_TTL_MS,
   signDownloadToken,
@@ -56,6 +57,8 @@ export interface RouterOptions {
   permissions: PermissionsService;
   auditor: AuditorService;
   signingSecret: string;
+  /** Hosts webhook deliveries may go to (`exports.webhooks.allowedHosts`). */
+  webhookHosts?: string[];
   /** Row estimates for `export.requested` (the filter engine's EXPLAIN without LIMIT). */
   estimate?: (
     request: { dataset: string; filter?: unknown; fields?: unknown },
@@ -165,9 +168,7 @@ export async function createRouter(
         { permission: exportsCreatePermission },
       ]);
       if (body.delivery.type === 'webhook') {
-        throw new InputError(
-          'delivery.type: webhook delivery is not available yet; use {"type":"download"}',
-        );
+        assertAllowedWebhookUrl(body.delivery.url, options.webhookHosts ?? []);
       }
       const dataset = engine.getDataset(body.dataset);
       const context = await access.authorize(
