@@ -4,6 +4,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import {
+  platformEventsServiceRef,
   platformTelemetryReaderServiceRef,
   requestTelemetryServiceRef,
 } from '@internal/plugin-platform-node';
@@ -33,6 +34,7 @@ export const sloPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         requestTelemetry: requestTelemetryServiceRef,
         telemetryReader: platformTelemetryReaderServiceRef,
+        events: platformEventsServiceRef,
       },
       async init(deps) {
         const { database, logger, config, scheduler } = deps;
@@ -83,6 +85,7 @@ export const sloPlugin = createBackendPlugin({
             ? { routingKey: pagerduty.getString('routingKey') }
             : undefined,
           portalBaseUrl: config.getString('app.baseUrl'),
+          events: deps.events,
         });
         await service.loadApiDefinitions();
         logger.info(

@@ -26,8 +26,22 @@ function envelope(
 describe('EventSchemaRegistry (schemas/ of this package)', () => {
   const registry = EventSchemaRegistry.fromPackage();
 
-  it('holds the 10 canonical events of the spec, version 1', () => {
-    expect(registry.names()).toEqual([...CANONICAL_EVENT_NAMES].sort());
+  it('holds the 10 canonical events of the spec, version 1, and the platform-level slo.policy_changed', () => {
+    expect(registry.names()).toEqual(
+      [...CANONICAL_EVENT_NAMES, 'slo.policy_changed'].sort(),
+    );
+  });
+
+  it('accepts slo.policy_changed without tenant or user (it concerns neither)', () => {
+    expect(
+      registry.validate(
+        envelope(
+          'slo.policy_changed',
+          registry.exampleProperties('slo.policy_changed')!,
+          {},
+        ),
+      ),
+    ).toEqual([]);
   });
 
   it.each([...CANONICAL_EVENT_NAMES])(

@@ -8,6 +8,12 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
 import {
+  EventProducer,
+  EventSchemaRegistry,
+  migratePlatformNodeTables,
+  PlatformHub,
+} from '@internal/plugin-platform-node';
+import {
   MINUTE_MS,
   parseSloDefinition,
   SloDefinition,
@@ -23,6 +29,10 @@ import { TelemetryReader } from './telemetry';
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
+// The real schema registry (schemas/ of platform-node) behind a real outbox producer.
+const hub = new PlatformHub(EventSchemaRegistry.fromPackage(), {
+  processMetrics: false,
+});
 
 const T0 = Date.UTC(2026, 10, 1); // 2026-11-01T00:00Z
 
@@ -73,13 +83,26 @@ describe('SloService on Postgres', () => {
         'migrations',
       ),
     });
+    await migratePlatformNodeTables(knex);
   });
 
   function service(
     definitions: SloDefinition[],
-    options: { reader?: TelemetryReader; now?: () => Date } = {},
+    options: {
+      reader?: TelemetryReader;
+      now?: () => Date;
+      events?: EventProducer;
+    } = {},
   ) {
     const store = new SloStore(knex);
+    const events =
+      options.events ??
+      new EventProducer({
+        knex,
+        producer: 'slo',
+        registry: hub.registry,
+        metrics: hub.metrics,
+      });
     return {
       store,
       service: new SloService({
@@ -91,6 +114,7 @@ describe('SloService on Postgres', () => {
         pagerduty: { routingKey: 'R0UTINGKEY' },
         portalBaseUrl: 'http://portal.test',
         now: options.now,
+        events,
       }),
     };
   }
@@ -274,6 +298,84 @@ describe('SloService on Postgres', () => {
       'unknown→freeze',
     ]);
     expect(policyEvents[1].reason).toMatch(/Freeze non-critical deploys/);
+
+    // Each stored change is in the platform outbox, schema-valid, written by the same commit.
+    const outbox = await knex('platform_event_outbox')
+      .where('name', 'slo.policy_changed')
+      .orderBy('id');
+    const emitted = outbox
+      .map(row =>
+        typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+      )
+      .filter(e => e.properties.slo_id === slo.id);
+    expect(outbox.every(row => row.violations === null)).toBe(true);
+    expect(emitted.map(e => e.properties)).toEqual([
+      {
+        slo_id: slo.id,
+        from_state: 'unknown',
+        to_state: 'freeze',
+        reason: policyEvents[1].reason,
+        budget_remaining: expect.closeTo(-61.5, 9),
+        window: 'rolling-1d',
+      },
+      {
+        slo_id: slo.id,
+        from_state: 'freeze',
+        to_state: 'normal',
+        reason: policyEvents[0].reason,
+        budget_remaining: 1,
+        window: 'rolling-1d',
+      },
+    ]);
+    expect(emitted[0]).not.toHaveProperty('account_id');
+    expect(emitted[0]).not.toHaveProperty('user_id');
+    expect(emitted[0].producer).toBe('slo');
+    expect(emitted[0].occurred_at).toBe(
+      new Date(T0 + 1439 * MINUTE_MS).toISOString(),
+    );
+  });
+
+  it('stores no policy change when its event cannot be written (one transaction)', async () => {
+    const slo = definition({ id: 'policy-atomic-slo', window: 'rolling-1d' });
+    const failing = new EventProducer({
+      knex,
+      producer: 'slo',
+      registry: hub.registry,
+      metrics: hub.metrics,
+    });
+    jest
+      .spyOn(failing, 'emit')
+      .mockRejectedValueOnce(new Error('outbox unavailable'));
+    const { store, service: slos } = service([slo], { events: failing });
+    const points = [];
+    for (let t = T0; t < T0 + 60 * MINUTE_MS; t += MINUTE_MS) {
+      points.push({ minuteMs: t, good: 0, total: 100, resolutionMinutes: 1 });
+    }
+    await slos.backfill(slo.id, points);
+    expect(await slos.tick(new Date(T0 + 60 * MINUTE_MS))).toEqual(
+      expect.objectContaining({ policyChanges: 0 }),
+    );
+    expect(await store.policyState(slo.id)).toBeUndefined();
+    expect(await store.policyEvents(slo.id, 10)).toEqual([]);
+    // The next evaluation retries and stores change and event together.
+    await slos.tick(new Date(T0 + 60 * MINUTE_MS));
+    expect(await store.policyState(slo.id)).toEqual(
+      expect.objectContaining({ state: 'freeze' }),
+    );
+    const outbox = await knex('platform_event_outbox').where(
+      'name',
+      'slo.policy_changed',
+    );
+    expect(
+      outbox.filter(row => {
+        const e =
+          typeof row.payload === 'string'
+            ? JSON.parse(row.payload)
+            : row.payload;
+        return e.properties.slo_id === slo.id;
+      }),
+    ).toHaveLength(1);
+    expect(failing.emit).toHaveBeenCalledTimes(2);
   });
 
   it('keeps monthly compliance history per calendar month', async () => {

@@ -17,6 +17,7 @@ import {
   PolicyEvaluation,
   SloDefinition,
 } from '@internal/plugin-slo-common';
+import { PlatformEventsService } from '@internal/plugin-platform-node';
 import { SliSources } from './sources';
 import { AlertTransition, SloStore } from './SloStore';
 
@@ -70,6 +71,8 @@ export interface SloServiceOptions {
   pagerduty?: PagerDutyOptions;
   /** Portal base URL for links in alert payloads. */
   portalBaseUrl: string;
+  /** Policy changes are emitted as `slo.policy_changed` in the transaction that stores them. */
+  events: Pick<PlatformEventsService, 'emit'>;
   now?: () => Date;
 }
 
@@ -394,19 +397,33 @@ export class SloService {
     at: number,
   ): Promise<boolean> {
     const { store } = this.options;
-    const policy = evaluatePolicy(
-      budgetAt(series, slo.objective, slo.window, at),
-      slo.window,
-    );
+    const budget = budgetAt(series, slo.objective, slo.window, at);
+    const policy = evaluatePolicy(budget, slo.window);
     const previous = await store.policyState(slo.id);
     const from = previous?.state ?? 'unknown';
     if (from === policy.state) return false;
+    const changedAt = new Date(at * MINUTE_MS);
     await store.recordPolicyChange(
       slo.id,
       from,
       policy.state,
       policy.reason,
-      new Date(at * MINUTE_MS),
+      changedAt,
+      tx =>
+        // Platform-level event: no tenant (account_id) and no acting user.
+        this.options.events.emit(
+          'slo.policy_changed',
+          {
+            slo_id: slo.id,
+            from_state: from,
+            to_state: policy.state,
+            reason: policy.reason,
+            budget_remaining: budget.remaining,
+            window: slo.window,
+          },
+          {},
+          { transaction: tx, occurredAt: changedAt },
+        ),
     );
     this.options.logger.info(
       `SLO ${slo.id} error-budget policy: ${from} → ${policy.state}: ${policy.reason}`,

@@ -342,6 +342,8 @@ export class SloStore {
     toState: PolicyState,
     reason: string,
     at: Date,
+    /** Runs in the same transaction, e.g. to emit the change through the outbox. */
+    alsoInTransaction?: (tx: Knex.Transaction) => Promise<unknown>,
   ): Promise<void> {
     await this.knex.transaction(async tx => {
       await tx('slo_policy_states')
@@ -355,6 +357,7 @@ export class SloStore {
         reason,
         at,
       });
+      await alsoInTransaction?.(tx);
     });
   }
 
