@@ -512,6 +512,15 @@ describe('repository SLO files and runbooks', () => {
       'permission-check-cached',
       'permission-check-uncached',
     ]);
+    // The permission-check SLI is the authz backend's HTTP route, from request telemetry.
+    expect(slos.find(s => s.id === 'permission-check-uncached')?.sli).toEqual({
+      source: 'requests',
+      kind: 'latency',
+      service: 'authz',
+      method: 'POST',
+      route: '/api/authz/v1/check',
+      thresholdMs: 50,
+    });
     const runbooks = new RunbookLibrary(path.join(root, 'docs/runbooks'));
     for (const slo of slos) {
       await expect(runbooks.get(slo.alerting.runbook)).resolves.toBeTruthy();

@@ -18,7 +18,8 @@ export interface SliSourceOptions {
 
 const NOT_DEPLOYED: Record<string, string> = {
   'export-jobs': 'no data: export service not deployed',
-  'permission-checks': 'no data: permission service not deployed',
+  'permission-checks':
+    'no data: cached and uncached decision latency are not recorded separately (the authz HTTP route, which mixes both, backs permission-check-uncached)',
 };
 
 /** Reads SLI minutes from the configured sources. */
