@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 
@@ -71,6 +71,31 @@ export class LocalExportStorage {
 
   open(key: string): Readable {
     return createReadStream(this.pathOf(key));
+  }
+
+  /**
+   * Removes temporary files older than `olderThanMs` (left by killed workers; a live run's file
+   * is younger than its lease allows). Returns how many were removed.
+   */
+  async removeStaleTemporaries(
+    olderThanMs: number,
+    now = Date.now(),
+  ): Promise<number> {
+    let removed = 0;
+    for (const region of ['us', 'eu']) {
+      const dir = join(this.root, region, '.tmp');
+      const names = await readdir(dir).catch(() => [] as string[]);
+      for (const name of names) {
+        if (!name.endsWith('.part')) continue;
+        const path = join(dir, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info && now - info.mtimeMs > olderThanMs) {
+          await rm(path, { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   async remove(key: string): Promise<void> {

@@ -11,8 +11,19 @@ export async function expireExports(deps: {
   storage: LocalExportStorage;
   auditor: AuditorService;
   logger: LoggerService;
+  /** Temporary files untouched this long are removed (default 1 day). */
+  staleTemporaryMs?: number;
 }): Promise<number> {
   let purged = 0;
+  const stale = await deps.storage
+    .removeStaleTemporaries(deps.staleTemporaryMs ?? 86_400_000)
+    .catch(e => {
+      deps.logger.warn(`exports: removing stale temporary files failed: ${e}`);
+      return 0;
+    });
+  if (stale > 0) {
+    deps.logger.info(`exports: removed ${stale} stale temporary export files`);
+  }
   for (const job of await deps.store.dueForExpiry()) {
     const event = await deps.auditor.createEvent({
       eventId: 'export-purged',
