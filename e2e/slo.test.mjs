@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  callJson,
   E2E_BASE,
   externalPostgresEnv,
   getJson,
@@ -68,14 +69,33 @@ describe('SLO pages in the real portal', () => {
   });
 
   it('shows measured SLIs after a simulator run and draws burn rates on the detail page', async () => {
-    const output = await simulate(20);
-    assert.match(output, /filter query 200/);
-    // Request rollups are flushed every minute; then the scheduler ingests them.
     const user = await (
       await fetch(`${E2E_BASE}/api/auth/dev-user/refresh`, {
         headers: { 'x-portal-dev-user': 'maya.cohen' },
       })
     ).json();
+    // Real permission checks over the authz HTTP route: the permission-check SLI's source.
+    const checkStatuses = [];
+    for (let i = 0; i < 5; i++) {
+      const check = await callJson(
+        'POST',
+        `${E2E_BASE}/api/authz/v1/check`,
+        user.backstageIdentity.token,
+        {
+          subject: { type: 'portal-user', id: 'user:default/maya.cohen' },
+          action: 'dashboards.read',
+          resource: { type: 'dashboard', id: `e2e-slo-${i}` },
+        },
+      );
+      checkStatuses.push(check.status);
+    }
+    assert.ok(
+      checkStatuses.every(status => status < 500),
+      `authz /v1/check answered ${checkStatuses.join(', ')}`,
+    );
+    const output = await simulate(20);
+    assert.match(output, /filter query 200/);
+    // Request rollups are flushed every minute; then the scheduler ingests them.
     const list = await waitFor(
       'a measured availability SLI',
       async () => {
@@ -92,6 +112,20 @@ describe('SLO pages in the real portal', () => {
     );
     const availability = list.items.find(s => s.id === 'availability');
     assert.ok(availability.sli > 0 && availability.sli <= 1);
+    const permissionSlo = await waitFor(
+      'a measured permission-check SLI from the authz route',
+      async () => {
+        const body = await getJson(
+          `${E2E_BASE}/api/slo/v1/slos`,
+          user.backstageIdentity.token,
+        );
+        const slo = body.items.find(s => s.id === 'permission-check-uncached');
+        return slo?.total >= checkStatuses.length ? slo : undefined;
+      },
+      { backend, timeoutMs: 120_000, intervalMs: 3_000 },
+    );
+    assert.ok(permissionSlo.sli !== null && permissionSlo.sli <= 1);
+    assert.equal(permissionSlo.dataStatus.ok, true);
     const exportsSlo = list.items.find(s => s.id === 'export-completion');
     assert.equal(exportsSlo.sli, null);
     assert.equal(
