@@ -79,7 +79,7 @@ describe('Capacity clock in the real portal', () => {
     assert.equal(byId['export-storage'].current.provenance, 'estimate');
     assert.equal(
       byId['export-storage'].collectorNote,
-      'no source: export service not deployed',
+      'no source: the exports plugin exposes no storage-bytes metric (per region) yet',
     );
 
     const now = Date.now();

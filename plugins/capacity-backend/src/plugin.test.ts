@@ -168,8 +168,12 @@ describe('capacity backend plugin (real Postgres)', () => {
       provenance: 'estimate',
       value: 20,
     });
+    // The exports plugin is not in this test backend: its queue gauge is absent, said so.
     expect(byId['export-queue-depth'].collectorNote).toBe(
-      'no source: export service not deployed',
+      'no source: export_queue_depth is not registered (the exports plugin does not run in this backend)',
+    );
+    expect(byId['export-storage'].collectorNote).toBe(
+      'no source: the exports plugin exposes no storage-bytes metric (per region) yet',
     );
     expect(byId['postgres-replication-lag'].collectorNote).toBe(
       'no replicas: pg_stat_replication is empty on this primary',

@@ -4,13 +4,14 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { capacityPermissions } from '@internal/plugin-capacity-common';
-import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import {
+  platformHubServiceRef,
+  requestTelemetryServiceRef,
+} from '@internal/plugin-platform-node';
 import knexFactory from 'knex';
 import { PostgresCollector } from './collectors/postgresCollector';
-import {
-  ExportServiceCollector,
-  ProcessCollector,
-} from './collectors/processCollector';
+import { ExportQueueCollector } from './collectors/exportQueueCollector';
+import { ProcessCollector } from './collectors/processCollector';
 import { Collector } from './collectors/types';
 import { CapacityService, DEFAULT_SETTINGS } from './service/CapacityService';
 import { CapacityStore } from './service/CapacityStore';
@@ -37,6 +38,7 @@ export const capacityPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
         telemetry: requestTelemetryServiceRef,
+        hub: platformHubServiceRef,
       },
       async init(deps) {
         const { config, logger } = deps;
@@ -99,7 +101,9 @@ export const capacityPlugin = createBackendPlugin({
         });
 
         const processCollector = new ProcessCollector();
-        const sharedCollectors: Collector[] = [new ExportServiceCollector()];
+        const sharedCollectors: Collector[] = [
+          new ExportQueueCollector(deps.hub.metrics),
+        ];
         const product = config.getOptionalConfig(
           'platform.productDatabase.connection',
         );

@@ -51,20 +51,3 @@ export class ProcessCollector implements Collector {
     return out;
   }
 }
-
-/** The export service does not exist yet: say so for each of its metrics instead of inventing values. */
-export class ExportServiceCollector implements Collector {
-  readonly name = 'export-service';
-  async collect(): Promise<CollectorOutput> {
-    const reason = 'no source: export service not deployed';
-    return {
-      samples: [],
-      measured: [],
-      unavailable: [
-        'export-queue-depth',
-        'export-oldest-job-age',
-        'export-storage',
-      ].map(metric => ({ metric, reason })),
-    };
-  }
-}
