@@ -13,6 +13,16 @@ export type PlatformResponse<
   ? B
   : never;
 
+/** The JSON body of a 202 (accepted, runs in the background) response of the platform spec. */
+export type PlatformAcceptedResponse<
+  P extends keyof Paths,
+  M extends keyof Paths[P],
+> = Paths[P][M] extends {
+  responses: { 202: { content: { 'application/json': infer B } } };
+}
+  ? B
+  : never;
+
 /** The JSON request body of an operation of the platform spec. */
 export type PlatformRequestBody<
   P extends keyof Paths,
@@ -44,6 +54,11 @@ export type ReplayResponse = PlatformResponse<
 >;
 export type QaResultsResponse = PlatformResponse<'/v1/qa', 'get'>;
 export type AuditVerifyResponse = PlatformResponse<'/v1/audit/verify', 'get'>;
+export type AuditVerifyRun = OpenApi.components['schemas']['AuditVerifyRun'];
+export type AuditVerifyRequested = PlatformAcceptedResponse<
+  '/v1/audit/verify',
+  'post'
+>;
 export type TelemetrySummaryResponse = PlatformResponse<
   '/v1/telemetry/summary',
   'get'
@@ -62,7 +77,10 @@ export interface PlatformApi {
   ): Promise<ReplayResponse>;
   getQaResults(): Promise<QaResultsResponse>;
   runQaChecks(): Promise<QaResultsResponse>;
+  /** The last finished verify run of the audit chain and the runs pending. */
   verifyAudit(): Promise<AuditVerifyResponse>;
+  /** Starts a full verify run in the background; poll verifyAudit for its result. */
+  requestAuditVerify(): Promise<AuditVerifyRequested>;
   getTelemetrySummary(options: {
     from: Date;
     to: Date;

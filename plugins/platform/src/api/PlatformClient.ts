@@ -2,6 +2,7 @@ import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import { PLATFORM_PLUGIN_ID } from '@internal/plugin-platform-common';
 import {
+  AuditVerifyRequested,
   AuditVerifyResponse,
   DeadLettersResponse,
   EventVolumeResponse,
@@ -86,6 +87,10 @@ export class PlatformClient implements PlatformApi {
 
   verifyAudit() {
     return this.get<AuditVerifyResponse>('/v1/audit/verify');
+  }
+
+  requestAuditVerify() {
+    return this.post<AuditVerifyRequested>('/v1/audit/verify');
   }
 
   getTelemetrySummary(o: { from: Date; to: Date }) {

@@ -1,6 +1,16 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { PlatformApi, platformApiRef } from '../../api/PlatformApi';
+import {
+  mockApis,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import {
+  AuditVerifyRun,
+  PlatformApi,
+  platformApiRef,
+} from '../../api/PlatformApi';
 import { PlatformHealthPage } from './PlatformHealthPage';
 
 beforeAll(() => {
@@ -84,6 +94,17 @@ function fakeApi(overrides: Partial<PlatformApi> = {}): PlatformApi {
     runQaChecks: async () => ({ ...measured('x'), results: [] }),
     verifyAudit: async () => ({
       ...measured('platform_audit_log hash chain, recomputed'),
+      status: 'done',
+      run: {
+        id: 'r1',
+        trigger: 'schedule',
+        requestedAt: at,
+        status: 'done',
+        startedAt: at,
+        finishedAt: at,
+      },
+      pending: [],
+      mode: 'full',
       valid: false,
       checked: 11,
       firstSeq: '1',
@@ -121,6 +142,7 @@ function fakeApi(overrides: Partial<PlatformApi> = {}): PlatformApi {
         },
       ],
     }),
+    requestAuditVerify: async () => ({ id: 'r0', status: 'requested' }),
     reportPageTiming: async () => {},
     ...overrides,
   };
@@ -129,7 +151,12 @@ function fakeApi(overrides: Partial<PlatformApi> = {}): PlatformApi {
 describe('PlatformHealthPage', () => {
   it('shows every figure with its source, the broken chain, QA failures and telemetry', async () => {
     await renderInTestApp(
-      <TestApiProvider apis={[[platformApiRef, fakeApi()]]}>
+      <TestApiProvider
+        apis={[
+          [platformApiRef, fakeApi()],
+          [permissionApiRef, mockApis.permission()],
+        ]}
+      >
         <PlatformHealthPage />
       </TestApiProvider>,
     );
@@ -163,7 +190,12 @@ describe('PlatformHealthPage', () => {
   it('replays dead letters only after a dry run', async () => {
     const api = fakeApi();
     await renderInTestApp(
-      <TestApiProvider apis={[[platformApiRef, api]]}>
+      <TestApiProvider
+        apis={[
+          [platformApiRef, api],
+          [permissionApiRef, mockApis.permission()],
+        ]}
+      >
         <PlatformHealthPage />
       </TestApiProvider>,
     );
@@ -180,5 +212,186 @@ describe('PlatformHealthPage', () => {
     await waitFor(() =>
       expect(api.replayDeadLetters).toHaveBeenLastCalledWith({ dryRun: false }),
     );
+  });
+
+  describe('audit card', () => {
+    const noRunYet = (pending: AuditVerifyRun[]) => async () => ({
+      ...measured('platform_audit_verify_runs (Postgres)'),
+      status: 'none' as const,
+      pending,
+    });
+
+    it('says no run has finished yet instead of a broken chain, and shows the running run', async () => {
+      const api = fakeApi({
+        verifyAudit: noRunYet([
+          {
+            id: 'r2',
+            trigger: 'schedule',
+            requestedAt: at,
+            status: 'running',
+            startedAt: at,
+          },
+        ]),
+      });
+      await renderInTestApp(
+        <TestApiProvider
+          apis={[
+            [platformApiRef, api],
+            [permissionApiRef, mockApis.permission()],
+          ]}
+        >
+          <PlatformHealthPage />
+        </TestApiProvider>,
+      );
+      expect(
+        await screen.findByText(/No verify run has finished yet/),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByText(/A schedule verify run is running \(started/),
+      ).toBeInTheDocument();
+      expect(screen.queryByText(/Chain broken/)).not.toBeInTheDocument();
+      expect(screen.queryByText(/undefined/)).not.toBeInTheDocument();
+    });
+
+    it('shows a valid incremental run with its mode and finish time', async () => {
+      const api = fakeApi({
+        verifyAudit: async () => ({
+          ...measured('platform_audit_verify_runs (Postgres)'),
+          status: 'done' as const,
+          run: {
+            id: 'r3',
+            trigger: 'schedule' as const,
+            requestedAt: at,
+            status: 'done' as const,
+            finishedAt: at,
+          },
+          pending: [],
+          valid: true,
+          checked: 40,
+          firstSeq: '61',
+          lastSeq: '100',
+          mode: 'incremental' as const,
+          fromSeq: '60',
+          verifiedAt: at,
+        }),
+      });
+      await renderInTestApp(
+        <TestApiProvider
+          apis={[
+            [platformApiRef, api],
+            [permissionApiRef, mockApis.permission()],
+          ]}
+        >
+          <PlatformHealthPage />
+        </TestApiProvider>,
+      );
+      expect(
+        await screen.findByText(
+          /Chain intact: 40 records verified \(seq 61–100\); incremental run from the checkpoint at seq 60, finished/,
+        ),
+      ).toBeInTheDocument();
+    });
+
+    it('shows why the last run failed', async () => {
+      const api = fakeApi({
+        verifyAudit: async () => ({
+          ...measured('platform_audit_verify_runs (Postgres)'),
+          status: 'error' as const,
+          run: {
+            id: 'r4',
+            trigger: 'manual' as const,
+            requestedAt: at,
+            status: 'error' as const,
+            finishedAt: at,
+            error: 'checkpoint sink unreachable',
+          },
+          pending: [],
+        }),
+      });
+      await renderInTestApp(
+        <TestApiProvider
+          apis={[
+            [platformApiRef, api],
+            [permissionApiRef, mockApis.permission()],
+          ]}
+        >
+          <PlatformHealthPage />
+        </TestApiProvider>,
+      );
+      expect(
+        await screen.findByText(/The last verify run failed/),
+      ).toHaveTextContent(/checkpoint sink unreachable/);
+    });
+
+    it('lets an operator request a verify run and confirms it', async () => {
+      const requestAuditVerify = jest.fn(async () => ({
+        id: 'r5',
+        status: 'requested' as const,
+      }));
+      const verifyAudit = jest.fn(noRunYet([]));
+      const api = fakeApi({ verifyAudit, requestAuditVerify });
+      await renderInTestApp(
+        <TestApiProvider
+          apis={[
+            [platformApiRef, api],
+            [permissionApiRef, mockApis.permission()],
+          ]}
+        >
+          <PlatformHealthPage />
+        </TestApiProvider>,
+      );
+      fireEvent.click(
+        await screen.findByRole('button', { name: 'Verify now' }),
+      );
+      expect(
+        await screen.findByText(/Verify run r5 requested/),
+      ).toBeInTheDocument();
+      expect(requestAuditVerify).toHaveBeenCalledTimes(1);
+      await waitFor(() => expect(verifyAudit).toHaveBeenCalledTimes(2));
+    });
+
+    it('shows the refusal when the request fails', async () => {
+      const api = fakeApi({
+        requestAuditVerify: async () => {
+          throw new Error('verify request refused');
+        },
+      });
+      await renderInTestApp(
+        <TestApiProvider
+          apis={[
+            [platformApiRef, api],
+            [permissionApiRef, mockApis.permission()],
+          ]}
+        >
+          <PlatformHealthPage />
+        </TestApiProvider>,
+      );
+      fireEvent.click(
+        await screen.findByRole('button', { name: 'Verify now' }),
+      );
+      expect(
+        await screen.findByText('Error: verify request refused'),
+      ).toBeInTheDocument();
+    });
+
+    it('offers no Verify now button without platform.jobs.run', async () => {
+      await renderInTestApp(
+        <TestApiProvider
+          apis={[
+            [platformApiRef, fakeApi()],
+            [
+              permissionApiRef,
+              mockApis.permission({ authorize: AuthorizeResult.DENY }),
+            ],
+          ]}
+        >
+          <PlatformHealthPage />
+        </TestApiProvider>,
+      );
+      expect(await screen.findByText(/Chain broken at seq 12/)).toBeVisible();
+      expect(
+        screen.queryByRole('button', { name: 'Verify now' }),
+      ).not.toBeInTheDocument();
+    });
   });
 });

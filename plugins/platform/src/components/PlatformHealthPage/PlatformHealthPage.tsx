@@ -1,4 +1,4 @@
-import { ReactNode, useState } from 'react';
+import { ReactNode, useEffect, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { Box, Button, Chip, Grid, Typography } from '@material-ui/core';
 import { Alert } from '@material-ui/lab';
@@ -14,16 +14,26 @@ import {
   TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
 import {
   DeadLetter,
+  platformOperatePermission,
   QaCheckResult,
   ReplayReport,
   ServiceTelemetrySummary,
 } from '@internal/plugin-platform-common';
-import { Measured, platformApiRef, RumSummaryRow } from '../../api/PlatformApi';
+import {
+  AuditVerifyRequested,
+  AuditVerifyResponse,
+  AuditVerifyRun,
+  Measured,
+  platformApiRef,
+  RumSummaryRow,
+} from '../../api/PlatformApi';
 import { EventVolumeChart } from '../EventVolumeChart';
 
 const DAY = 86_400_000;
+const VERIFY_POLL_MS = 5_000;
 
 /** "Source: … · as of …" under every figure. */
 export function SourceLine(props: { measured?: Measured }) {
@@ -268,21 +278,90 @@ function QaCard() {
   );
 }
 
+const when = (iso: string | undefined) =>
+  iso ? new Date(iso).toLocaleString() : '—';
+
+function pendingText(run: AuditVerifyRun): string {
+  const by = run.requestedBy ? ` by ${run.requestedBy}` : '';
+  return run.status === 'running'
+    ? `A ${run.trigger} verify run is running (started ${when(run.startedAt)}).`
+    : `A ${run.trigger} verify run is pending (requested ${when(
+        run.requestedAt,
+      )}${by}).`;
+}
+
+function AuditVerifyResult(props: { value: AuditVerifyResponse }) {
+  const v = props.value;
+  if (v.status === 'none' || !v.run)
+    return (
+      <Alert severity="info">
+        No verify run has finished yet (the verify job runs on its schedule).
+      </Alert>
+    );
+  const from = v.fromSeq ? ` from the checkpoint at seq ${v.fromSeq}` : '';
+  const finished = `${v.mode ?? 'full'} run${from}, finished ${when(
+    v.run.finishedAt,
+  )}`;
+  if (v.status === 'error')
+    return (
+      <Alert severity="warning">
+        The last verify run failed ({finished}): {v.run.error ?? 'no reason'}.
+        The chain was not checked.
+      </Alert>
+    );
+  if (v.valid)
+    return (
+      <Alert severity="success">
+        Chain intact: {v.checked} records verified
+        {v.firstSeq ? ` (seq ${v.firstSeq}–${v.lastSeq})` : ''}; {finished}.
+      </Alert>
+    );
+  return (
+    <Alert severity="error">
+      {v.firstBroken
+        ? `Chain broken at seq ${v.firstBroken.seq}: ${v.firstBroken.reason}`
+        : 'Chain broken'}{' '}
+      ({finished}).
+    </Alert>
+  );
+}
+
 function AuditCard() {
   const api = useApi(platformApiRef);
   const state = useAsyncRetry(() => api.verifyAudit(), [api]);
+  const { allowed: mayRun } = usePermission({
+    permission: platformOperatePermission,
+  });
+  const [requesting, setRequesting] = useState(false);
+  const [requested, setRequested] = useState<AuditVerifyRequested>();
+  const [error, setError] = useState<Error>();
+  const pending = state.value?.pending ?? [];
+  const waiting = pending.length > 0;
+  const { retry } = state;
+  // While a run is pending, re-read the status so its result shows when it finishes.
+  useEffect(() => {
+    if (!waiting) return undefined;
+    const timer = setInterval(retry, VERIFY_POLL_MS);
+    return () => clearInterval(timer);
+  }, [waiting, retry]);
+  const verifyNow = async () => {
+    setRequesting(true);
+    setError(undefined);
+    try {
+      setRequested(await api.requestAuditVerify());
+      retry();
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setRequesting(false);
+    }
+  };
   return (
     <InfoCard title="Audit chain">
       <Section state={state}>
         {v => (
           <>
-            <Alert severity={v.valid ? 'success' : 'error'}>
-              {v.valid
-                ? `Chain intact: ${v.checked} records verified${
-                    v.firstSeq ? ` (seq ${v.firstSeq}–${v.lastSeq})` : ''
-                  }.`
-                : `Chain broken at seq ${v.firstBroken?.seq}: ${v.firstBroken?.reason}.`}
-            </Alert>
+            <AuditVerifyResult value={v} />
             {v.anchor && (
               <Typography variant="body2">
                 Re-anchored by retention at seq {v.anchor.firstSeq} (
@@ -290,9 +369,34 @@ function AuditCard() {
                 {new Date(v.anchor.createdAt).toLocaleDateString()}).
               </Typography>
             )}
-            <Button size="small" onClick={state.retry}>
-              Verify again
-            </Button>
+            {(v.pending ?? []).map(run => (
+              <Typography key={run.id} variant="body2">
+                {pendingText(run)}
+              </Typography>
+            ))}
+            <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+              <Button size="small" onClick={retry}>
+                Refresh
+              </Button>
+              {mayRun && (
+                <Button
+                  size="small"
+                  variant="outlined"
+                  disabled={requesting}
+                  onClick={verifyNow}
+                >
+                  Verify now
+                </Button>
+              )}
+            </Box>
+            {requested && (
+              <Alert severity="info">
+                Verify run {requested.id} requested: it re-hashes the whole
+                chain in the background; this card shows its result when it
+                finishes.
+              </Alert>
+            )}
+            {error && <ResponseErrorPanel error={error} />}
             <SourceLine measured={v} />
           </>
         )}
