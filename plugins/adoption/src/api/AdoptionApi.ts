@@ -25,6 +25,11 @@ export type RoadmapDto = Json<'/v1/roadmap', 'get'>;
 export type RiskList = Json<'/v1/risks', 'get'>;
 export type CellHistory = Json<'/v1/matrix/{team}/{capability}/history', 'get'>;
 
+export type RiskChanges = NonNullable<
+  OpenApi.paths['/v1/risks/{id}']['patch']['requestBody']
+>['content']['application/json'];
+export type RiskUpdate = Json<'/v1/risks/{id}', 'patch'>;
+
 export interface AdoptionApi {
   getMatrix(): Promise<MatrixDto>;
   getCellHistory(team: string, capability: string): Promise<CellHistory>;
@@ -34,6 +39,7 @@ export interface AdoptionApi {
   listCampaigns(): Promise<CampaignList>;
   getRoadmap(): Promise<RoadmapDto>;
   listRisks(): Promise<RiskList>;
+  updateRisk(id: string, changes: RiskChanges): Promise<RiskUpdate>;
 }
 
 export const adoptionApiRef = createApiRef<AdoptionApi>({
@@ -85,5 +91,18 @@ export class AdoptionClient implements AdoptionApi {
   }
   listRisks() {
     return this.get<RiskList>('risks');
+  }
+  async updateRisk(id: string, changes: RiskChanges) {
+    const base = await this.options.discoveryApi.getBaseUrl('adoption');
+    const res = await this.options.fetchApi.fetch(
+      `${base}/v1/risks/${encodeURIComponent(id)}`,
+      {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(changes),
+      },
+    );
+    if (!res.ok) throw await ResponseError.fromResponse(res);
+    return (await res.json()) as RiskUpdate;
   }
 }

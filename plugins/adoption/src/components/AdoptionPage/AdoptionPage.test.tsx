@@ -90,6 +90,26 @@ const api: Partial<AdoptionApi> = {
   }),
 };
 
+const risk = {
+  id: 'staffing-delay',
+  title: 'Platform team staffing delay',
+  likelihood: 'Medium',
+  impact: 'High',
+  mitigation: 'reassign',
+  owner: 'VP Engineering',
+  status: 'open',
+  history: [],
+};
+const updates: Array<[string, unknown]> = [];
+api.listRisks = async () => ({
+  risks: [updates.length ? { ...risk, status: 'mitigating' } : risk],
+  questions: [],
+});
+api.updateRisk = async (id, changes) => {
+  updates.push([id, changes]);
+  return { item: {}, history: [] };
+};
+
 describe('AdoptionPage', () => {
   beforeAll(() => {
     (window as any).ResizeObserver = ResizeObserverStub;
@@ -125,5 +145,21 @@ describe('AdoptionPage', () => {
     expect(screen.getByText(/unreachable/)).toBeInTheDocument();
     fireEvent.click(cell);
     expect(await screen.findByText('first calls')).toBeInTheDocument();
+  });
+
+  it('sends only changed fields when a risk is edited and reloads', async () => {
+    await renderInTestApp(
+      <TestApiProvider apis={[[adoptionApiRef, api]]}>
+        <AdoptionPage />
+      </TestApiProvider>,
+    );
+    fireEvent.click(await screen.findByRole('tab', { name: 'Risks' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    fireEvent.change(screen.getByLabelText('status'), {
+      target: { value: 'mitigating' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByText('mitigating')).toBeInTheDocument();
+    expect(updates).toEqual([['staffing-delay', { status: 'mitigating' }]]);
   });
 });

@@ -1,6 +1,13 @@
+import { useState } from 'react';
 import {
   Box,
+  Button,
   Chip,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  TextField,
   Paper,
   Table,
   TableBody,
@@ -10,8 +17,9 @@ import {
   Typography,
 } from '@material-ui/core';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import useAsync from 'react-use/esm/useAsync';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
   CartesianGrid,
   Legend,
@@ -22,7 +30,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { adoptionApiRef } from '../../api/AdoptionApi';
+import { adoptionApiRef, RiskChanges } from '../../api/AdoptionApi';
 import { shortTeam, when } from './format';
 
 const teamChip = (team: string, highlight: boolean) => (
@@ -271,10 +279,78 @@ export function RoadmapTab() {
   );
 }
 
+const FIELD_HINTS: Record<string, string> = {
+  status: 'open | mitigating | closed',
+  likelihood: 'Low | Medium | High',
+};
+
+/** Edits one risk or question; the backend allows admins only and keeps every edit. */
+function EditDialog(props: {
+  id: string;
+  fields: Array<keyof RiskChanges>;
+  initial: Record<string, string | null | undefined>;
+  onClose: (saved: boolean) => void;
+}) {
+  const api = useApi(adoptionApiRef);
+  const alertApi = useApi(alertApiRef);
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(props.fields.map(f => [f, props.initial[f] ?? ''])),
+  );
+  const save = async () => {
+    const changes = Object.fromEntries(
+      Object.entries(values).filter(([k, v]) => v !== (props.initial[k] ?? '')),
+    ) as RiskChanges;
+    if (Object.keys(changes).length === 0) {
+      props.onClose(false);
+      return;
+    }
+    try {
+      await api.updateRisk(props.id, changes);
+      props.onClose(true);
+    } catch (e) {
+      alertApi.post({ message: (e as Error).message, severity: 'error' });
+    }
+  };
+  return (
+    <Dialog open onClose={() => props.onClose(false)} fullWidth>
+      <DialogTitle>Edit {props.id}</DialogTitle>
+      <DialogContent>
+        {props.fields.map(f => (
+          <TextField
+            key={f}
+            id={`adoption-edit-${f}`}
+            label={f}
+            fullWidth
+            margin="dense"
+            multiline={f === 'mitigation' || f === 'answer'}
+            value={values[f]}
+            onChange={e => setValues({ ...values, [f]: e.target.value })}
+            helperText={FIELD_HINTS[f]}
+          />
+        ))}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={() => props.onClose(false)}>Cancel</Button>
+        <Button color="primary" onClick={save}>
+          Save
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
+
 export function RisksTab() {
   const api = useApi(adoptionApiRef);
-  const { value, loading, error } = useAsync(() => api.listRisks(), []);
-  if (loading) return <Progress />;
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => api.listRisks(),
+    [],
+  );
+  const [editing, setEditing] = useState<{
+    id: string;
+    fields: Array<keyof RiskChanges>;
+    initial: Record<string, string | null | undefined>;
+  }>();
+  if (loading && !value) return <Progress />;
   if (error) return <ResponseErrorPanel error={error} />;
   return (
     <Box>
@@ -289,6 +365,7 @@ export function RisksTab() {
             <TableCell>Owner</TableCell>
             <TableCell>Status</TableCell>
             <TableCell>Edits</TableCell>
+            <TableCell />
           </TableRow>
         </TableHead>
         <TableBody>
@@ -310,6 +387,32 @@ export function RisksTab() {
                   )
                   .join('; ') || '—'}
               </TableCell>
+              <TableCell>
+                <Button
+                  size="small"
+                  onClick={() =>
+                    setEditing({
+                      id: r.id,
+                      fields: [
+                        'likelihood',
+                        'impact',
+                        'mitigation',
+                        'owner',
+                        'status',
+                      ],
+                      initial: {
+                        likelihood: r.likelihood,
+                        impact: r.impact,
+                        mitigation: r.mitigation,
+                        owner: r.owner,
+                        status: r.status,
+                      },
+                    })
+                  }
+                >
+                  Edit
+                </Button>
+              </TableCell>
             </TableRow>
           ))}
         </TableBody>
@@ -323,11 +426,37 @@ export function RisksTab() {
                 <TableCell>{q.question}</TableCell>
                 <TableCell>{q.owner}</TableCell>
                 <TableCell>{q.answer ?? 'unanswered'}</TableCell>
+                <TableCell>
+                  {q.history.length} edit{q.history.length === 1 ? '' : 's'}
+                </TableCell>
+                <TableCell>
+                  <Button
+                    size="small"
+                    onClick={() =>
+                      setEditing({
+                        id: q.id,
+                        fields: ['owner', 'answer'],
+                        initial: { owner: q.owner, answer: q.answer },
+                      })
+                    }
+                  >
+                    Edit
+                  </Button>
+                </TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
       </Box>
+      {editing && (
+        <EditDialog
+          {...editing}
+          onClose={saved => {
+            setEditing(undefined);
+            if (saved) retry();
+          }}
+        />
+      )}
     </Box>
   );
 }
