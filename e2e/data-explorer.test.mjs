@@ -3,10 +3,12 @@
 // without customer-account access is refused.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  callJson,
+  demoAccountId,
+  devUserToken,
   E2E_BASE,
   externalPostgresEnv,
   getJson,
@@ -21,33 +23,12 @@ import {
 const TOKEN = 'e2e-static-token-explorer-5d2e';
 const artifacts = join(repoRoot, 'e2e', 'artifacts');
 
-/** The demo data's deterministic id of the n-th account (packages/dev-database). */
-function demoAccountId(n) {
-  const hex = createHash('md5').update(`account-${n}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(
-    12,
-    16,
-  )}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 async function userToken(name) {
-  const response = await fetch(`${E2E_BASE}/api/auth/dev-user/refresh`, {
-    headers: { 'x-portal-dev-user': name },
-  });
-  assert.equal(response.status, 200);
-  return (await response.json()).backstageIdentity.token;
+  return (await devUserToken(name)).token;
 }
 
-async function query(token, body) {
-  const response = await fetch(`${E2E_BASE}/api/filters/v1/query`, {
-    method: 'POST',
-    headers: {
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json',
-    },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: await response.json() };
+function query(token, body) {
+  return callJson('POST', `${E2E_BASE}/api/filters/v1/query`, token, body);
 }
 
 describe('Data explorer and Platform health in the real portal', () => {
