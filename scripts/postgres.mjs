@@ -114,8 +114,7 @@ export async function startPostgres({
 }
 
 // A throwaway server loses nothing worth keeping on a crash, so it skips durability: every
-// test database's DROP DATABASE forces a checkpoint, and with fsync on a busy machine those
-// checkpoints took longer than jest's 60 s hook timeout.
+// test database's DROP DATABASE forces a checkpoint, and those are cheap without fsync.
 const THROWAWAY_FLAGS = [
   'fsync=off',
   'synchronous_commit=off',

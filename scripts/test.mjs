@@ -1,7 +1,7 @@
 // `npm test`: type-check, lint, jest (unit + integration on a real Postgres), then the e2e
 // suite in real Chromium against a production build of the app served by the backend.
 // Starts (and stops) its own throwaway embedded Postgres. `--skip-e2e` / `--only-e2e` for speed.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -12,14 +12,25 @@ const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
 const bin = name => join(repoRoot, 'node_modules', '.bin', name);
 const args = new Set(process.argv.slice(2));
 
-function step(title, command, commandArgs, options = {}) {
+/**
+ * Runs one step as a child process. Asynchronous on purpose: the embedded Postgres writes its
+ * log to pipes this process reads, and a blocked event loop (spawnSync) let those pipes fill
+ * until every Postgres process that logged — the checkpointer first — hung on the write.
+ */
+async function step(title, command, commandArgs, options = {}) {
   const started = Date.now();
   process.stderr.write(`\n=== ${title}\n`);
-  const result = spawnSync(command, commandArgs, {
-    cwd: repoRoot,
-    stdio: 'inherit',
-    env: process.env,
-    ...options,
+  const result = await new Promise(resolvePromise => {
+    const child = spawn(command, commandArgs, {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: process.env,
+      ...options,
+    });
+    child.once('error', error =>
+      resolvePromise({ status: null, signal: error.message }),
+    );
+    child.once('exit', (status, signal) => resolvePromise({ status, signal }));
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   if (result.status !== 0) {
@@ -40,7 +51,7 @@ async function main() {
   }
   process.env.CI = process.env.CI ?? 'true';
 
-  step('Build the Rego wasm runtime', 'npm', [
+  await step('Build the Rego wasm runtime', 'npm', [
     'run',
     '-s',
     '-w',
@@ -64,21 +75,21 @@ async function main() {
   process.stderr.write(`Test Postgres at ${postgres.url}\n`);
   try {
     if (!args.has('--only-e2e')) {
-      step('Formatting (prettier)', bin('prettier'), ['--check', '.']);
-      step('Generated OpenAPI types are current', process.execPath, [
+      await step('Formatting (prettier)', bin('prettier'), ['--check', '.']);
+      await step('Generated OpenAPI types are current', process.execPath, [
         'scripts/openapi-generate.mjs',
         '--check',
       ]);
-      step('Type-check', bin('tsc'), ['--noEmit']);
-      step('Lint', bin('backstage-cli'), ['repo', 'lint']);
-      step('Unit and integration tests (jest)', bin('backstage-cli'), [
+      await step('Type-check', bin('tsc'), ['--noEmit']);
+      await step('Lint', bin('backstage-cli'), ['repo', 'lint']);
+      await step('Unit and integration tests (jest)', bin('backstage-cli'), [
         'repo',
         'test',
         '--maxWorkers=2',
       ]);
     }
     if (!args.has('--skip-e2e')) {
-      step(
+      await step(
         'Production build of the app',
         bin('backstage-cli'),
         ['package', 'build'],
@@ -86,7 +97,7 @@ async function main() {
           cwd: join(repoRoot, 'packages', 'app'),
         },
       );
-      step('End-to-end tests (Chromium)', process.execPath, [
+      await step('End-to-end tests (Chromium)', process.execPath, [
         '--test',
         '--test-concurrency=1',
         'e2e/portal.test.mjs',
