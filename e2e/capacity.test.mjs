@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import {
   callJson,
   devUserToken,
@@ -34,10 +35,32 @@ const LIMIT_IDS = [
   'export-storage',
 ];
 
+/**
+ * Earlier e2e backends on the same server registered the global collector task with the default
+ * 300 s cadence; the scheduler keeps that stored next run, so this run's 10 s cadence would only
+ * apply after it. Forget the stored schedule (the database may not exist yet).
+ */
+async function forgetStoredCollectorSchedule() {
+  const url = new URL(process.env.PORTAL_TEST_POSTGRES_URL ?? '');
+  url.pathname = '/backstage_plugin_capacity';
+  const client = new pg.Client({ connectionString: url.toString() });
+  try {
+    await client.connect();
+    await client.query(
+      "DELETE FROM backstage_backend_tasks__tasks WHERE id LIKE 'capacity-collect-%'",
+    );
+  } catch (error) {
+    if (!/does not exist/.test(String(error?.message))) throw error;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 describe('Capacity clock in the real portal', () => {
   let backend;
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
+    await forgetStoredCollectorSchedule();
     backend = startPortalBackend(
       {
         ...externalPostgresEnv(),

@@ -162,13 +162,18 @@ export async function openPortalAs(browser, { search, displayName, viewport }) {
 
 /** A user token from the development sign-in, as scripts get one. */
 export async function devUserToken(name) {
-  const response = await fetch(`${E2E_BASE}/api/auth/dev-user/refresh`, {
-    headers: { 'x-portal-dev-user': name },
-  });
-  if (!response.ok) {
-    throw new Error(`dev-user sign-in as ${name}: HTTP ${response.status}`);
+  // 404 until the catalog has ingested the user (groups can arrive before users).
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const response = await fetch(`${E2E_BASE}/api/auth/dev-user/refresh`, {
+      headers: { 'x-portal-dev-user': name },
+    });
+    if (response.ok) return (await response.json()).backstageIdentity;
+    if (response.status !== 404 || Date.now() > deadline) {
+      throw new Error(`dev-user sign-in as ${name}: HTTP ${response.status}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000));
   }
-  return (await response.json()).backstageIdentity;
 }
 
 /** The demo data's deterministic id of the n-th account (packages/dev-database). */
