@@ -26,6 +26,22 @@ function ensureApiToken() {
   );
 }
 
+// The routers and API types are generated from each plugin's openapi.yaml (not tracked).
+function generateOpenApiSources() {
+  const result = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'scripts/openapi-generate.mjs')],
+    { cwd: repoRoot, stdio: 'inherit', env: process.env },
+  );
+  if (result.status !== 0) {
+    throw new Error(
+      `Generating the OpenAPI sources failed (exit ${
+        result.status ?? result.signal
+      })`,
+    );
+  }
+}
+
 // Anything that evaluates Rego needs build/runtime.wasm; a fresh clone has none.
 // The build step is idempotent: it returns at once when its outputs are current.
 function buildRegoRuntime() {
@@ -50,6 +66,7 @@ async function main() {
     );
   }
   ensureApiToken();
+  generateOpenApiSources();
   buildRegoRuntime();
   let postgres;
   const external = externalPostgresFromEnv();

@@ -51,6 +51,10 @@ async function main() {
   }
   process.env.CI = process.env.CI ?? 'true';
 
+  // Generated from each plugin's openapi.yaml; build outputs, not tracked (postinstall makes them too).
+  await step('Generate the OpenAPI types and routers', process.execPath, [
+    'scripts/openapi-generate.mjs',
+  ]);
   await step('Build the Rego wasm runtime', 'npm', [
     'run',
     '-s',
@@ -76,10 +80,6 @@ async function main() {
   try {
     if (!args.has('--only-e2e')) {
       await step('Formatting (prettier)', bin('prettier'), ['--check', '.']);
-      await step('Generated OpenAPI types are current', process.execPath, [
-        'scripts/openapi-generate.mjs',
-        '--check',
-      ]);
       await step('Type-check', bin('tsc'), ['--noEmit']);
       await step('Lint', bin('backstage-cli'), ['repo', 'lint']);
       await step('Unit and integration tests (jest)', bin('backstage-cli'), [
