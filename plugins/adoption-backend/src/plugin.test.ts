@@ -1,17 +1,16 @@
 import request from 'supertest';
 import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
-import {
   mockCredentials,
   mockServices,
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import {
+  passthroughRequestTelemetry,
+  permissionsByRule,
+  testScheduler,
+} from '@internal/plugin-platform-node/testUtils';
 import { adoptionPlugin } from './plugin';
 
 jest.setTimeout(120_000);
@@ -44,37 +43,13 @@ describe('adoption backend plugin over HTTP (real Postgres)', () => {
             spec: { type: 'team', children: [] },
           })),
         }),
-        createServiceFactory({
-          service: coreServices.permissions,
-          deps: {},
-          factory: () => ({
-            async authorize(requests: any[], options: any) {
-              const p = options.credentials.principal;
-              return requests.map(r => ({
-                result:
-                  p.userEntityRef === ADMIN ||
-                  r.permission.attributes.action === 'read'
-                    ? AuthorizeResult.ALLOW
-                    : AuthorizeResult.DENY,
-              }));
-            },
-            async authorizeConditional() {
-              throw new Error('not used');
-            },
-          }),
-        }),
-        createServiceFactory({
-          service: coreServices.scheduler,
-          deps: {},
-          factory: () => ({ async scheduleTask() {} } as any),
-        }),
-        createServiceFactory({
-          service: requestTelemetryServiceRef,
-          deps: {},
-          factory: () => ({
-            middleware: () => (_req: any, _res: any, next: any) => next(),
-          }),
-        }),
+        permissionsByRule(
+          ({ permission }, principal) =>
+            principal.userEntityRef === ADMIN ||
+            permission.attributes.action === 'read',
+        ),
+        testScheduler('never'),
+        passthroughRequestTelemetry,
       ],
     });
     server = backend.server;

@@ -9,9 +9,11 @@ import {
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { seedProductData } from '@internal/dev-database';
-import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import {
+  passthroughRequestTelemetry,
+  permissionsByRule,
+} from '@internal/plugin-platform-node/testUtils';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import * as path from 'node:path';
@@ -74,24 +76,10 @@ async function startAuthz(connection: JsonObject, pluginKnex: Knex) {
           authz: { productUserCallers: [PRODUCT_API] },
         },
       }),
-      createServiceFactory({
-        service: coreServices.permissions,
-        deps: {},
-        factory: () => ({
-          async authorize(requests: any[], options: any) {
-            const p = options.credentials.principal;
-            return requests.map(() => ({
-              result:
-                p.type === 'user' && p.userEntityRef === OUTSIDER
-                  ? AuthorizeResult.DENY
-                  : AuthorizeResult.ALLOW,
-            }));
-          },
-          async authorizeConditional() {
-            throw new Error('not used');
-          },
-        }),
-      }),
+      permissionsByRule(
+        (_request, principal) =>
+          !(principal.type === 'user' && principal.userEntityRef === OUTSIDER),
+      ),
       createServiceFactory({
         service: coreServices.auditor,
         deps: {},
@@ -115,13 +103,7 @@ async function startAuthz(connection: JsonObject, pluginKnex: Knex) {
           },
         }),
       }),
-      createServiceFactory({
-        service: requestTelemetryServiceRef,
-        deps: {},
-        factory: () => ({
-          middleware: () => (_req: any, _res: any, next: any) => next(),
-        }),
-      }),
+      passthroughRequestTelemetry,
     ],
   });
   return backend.server;

@@ -1,18 +1,17 @@
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import request from 'supertest';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import {
+  passthroughRequestTelemetry,
+  permissionsByRule,
+  startWebhookReceiver,
+  testScheduler,
+  WebhookReceiver,
+} from '@internal/plugin-platform-node/testUtils';
 import { capacityPlugin } from './plugin';
 import { findRepoFile } from './service/definitions';
 
@@ -25,19 +24,12 @@ const DAY_MS = 86_400_000;
 describe('capacity backend plugin (real Postgres)', () => {
   const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
   let server: any;
-  let receiver: http.Server;
-  const webhookBodies: any[] = [];
+  let receiver: WebhookReceiver;
+  const webhookBodies = () =>
+    receiver.received.map(hook => JSON.parse(hook.body));
 
   beforeAll(async () => {
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', c => (body += c));
-      req.on('end', () => {
-        webhookBodies.push(JSON.parse(body));
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>(done => receiver.listen(0, '127.0.0.1', done));
+    receiver = await startWebhookReceiver();
     const product = await databases.init('POSTGRES_18');
     const own = await databases.init('POSTGRES_18');
     const pg = new URL(
@@ -62,9 +54,7 @@ describe('capacity backend plugin (real Postgres)', () => {
               costsFile: findRepoFile('costs.yaml'),
               samplePushers: ['metrics-pusher'],
               statusWebhook: {
-                url: `http://127.0.0.1:${
-                  (receiver.address() as AddressInfo).port
-                }/hook`,
+                url: `${receiver.baseUrl}/hook`,
               },
               collectors: {
                 initialDelaySeconds: 0,
@@ -74,51 +64,21 @@ describe('capacity backend plugin (real Postgres)', () => {
             },
           },
         }),
-        createServiceFactory({
-          service: coreServices.permissions,
-          deps: {},
-          factory: () => ({
-            async authorize(requests: any[], options: any) {
-              const p = options.credentials.principal;
-              return requests.map(r => ({
-                result:
-                  p.type === 'service' ||
-                  p.userEntityRef === ADMIN ||
-                  r.permission.attributes.action === 'read'
-                    ? AuthorizeResult.ALLOW
-                    : AuthorizeResult.DENY,
-              }));
-            },
-            async authorizeConditional() {
-              throw new Error('not used');
-            },
-          }),
-        }),
-        // The scheduler runs the collection task once, right away (the collectors still
-        // query the real Postgres).
-        createServiceFactory({
-          service: coreServices.scheduler,
-          deps: {},
-          factory: () =>
-            ({
-              async scheduleTask(task: any) {
-                await task.fn(new AbortController().signal);
-              },
-            } as any),
-        }),
-        createServiceFactory({
-          service: requestTelemetryServiceRef,
-          deps: {},
-          factory: () => ({
-            middleware: () => (_req: any, _res: any, next: any) => next(),
-          }),
-        }),
+        permissionsByRule(
+          ({ permission }, principal) =>
+            principal.type === 'service' ||
+            principal.userEntityRef === ADMIN ||
+            permission.attributes.action === 'read',
+        ),
+        // Runs the collection task once, right away (the collectors query the real Postgres).
+        testScheduler('once'),
+        passthroughRequestTelemetry,
       ],
     });
     server = backend.server;
   });
 
-  afterAll(() => new Promise(done => receiver.close(done)));
+  afterAll(() => receiver.close());
 
   const as = (user: string) => ({
     Authorization: mockCredentials.user.header(user),
@@ -197,7 +157,7 @@ describe('capacity backend plugin (real Postgres)', () => {
     expect(res.status).toBe(200);
     expect(res.body.changes.length).toBeGreaterThanOrEqual(8);
     // p95 estimate 800 ms ≥ trigger 500 ms (the spec's own figures): yellow.
-    expect(webhookBodies).toContainEqual(
+    expect(webhookBodies()).toContainEqual(
       expect.objectContaining({
         type: 'capacity.status_changed',
         limit: 'export-queue-depth',
@@ -264,7 +224,7 @@ describe('capacity backend plugin (real Postgres)', () => {
     expect(queue.statusReason).toMatch(/act-by date .* has passed/);
     expect(queue.daysToTrigger).toBeCloseTo(7, 0);
     expect(queue.scenario.basis).toBe('trend');
-    expect(webhookBodies.at(-1)).toMatchObject({
+    expect(webhookBodies().at(-1)).toMatchObject({
       limit: 'export-queue-depth',
       from: 'green',
       to: 'red',

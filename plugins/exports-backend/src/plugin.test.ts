@@ -1,27 +1,27 @@
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
   mockServices,
   startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { seedProductData } from '@internal/dev-database';
 import {
   connectionOfKnex,
   demoEventsDatasetConfig,
 } from '@internal/plugin-filters-node/testUtils';
-import { platformEventsServiceRef } from '@internal/plugin-platform-node';
+import {
+  permissionsByRule,
+  RecordedEvent,
+  recordingEvents,
+  startWebhookReceiver,
+  waitFor,
+  WebhookReceiver,
+} from '@internal/plugin-platform-node/testUtils';
 import { Knex } from 'knex';
 import { exportsPlugin } from './plugin';
 import { ExportStore } from './service/ExportStore';
@@ -35,19 +35,6 @@ const ALICE = 'user:default/sre-alice';
 const BOB = 'user:default/analyst-bob';
 const SECRET = 'exports-test-signing-secret';
 
-async function waitFor<T>(
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 100));
-  }
-}
-
 describe('exports backend plugin (real Postgres)', () => {
   const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
   let product: Knex;
@@ -58,27 +45,17 @@ describe('exports backend plugin (real Postgres)', () => {
   let eu: string;
   let stopBackend: () => Promise<void>;
   const bobAccount = () => us;
-  const events: { name: string; properties: any; identity: any }[] = [];
-  let receiver: http.Server;
+  const events: RecordedEvent[] = [];
+  let receiver: WebhookReceiver;
   let hookUrl: string;
-  const hooks: { headers: http.IncomingHttpHeaders; body: string }[] = [];
-  let hookCalls = 0;
+  const hooks = () => receiver.received;
 
   beforeAll(async () => {
     // A real receiver: the first call answers 500 (to exercise the retry), then 204.
-    receiver = http.createServer((req, res) => {
-      let body = '';
-      req.on('data', c => (body += c));
-      req.on('end', () => {
-        hookCalls++;
-        hooks.push({ headers: req.headers, body });
-        res.writeHead(hookCalls === 1 ? 500 : 204).end();
-      });
+    receiver = await startWebhookReceiver({
+      statusFor: call => (call === 1 ? 500 : 204),
     });
-    await new Promise<void>(done => receiver.listen(0, '127.0.0.1', done));
-    hookUrl = `http://127.0.0.1:${
-      (receiver.address() as AddressInfo).port
-    }/hook`;
+    hookUrl = `${receiver.baseUrl}/hook`;
     product = await databases.init('POSTGRES_18');
     own = await databases.init('POSTGRES_18');
     await seedProductData(product, { eventRows: 4000 });
@@ -97,38 +74,18 @@ describe('exports backend plugin (real Postgres)', () => {
     eu = await byRegion('eu');
     root = mkdtempSync(join(tmpdir(), 'exports-test-'));
     const connection = JSON.parse(JSON.stringify(connectionOfKnex(product)));
-    const permissions = createServiceFactory({
-      service: coreServices.permissions,
-      deps: {},
-      factory: () => ({
-        async authorize(requests: any[], options: any) {
-          const p = options.credentials.principal;
-          const user = p.type === 'user' ? p.userEntityRef : undefined;
-          return requests.map(r => {
-            if (user === ALICE) return { result: AuthorizeResult.ALLOW };
-            if (r.permission.name === 'exports.export.admin')
-              return { result: AuthorizeResult.DENY };
-            if (r.permission.name === 'filters.account.act')
-              return {
-                result:
-                  r.resourceRef === bobAccount()
-                    ? AuthorizeResult.ALLOW
-                    : AuthorizeResult.DENY,
-              };
-            if (r.permission.name === 'filters.data-class.read')
-              return {
-                result:
-                  r.resourceRef === 'public'
-                    ? AuthorizeResult.ALLOW
-                    : AuthorizeResult.DENY,
-              };
-            return { result: AuthorizeResult.ALLOW };
-          });
-        },
-        async authorizeConditional() {
-          throw new Error('not used');
-        },
-      }),
+    const permissions = permissionsByRule(({ permission, resourceRef }, p) => {
+      if (p.type === 'user' && p.userEntityRef === ALICE) return true;
+      switch (permission.name) {
+        case 'exports.export.admin':
+          return false;
+        case 'filters.account.act':
+          return resourceRef === bobAccount();
+        case 'filters.data-class.read':
+          return resourceRef === 'public';
+        default:
+          return true;
+      }
     });
     const backend = await startTestBackend({
       features: [
@@ -156,20 +113,7 @@ describe('exports backend plugin (real Postgres)', () => {
             },
           },
         }),
-        createServiceFactory({
-          service: platformEventsServiceRef,
-          deps: {},
-          factory: () => ({
-            async emit(name: string, properties: any, identity: any) {
-              events.push({ name, properties, identity });
-              return { event_id: 'test', accepted: true } as any;
-            },
-            subscribe() {},
-            async flush() {
-              return 0;
-            },
-          }),
-        }),
+        recordingEvents(events),
       ],
     });
     server = backend.server;
@@ -178,7 +122,7 @@ describe('exports backend plugin (real Postgres)', () => {
 
   afterAll(async () => {
     await stopBackend?.();
-    await new Promise(done => receiver?.close(done));
+    await receiver?.close();
   });
 
   const as = (user: string) => ({
@@ -446,8 +390,8 @@ describe('exports backend plugin (real Postgres)', () => {
     expect(res.status).toBe(202);
     const job = await finished(ALICE, res.body.id);
     expect(job.status).toBe('succeeded');
-    await waitFor(async () => (hooks.length >= 2 ? true : undefined));
-    for (const hook of hooks) {
+    await waitFor(async () => (hooks().length >= 2 ? true : undefined));
+    for (const hook of hooks()) {
       const ts = String(hook.headers['x-timestamp']);
       expect(hook.headers['x-signature']).toBe(
         `sha256=${createHmac('sha256', 'hook-secret')
@@ -456,7 +400,7 @@ describe('exports backend plugin (real Postgres)', () => {
       );
       expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(300);
     }
-    const payload = JSON.parse(hooks[1].body);
+    const payload = JSON.parse(hooks()[1].body);
     expect(payload).toMatchObject({
       exportId: job.id,
       status: 'succeeded',

@@ -17,10 +17,11 @@ import {
   demoEventsDatasetConfig,
 } from '@internal/plugin-filters-node/testUtils';
 import { Knex } from 'knex';
+import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
 import {
-  platformEventsServiceRef,
-  requestTelemetryServiceRef,
-} from '@internal/plugin-platform-node';
+  recordingEvents,
+  RecordedEvent,
+} from '@internal/plugin-platform-node/testUtils';
 import { filtersPlugin } from './plugin';
 
 jest.setTimeout(120_000);
@@ -33,7 +34,7 @@ describe('filters backend plugin (real Postgres)', () => {
   let db: { knex: Knex };
   let server: any;
   let accounts: string[];
-  const events: { name: string; properties: any; identity: any }[] = [];
+  const events: RecordedEvent[] = [];
   let telemetryCalls = 0;
   const checks: { user?: string; permission: string; resourceRef?: string }[] =
     [];
@@ -123,20 +124,7 @@ describe('filters backend plugin (real Postgres)', () => {
             },
           },
         }),
-        createServiceFactory({
-          service: platformEventsServiceRef,
-          deps: {},
-          factory: () => ({
-            async emit(name: string, properties: any, identity: any) {
-              events.push({ name, properties, identity });
-              return { event_id: 'test', accepted: true } as any;
-            },
-            subscribe() {},
-            async flush() {
-              return 0;
-            },
-          }),
-        }),
+        recordingEvents(events),
         createServiceFactory({
           service: requestTelemetryServiceRef,
           deps: {},
