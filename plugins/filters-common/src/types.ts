@@ -2,38 +2,18 @@
  * The filter grammar shared by the engine, the REST API and the FilterBuilder UI.
  * A filter is a tree of groups; leaves are rules `{ field, operator, value }`.
  */
+import type { components } from './schema/openapi.generated';
+
+/** Shapes the HTTP API also serves come from its OpenAPI document. */
+type Schemas = components['schemas'];
 
 /** Column types a dataset field can have. `jsonb` fields expose declared paths. */
-export type FieldType =
-  | 'string'
-  | 'number'
-  | 'boolean'
-  | 'timestamp'
-  | 'uuid'
-  | 'enum'
-  | 'jsonb';
+export type FieldType = Schemas['DatasetField']['type'];
 
 /** Types a rule can compare against (a jsonb path resolves to one of these). */
 export type ScalarFieldType = Exclude<FieldType, 'jsonb'>;
 
-export type Operator =
-  | 'eq'
-  | 'neq'
-  | 'lt'
-  | 'lte'
-  | 'gt'
-  | 'gte'
-  | 'between'
-  | 'in'
-  | 'not_in'
-  | 'contains'
-  | 'starts_with'
-  | 'ends_with'
-  | 'is_null'
-  | 'is_not_null'
-  | 'in_last'
-  | 'before'
-  | 'after';
+export type Operator = Schemas['Operator'];
 
 export type TimeUnit = 'minutes' | 'hours' | 'days';
 
@@ -71,46 +51,16 @@ export function isFilterGroup(node: FilterNode): node is FilterGroup {
 }
 
 /** A declared path inside a jsonb column, e.g. `properties.browser`. */
-export interface JsonPathField {
-  /** Path segments below the column, e.g. `['browser']`. */
-  path: string[];
-  type: Exclude<ScalarFieldType, 'enum'> | 'enum';
-  label?: string;
-  values?: string[];
-}
+export type JsonPathField = Schemas['JsonPathField'];
 
 /**
  * The public description of one dataset field: what the UI and the validator need.
  * Storage details (column names, connections) stay on the server.
  */
-export interface DatasetField {
-  name: string;
-  label: string;
-  type: FieldType;
-  /** Operators allowed on the field; defaults to every operator valid for the type. */
-  operators: Operator[];
-  /** Whether an index narrows a filter on this field (used for cost-gate suggestions). */
-  indexed: boolean;
-  /** Data class, e.g. `pii`; reading or filtering such a field needs `filters.data-class.read`. */
-  dataClass?: string;
-  /** Allowed values of an `enum` field. */
-  values?: string[];
-  nullable: boolean;
-  /** For `jsonb` fields: the declared paths, addressed as `<field>.<path joined by .>`. */
-  paths?: Record<string, JsonPathField>;
-}
+export type DatasetField = Schemas['DatasetField'];
 
-export interface DatasetDescription {
-  id: string;
-  title: string;
-  description?: string;
-  fields: DatasetField[];
-  defaultOrder: { field: string; direction: 'asc' | 'desc' };
-  /** EXPLAIN total-cost threshold above which a query is refused. */
-  costThreshold: number;
-  statementTimeoutMs: number;
-  hasReplica: boolean;
-}
+/** A dataset as the API describes it (`GET /v1/datasets`). */
+export type DatasetDescription = Schemas['Dataset'];
 
 /** Limits of the grammar; the validator reports each violation with its path. */
 export interface FilterLimits {
@@ -127,8 +77,4 @@ export const DEFAULT_FILTER_LIMITS: FilterLimits = {
   maxStringLength: 1000,
 };
 
-export interface FilterValidationIssue {
-  /** Where the problem is, e.g. `rules[2].value` (`` for the root). */
-  path: string;
-  message: string;
-}
+export type FilterValidationIssue = Schemas['ValidationIssue'];

@@ -1,4 +1,7 @@
-import type { DataClass } from './constants';
+import type { components } from './schema/openapi.generated';
+
+/** The shapes the HTTP API serves come from its OpenAPI document. */
+type Schemas = components['schemas'];
 
 /** Identity fields of the event contract; each is a UUID where it applies. */
 export interface EventIdentity {
@@ -18,69 +21,22 @@ export interface EventEnvelope extends EventIdentity {
 }
 
 /** An event read back from the log, with its delivery cursor and resolved identity. */
-export interface StoredEvent extends EventEnvelope {
-  cursor: string;
-  received_at: string;
-  /** user_id, or the user an `identity.merged` event linked this anonymous_id to. */
-  resolved_user_id?: string;
-  reattributed: boolean;
-}
+export type StoredEvent = Schemas['StoredEvent'];
 
 /** One JSON Schema violation (ajv's instancePath, schemaPath and message). */
-export interface SchemaViolation {
-  instancePath: string;
-  schemaPath: string;
-  message: string;
-}
+export type SchemaViolation = Schemas['SchemaViolation'];
 
-export interface DeadLetter {
-  id: string;
-  event_id?: string;
-  name: string;
-  producer: string;
-  payload: Record<string, unknown>;
-  violations: SchemaViolation[];
-  received_at: string;
-  replay_attempts: number;
-  replayed_at?: string;
-}
+export type DeadLetter = Schemas['DeadLetter'];
 
-export interface ReplayReport {
-  dryRun: boolean;
-  examined: number;
-  /** Valid now and (unless dry run) written to the event log. */
-  replayed: number;
-  stillInvalid: number;
-  /** Replayed before: skipped, so a second replay changes nothing. */
-  alreadyReplayed: number;
-  /** The event_id was already in the log (e.g. delivered by a retry): marked replayed only. */
-  alreadyInLog: number;
-}
+export type ReplayReport = Schemas['ReplayReport'];
 
 /** The built-in checks; plugins add their own through platformQaExtensionPoint. */
 export type QaCheckKind = 'volume_anomaly' | 'null_rate' | 'duplicate_rate';
 export type QaStatus = 'pass' | 'fail' | 'insufficient_data';
 
-export interface QaCheckResult {
-  run_id: string;
-  /** A QaCheckKind, or the id of a check another plugin added. */
-  check: QaCheckKind | (string & {});
-  event_type: string;
-  field?: string;
-  value: number | null;
-  threshold: string;
-  status: QaStatus;
-  detail: string;
-  window_start: string;
-  window_end: string;
-  checked_at: string;
-}
+export type QaCheckResult = Schemas['QaCheckResult'];
 
-export interface VolumePoint {
-  bucket: string;
-  event_type: string;
-  count: number;
-}
+export type VolumePoint = Schemas['VolumePoint'];
 
 export interface AuditRecordInput {
   actor: string;
@@ -93,61 +49,12 @@ export interface AuditRecordInput {
   meta?: Record<string, unknown>;
 }
 
-export interface AuditRecord {
-  seq: string;
-  id: string;
-  recorded_at: string;
-  occurred_at: string;
-  actor: string;
-  action: string;
-  resource: string;
-  outcome: string;
-  severity: string;
-  plugin: string;
-  meta: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+export type AuditRecord = Schemas['AuditRecord'];
 
-export interface AuditVerifyResult {
-  valid: boolean;
-  checked: number;
-  firstSeq?: string;
-  lastSeq?: string;
-  anchor?: {
-    firstSeq: string;
-    prevHash: string;
-    purgedCount: number;
-    createdAt: string;
-  };
-  firstBroken?: {
-    seq: string;
-    id: string;
-    reason: string;
-    expected?: string;
-    actual?: string;
-  };
-  verifiedAt: string;
-}
+export type AuditVerifyResult = Schemas['AuditVerifyResult'];
 
-export interface ServiceTelemetrySummary {
-  service: string;
-  requests: number;
-  errors: number;
-  error_rate: number;
-  p95_ms?: number;
-  p99_ms?: number;
-}
+export type ServiceTelemetrySummary = Schemas['ServiceTelemetrySummary'];
 
-export interface RetentionClassResult {
-  dataClass: DataClass;
-  retentionDays: number;
-  cutoff: string;
-  deleted: Record<string, number>;
-}
+export type RetentionClassResult = Schemas['RetentionClassResult'];
 
-export interface RetentionRunReport {
-  runId: string;
-  ranAt: string;
-  results: RetentionClassResult[];
-}
+export type RetentionRunReport = Schemas['RetentionRunReport'];
