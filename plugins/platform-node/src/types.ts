@@ -1,5 +1,6 @@
 import {
   AuditRecordInput,
+  OpenApi,
   EventEnvelope,
   SchemaViolation,
   StoredEvent,
@@ -12,22 +13,9 @@ export interface EventDelivery {
   violations: SchemaViolation[];
 }
 
-/** A minute of request telemetry for one route, status class and caller. */
-export interface RequestRollup {
-  /** Start of the minute, ISO 8601. */
-  minute: string;
-  service: string;
-  method: string;
-  route: string;
-  status_class: string;
-  team: string;
-  user_ref: string;
-  count: number;
-  errors: number;
-  duration_sum_ms: number;
-  /** Counts per LATENCY_BUCKETS_MS bound, then the overflow bucket. */
-  buckets: number[];
-}
+/** A minute of request telemetry for one route, status class and caller (`buckets`: counts per
+ * LATENCY_BUCKETS_MS bound, then the overflow bucket). */
+export type RequestRollup = OpenApi.components['schemas']['RequestRollup'];
 
 /** Where the platform backend takes in what producers send it. */
 export interface PlatformSink {
