@@ -1,5 +1,8 @@
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join, resolve } from 'node:path';
@@ -203,4 +206,27 @@ export async function callJson(method, url, token, body) {
     parsed = text;
   }
   return { status: response.status, body: parsed };
+}
+
+/**
+ * The real portal backend for one e2e file (call it inside `describe`): started before the
+ * file's tests on the test Postgres with the static API `token` and `env`, logged to
+ * `e2e/artifacts/backend-<name>.log`, ready once the catalog answers; stopped after them, and
+ * the file fails unless it exits cleanly. `suite.backend` is the running backend.
+ */
+export function portalBackendForSuite(name, { token, env = {} }) {
+  const suite = { backend: undefined };
+  before(async () => {
+    const artifacts = join(repoRoot, 'e2e', 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    suite.backend = startPortalBackend(
+      { ...externalPostgresEnv(), PORTAL_API_TOKEN: token, ...env },
+      createWriteStream(join(artifacts, `backend-${name}.log`)),
+    );
+    await waitForCatalog(E2E_BASE, token, suite.backend);
+  });
+  after(async () => {
+    assert.equal(await suite.backend?.stop(), 0);
+  });
+  return suite;
 }
