@@ -1,6 +1,9 @@
-# The portal's Backstage permission policy in Rego: a port of PortalPermissionPolicy
-# (plugins/permission-backend-module-portal-policy), decision for decision. Not wired into the
-# permission backend yet: the TypeScript policy still decides.
+# The portal's Backstage permission policy: every decision of the permission backend comes from
+# here (plugins/permission-backend-module-portal-policy evaluates it in-process through authz-node;
+# the TypeScript PortalPermissionPolicy is kept only as the test oracle).
+#
+# data.portal_config.plugin_ids is not in data.json: the caller fills it from PORTAL_PLUGIN_IDS
+# (platform-common), so the list of portal plugins exists once.
 #
 # input.permission: { name, attributes: { action? } }
 # input.user:       null, or { ownershipRefs: [...], accountAccess: "*" | [account ids],
@@ -15,7 +18,9 @@ cfg := data.portal_config
 default decision := {"result": "ALLOW", "reason": "default_allow"}
 
 # Checked in this order, like the TypeScript policy.
-decision := {"result": "DENY", "reason": "no_user"} if {
+decision := {"result": "DENY", "reason": "missing_plugin_ids"} if {
+	not cfg.plugin_ids
+} else := {"result": "DENY", "reason": "no_user"} if {
 	not user
 	portal_or_catalog_admin
 } else := {"result": "ALLOW", "reason": "no_user_other_plugin"} if {

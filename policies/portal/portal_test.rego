@@ -30,12 +30,17 @@ data_class := perm("filters.data-class.read", "read")
 
 act_for := perm("filters.account.act", "read")
 
+# What the permission module passes at runtime from PORTAL_PLUGIN_IDS.
+plugin_ids := ["platform", "filters", "exports", "authz", "slo", "capacity", "adoption"]
+
 decide(permission, who) := d if {
 	d := authz.decision with input as {"permission": permission, "user": users[who]}
+		with data.portal_config.plugin_ids as plugin_ids
 }
 
 anonymous(permission) := d if {
 	d := authz.decision with input as {"permission": permission, "user": null}
+		with data.portal_config.plugin_ids as plugin_ids
 }
 
 classes(who) := decide(data_class, who).conditions.params.classes
@@ -61,8 +66,10 @@ test_data_classes_by_team_admin_or_not if {
 test_admin_without_pii_team_gets_public_only if {
 	admin := object.union(users.admin, {"dataClasses": []})
 	d := authz.decision with input as {"permission": data_class, "user": admin}
+		with data.portal_config.plugin_ids as plugin_ids
 	d.conditions.params.classes == ["public"]
 	r := authz.decision with input as {"permission": replay, "user": admin}
+		with data.portal_config.plugin_ids as plugin_ids
 	r.result == "ALLOW"
 }
 
@@ -115,4 +122,34 @@ test_account_access_per_team if {
 test_no_user_denied_portal_permissions_only if {
 	anonymous(events_read).result == "DENY"
 	anonymous(perm("catalog.entity.read", "read")).result == "ALLOW"
+}
+
+test_engineers_create_and_read_exports_admins_administer_them if {
+	export_create := perm("exports.export.create", "create")
+	export_read := perm("exports.export.read", "read")
+	export_admin := perm("exports.export.admin", "update")
+	decide(export_create, "engineer").result == "ALLOW"
+	decide(export_read, "engineer").result == "ALLOW"
+	decide(export_admin, "engineer").result == "DENY"
+	decide(export_admin, "admin").result == "ALLOW"
+	anonymous(export_create).result == "DENY"
+}
+
+test_writes_of_every_portal_family_are_admin_only if {
+	every name in ["capacity.limit.create", "slo.series.write", "adoption.risk.update", "authz.policy.manage", "platform.jobs.run"] {
+		decide(perm(name, "update"), "engineer").result == "DENY"
+		decide(perm(name, "update"), "admin").result == "ALLOW"
+	}
+}
+
+test_reads_of_every_portal_family_are_open if {
+	every name in ["capacity.limit.read", "slo.slo.read", "adoption.read", "authz.policy.read", "authz.check.run"] {
+		decide(perm(name, "read"), "engineer").result == "ALLOW"
+	}
+}
+
+test_without_plugin_ids_everything_is_denied if {
+	# the list is runtime data: a caller that forgets it must not turn portal writes into allows
+	d := authz.decision with input as {"permission": replay, "user": users.admin}
+	d == {"result": "DENY", "reason": "missing_plugin_ids"}
 }

@@ -26,3 +26,12 @@ export { authzServiceRef, authzEvaluatorServiceRef } from './service';
 export type { AuthzService } from './service';
 export { createRequirePermission } from './middleware/requirePermission';
 export type { RequirePermissionOptions } from './middleware/requirePermission';
+export {
+  PortalPolicy,
+  PORTAL_ENTRYPOINT,
+  PORTAL_POLICY_ERROR,
+} from './portal/PortalPolicy';
+export type {
+  PortalPolicyInput,
+  PortalPolicyAnswer,
+} from './portal/PortalPolicy';

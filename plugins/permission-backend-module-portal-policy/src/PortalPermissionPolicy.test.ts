@@ -6,7 +6,12 @@ import {
   catalogLocationDeletePermission,
 } from '@backstage/plugin-catalog-common/alpha';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { PolicyQueryUser } from '@backstage/plugin-permission-node';
+import {
+  PermissionPolicy,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import { PortalPolicy } from '@internal/plugin-authz-node';
+import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
 import {
   filtersAccountActPermission,
   filtersDataClassReadPermission,
@@ -23,6 +28,8 @@ import {
   exportsReadPermission,
 } from '@internal/plugin-exports-common';
 import { PortalPermissionPolicy } from './PortalPermissionPolicy';
+import { RegoPortalPermissionPolicy } from './RegoPortalPermissionPolicy';
+import { PortalPolicyLookups } from './lookups';
 
 const ACCOUNT = '0cc175b9-c0f1-b6a8-31c3-99e269772661';
 const refsByUser: Record<string, string[]> = {
@@ -44,7 +51,7 @@ const classesByGroup: Record<string, string[]> = {
   'group:default/risk': ['pii', 'financial'],
 };
 
-const policy = new PortalPermissionPolicy({
+const lookups: PortalPolicyLookups = {
   ownershipRefs: async user =>
     refsByUser[user.credentials.principal as unknown as string],
   accountAccess: async groups => {
@@ -58,7 +65,7 @@ const policy = new PortalPermissionPolicy({
   },
   dataClasses: async groups =>
     new Set(groups.flatMap(group => classesByGroup[group] ?? [])),
-});
+};
 const as = (name: string) =>
   ({ credentials: { principal: name } } as unknown as PolicyQueryUser);
 
@@ -69,7 +76,31 @@ const eventsRead = platformEventsReadPermission;
 const dataClass = filtersDataClassReadPermission;
 const actFor = filtersAccountActPermission;
 
-describe('PortalPermissionPolicy', () => {
+// The same cases, unchanged, for the TypeScript original and the Rego policy the backend runs.
+let rego: PortalPolicy;
+beforeAll(async () => {
+  rego = await PortalPolicy.load({ pluginIds: PORTAL_PLUGIN_IDS });
+});
+const implementations: [
+  string,
+  (deps: PortalPolicyLookups) => PermissionPolicy,
+][] = [
+  [
+    'PortalPermissionPolicy (TypeScript)',
+    deps => new PortalPermissionPolicy(deps),
+  ],
+  [
+    'RegoPortalPermissionPolicy (policies/portal)',
+    deps => new RegoPortalPermissionPolicy({ ...deps, policy: rego }),
+  ],
+];
+
+describe.each(implementations)('%s', (_, make) => {
+  let policy: PermissionPolicy;
+  beforeAll(() => {
+    policy = make(lookups);
+  });
+
   it('lets platform admins do everything', async () => {
     for (const permission of [replay, auditRead, eventsRead, actFor]) {
       expect((await policy.handle({ permission }, as('admin'))).result).toBe(
@@ -103,7 +134,7 @@ describe('PortalPermissionPolicy', () => {
   });
 
   it('gives an admin whose team holds no data class only public fields', async () => {
-    const adminWithoutPii = new PortalPermissionPolicy({
+    const adminWithoutPii = make({
       ownershipRefs: async () => refsByUser.admin,
       accountAccess: async () => 'all',
       dataClasses: async () => new Set(),

@@ -27,14 +27,7 @@ import {
   PUBLIC_DATA_CLASS,
 } from './roles';
 import { accountIn, dataClassesIn } from './conditions';
-
-/** Looks up which customer accounts a set of groups grants (cached by the caller). */
-export type AccountAccessLookup = (
-  groupRefs: string[],
-) => Promise<'all' | Set<string>>;
-
-/** Looks up which data classes beyond `public` a set of groups holds. */
-export type DataClassLookup = (groupRefs: string[]) => Promise<Set<string>>;
+import { PortalPolicyLookups } from './lookups';
 
 /**
  * Catalog changes that decide what the catalog (and so this policy) believes: registering or
@@ -54,19 +47,17 @@ const allow: PolicyDecision = { result: AuthorizeResult.ALLOW };
 const deny: PolicyDecision = { result: AuthorizeResult.DENY };
 
 /**
+ * The TypeScript original of the portal policy, kept as the test oracle of the Rego policy that
+ * decides in the running backend (RegoPortalPermissionPolicy; `permission.portalPolicy:
+ * typescript` selects this one instead).
+ *
  * Roles come from catalog team membership: Platform Services and SRE administer the platform;
  * every signed-in engineer reads; customer-account access and data classes are granted per
  * team in the catalog. `ownershipRefs` must return only what the organisation's own catalog
  * locations vouch for (see TrustedOrgDirectory).
  */
 export class PortalPermissionPolicy implements PermissionPolicy {
-  constructor(
-    private readonly deps: {
-      ownershipRefs: (user: PolicyQueryUser) => Promise<string[]>;
-      accountAccess: AccountAccessLookup;
-      dataClasses: DataClassLookup;
-    },
-  ) {}
+  constructor(private readonly deps: PortalPolicyLookups) {}
 
   async handle(
     request: PolicyQuery,

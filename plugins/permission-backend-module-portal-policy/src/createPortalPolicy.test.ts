@@ -18,7 +18,18 @@ import {
   platformAuditReadPermission,
   platformDeadLetterReplayPermission,
 } from '@internal/plugin-platform-common';
-import { createPortalPolicy } from './createPortalPolicy';
+import { PortalPolicy } from '@internal/plugin-authz-node';
+import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
+import {
+  createPortalPolicy,
+  createRegoPortalPolicy,
+  PortalPolicyOptions,
+} from './createPortalPolicy';
+
+let rego: PortalPolicy;
+beforeAll(async () => {
+  rego = await PortalPolicy.load({ pluginIds: PORTAL_PLUGIN_IDS });
+});
 
 const ORG_FILE = resolve('catalog/org-groups.yaml');
 const ORG = `file:${ORG_FILE}`;
@@ -81,9 +92,9 @@ const tokens: Record<string, string[]> = {
   ],
 };
 
-function policyOver(entities: Entity[]) {
+function optionsOver(entities: Entity[]): PortalPolicyOptions {
   const byRef = new Map(entities.map(e => [stringifyEntityRef(e), e]));
-  return createPortalPolicy({
+  return {
     directory: new TrustedOrgDirectory({
       orgLocations: new OrgLocations([{ type: 'file', target: ORG_FILE }]),
       lookup: async ref => byRef.get(ref),
@@ -94,7 +105,7 @@ function policyOver(entities: Entity[]) {
       ).userEntityRef;
       return { userEntityRef, ownershipEntityRefs: tokens[userEntityRef] };
     },
-  });
+  };
 }
 
 const as = (userEntityRef: string) =>
@@ -110,7 +121,15 @@ const permissions: Permission[] = [
   catalogLocationCreatePermission,
 ];
 
-describe('createPortalPolicy', () => {
+// The same cases for the TypeScript original and the Rego policy the backend runs.
+describe.each([
+  ['createPortalPolicy', (e: Entity[]) => createPortalPolicy(optionsOver(e))],
+  [
+    'createRegoPortalPolicy',
+    (e: Entity[]) =>
+      createRegoPortalPolicy({ ...optionsOver(e), policy: rego }),
+  ],
+])('%s', (_, policyOver) => {
   it('makes the same decisions whether or not a registered location adds groups and users', async () => {
     const trusted = policyOver(orgEntities);
     const attacked = policyOver([...orgEntities, ...registeredEntities]);

@@ -1,6 +1,12 @@
 import { TrustedOrgDirectory } from '@internal/plugin-catalog-backend-module-org-trust';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
+import { PortalPolicy } from '@internal/plugin-authz-node';
 import { PortalPermissionPolicy } from './PortalPermissionPolicy';
+import {
+  PortalDecisionRecord,
+  RegoPortalPermissionPolicy,
+} from './RegoPortalPermissionPolicy';
+import { PortalPolicyLookups } from './lookups';
 import {
   ACCOUNT_ACCESS_ANNOTATION,
   DATA_CLASSES_ANNOTATION,
@@ -8,18 +14,22 @@ import {
   parseDataClasses,
 } from './roles';
 
-/**
- * The portal policy reading teams from the organisation's catalog locations only: memberships
- * and `platform.portal/*` annotations from any other location change no decision.
- */
-export function createPortalPolicy(options: {
+export interface PortalPolicyOptions {
   directory: TrustedOrgDirectory;
   userInfo: (
     user: PolicyQueryUser,
   ) => Promise<{ userEntityRef: string; ownershipEntityRefs: string[] }>;
-}): PortalPermissionPolicy {
+}
+
+/**
+ * What the policy reads about a user, from the organisation's catalog locations only:
+ * memberships and `platform.portal/*` annotations from any other location change no decision.
+ */
+export function portalPolicyLookups(
+  options: PortalPolicyOptions,
+): PortalPolicyLookups {
   const { directory, userInfo } = options;
-  return new PortalPermissionPolicy({
+  return {
     ownershipRefs: async user => {
       const info = await userInfo(user);
       return directory.trustedOwnershipRefs(
@@ -51,5 +61,29 @@ export function createPortalPolicy(options: {
       );
       return held;
     },
+  };
+}
+
+/** The TypeScript portal policy (the Rego policy's test oracle; `permission.portalPolicy: typescript`). */
+export function createPortalPolicy(
+  options: PortalPolicyOptions,
+): PortalPermissionPolicy {
+  return new PortalPermissionPolicy(portalPolicyLookups(options));
+}
+
+/** The portal policy the backend runs: the Rego policy in `policies/portal`. */
+export function createRegoPortalPolicy(
+  options: PortalPolicyOptions & {
+    policy: PortalPolicy;
+    onDecision?: (record: PortalDecisionRecord) => void;
+    onError?: (error: Error) => void;
+  },
+): RegoPortalPermissionPolicy {
+  const { policy, onDecision, onError } = options;
+  return new RegoPortalPermissionPolicy({
+    ...portalPolicyLookups(options),
+    policy,
+    onDecision,
+    onError,
   });
 }

@@ -2,13 +2,23 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   OrgLocations,
   TrustedOrgDirectory,
 } from '@internal/plugin-catalog-backend-module-org-trust';
-import { createPortalPolicy } from './createPortalPolicy';
+import { PortalPolicy } from '@internal/plugin-authz-node';
+import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
+import {
+  createPortalPolicy,
+  createRegoPortalPolicy,
+  PortalPolicyOptions,
+} from './createPortalPolicy';
+
+const POLICY_KINDS = ['rego', 'typescript'] as const;
 
 export const permissionModulePortalPolicy = createBackendModule({
   pluginId: 'permission',
@@ -21,18 +31,60 @@ export const permissionModulePortalPolicy = createBackendModule({
         auth: coreServices.auth,
         userInfo: coreServices.userInfo,
         config: coreServices.rootConfig,
+        logger: coreServices.logger,
       },
-      async init({ policy, catalog, auth, userInfo, config }) {
-        policy.setPolicy(
-          createPortalPolicy({
-            directory: TrustedOrgDirectory.fromCatalog({
-              catalog,
-              auth,
-              orgLocations: OrgLocations.fromConfig(config),
-            }),
-            userInfo: user => userInfo.getUserInfo(user.credentials),
+      async init({ policy, catalog, auth, userInfo, config, logger }) {
+        const kind =
+          config.getOptionalString('permission.portalPolicy') ?? 'rego';
+        if (!(POLICY_KINDS as readonly string[]).includes(kind)) {
+          throw new InputError(
+            `permission.portalPolicy must be one of ${POLICY_KINDS.join(
+              ', ',
+            )}, got '${kind}'`,
+          );
+        }
+        const options: PortalPolicyOptions = {
+          directory: TrustedOrgDirectory.fromCatalog({
+            catalog,
+            auth,
+            orgLocations: OrgLocations.fromConfig(config),
           }),
-        );
+          userInfo: user => userInfo.getUserInfo(user.credentials),
+        };
+        if (kind === 'typescript') {
+          logger.warn(
+            'permission.portalPolicy is typescript: the Rego portal policy does not decide',
+          );
+          policy.setPolicy(createPortalPolicy(options));
+          return;
+        }
+        const onError = (error: Error) =>
+          logger.error(`portal policy failed, denied: ${error.message}`);
+        try {
+          const portalPolicy = await PortalPolicy.load({
+            pluginIds: PORTAL_PLUGIN_IDS,
+            onError,
+          });
+          logger.info(
+            `portal policy: Rego revision ${portalPolicy.revision.slice(
+              0,
+              12,
+            )}`,
+          );
+          policy.setPolicy(
+            createRegoPortalPolicy({
+              ...options,
+              policy: portalPolicy,
+              onError,
+            }),
+          );
+        } catch (error) {
+          // fail closed: without the policy every request is denied
+          onError(error as Error);
+          policy.setPolicy({
+            handle: async () => ({ result: AuthorizeResult.DENY }),
+          });
+        }
       },
     });
   },

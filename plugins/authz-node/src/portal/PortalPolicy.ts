@@ -1,0 +1,150 @@
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Registry, register as globalRegistry } from 'prom-client';
+import { AuthzMetrics, authzMetrics } from '../metrics';
+import { CompiledPolicy } from '../policy/CompiledPolicy';
+import {
+  defaultPolicyRoot,
+  readPolicyDirectory,
+} from '../policy/policyDirectory';
+
+/** The portal policy's rule (`policies/portal/portal.rego`). */
+export const PORTAL_ENTRYPOINT = 'portal/authz/decision';
+
+/** What a Backstage permission request and its user look like to the portal policy. */
+export interface PortalPolicyInput {
+  permission: {
+    name: string;
+    attributes: { action?: string };
+    resourceType?: string;
+  };
+  /** null: the request carries no user (Backstage asks about users only). */
+  user: null | {
+    ownershipRefs: string[];
+    accountAccess: '*' | string[];
+    dataClasses: string[];
+  };
+}
+
+export type PortalPolicyAnswer =
+  | { result: 'ALLOW' | 'DENY'; reason: string }
+  | {
+      result: 'CONDITIONAL';
+      reason: string;
+      pluginId: string;
+      resourceType: string;
+      conditions: {
+        rule: string;
+        resourceType: string;
+        params: Record<string, unknown>;
+      };
+    };
+
+/** The answer when the policy could not decide: fail closed. */
+export const PORTAL_POLICY_ERROR: PortalPolicyAnswer = {
+  result: 'DENY',
+  reason: 'policy_error',
+};
+
+function asAnswer(value: unknown): PortalPolicyAnswer {
+  const answer = value as Partial<PortalPolicyAnswer> | undefined;
+  if (typeof answer?.reason !== 'string') {
+    throw new Error('the portal decision has no reason');
+  }
+  if (answer.result === 'ALLOW' || answer.result === 'DENY') {
+    return { result: answer.result, reason: answer.reason };
+  }
+  if (answer.result === 'CONDITIONAL') {
+    const { pluginId, resourceType, conditions } = answer;
+    if (
+      typeof pluginId === 'string' &&
+      typeof resourceType === 'string' &&
+      typeof conditions?.rule === 'string' &&
+      conditions.resourceType === resourceType &&
+      conditions.params !== null &&
+      typeof conditions.params === 'object'
+    ) {
+      return answer as PortalPolicyAnswer;
+    }
+    throw new Error('the conditional portal decision is malformed');
+  }
+  throw new Error(`the portal decision has no valid result`);
+}
+
+/**
+ * The portal's Backstage permission policy (Rego, `policies/portal`) evaluated in-process by
+ * opa-wasm. `decide` never throws: a load or evaluation error, a malformed answer or a slow
+ * evaluation all deny with reason `policy_error` and count in `authz_policy_errors_total`.
+ */
+export class PortalPolicy {
+  private constructor(
+    private readonly policy: CompiledPolicy,
+    private readonly metrics: AuthzMetrics,
+    private readonly maxEvaluationMs: number,
+    private readonly onError?: (error: Error) => void,
+  ) {}
+
+  /**
+   * Compiles the portal policy. `pluginIds` (PORTAL_PLUGIN_IDS) fill
+   * `data.portal_config.plugin_ids`: the repository keeps that list once, in platform-common.
+   */
+  static async load(options: {
+    pluginIds: readonly string[];
+    directory?: string;
+    maxEvaluationMs?: number;
+    metrics?: Registry;
+    onError?: (error: Error) => void;
+  }): Promise<PortalPolicy> {
+    const source = readPolicyDirectory(
+      options.directory ?? path.join(defaultPolicyRoot(), 'portal'),
+      { entrypoint: PORTAL_ENTRYPOINT },
+    );
+    const data = source.data as { portal_config?: Record<string, unknown> };
+    const policy = await CompiledPolicy.compile({
+      ...source,
+      data: {
+        ...data,
+        portal_config: {
+          ...data.portal_config,
+          plugin_ids: [...options.pluginIds],
+        },
+      },
+    });
+    return new PortalPolicy(
+      policy,
+      authzMetrics(options.metrics ?? globalRegistry),
+      options.maxEvaluationMs ?? 50,
+      options.onError,
+    );
+  }
+
+  /** sha256 of the modules, data and entrypoint evaluated. */
+  get revision(): string {
+    return this.policy.sha256;
+  }
+
+  decide(input: PortalPolicyInput): PortalPolicyAnswer {
+    const started = performance.now();
+    let answer: PortalPolicyAnswer;
+    try {
+      answer = asAnswer(this.policy.evaluateRaw(input));
+    } catch (error) {
+      return this.failed('portal_evaluation', error as Error);
+    }
+    // wasm cannot be interrupted; a slow answer is discarded, never trusted
+    const ms = performance.now() - started;
+    if (ms > this.maxEvaluationMs) {
+      return this.failed(
+        'portal_timeout',
+        new Error(`portal policy took ${ms.toFixed(1)} ms`),
+      );
+    }
+    return answer;
+  }
+
+  private failed(kind: string, error: Error): PortalPolicyAnswer {
+    this.metrics.policyErrors.inc({ kind });
+    this.onError?.(error);
+    return PORTAL_POLICY_ERROR;
+  }
+}

@@ -1,0 +1,100 @@
+import {
+  PolicyDecision,
+  isResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import {
+  PORTAL_POLICY_ERROR,
+  PortalPolicy,
+  PortalPolicyAnswer,
+  PortalPolicyInput,
+} from '@internal/plugin-authz-node';
+import { PortalPolicyLookups } from './lookups';
+import { portalDecision } from './portalDecision';
+
+/** One decision of the portal policy, as handed to the audit store and the event log. */
+export interface PortalDecisionRecord {
+  permission: PolicyQuery['permission'];
+  user?: PolicyQueryUser;
+  /** The user's entity ref as the policy saw it (first `user:` ownership ref). */
+  userRef?: string;
+  answer: PortalPolicyAnswer;
+  decision: PolicyDecision;
+  latencyMs: number;
+}
+
+/**
+ * The portal's Backstage PermissionPolicy: every decision comes from the Rego portal policy
+ * (`policies/portal`) evaluated in-process by authz-node. This class only gathers what the
+ * policy reads about the user from the catalog and turns its answer into a Backstage decision.
+ * Fails closed: a lookup or policy error denies.
+ */
+export class RegoPortalPermissionPolicy implements PermissionPolicy {
+  constructor(
+    private readonly deps: PortalPolicyLookups & {
+      policy: PortalPolicy;
+      onDecision?: (record: PortalDecisionRecord) => void;
+      onError?: (error: Error) => void;
+    },
+  ) {}
+
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    const started = performance.now();
+    const { permission } = request;
+    let answer: PortalPolicyAnswer;
+    let userRef: string | undefined;
+    try {
+      const input = await this.input(request, user);
+      userRef = input.user?.ownershipRefs.find(ref => ref.startsWith('user:'));
+      answer = this.deps.policy.decide(input);
+    } catch (error) {
+      this.deps.onError?.(error as Error);
+      answer = PORTAL_POLICY_ERROR;
+    }
+    const decision = portalDecision(answer);
+    this.deps.onDecision?.({
+      permission,
+      user,
+      userRef,
+      answer,
+      decision,
+      latencyMs: performance.now() - started,
+    });
+    return decision;
+  }
+
+  private async input(
+    { permission }: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PortalPolicyInput> {
+    const asked = {
+      name: permission.name,
+      attributes: { action: permission.attributes.action },
+      ...(isResourcePermission(permission)
+        ? { resourceType: permission.resourceType }
+        : {}),
+    };
+    if (!user) return { permission: asked, user: null };
+    const ownershipRefs = await this.deps.ownershipRefs(user);
+    const groups = ownershipRefs.filter(ref => ref.startsWith('group:'));
+    const [access, classes] = await Promise.all([
+      this.deps.accountAccess(groups),
+      this.deps.dataClasses(groups),
+    ]);
+    return {
+      permission: asked,
+      user: {
+        ownershipRefs,
+        accountAccess: access === 'all' ? '*' : [...access],
+        dataClasses: [...classes],
+      },
+    };
+  }
+}
