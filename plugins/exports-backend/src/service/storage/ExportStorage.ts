@@ -1,0 +1,53 @@
+import { Readable, Writable } from 'node:stream';
+
+/** The data-residency regions of accounts (`accounts.region`). */
+export type ExportRegion = 'us' | 'eu';
+
+export const EXPORT_REGIONS: readonly ExportRegion[] = ['us', 'eu'];
+
+/** A file being written under a temporary name; only `commit` gives it its final name. */
+export interface PendingExportFile {
+  stream: Writable;
+}
+
+/** Options of a storage-signed download URL. */
+export interface PresignedDownloadOptions {
+  /** The file name the browser saves (`Content-Disposition: attachment`). */
+  filename?: string;
+  contentType?: string;
+}
+
+/**
+ * Where export files live. Keys are `<region>/<job id>.<extension>` (`keyFor`): the region in
+ * the key picks the storage target, so a file can only be stored and read in its account's
+ * region. A run writes through `begin` → `stream` and the file appears under its key only by
+ * `commit`; `discard` leaves nothing behind.
+ */
+export interface ExportStorage {
+  keyFor(region: ExportRegion, jobId: string, extension: string): string;
+  begin(
+    region: ExportRegion,
+    jobId: string,
+    leaseToken: string,
+  ): Promise<PendingExportFile>;
+  /** Gives a completely written (ended) pending file its final key in the same region. */
+  commit(pending: PendingExportFile, key: string): Promise<void>;
+  discard(pending: PendingExportFile): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  size(key: string): Promise<number>;
+  open(key: string): Readable;
+  remove(key: string): Promise<void>;
+  /** Removes temporary files older than `olderThanMs` (left by killed workers); returns how many. */
+  removeStaleTemporaries(olderThanMs: number, now?: number): Promise<number>;
+  /**
+   * A URL the storage itself serves the file from, valid `ttlSeconds`. Absent where the storage
+   * cannot sign URLs (local files): the router then streams the file.
+   */
+  presignedDownloadUrl?(
+    key: string,
+    ttlSeconds: number,
+    options?: PresignedDownloadOptions,
+  ): Promise<string>;
+  /** Bytes of committed export files per region (temporary files not counted). */
+  bytesByRegion?(): Promise<Record<ExportRegion, number>>;
+}

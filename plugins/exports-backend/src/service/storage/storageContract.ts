@@ -1,0 +1,84 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { ExportStorage } from './ExportStorage';
+
+/** Writes `data` to a pending file's stream and ends it, honouring backpressure. */
+export async function writeAll(stream: Writable, data: Buffer): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    stream.once('error', reject);
+    Readable.from([data], { objectMode: false })
+      .on('error', reject)
+      .pipe(stream)
+      .on('finish', () => resolve());
+  });
+}
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The behaviour every ExportStorage has, as named checks: both implementations' test files run
+ * each against a fresh storage on a real backend (a temporary directory, an s3rver).
+ */
+export const exportStorageContract: Record<
+  string,
+  (storage: ExportStorage) => Promise<void>
+> = {
+  'keeps a file out of sight until commit, then serves it byte-identical':
+    async storage => {
+      const jobId = randomUUID();
+      const data = randomBytes(3 * 1024 * 1024 + 17);
+      const pending = await storage.begin('eu', jobId, randomUUID());
+      const key = storage.keyFor('eu', jobId, 'csv');
+      expect(key).toBe(`eu/${jobId}.csv`);
+      await writeAll(pending.stream, data);
+      expect(await storage.exists(key)).toBe(false);
+      await storage.commit(pending, key);
+      expect(await storage.exists(key)).toBe(true);
+      expect(await storage.size(key)).toBe(data.length);
+      expect((await readAll(storage.open(key))).equals(data)).toBe(true);
+      expect(await storage.removeStaleTemporaries(0, Date.now() + 60_000)).toBe(
+        0,
+      );
+    },
+  'leaves nothing behind when a file is discarded, written or not':
+    async storage => {
+      const jobId = randomUUID();
+      const written = await storage.begin('us', jobId, randomUUID());
+      await writeAll(written.stream, Buffer.from('a,b\n1,2\n'));
+      await storage.discard(written);
+      const halfWritten = await storage.begin('us', jobId, randomUUID());
+      halfWritten.stream.write(Buffer.from('a,b\n'));
+      await storage.discard(halfWritten);
+      expect(await storage.exists(storage.keyFor('us', jobId, 'csv'))).toBe(
+        false,
+      );
+      expect(await storage.removeStaleTemporaries(0, Date.now() + 60_000)).toBe(
+        0,
+      );
+    },
+  'removes only temporary files older than asked (a killed run leaves one)':
+    async storage => {
+      const pending = await storage.begin('eu', randomUUID(), randomUUID());
+      await writeAll(pending.stream, Buffer.from('x'));
+      expect(await storage.removeStaleTemporaries(3_600_000)).toBe(0);
+      expect(
+        await storage.removeStaleTemporaries(3_600_000, Date.now() + 7_200_000),
+      ).toBe(1);
+    },
+  'removes committed files and refuses keys outside its layout':
+    async storage => {
+      const jobId = randomUUID();
+      const pending = await storage.begin('us', jobId, randomUUID());
+      await writeAll(pending.stream, Buffer.from('a\n'));
+      const key = storage.keyFor('us', jobId, 'csv');
+      await storage.commit(pending, key);
+      await storage.remove(key);
+      expect(await storage.exists(key)).toBe(false);
+      await storage.remove(key);
+      expect(() => storage.open('../outside.csv')).toThrow();
+    },
+};
