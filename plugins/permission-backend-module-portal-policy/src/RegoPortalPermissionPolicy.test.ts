@@ -144,7 +144,9 @@ describe('RegoPortalPermissionPolicy', () => {
         throw new Error('catalog down');
       },
       policy: rego,
-      onDecision: record => records.push(record),
+      onDecision: record => {
+        records.push(record);
+      },
       onError: error => errors.push(error),
     });
     const user = { credentials: {} } as unknown as PolicyQueryUser;

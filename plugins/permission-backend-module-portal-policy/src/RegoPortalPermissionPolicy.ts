@@ -1,4 +1,5 @@
 import {
+  AuthorizeResult,
   PolicyDecision,
   isResourcePermission,
 } from '@backstage/plugin-permission-common';
@@ -15,6 +16,8 @@ import {
 } from '@internal/plugin-authz-node';
 import { PortalPolicyLookups } from './lookups';
 import { portalDecision } from './portalDecision';
+
+const deny: PolicyDecision = { result: AuthorizeResult.DENY };
 
 /** One decision of the portal policy, as handed to the audit store and the event log. */
 export interface PortalDecisionRecord {
@@ -37,7 +40,8 @@ export class RegoPortalPermissionPolicy implements PermissionPolicy {
   constructor(
     private readonly deps: PortalPolicyLookups & {
       policy: PortalPolicy;
-      onDecision?: (record: PortalDecisionRecord) => void;
+      /** Awaited: an allow whose record cannot be written is answered with a deny. */
+      onDecision?: (record: PortalDecisionRecord) => Promise<void> | void;
       onError?: (error: Error) => void;
     },
   ) {}
@@ -59,14 +63,20 @@ export class RegoPortalPermissionPolicy implements PermissionPolicy {
       answer = PORTAL_POLICY_ERROR;
     }
     const decision = portalDecision(answer);
-    this.deps.onDecision?.({
-      permission,
-      user,
-      userRef,
-      answer,
-      decision,
-      latencyMs: performance.now() - started,
-    });
+    try {
+      await this.deps.onDecision?.({
+        permission,
+        user,
+        userRef,
+        answer,
+        decision,
+        latencyMs: performance.now() - started,
+      });
+    } catch (error) {
+      // an audited decision whose record was not committed is not acted on
+      this.deps.onError?.(error as Error);
+      return deny;
+    }
     return decision;
   }
 

@@ -75,7 +75,7 @@ export function createPortalPolicy(
 export function createRegoPortalPolicy(
   options: PortalPolicyOptions & {
     policy: PortalPolicy;
-    onDecision?: (record: PortalDecisionRecord) => void;
+    onDecision?: (record: PortalDecisionRecord) => Promise<void> | void;
     onError?: (error: Error) => void;
   },
 ): RegoPortalPermissionPolicy {

@@ -13,6 +13,11 @@ import {
 import { PortalPolicy } from '@internal/plugin-authz-node';
 import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
 import {
+  platformEventsServiceRef,
+  platformHubServiceRef,
+} from '@internal/plugin-platform-node';
+import { PortalDecisionRecorder } from './PortalDecisionRecorder';
+import {
   createPortalPolicy,
   createRegoPortalPolicy,
   PortalPolicyOptions,
@@ -32,8 +37,19 @@ export const permissionModulePortalPolicy = createBackendModule({
         userInfo: coreServices.userInfo,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        events: platformEventsServiceRef,
+        hub: platformHubServiceRef,
       },
-      async init({ policy, catalog, auth, userInfo, config, logger }) {
+      async init({
+        policy,
+        catalog,
+        auth,
+        userInfo,
+        config,
+        logger,
+        events,
+        hub,
+      }) {
         const kind =
           config.getOptionalString('permission.portalPolicy') ?? 'rego';
         if (!(POLICY_KINDS as readonly string[]).includes(kind)) {
@@ -71,10 +87,28 @@ export const permissionModulePortalPolicy = createBackendModule({
               12,
             )}`,
           );
+          const recorder = new PortalDecisionRecorder({
+            events,
+            appendAudit: async records => {
+              const sink = await hub.waitForSink({
+                timeoutMs:
+                  config.getOptionalNumber('platform.audit.sinkWaitMs') ??
+                  30_000,
+                caller: 'the portal permission policy',
+              });
+              await sink.appendAudit(records);
+            },
+            policyRevision: portalPolicy.revision,
+            logger,
+            checkedSampleRate: config.getOptionalNumber(
+              'permission.checkedEventSampleRate',
+            ),
+          });
           policy.setPolicy(
             createRegoPortalPolicy({
               ...options,
               policy: portalPolicy,
+              onDecision: record => recorder.record(record),
               onError,
             }),
           );
