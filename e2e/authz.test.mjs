@@ -135,14 +135,28 @@ describe('permission service (authz) in the real backend', () => {
         .getByText('DENIED — reason tenant_isolation')
         .waitFor({ timeout: 30_000 });
 
-      // a syntax error shows file:line:column while typing
-      const source = await editor.inputValue();
+      // a syntax error shows file:line:column while typing (the editor is CodeMirror, which
+      // renders only the visible lines: the starting source comes from the active revision)
+      const revisions = await callJson('GET', api('/revisions'), token);
+      const active = revisions.body.revisions.find(r => r.active);
+      const revision = await callJson(
+        'GET',
+        api(`/revisions/${active.id}`),
+        token,
+      );
+      const source = revision.body.modules['authz.rego'];
+      assert.ok(
+        (await editor.innerText()).startsWith(source.split('\n')[0]),
+        'the editor shows the active revision',
+      );
       await editor.fill(`${source}\nbroken if {`);
       await page
         .getByTestId('compile-errors')
         .getByText(/^authz\.rego:\d+:\d+: /)
         .first()
         .waitFor({ timeout: 30_000 });
+      // and is marked in the editor at its line
+      await page.locator('.cm-lintRange-error').first().waitFor();
 
       // the edit: dashboard reads are open to everyone
       const first =

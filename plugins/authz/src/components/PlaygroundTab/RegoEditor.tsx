@@ -1,44 +1,49 @@
-import { Box, makeStyles } from '@material-ui/core';
+import { useEffect, useRef } from 'react';
+import { makeStyles } from '@material-ui/core';
+import {
+  defaultKeymap,
+  history,
+  historyKeymap,
+  indentWithTab,
+} from '@codemirror/commands';
+import {
+  defaultHighlightStyle,
+  syntaxHighlighting,
+} from '@codemirror/language';
+import { lintGutter, setDiagnostics } from '@codemirror/lint';
+import { EditorState } from '@codemirror/state';
+import {
+  EditorView,
+  highlightActiveLine,
+  keymap,
+  lineNumbers,
+} from '@codemirror/view';
 import { RegoError } from '../../api/AuthzApi';
+import { regoDiagnostics } from './regoDiagnostics';
+import { regoLanguage } from './regoLanguage';
 
 const useStyles = makeStyles(theme => ({
   wrap: {
-    display: 'flex',
     border: `1px solid ${theme.palette.divider}`,
-    fontFamily: 'monospace',
-    fontSize: 13,
-    lineHeight: '18px',
     marginTop: theme.spacing(1),
-  },
-  gutter: {
-    padding: '8px 6px',
-    textAlign: 'right',
-    color: theme.palette.text.secondary,
-    userSelect: 'none',
-    whiteSpace: 'pre',
-    background: theme.palette.background.default,
-  },
-  errorLine: { color: theme.palette.error.main, fontWeight: 'bold' },
-  text: {
-    flex: 1,
-    border: 'none',
-    outline: 'none',
-    resize: 'vertical',
-    padding: 8,
-    font: 'inherit',
-    lineHeight: 'inherit',
-    minHeight: 420,
-    whiteSpace: 'pre',
-    overflowWrap: 'normal',
-    overflowX: 'auto',
-    background: theme.palette.background.paper,
-    color: theme.palette.text.primary,
+    '& .cm-editor': {
+      minHeight: 420,
+      maxHeight: 640,
+      fontSize: 13,
+      background: theme.palette.background.paper,
+      color: theme.palette.text.primary,
+    },
+    '& .cm-scroller': { fontFamily: 'monospace' },
+    '& .cm-gutters': {
+      background: theme.palette.background.default,
+      color: theme.palette.text.secondary,
+    },
   },
 }));
 
 /**
- * A plain Rego text editor with line numbers; lines with a compile error are marked in the
- * gutter (the messages, with line:column, are listed under it by the caller).
+ * The Rego editor (CodeMirror 6 with codemirror-rego's highlighting): compile errors are
+ * marked at their line and column and listed in the lint gutter; the caller lists them too.
  */
 export const RegoEditor = (props: {
   value: string;
@@ -46,28 +51,60 @@ export const RegoEditor = (props: {
   errors: RegoError[];
 }) => {
   const classes = useStyles();
-  const lines = props.value.split('\n').length;
-  const errorLines = new Set(props.errors.map(e => e.line));
+  const parent = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView>();
+  const onChange = useRef(props.onChange);
+  onChange.current = props.onChange;
+
+  useEffect(() => {
+    const editor = new EditorView({
+      parent: parent.current!,
+      state: EditorState.create({
+        doc: props.value,
+        extensions: [
+          lineNumbers(),
+          highlightActiveLine(),
+          history(),
+          keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+          regoLanguage,
+          syntaxHighlighting(defaultHighlightStyle),
+          lintGutter(),
+          EditorView.contentAttributes.of({ 'aria-label': 'Rego source' }),
+          EditorView.updateListener.of(update => {
+            if (update.docChanged) {
+              onChange.current(update.state.doc.toString());
+            }
+          }),
+        ],
+      }),
+    });
+    view.current = editor;
+    return () => editor.destroy();
+    // created once; later values arrive through the effect below
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  // a value from outside (another module picked, a revision loaded) replaces the text
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor || editor.state.doc.toString() === props.value) return;
+    editor.dispatch({
+      changes: { from: 0, to: editor.state.doc.length, insert: props.value },
+    });
+  }, [props.value]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor) return;
+    editor.dispatch(
+      setDiagnostics(
+        editor.state,
+        regoDiagnostics(editor.state.doc, props.errors),
+      ),
+    );
+  }, [props.errors]);
+
   return (
-    <Box className={classes.wrap}>
-      <div className={classes.gutter} aria-hidden>
-        {Array.from({ length: lines }, (_, i) => (
-          <div
-            key={i}
-            className={errorLines.has(i + 1) ? classes.errorLine : undefined}
-          >
-            {errorLines.has(i + 1) ? `● ${i + 1}` : i + 1}
-          </div>
-        ))}
-      </div>
-      <textarea
-        aria-label="Rego source"
-        className={classes.text}
-        spellCheck={false}
-        value={props.value}
-        onChange={e => props.onChange(e.target.value)}
-        rows={Math.max(lines, 24)}
-      />
-    </Box>
+    <div className={classes.wrap} ref={parent} data-testid="rego-editor" />
   );
 };

@@ -1,4 +1,5 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { EditorView } from '@codemirror/view';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { AuthzApi, authzApiRef } from '../../api/AuthzApi';
 import { PoliciesPage } from './PoliciesPage';
@@ -83,6 +84,16 @@ function fakeApi(): jest.Mocked<AuthzApi> {
 
 jest.setTimeout(60_000);
 
+/** Replaces the editor's text the way typing does (CodeMirror has no value to fire). */
+function typeSource(text: string) {
+  const view = EditorView.findFromDOM(screen.getByTestId('rego-editor'))!;
+  act(() => {
+    view.dispatch({
+      changes: { from: 0, to: view.state.doc.length, insert: text },
+    });
+  });
+}
+
 describe('PoliciesPage playground', () => {
   it('shows the decision, compile errors at line:column as the source changes, and a replay', async () => {
     const api = fakeApi();
@@ -94,9 +105,7 @@ describe('PoliciesPage playground', () => {
     expect(
       await screen.findByText(/DENIED — reason/, {}, { timeout: 20_000 }),
     ).toBeInTheDocument();
-    fireEvent.change(screen.getByLabelText('Rego source'), {
-      target: { value: 'package product.authz\nx {{' },
-    });
+    typeSource('package product.authz\nx {{');
     expect(
       await screen.findByText(
         'authz.rego:2:5: rego_parse_error: unexpected {',
@@ -104,9 +113,7 @@ describe('PoliciesPage playground', () => {
         { timeout: 20_000 },
       ),
     ).toBeInTheDocument();
-    fireEvent.change(screen.getByLabelText('Rego source'), {
-      target: { value: 'package product.authz\n' },
-    });
+    typeSource('package product.authz\n');
     await waitFor(
       () =>
         expect(
