@@ -60,6 +60,8 @@ export type {
   PlatformTelemetryReader,
   RequestMinutesQuery,
   PageLoadMinutesQuery,
+  TeamRequestsQuery,
+  TeamRequests,
 } from './telemetry/telemetryReader';
 export type { PlatformLocalServices } from './hub';
 export { stripNul } from './events/stripNul';

@@ -96,6 +96,80 @@ describe('TelemetryStore as PlatformTelemetryReader (real Postgres)', () => {
     ).toEqual([]);
   });
 
+  it('reads requests per team and route, users summed and service callers named', async () => {
+    const store = new TelemetryStore(await migrated());
+    await store.ingestRollups([
+      rollup('2026-11-01T08:10:00.000Z', { buckets: histogram({ 1: 4 }) }),
+      rollup('2026-11-30T10:00:00.000Z', { buckets: histogram({ 2: 3 }) }),
+      rollup('2026-11-30T10:00:00.000Z', {
+        user_ref: 'user:default/bo',
+        status_class: '5xx',
+        errors: 1,
+        buckets: histogram({ 2: 1 }),
+      }),
+      rollup('2026-11-30T10:00:00.000Z', {
+        team: 'service',
+        user_ref: 'service:plugin:adoption',
+        buckets: histogram({ 0: 2 }),
+      }),
+      rollup('2026-11-30T10:00:00.000Z', {
+        service: 'exports',
+        route: '/api/exports/v1/exports',
+        team: 'group:default/team-b',
+        buckets: histogram({ 0: 7 }),
+      }),
+      rollup('2026-11-30T10:05:00.000Z', {
+        route: '/v1/other',
+        buckets: histogram({ 0: 1 }),
+      }),
+    ]);
+    await store.downsample(new Date('2026-11-02T00:00:00Z'));
+    const window = {
+      from: new Date('2026-11-01T00:00:00Z'),
+      to: new Date('2026-11-30T10:05:00Z'),
+    };
+    const base = { method: 'POST', route: '/v1/query', service: 'filters' };
+    expect(
+      await store.requestsByTeam({ ...window, services: ['filters'] }),
+    ).toEqual([
+      {
+        ...base,
+        minute: new Date('2026-11-01T08:00:00Z'),
+        resolutionMinutes: 60,
+        team: 'group:default/team-a',
+        caller: '*',
+        count: 4,
+        errors: 0,
+      },
+      {
+        ...base,
+        minute: new Date('2026-11-30T10:00:00Z'),
+        resolutionMinutes: 1,
+        team: 'group:default/team-a',
+        caller: '*',
+        count: 4,
+        errors: 1,
+      },
+      {
+        ...base,
+        minute: new Date('2026-11-30T10:00:00Z'),
+        resolutionMinutes: 1,
+        team: 'service',
+        caller: 'service:plugin:adoption',
+        count: 2,
+        errors: 0,
+      },
+    ]);
+    const all = await store.requestsByTeam(window);
+    expect(all.map(r => `${r.service} ${r.team} ${r.count}`)).toEqual([
+      'filters group:default/team-a 4',
+      'exports group:default/team-b 7',
+      'filters group:default/team-a 4',
+      'filters service 2',
+    ]);
+    expect(await store.requestsByTeam({ ...window, services: [] })).toEqual([]);
+  });
+
   it('downsamples old minutes into exact hour rows, and reads both resolutions', async () => {
     const knex = await migrated();
     const store = new TelemetryStore(knex);

@@ -12,6 +12,8 @@ import {
   RequestMinutesQuery,
   RequestRollup,
   TelemetryMinute,
+  TeamRequests,
+  TeamRequestsQuery,
 } from '@internal/plugin-platform-node';
 
 export interface RumTiming {
@@ -43,6 +45,18 @@ interface DbHistogramRow {
   count: string;
   errors: string;
   buckets: string[] | null;
+}
+
+interface DbTeamRequestsRow {
+  minute: Date;
+  resolution_minutes: number;
+  service: string;
+  method: string;
+  route: string;
+  team: string;
+  caller: string;
+  count: string;
+  errors: string;
 }
 
 interface DbServiceSummaryRow {
@@ -386,6 +400,47 @@ export class TelemetryStore implements PlatformTelemetryReader {
         a.minute.getTime() - b.minute.getTime() ||
         b.resolutionMinutes - a.resolutionMinutes,
     );
+  }
+
+  /**
+   * PlatformTelemetryReader: requests per bucket, service, method, route and team from minute
+   * and downsampled hour rows. Users are summed (`caller` is `*`); service principals keep
+   * their subject, which names a service, not a person.
+   */
+  async requestsByTeam(q: TeamRequestsQuery): Promise<TeamRequests[]> {
+    const select = (table: string, time: string, resolution: number) =>
+      `SELECT ${time} AS minute, ${resolution} AS resolution_minutes, service, method, route, team,
+              CASE WHEN team = 'service' THEN user_ref ELSE '*' END AS caller,
+              sum(count)::bigint AS count, sum(errors)::bigint AS errors
+         FROM ${table}
+        WHERE ${time} >= :from AND ${time} < :to
+          AND (:all OR service = ANY(:services))
+        GROUP BY 1, 2, 3, 4, 5, 6, 7`;
+    const { rows } = await this.bounded(tx =>
+      tx.raw<{ rows: DbTeamRequestsRow[] }>(
+        `${select('platform_request_rollups_hourly', 'hour', 60)}
+         UNION ALL
+         ${select('platform_request_rollups', 'minute', 1)}
+         ORDER BY 1, 2 DESC, 3, 4, 5, 6, 7`,
+        {
+          from: q.from,
+          to: q.to,
+          all: q.services === undefined,
+          services: q.services ?? [],
+        },
+      ),
+    );
+    return rows.map(r => ({
+      minute: new Date(r.minute),
+      resolutionMinutes: Number(r.resolution_minutes),
+      service: r.service,
+      method: r.method,
+      route: r.route,
+      team: r.team,
+      caller: r.caller,
+      count: Number(r.count),
+      errors: Number(r.errors),
+    }));
   }
 
   /** PlatformTelemetryReader: page loads per minute (errors are always 0). */

@@ -28,6 +28,31 @@ export interface RequestMinutesQuery {
   route?: string;
 }
 
+export interface TeamRequestsQuery {
+  from: Date;
+  to: Date;
+  /** Only these services (plugin ids); all when absent. */
+  services?: string[];
+}
+
+/** Requests of one time bucket, service, route and caller team. */
+export interface TeamRequests {
+  /** Start of the bucket (UTC). */
+  minute: Date;
+  /** 1, or 60 for downsampled history. */
+  resolutionMinutes: number;
+  service: string;
+  method: string;
+  /** Route template, e.g. `/api/filters/v1/query`. */
+  route: string;
+  /** The caller's group ref; `service` for service principals, `none`/`unknown` when not known. */
+  team: string;
+  /** `service:<subject>` for service principals, `*` for users (who called is not shared). */
+  caller: string;
+  count: number;
+  errors: number;
+}
+
 export interface PageLoadMinutesQuery {
   from: Date;
   to: Date;
@@ -44,6 +69,11 @@ export interface PlatformTelemetryReader {
   requestMinutes(q: RequestMinutesQuery): Promise<TelemetryMinute[]>;
   /** Page loads per minute, ordered by minute; `[from, to)`. */
   pageLoadMinutes(q: PageLoadMinutesQuery): Promise<TelemetryMinute[]>;
+  /**
+   * Requests per time bucket, service, method, route and caller team, ordered by time; `[from,
+   * to)`. Optional so readers written before it stay valid; the platform backend provides it.
+   */
+  requestsByTeam?(q: TeamRequestsQuery): Promise<TeamRequests[]>;
 }
 
 /** How long a reader call waits for the platform backend to start before failing. */
@@ -74,6 +104,15 @@ export const platformTelemetryReaderServiceRef =
             bucketBoundsMs: LATENCY_BUCKETS_MS,
             requestMinutes: async q => (await reader()).requestMinutes(q),
             pageLoadMinutes: async q => (await reader()).pageLoadMinutes(q),
+            requestsByTeam: async q => {
+              const r = await reader();
+              if (!r.requestsByTeam) {
+                throw new Error(
+                  'The platform telemetry reader in this process has no per-team query',
+                );
+              }
+              return r.requestsByTeam(q);
+            },
           };
         },
       }),
