@@ -63,12 +63,16 @@ export {
   FilterExporter,
   DEFAULT_EXPORT_COST_THRESHOLD,
   DEFAULT_EXPORT_STATEMENT_TIMEOUT_MS,
+  DEFAULT_EXPORT_BATCH_ROWS,
 } from './export';
 export type {
   FilterExportOptions,
   FilterExportRequest,
   FilterExportEstimate,
   FilterExportResult,
+  FilterExportColumn,
+  FilterRowSink,
+  FilterRowExportResult,
 } from './export';
 export { PUBLIC_DATA_CLASS } from './access';
 export type { FilterAccessOptions } from './access';

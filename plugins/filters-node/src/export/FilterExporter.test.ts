@@ -188,8 +188,137 @@ describe('FilterExporter (real Postgres)', () => {
         reason: 'timeout',
         timeoutMs: 200,
       });
+      const rowsError = await new FilterExporter(slowEngine, {
+        statementTimeoutMs: 200,
+        costThreshold: 1e12,
+      })
+        .exportRows({ dataset: 'slow' }, tenantContext(demo.accounts[0].id), {
+          columns: () => undefined,
+          rows: () => undefined,
+        })
+        .catch(e => e);
+      expect(rowsError).toBeInstanceOf(FilterRejectedError);
+      expect(rowsError.details).toMatchObject({ reason: 'timeout' });
     } finally {
       await slowEngine.close();
     }
+  });
+
+  describe('exportRows (server-side cursor)', () => {
+    const collectRows = () => {
+      const out: {
+        columns: { name: string; type: string }[];
+        rows: unknown[][];
+        batches: number;
+      } = { columns: [], rows: [], batches: 0 };
+      return {
+        out,
+        sink: {
+          columns: (c: { name: string; type: string }[]) => {
+            out.columns = c;
+          },
+          rows: async (batch: unknown[][]) => {
+            out.batches++;
+            out.rows.push(...batch);
+          },
+        },
+      };
+    };
+
+    it("streams the tenant's rows in batches, typed: numbers, Dates, JSON text, NULL", async () => {
+      const account = demo.accounts[0];
+      const { out, sink } = collectRows();
+      const result = await new FilterExporter(engine).exportRows(
+        {
+          dataset: 'events',
+          filter,
+          fields: ['id', 'occurred_at', 'amount', 'properties', 'user_id'],
+        },
+        tenantContext(account.id),
+        sink,
+        { batchRows: 100 },
+      );
+      expect(out.columns).toEqual([
+        { name: 'id', type: 'uuid' },
+        { name: 'occurred_at', type: 'timestamp' },
+        { name: 'amount', type: 'number' },
+        { name: 'properties', type: 'jsonb' },
+        { name: 'user_id', type: 'uuid' },
+      ]);
+      const expected = demo.rows.filter(
+        r =>
+          r.account_id === account.id &&
+          ['query.run', 'user.login'].includes(String(r.event_type)),
+      );
+      expect(out.rows.length).toBe(expected.length);
+      expect(result.rows).toBe(expected.length);
+      expect(out.batches).toBe(Math.ceil(expected.length / 100));
+      const byId = new Map(expected.map(r => [String(r.id), r]));
+      for (const [id, occurredAt, amount, properties, userId] of out.rows) {
+        const source = byId.get(String(id))!;
+        expect(source).toBeDefined();
+        expect(occurredAt).toBeInstanceOf(Date);
+        expect((occurredAt as Date).getTime()).toBe(
+          new Date(source.occurred_at as string).getTime(),
+        );
+        expect(amount).toBe(
+          source.amount === null ? null : Number(source.amount),
+        );
+        expect(typeof properties).toBe('string');
+        expect(userId).toBe(source.user_id ?? null);
+      }
+      expect(out.rows.some(r => typeof r[2] === 'number')).toBe(true);
+      expect(result.sql).not.toContain(account.id);
+      expect(result.sql).not.toMatch(/query\.run|user\.login|ZZ/);
+    });
+
+    it('applies the data-class checks and the cost gate before any row', async () => {
+      const exporter = new FilterExporter(engine);
+      const account = demo.accounts[1].id;
+      await expect(
+        exporter.exportRows(
+          { dataset: 'events', fields: ['id', 'email'] },
+          tenantContext(account),
+          collectRows().sink,
+        ),
+      ).rejects.toThrow(NotAllowedError);
+      const { out, sink } = collectRows();
+      const error = await new FilterExporter(engine, { costThreshold: 1 })
+        .exportRows({ dataset: 'events' }, tenantContext(account), sink)
+        .catch(e => e);
+      expect(error).toBeInstanceOf(FilterRejectedError);
+      expect(error.details).toMatchObject({ reason: 'cost' });
+      expect(out.columns).toEqual([]);
+    });
+
+    it('a sink that rejects stops the export and leaves the connection usable', async () => {
+      const account = demo.accounts[0].id;
+      let batches = 0;
+      const stop = new Error('consumer gave up');
+      const error = await new FilterExporter(engine)
+        .exportRows(
+          { dataset: 'events', fields: ['id'] },
+          tenantContext(account),
+          {
+            columns: () => undefined,
+            rows: () => {
+              batches++;
+              if (batches === 2) throw stop;
+            },
+          },
+          { batchRows: 10 },
+        )
+        .catch(e => e);
+      expect(error).toBe(stop);
+      expect(batches).toBe(2);
+      // The pooled connection is back in a clean state: the next export runs.
+      const { out, sink } = collectRows();
+      await new FilterExporter(engine).exportRows(
+        { dataset: 'events', fields: ['id'] },
+        tenantContext(account),
+        sink,
+      );
+      expect(out.rows.length).toBe(demo.accounts[0].events);
+    });
   });
 });
