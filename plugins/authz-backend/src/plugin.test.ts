@@ -11,8 +11,16 @@ import {
 } from '@backstage/backend-test-utils';
 import { seedProductData } from '@internal/dev-database';
 import {
+  EventSchemaRegistry,
+  PlatformHub,
+  PlatformSink,
+  platformHubServiceRef,
+} from '@internal/plugin-platform-node';
+import {
   passthroughRequestTelemetry,
   permissionsByRule,
+  recordingEvents,
+  RecordedEvent,
 } from '@internal/plugin-platform-node/testUtils';
 import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
@@ -64,6 +72,9 @@ interface AuditedEvent {
 }
 
 const audited: AuditedEvent[] = [];
+// what reached the platform audit store and event log of either instance
+const auditStore: Parameters<PlatformSink['appendAudit']>[0] = [];
+const events: RecordedEvent[] = [];
 
 async function startAuthz(connection: JsonObject, pluginKnex: Knex) {
   const backend = await startTestBackend({
@@ -104,6 +115,27 @@ async function startAuthz(connection: JsonObject, pluginKnex: Knex) {
         }),
       }),
       passthroughRequestTelemetry,
+      recordingEvents(events),
+      createServiceFactory({
+        service: platformHubServiceRef,
+        deps: {},
+        factory: () => {
+          const hub = new PlatformHub(EventSchemaRegistry.fromPackage(), {
+            processMetrics: false,
+          });
+          hub.attach({
+            sink: {
+              appendAudit: async records => {
+                auditStore.push(...records);
+              },
+              ingestEvents: async () => {},
+              ingestRollups: async () => {},
+            },
+            source: {} as any,
+          });
+          return hub;
+        },
+      }),
     ],
   });
   return backend.server;
@@ -540,6 +572,18 @@ describe('authz backend plugin (real Postgres product data)', () => {
         .whereIn('decision_id', ids)
         .count({ n: '*' });
       expect(Number(present[0].n)).toBe(ids.length);
+      // every denial is in the audit store and has its permission.denied event
+      const denied = responses
+        .flatMap(r => r.body.decisions ?? [r.body])
+        .filter((d: any) => !d.allowed)
+        .map((d: any) => d.decisionId);
+      expect(denied.length).toBeGreaterThan(0);
+      const inAudit = new Set(auditStore.map(r => r.meta?.decisionId));
+      expect(denied.filter((id: string) => !inAudit.has(id))).toEqual([]);
+      const deniedEvents = events.filter(
+        e => e.name === 'permission.denied.v2',
+      );
+      expect(deniedEvents.length).toBeGreaterThanOrEqual(denied.length);
     });
 
     it('queries by subject, action, outcome and team, newest first with paging; exports NDJSON', async () => {

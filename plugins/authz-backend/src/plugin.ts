@@ -10,7 +10,12 @@ import {
   defaultPolicyRoot,
   readPolicyDirectory,
 } from '@internal/plugin-authz-node';
-import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import {
+  platformEventsServiceRef,
+  platformHubServiceRef,
+  requestTelemetryServiceRef,
+} from '@internal/plugin-platform-node';
+import { DecisionTrail } from './service/DecisionTrail';
 import { ChangeListener } from './service/ChangeListener';
 import { PolicyRevisions } from './service/PolicyRevisions';
 import { RevisionStore } from './service/RevisionStore';
@@ -40,6 +45,8 @@ export const authzPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         evaluator: authzEvaluatorServiceRef,
         telemetry: requestTelemetryServiceRef,
+        events: platformEventsServiceRef,
+        hub: platformHubServiceRef,
       },
       async init({
         httpRouter,
@@ -53,6 +60,8 @@ export const authzPlugin = createBackendPlugin({
         lifecycle,
         evaluator,
         telemetry,
+        events,
+        hub,
       }) {
         permissionsRegistry.addPermissions(authzPermissions);
         const knex = await database.getClient();
@@ -88,6 +97,21 @@ export const authzPlugin = createBackendPlugin({
         await listener.start();
         lifecycle.addShutdownHook(() => listener.stop());
         await revisions.sync();
+        const trail = new DecisionTrail({
+          appendAudit: async records => {
+            const sink = await hub.waitForSink({
+              timeoutMs:
+                config.getOptionalNumber('platform.audit.sinkWaitMs') ?? 30_000,
+              caller: 'the authz decision log',
+            });
+            await sink.appendAudit(records);
+          },
+          events,
+          logger,
+          checkedSampleRate: config.getOptionalNumber(
+            'authz.events.checkedSampleRate',
+          ),
+        });
         httpRouter.addAuthPolicy({
           path: '/v1/health',
           allow: 'unauthenticated',
@@ -101,6 +125,7 @@ export const authzPlugin = createBackendPlugin({
               maxQueued: config.getOptionalNumber(
                 'authz.decisionLog.maxQueued',
               ),
+              onCommitted: decisions => trail.committed(decisions),
             }),
             store,
             revisions,

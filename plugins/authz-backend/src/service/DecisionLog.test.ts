@@ -1,10 +1,11 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
-import { TestDatabases } from '@backstage/backend-test-utils';
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { Knex } from 'knex';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { DecisionLog, LoggedDecision } from './DecisionLog';
+import { DecisionTrail } from './DecisionTrail';
 
 jest.setTimeout(120_000);
 
@@ -74,6 +75,44 @@ describe('DecisionLog (real Postgres)', () => {
     const d = decision();
     await log.append([d]);
     await expect(log.append([{ ...d }])).rejects.toThrow(/duplicate key/);
+  });
+
+  it('every denial of a committed batch reaches the audit store before its append resolves; an audit failure fails the append', async () => {
+    const audited: { decisionId: unknown; committedRows: number }[] = [];
+    const log: DecisionLog = new DecisionLog(knex, {
+      onCommitted: async decisions => {
+        const trail = new DecisionTrail({
+          appendAudit: async records => {
+            const committedRows = await log.count();
+            records.forEach(r =>
+              audited.push({ decisionId: r.meta?.decisionId, committedRows }),
+            );
+          },
+          events: { emit: async () => ({ accepted: true, eventId: 'e' }) },
+          logger: mockServices.logger.mock(),
+        });
+        await trail.committed(decisions);
+      },
+    });
+    const before = await log.count();
+    const batches = Array.from({ length: 50 }, () => [
+      decision(),
+      decision(false),
+    ]);
+    await Promise.all(batches.map(b => log.append(b)));
+    const denied = batches.map(b => b[1].decision.decisionId).sort();
+    expect(audited.map(a => a.decisionId).sort()).toEqual(denied);
+    // audited after the decision rows committed, never before
+    audited.forEach(a => expect(a.committedRows - before).toBeGreaterThan(0));
+
+    const failing = new DecisionLog(knex, {
+      onCommitted: async () => {
+        throw new Error('audit store down');
+      },
+    });
+    await expect(failing.append([decision(false)])).rejects.toThrow(
+      'audit store down',
+    );
   });
 
   it('kill -9 of a writing process: every acknowledged decision is in the log', async () => {

@@ -70,6 +70,11 @@ export interface DecisionLogOptions {
   maxBatch?: number;
   /** Appends wait (backpressure) while this many decisions are queued (default 50,000). */
   maxQueued?: number;
+  /**
+   * Called with each committed batch's decisions before its appends resolve (the audit store
+   * and events, see DecisionTrail); a rejection fails the appends of the batch.
+   */
+  onCommitted?: (decisions: LoggedDecision[]) => Promise<void>;
 }
 
 interface Pending {
@@ -117,7 +122,10 @@ export class DecisionLog {
   private readonly maxBatch: number;
   private readonly maxQueued: number;
 
-  constructor(private readonly knex: Knex, options: DecisionLogOptions = {}) {
+  constructor(
+    private readonly knex: Knex,
+    private readonly options: DecisionLogOptions = {},
+  ) {
     this.maxBatch = options.maxBatch ?? 5000;
     this.maxQueued = options.maxQueued ?? 50_000;
   }
@@ -224,6 +232,7 @@ export class DecisionLog {
         );
       }
     });
+    if (decisions.length > 0) await this.options.onCommitted?.(decisions);
   }
 
   private filtered(q: Omit<DecisionQuery, 'limit' | 'before'>) {
