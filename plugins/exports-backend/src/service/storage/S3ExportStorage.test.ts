@@ -1,18 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  CreateBucketCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { ConfigReader } from '@backstage/config';
 import S3rver from 's3rver';
 import { createExportStorage } from './createExportStorage';
 import { ExportRegion } from './ExportStorage';
 import { S3ExportStorage } from './S3ExportStorage';
+import {
+  inspectorClient,
+  keysIn,
+  s3StorageConfig,
+  startS3rver,
+  stopS3rver,
+} from './__testUtils__/s3rverForTests';
 import { exportStorageContract, readAll, writeAll } from './storageContract';
 
 jest.setTimeout(60_000);
@@ -21,61 +21,31 @@ let server: S3rver;
 let endpoint: string;
 
 beforeAll(async () => {
-  server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: await mkdtemp(join(tmpdir(), 'exports-s3rver-')),
-  });
-  const { port } = await server.run();
-  endpoint = `http://127.0.0.1:${port}`;
+  ({ server, endpoint } = await startS3rver([]));
 });
 
 afterAll(async () => {
-  await server?.close();
+  if (server) await stopS3rver(server);
 });
 
 const s3Config = (buckets: Record<ExportRegion, string>, at = endpoint) =>
-  new ConfigReader({
-    exports: {
-      storage: {
-        type: 's3',
-        s3: {
-          endpoint: at,
-          forcePathStyle: true,
-          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-          buckets,
-          requestTimeoutSeconds: 5,
-        },
-      },
-    },
-  });
-
-/** A client of its own, to look at the buckets the way an operator would. */
-const inspector = () =>
-  new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  s3StorageConfig(at, buckets);
 
 /** Fresh buckets per storage, so tests never see each other's objects. */
 async function freshStorage() {
   const suffix = randomUUID().slice(0, 8);
   const buckets = { us: `exports-us-${suffix}`, eu: `exports-eu-${suffix}` };
-  const client = inspector();
+  const client = inspectorClient(endpoint);
   for (const bucket of Object.values(buckets)) {
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
   }
   const storage = createExportStorage(s3Config(buckets));
   expect(storage).toBeInstanceOf(S3ExportStorage);
-  const keysIn = async (region: ExportRegion) =>
-    (
-      (await client.send(new ListObjectsV2Command({ Bucket: buckets[region] })))
-        .Contents ?? []
-    ).map(object => object.Key);
-  return { storage: storage as S3ExportStorage, buckets, keysIn };
+  return {
+    storage: storage as S3ExportStorage,
+    buckets,
+    objectsIn: (region: ExportRegion) => keysIn(client, buckets[region]),
+  };
 }
 
 describe('S3ExportStorage on s3rver (ExportStorage contract)', () => {
@@ -87,7 +57,7 @@ describe('S3ExportStorage on s3rver (ExportStorage contract)', () => {
 
 describe('S3ExportStorage on s3rver', () => {
   it('stores an EU job only in the EU bucket and a US job only in the US bucket', async () => {
-    const { storage, keysIn } = await freshStorage();
+    const { storage, objectsIn } = await freshStorage();
     const euJob = randomUUID();
     const usJob = randomUUID();
     const eu = await storage.begin('eu', euJob, 'lease');
@@ -97,13 +67,13 @@ describe('S3ExportStorage on s3rver', () => {
     await writeAll(us.stream, Buffer.from('us,row,longer\n'));
     await storage.commit(us, storage.keyFor('us', usJob, 'csv'));
 
-    expect(await keysIn('eu')).toEqual([`eu/${euJob}.csv`]);
-    expect(await keysIn('us')).toEqual([`us/${usJob}.csv`]);
+    expect(await objectsIn('eu')).toEqual([`eu/${euJob}.csv`]);
+    expect(await objectsIn('us')).toEqual([`us/${usJob}.csv`]);
     expect(await storage.bytesByRegion()).toEqual({ us: 14, eu: 7 });
   });
 
   it('refuses to commit an EU file under a US key', async () => {
-    const { storage, keysIn } = await freshStorage();
+    const { storage, objectsIn } = await freshStorage();
     const jobId = randomUUID();
     const pending = await storage.begin('eu', jobId, 'lease');
     await writeAll(pending.stream, Buffer.from('eu data\n'));
@@ -111,14 +81,14 @@ describe('S3ExportStorage on s3rver', () => {
       storage.commit(pending, storage.keyFor('us', jobId, 'csv')),
     ).rejects.toThrow(/written in region eu cannot be stored under 'us\//);
     await storage.discard(pending);
-    expect(await keysIn('us')).toEqual([]);
-    expect(await keysIn('eu')).toEqual([]);
+    expect(await objectsIn('us')).toEqual([]);
+    expect(await objectsIn('eu')).toEqual([]);
   });
 
   it('streams a multipart upload and leaves no object when it is aborted midway', async () => {
-    const { buckets, keysIn } = await freshStorage();
+    const { buckets, objectsIn } = await freshStorage();
     const commands: string[] = [];
-    const client = inspector();
+    const client = inspectorClient(endpoint);
     client.middlewareStack.add(
       (next, context) => args => {
         commands.push(context.commandName!);
@@ -147,22 +117,22 @@ describe('S3ExportStorage on s3rver', () => {
     );
     expect(commands).toContain('AbortMultipartUploadCommand');
     expect(commands).not.toContain('CompleteMultipartUploadCommand');
-    expect(await keysIn('us')).toEqual([]);
-    expect(await keysIn('eu')).toEqual([]);
+    expect(await objectsIn('us')).toEqual([]);
+    expect(await objectsIn('eu')).toEqual([]);
     expect(await storage.exists(storage.keyFor('us', jobId, 'csv'))).toBe(
       false,
     );
   });
 
   it('commits a multipart file of 12 MiB byte-identical', async () => {
-    const { storage, keysIn } = await freshStorage();
+    const { storage, objectsIn } = await freshStorage();
     const jobId = randomUUID();
     const data = randomBytes(12 * 1024 * 1024 + 3);
     const pending = await storage.begin('eu', jobId, 'lease');
     await writeAll(pending.stream, data);
     const key = storage.keyFor('eu', jobId, 'csv');
     await storage.commit(pending, key);
-    expect(await keysIn('eu')).toEqual([key]);
+    expect(await objectsIn('eu')).toEqual([key]);
     expect((await readAll(storage.open(key))).equals(data)).toBe(true);
   });
 
@@ -246,22 +216,12 @@ describe('S3ExportStorage when the storage is unavailable', () => {
   });
 
   it('ends the stream with an error (not a hang) when the server goes away mid-upload', async () => {
-    const own = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory: await mkdtemp(join(tmpdir(), 'exports-s3rver-down-')),
-      configureBuckets: [
-        { name: 'down-us', configs: [] },
-        { name: 'down-eu', configs: [] },
-      ],
-    });
-    const { port } = await own.run();
+    const own = await startS3rver(['down-us', 'down-eu']);
     const storage = createExportStorage(
-      s3Config({ us: 'down-us', eu: 'down-eu' }, `http://127.0.0.1:${port}`),
+      s3Config({ us: 'down-us', eu: 'down-eu' }, own.endpoint),
     );
     const pending = await storage.begin('us', randomUUID(), 'lease');
-    await own.close();
+    await stopS3rver(own.server);
     const error = await new Promise<Error>(resolve => {
       pending.stream.once('error', resolve);
       const chunk = randomBytes(1024 * 1024);
