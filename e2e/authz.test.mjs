@@ -155,8 +155,8 @@ describe('permission service (authz) in the real backend', () => {
         .getByText(/^authz\.rego:\d+:\d+: /)
         .first()
         .waitFor({ timeout: 30_000 });
-      // and is marked in the editor at its line
-      await page.locator('.cm-lintRange-error').first().waitFor();
+      // and is marked in the editor's gutter at its line
+      await page.locator('.cm-lint-marker-error').first().waitFor();
 
       // the edit: dashboard reads are open to everyone
       const first =
