@@ -248,6 +248,44 @@ describe('export queue requirements: pg-boss, graphile-worker and ExportStore (r
       expect(Math.max(...activePerRound)).toBe(3); // the limit is 2
     });
 
+    it('per-tenant limit N=2 holds when each fetch runs behind an advisory lock (own loop, not work())', async () => {
+      // The workaround: fetch through the `db` option inside a transaction that first takes a
+      // transaction-scoped advisory lock, as ExportStore.claim does; the fetch's snapshot is then
+      // taken after the previous claim committed. work() has no hook for this, so a worker would
+      // be our own loop around fetch / touch / complete / fail.
+      const replicas = [
+        await startBoss(),
+        await startBoss(),
+        await startBoss(),
+      ];
+      const queue = `tenant-locked-${randomUUID()}`;
+      await replicas[0].createQueue(queue);
+      const lockedFetch = async (boss: PgBoss) => {
+        const client = await knex.client.acquireConnection();
+        try {
+          await client.query('BEGIN');
+          await client.query('SELECT pg_advisory_xact_lock(7310011)');
+          const jobs = await boss.fetch(queue, {
+            groupConcurrency: 2,
+            db: { executeSql: (text, values) => client.query(text, values) },
+          });
+          await client.query('COMMIT');
+          return jobs;
+        } finally {
+          await knex.client.releaseConnection(client);
+        }
+      };
+      const activePerRound: number[] = [];
+      for (let round = 0; round < 40; round++) {
+        const account = randomUUID();
+        for (let i = 0; i < 6; i++)
+          await replicas[0].send(queue, { i }, { group: { id: account } });
+        const fetched = await Promise.all(replicas.map(lockedFetch));
+        activePerRound.push(fetched.flat().length);
+      }
+      expect(activePerRound.every(n => n === 2)).toBe(true);
+    });
+
     it('per-tenant limit N=2: two replicas fetching at the same moment overshoot it (3 running)', async () => {
       // groupConcurrency ("limit concurrent jobs per group globally across all nodes") counts the
       // group's active jobs in the fetch statement's own snapshot, without a lock: a concurrent
@@ -435,24 +473,24 @@ describe('export queue requirements: pg-boss, graphile-worker and ExportStore (r
       // The only per-key limit is `queueName`, documented as "only specify if you want jobs in this
       // queue to run serially": a limit of exactly 1. Without it nothing limits an account.
       const account = randomUUID();
-      const serial = concurrencyMeter();
-      const unlimited = concurrencyMeter();
-      for (let i = 0; i < 6; i++) {
-        await workerUtils.addJob(
-          'tenantSerial',
-          { i },
-          { queueName: `account:${account}` },
+      // One experiment after the other, each with 3 idle replicas that LISTEN for the 6 jobs.
+      const maxRunning = async (task: string, queueName?: string) => {
+        const meter = concurrencyMeter();
+        for (let i = 0; i < 3; i++)
+          await startRunner({ [task]: () => meter.hold(400) });
+        await workerUtils.addJobs(
+          Array.from({ length: 6 }, (_, i) => ({
+            identifier: task,
+            payload: { i },
+            queueName,
+          })),
         );
-        await workerUtils.addJob('tenantFree', { i });
-      }
-      const taskList: TaskList = {
-        tenantSerial: () => serial.hold(200),
-        tenantFree: () => unlimited.hold(200),
+        await until(() => meter.finished === 6, 20_000);
+        await Promise.all(runners.splice(0).map(r => r.stop()));
+        return meter.max;
       };
-      for (let i = 0; i < 3; i++) await startRunner(taskList);
-      await until(() => serial.finished + unlimited.finished === 12, 20_000);
-      expect(serial.max).toBe(1); // the limit asked for is 2
-      expect(unlimited.max).toBe(3); // more than 2
+      expect(await maxRunning('tenantSerial', `account:${account}`)).toBe(1); // asked: 2
+      expect(await maxRunning('tenantFree')).toBe(3); // more than 2
     });
 
     it("a killed worker's job is not re-claimed: locks are released only after a fixed 4 hours", async () => {
