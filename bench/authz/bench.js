@@ -11,50 +11,18 @@
  * Product users come from an in-memory source (no database in the timed path).
  * Run: scripts/with-node.sh node bench/authz/bench.js [--iterations N] [--json]
  */
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const repo = path.resolve(__dirname, '../..');
-const regoDir = path.join(repo, 'packages/rego-wasm');
-require(path.join(regoDir, 'scripts/build-runtime.js'));
-process.env.REGO_WASM_RUNTIME = path.join(regoDir, 'build/runtime.wasm');
+const { loadTypeScript, regoDir, repo } = require('./loadTypeScript');
 
-// authz-node is TypeScript: bundle it once for this run (npm dependencies stay external).
-// Written inside the repository so that its node_modules resolve; removed once loaded.
-const bundle = path.join(__dirname, `.bundle-${process.pid}.js`);
-require(require.resolve('esbuild', { paths: [regoDir] })).buildSync({
-  entryPoints: [path.join(repo, 'plugins/authz-node/src/index.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  outfile: bundle,
-  external: [
-    '@open-policy-agent/opa-wasm',
-    'yaml',
-    'lru-cache',
-    'prom-client',
-    'knex',
-    'pg',
-    'express',
-    '@backstage/*',
-  ],
-  logLevel: 'warning',
-});
 const {
   AuthzEvaluator,
   CompiledPolicy,
   DecisionCache,
   decisionKey,
   readPolicyDirectory,
-} = (() => {
-  try {
-    return require(bundle);
-  } finally {
-    fs.rmSync(bundle, { force: true });
-  }
-})();
+} = loadTypeScript("export * from '../../plugins/authz-node/src/index';");
 const cedar = require(require.resolve('@cedar-policy/cedar-wasm/nodejs', {
   paths: [regoDir],
 }));
