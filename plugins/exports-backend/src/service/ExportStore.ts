@@ -5,6 +5,8 @@ import {
   ExportFormat,
   ExportStatus,
 } from '@internal/plugin-exports-common';
+import { ExportStats, measureExportStats } from './ExportStats';
+import type { DbWebhookDeliveryRow } from './webhooks';
 
 /** A row of `export_jobs` as node-postgres returns it (bigint as string). */
 export interface DbExportJobRow {
@@ -382,5 +384,17 @@ export class ExportStore {
       running: Number(r.running),
       oldestQueuedAgeSeconds: Number(r.oldest),
     };
+  }
+
+  /** The admin statistics of the last `hours`, measured now (see `measureExportStats`). */
+  async stats(hours: number, at: Date): Promise<ExportStats> {
+    return measureExportStats(this.db, { hours, at });
+  }
+
+  /** A job's webhook delivery log, oldest attempt first. */
+  async deliveries(jobId: string): Promise<DbWebhookDeliveryRow[]> {
+    return this.db<DbWebhookDeliveryRow>('export_webhook_deliveries')
+      .where({ job_id: jobId })
+      .orderBy('id');
   }
 }

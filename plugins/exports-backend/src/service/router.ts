@@ -312,6 +312,29 @@ export async function createRouter(
     });
   });
 
+  api.get('/v1/exports/:id/deliveries', async (req, res) => {
+    const { row } = await visibleJob(req, req.params.id);
+    const items = await store.deliveries(row.id);
+    res.json({
+      items: items.map(d => ({
+        attempt: d.attempt,
+        url: d.url,
+        statusCode: d.status_code,
+        error: d.error,
+        delivered: d.delivered,
+        at: new Date(d.at).toISOString(),
+      })),
+    });
+  });
+
+  api.get('/v1/stats', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    await authorizeOrThrow(permissions, credentials, [
+      { permission: exportsAdminPermission },
+    ]);
+    res.json(await store.stats(Number(req.query.hours ?? 24), now()));
+  });
+
   // Open route (the token is the credential): see the auth policy in the plugin.
   api.get('/v1/download/:token', async (req, res) => {
     const check = verifyDownloadToken(
