@@ -1,8 +1,11 @@
 import request from 'supertest';
 import {
   coreServices,
+  createBackendPlugin,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
+import express from 'express';
+import Router from 'express-promise-router';
 import {
   mockCredentials,
   mockServices,
@@ -26,6 +29,7 @@ import { JsonObject } from '@backstage/types';
 import { Knex } from 'knex';
 import * as path from 'node:path';
 import {
+  authzServiceRef,
   defaultPolicyRoot,
   readPolicyDirectory,
 } from '@internal/plugin-authz-node';
@@ -72,6 +76,25 @@ interface AuditedEvent {
 }
 
 const audited: AuditedEvent[] = [];
+
+/** Another backend plugin of the same process deciding through the in-process SDK. */
+const sdkProbe = createBackendPlugin({
+  pluginId: 'sdkprobe',
+  register(env) {
+    env.registerInit({
+      deps: { authz: authzServiceRef, httpRouter: coreServices.httpRouter },
+      async init({ authz, httpRouter }) {
+        const router = Router();
+        router.use(express.json());
+        router.post('/check', async (req, res) => {
+          res.json(await authz.check(req.body));
+        });
+        httpRouter.addAuthPolicy({ path: '/check', allow: 'unauthenticated' });
+        httpRouter.use(router);
+      },
+    });
+  },
+});
 // what reached the platform audit store and event log of either instance
 const auditStore: Parameters<PlatformSink['appendAudit']>[0] = [];
 const events: RecordedEvent[] = [];
@@ -80,6 +103,7 @@ async function startAuthz(connection: JsonObject, pluginKnex: Knex) {
   const backend = await startTestBackend({
     features: [
       authzPlugin,
+      sdkProbe,
       mockServices.database.factory({ knex: pluginKnex }),
       mockServices.rootConfig.factory({
         data: {
@@ -248,6 +272,33 @@ describe('authz backend plugin (real Postgres product data)', () => {
       .set(asService())
       .send(productCheck(admin.id, 'audit.read', admin.account_id));
     expect(again.body).toMatchObject({ allowed: true, cacheHit: true });
+  });
+
+  it('logs in-process SDK decisions like HTTP ones, with the calling plugin as caller', async () => {
+    const res = await request(server)
+      .post('/api/sdkprobe/check')
+      .send(productCheck(viewer.id, 'dashboard.delete', admin.account_id));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      allowed: false,
+      reason: 'role_lacks_action',
+    });
+    // committed before the SDK answered
+    const logged = await pluginDb('authz_decisions')
+      .where({ decision_id: res.body.decisionId })
+      .first();
+    expect(logged).toMatchObject({
+      caller: 'plugin:sdkprobe',
+      subject: `product-user:${viewer.id}`,
+      action: 'dashboard.delete',
+      allowed: false,
+      policy_allowed: false,
+      mode: 'enforce',
+    });
+    // and, as a denial, in the audit store
+    expect(auditStore.map(r => r.meta?.decisionId)).toContain(
+      res.body.decisionId,
+    );
   });
 
   it('batch: one decision per check in order, with the deciding rule', async () => {

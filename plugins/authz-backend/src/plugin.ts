@@ -7,6 +7,7 @@ import {
 import { authzPermissions } from '@internal/plugin-authz-common';
 import {
   authzEvaluatorServiceRef,
+  DecisionRecord,
   defaultPolicyRoot,
   readPolicyDirectory,
 } from '@internal/plugin-authz-node';
@@ -21,8 +22,23 @@ import { PolicyRevisions } from './service/PolicyRevisions';
 import { RevisionStore } from './service/RevisionStore';
 import { EnforcementModes } from './service/EnforcementModes';
 import { ShadowStore } from './service/ShadowStore';
-import { DecisionLog } from './service/DecisionLog';
+import { DecisionLog, LoggedDecision } from './service/DecisionLog';
 import { createRouter } from './service/router';
+
+/** An in-process (SDK) decision as the log keeps it: always enforced, team from the context. */
+function sdkLogged(record: DecisionRecord, caller: string): LoggedDecision {
+  const { check, decision } = record;
+  const team = check.context?.team;
+  const endpoint = check.context?.endpoint;
+  return {
+    caller,
+    check,
+    decision: { ...decision, mode: 'enforce' },
+    ...(typeof team === 'string' ? { team } : {}),
+    ...(typeof endpoint === 'string' ? { endpoint } : {}),
+    policy: { allowed: decision.allowed, reason: decision.reason },
+  };
+}
 
 /**
  * The permission service: `/api/authz/v1/check`, `/v1/check/batch`, policy revisions
@@ -116,17 +132,19 @@ export const authzPlugin = createBackendPlugin({
           path: '/v1/health',
           allow: 'unauthenticated',
         });
+        const decisionLog = new DecisionLog(knex, {
+          maxBatch: config.getOptionalNumber('authz.decisionLog.maxBatch'),
+          maxQueued: config.getOptionalNumber('authz.decisionLog.maxQueued'),
+          onCommitted: decisions => trail.committed(decisions),
+        });
+        evaluator.setSdkRecorder((records, caller) =>
+          decisionLog.append(records.map(r => sdkLogged(r, caller))),
+        );
         httpRouter.use(
           await createRouter({
             authz: evaluator,
             evaluator,
-            decisionLog: new DecisionLog(knex, {
-              maxBatch: config.getOptionalNumber('authz.decisionLog.maxBatch'),
-              maxQueued: config.getOptionalNumber(
-                'authz.decisionLog.maxQueued',
-              ),
-              onCommitted: decisions => trail.committed(decisions),
-            }),
+            decisionLog,
             store,
             revisions,
             activeRevision: () => evaluator.activeRevision,

@@ -19,6 +19,12 @@ export interface DecisionRecord {
   decision: Decision;
 }
 
+/** Writes in-process (SDK) decisions durably; resolves once they are committed. */
+export type SdkDecisionRecorder = (
+  records: DecisionRecord[],
+  caller: string,
+) => Promise<void>;
+
 export interface AuthzEvaluatorOptions {
   productUsers: ProductUserSource;
   logger?: LoggerService;
@@ -44,6 +50,7 @@ type PolicyInput = {
  */
 export class AuthzEvaluator {
   private policy?: CompiledPolicy;
+  private sdkRecorder?: SdkDecisionRecorder;
   private readonly cache: DecisionCache;
   private readonly metrics: AuthzMetrics;
   private readonly maxEvaluationMs: number;
@@ -58,6 +65,27 @@ export class AuthzEvaluator {
   activate(policy: CompiledPolicy): void {
     this.policy = policy;
     this.cache.clear();
+  }
+
+  /**
+   * Where SDK checks are logged: the authz backend registers its decision log when it runs in
+   * this process; without it, SDK checks are decided but not logged.
+   */
+  setSdkRecorder(recorder: SdkDecisionRecorder): void {
+    this.sdkRecorder = recorder;
+  }
+
+  /** Decides like `checkBatch`, then waits for the decisions to be logged as `caller`'s. */
+  async checkBatchAs(
+    caller: string,
+    checks: CheckRequest[],
+  ): Promise<Decision[]> {
+    const decisions = await this.checkBatch(checks);
+    await this.sdkRecorder?.(
+      checks.map((check, i) => ({ check, decision: decisions[i] })),
+      caller,
+    );
+    return decisions;
   }
 
   /** The product data changed: forget subjects and decisions. */

@@ -6,7 +6,11 @@
  * @packageDocumentation
  */
 export { AuthzEvaluator } from './AuthzEvaluator';
-export type { AuthzEvaluatorOptions, DecisionRecord } from './AuthzEvaluator';
+export type {
+  AuthzEvaluatorOptions,
+  DecisionRecord,
+  SdkDecisionRecorder,
+} from './AuthzEvaluator';
 export { CompiledPolicy, policySha256 } from './policy/CompiledPolicy';
 export type { PolicySource, PolicyDecision } from './policy/CompiledPolicy';
 export {

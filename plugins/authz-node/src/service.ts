@@ -91,7 +91,9 @@ export const authzEvaluatorServiceRef = createServiceRef<AuthzEvaluator>({
 
 /**
  * The in-process SDK for any backend plugin: `deps: { authz: authzServiceRef }`, then
- * `await authz.check({ subject, action, resource })` — the HTTP API's semantics, no hop.
+ * `await authz.check({ subject, action, resource })` — the HTTP API's semantics, no hop. With
+ * the authz backend in the process, each answer waits for its decisions to be in the decision
+ * log (caller `plugin:<id>`), as the HTTP API's do.
  */
 export const authzServiceRef = createServiceRef<AuthzService>({
   id: 'authz.check',
@@ -99,10 +101,18 @@ export const authzServiceRef = createServiceRef<AuthzService>({
   defaultFactory: async service =>
     createServiceFactory({
       service,
-      deps: { evaluator: authzEvaluatorServiceRef },
-      factory: ({ evaluator }) => ({
-        check: check => evaluator.check(check),
-        checkBatch: checks => evaluator.checkBatch(checks),
-      }),
+      deps: {
+        evaluator: authzEvaluatorServiceRef,
+        plugin: coreServices.pluginMetadata,
+      },
+      factory: ({ evaluator, plugin }) => {
+        // logged like the HTTP API's decisions, with the calling plugin as the caller
+        const caller = `plugin:${plugin.getId()}`;
+        return {
+          check: async check =>
+            (await evaluator.checkBatchAs(caller, [check]))[0],
+          checkBatch: checks => evaluator.checkBatchAs(caller, checks),
+        };
+      },
     }),
 });
