@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
@@ -53,7 +54,13 @@ export class LocalExportStorage {
   }
 
   async discard(pending: PendingExportFile): Promise<void> {
-    pending.stream.destroy();
+    // Wait for the stream to close: a write stream opens its file asynchronously, so removing
+    // the file before that could run before the open creates it (and leave it behind).
+    if (!pending.stream.closed) {
+      const closed = once(pending.stream, 'close');
+      pending.stream.destroy();
+      await closed;
+    }
     await rm(pending.tempPath, { force: true });
   }
 
