@@ -1,0 +1,68 @@
+import {
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { createBackendPlugin } from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
+import { ExportJobsReader } from './ExportJobsReader';
+import { exportJobsReaderServiceRef } from './exportJobsReaderServiceRef';
+import { insertExportJob, migrateExportTables } from './testUtils';
+
+jest.setTimeout(60_000);
+
+describe('exportJobsReaderServiceRef default factory', () => {
+  const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
+
+  it("reaches the exports plugin's database through backend.database config from another plugin", async () => {
+    const exportsDb: Knex = await databases.init('POSTGRES_18');
+    await migrateExportTables(exportsDb);
+    await insertExportJob(exportsDb, {
+      status: 'succeeded',
+      createdAt: new Date(Date.now() - 20_000),
+      finishedAt: new Date(),
+      region: 'eu',
+      bytesWritten: 1234,
+    });
+    const { host, port, user, password, database } = exportsDb.client.config
+      .connection as Record<string, string>;
+
+    let reader: ExportJobsReader | undefined;
+    const consumer = createBackendPlugin({
+      pluginId: 'consumer',
+      register(env) {
+        env.registerInit({
+          deps: { exportJobs: exportJobsReaderServiceRef },
+          async init({ exportJobs }) {
+            reader = exportJobs;
+          },
+        });
+      },
+    });
+    const backend = await startTestBackend({
+      features: [
+        consumer,
+        mockServices.rootConfig.factory({
+          data: {
+            backend: {
+              database: {
+                client: 'pg',
+                connection: { host, port, user, password },
+                // The exports plugin's own database, as its plugin-scoped config names it.
+                plugin: { exports: { connection: { database } } },
+              },
+            },
+          },
+        }),
+      ],
+    });
+    try {
+      expect(await reader!.storedBytesByRegion()).toEqual([
+        { region: 'eu', bytes: 1234, files: 1 },
+      ]);
+      expect(await reader!.queue()).toMatchObject({ queued: 0, running: 0 });
+    } finally {
+      await backend.stop();
+    }
+  });
+});
