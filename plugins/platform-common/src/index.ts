@@ -45,3 +45,12 @@ export type {
   RetentionRunReport,
 } from './types';
 export type * as OpenApi from './schema/openapi.generated';
+export { OpenApiClient } from './client/OpenApiClient';
+export type {
+  OpenApiClientDeps,
+  OpenApiCallOptions,
+  OpenApiResponse,
+  OpenApiRequestBody,
+  OpenApiQuery,
+  PathsWith,
+} from './client/OpenApiClient';

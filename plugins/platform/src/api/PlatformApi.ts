@@ -1,45 +1,23 @@
 import { createApiRef } from '@backstage/core-plugin-api';
-import type { OpenApi } from '@internal/plugin-platform-common';
+import type {
+  OpenApi,
+  OpenApiRequestBody,
+  OpenApiResponse,
+} from '@internal/plugin-platform-common';
 
 type Paths = OpenApi.paths;
 
-/** The JSON body of a 200 (or 202) response of an operation of the platform spec. */
+/** The JSON body of the success response of an operation of the platform spec. */
 export type PlatformResponse<
   P extends keyof Paths,
   M extends keyof Paths[P],
-> = Paths[P][M] extends {
-  responses: { 200: { content: { 'application/json': infer B } } };
-}
-  ? B
-  : never;
-
-/** The JSON body of a 202 (accepted, runs in the background) response of the platform spec. */
-export type PlatformAcceptedResponse<
-  P extends keyof Paths,
-  M extends keyof Paths[P],
-> = Paths[P][M] extends {
-  responses: { 202: { content: { 'application/json': infer B } } };
-}
-  ? B
-  : never;
+> = OpenApiResponse<Paths[P][M]>;
 
 /** The JSON request body of an operation of the platform spec. */
 export type PlatformRequestBody<
   P extends keyof Paths,
   M extends keyof Paths[P],
-> = Paths[P][M] extends { requestBody?: infer R }
-  ? NonNullable<R> extends { content: { 'application/json': infer B } }
-    ? B
-    : never
-  : never;
-
-/** The query parameters of an operation of the platform spec. */
-export type PlatformQuery<
-  P extends keyof Paths,
-  M extends keyof Paths[P],
-> = Paths[P][M] extends { parameters: { query?: infer Q } }
-  ? NonNullable<Q>
-  : never;
+> = OpenApiRequestBody<Paths[P][M]>;
 
 /** Every figure the API returns says where it was read and when. */
 export type Measured = OpenApi.components['schemas']['Measured'];
@@ -55,10 +33,7 @@ export type ReplayResponse = PlatformResponse<
 export type QaResultsResponse = PlatformResponse<'/v1/qa', 'get'>;
 export type AuditVerifyResponse = PlatformResponse<'/v1/audit/verify', 'get'>;
 export type AuditVerifyRun = OpenApi.components['schemas']['AuditVerifyRun'];
-export type AuditVerifyRequested = PlatformAcceptedResponse<
-  '/v1/audit/verify',
-  'post'
->;
+export type AuditVerifyRequested = PlatformResponse<'/v1/audit/verify', 'post'>;
 export type TelemetrySummaryResponse = PlatformResponse<
   '/v1/telemetry/summary',
   'get'
