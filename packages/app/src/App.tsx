@@ -20,6 +20,7 @@ import { RunbookPage, SloPage } from '@internal/plugin-slo';
 import { CapacityPage } from '@internal/plugin-capacity';
 import { PoliciesPage } from '@internal/plugin-authz';
 import { AdoptionPage } from '@internal/plugin-adoption';
+import { ExportsPage } from '@internal/plugin-exports';
 
 import { AlertDisplay, OAuthRequestDialog } from '@backstage/core-components';
 import { createApp } from '@backstage/app-defaults';
@@ -62,6 +63,7 @@ const routes = (
     <Route path="/capacity" element={<CapacityPage />} />
     <Route path="/policies" element={<PoliciesPage />} />
     <Route path="/adoption" element={<AdoptionPage />} />
+    <Route path="/exports" element={<ExportsPage />} />
   </FlatRoutes>
 );
 

@@ -56,7 +56,11 @@ describe('exports admin stats and delivery log routes (real Postgres, real backe
         mockServices.rootConfig.factory({
           data: {
             platform: {
-              productDatabase: { connection: connectionOfKnex(product) },
+              productDatabase: {
+                connection: JSON.parse(
+                  JSON.stringify(connectionOfKnex(product)),
+                ),
+              },
               datasets: { events: demoEventsDatasetConfig() },
             },
             exports: {

@@ -11,6 +11,8 @@ export type CreateExportRequest =
   OpenApi.components['schemas']['CreateExportRequest'];
 export type ExportList =
   OpenApi.paths['/v1/exports']['get']['responses']['200']['content']['application/json'];
+export type ExportStats = OpenApi.components['schemas']['ExportStats'];
+export type WebhookDelivery = OpenApi.components['schemas']['WebhookDelivery'];
 
 export interface ExportsApi {
   create(request: CreateExportRequest): Promise<ExportJob>;
@@ -19,6 +21,10 @@ export interface ExportsApi {
   retry(id: string): Promise<ExportJob>;
   /** An absolute, signed (15-minute) download URL. */
   downloadUrl(id: string): Promise<string>;
+  /** A job's webhook delivery attempts, oldest first. */
+  deliveries(id: string): Promise<WebhookDelivery[]>;
+  /** The admin statistics of the last `hours` (exports.export.admin). */
+  stats(hours: number): Promise<ExportStats>;
 }
 
 export const exportsApiRef = createApiRef<ExportsApi>({
@@ -73,5 +79,18 @@ export class ExportsClient implements ExportsApi {
       `/v1/exports/${encodeURIComponent(id)}/download-url`,
     );
     return `${await this.options.discoveryApi.getBaseUrl('exports')}${url}`;
+  }
+  async deliveries(id: string) {
+    const { items } = await this.call<{ items: WebhookDelivery[] }>(
+      'GET',
+      `/v1/exports/${encodeURIComponent(id)}/deliveries`,
+    );
+    return items;
+  }
+  stats(hours: number) {
+    return this.call<ExportStats>(
+      'GET',
+      `/v1/stats?hours=${encodeURIComponent(String(hours))}`,
+    );
   }
 }

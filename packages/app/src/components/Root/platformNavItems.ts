@@ -5,6 +5,7 @@ import TrackChangesIcon from '@material-ui/icons/TrackChanges';
 import TimerIcon from '@material-ui/icons/Timer';
 import PolicyIcon from '@material-ui/icons/Policy';
 import TrendingUpIcon from '@material-ui/icons/TrendingUp';
+import GetAppIcon from '@material-ui/icons/GetApp';
 
 /**
  * The sidebar's "Platform" section. An entry is added here when its plugin's page lands in
@@ -21,4 +22,5 @@ export const platformNavItems: {
   { to: '/capacity', text: 'Capacity', icon: TimerIcon },
   { to: '/policies', text: 'Policies', icon: PolicyIcon },
   { to: '/adoption', text: 'Adoption', icon: TrendingUpIcon },
+  { to: '/exports', text: 'Exports', icon: GetAppIcon },
 ];

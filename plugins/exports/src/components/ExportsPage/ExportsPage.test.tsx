@@ -1,66 +1,67 @@
-import { screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import {
+  MockPermissionApi,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { filtersApiRef } from '@internal/plugin-filters';
-import { ExportJob, ExportsApi, exportsApiRef } from '../../api/ExportsApi';
+import { exportsApiRef } from '../../api/ExportsApi';
+import {
+  ACCOUNT,
+  fakeExportsApi,
+  fakeFiltersApi,
+  job,
+} from '../../__testUtils__/fixtures';
 import { ExportsPage } from './ExportsPage';
 
-const job = (overrides: Partial<ExportJob>): ExportJob => ({
-  id: '6f1c1f3e-2f7a-4a55-9d59-0c8f5a2d1e11',
-  status: 'running',
-  dataset: 'events',
-  accountId: '0cc175b9-c0f1-b6a8-31c3-99e269772661',
-  format: 'csv',
-  delivery: { type: 'download' },
-  progress: 0.4,
-  rowsWritten: 400,
-  bytesWritten: 4000,
-  rowsEstimated: 1000,
-  etaSeconds: 12,
-  attempts: 1,
-  createdAt: '2026-12-01T12:00:00Z',
-  region: 'eu',
-  requestedBy: 'user:default/maya.cohen',
-  ...overrides,
-});
+// Debounced searches and counts on a loaded 2-core machine (a harness budget, not a check).
+jest.setTimeout(30_000);
+
+/** Allows everything except the permissions (and data classes) listed. */
+const permissionsDenying = (denied: string[]) =>
+  new MockPermissionApi(request =>
+    denied.includes(request.permission.name) ||
+    denied.includes(
+      `${request.permission.name}:${(request as any).resourceRef}`,
+    )
+      ? AuthorizeResult.DENY
+      : AuthorizeResult.ALLOW,
+  );
+
+async function renderPage(
+  exportsApi = fakeExportsApi(),
+  filtersApi = fakeFiltersApi(),
+  permissionApi = permissionsDenying([]),
+) {
+  await renderInTestApp(
+    <TestApiProvider
+      apis={[
+        [exportsApiRef, exportsApi],
+        [filtersApiRef, filtersApi],
+        [permissionApiRef, permissionApi],
+      ]}
+    >
+      <ExportsPage />
+    </TestApiProvider>,
+  );
+  return { exportsApi, filtersApi };
+}
 
 describe('ExportsPage', () => {
   it('shows my exports with live progress and the actions each status allows', async () => {
-    const cancelled: string[] = [];
-    const api: ExportsApi = {
-      create: jest.fn(),
-      list: async () => ({
-        items: [
-          job({}),
-          job({
-            id: '7f1c1f3e-2f7a-4a55-9d59-0c8f5a2d1e12',
-            status: 'failed',
-            progress: 0,
-            error: { type: 'permission_revoked', message: 'revoked' },
-          }),
-        ],
-        total: 2,
+    const exportsApi = fakeExportsApi([
+      job(),
+      job({
+        id: '7f1c1f3e-2f7a-4a55-9d59-0c8f5a2d1e12',
+        status: 'failed',
+        progress: 0,
+        error: { type: 'permission_revoked', message: 'revoked' },
       }),
-      cancel: async id => {
-        cancelled.push(id);
-        return job({ status: 'cancelled' });
-      },
-      retry: jest.fn(),
-      downloadUrl: jest.fn(),
-    };
-    await renderInTestApp(
-      <TestApiProvider
-        apis={[
-          [exportsApiRef, api],
-          [
-            filtersApiRef,
-            { searchAccounts: async () => ({ accounts: [] }) } as any,
-          ],
-        ]}
-      >
-        <ExportsPage />
-      </TestApiProvider>,
-    );
+    ]);
+    await renderPage(exportsApi);
     expect(await screen.findByText('My exports')).toBeInTheDocument();
     await waitFor(() =>
       expect(
@@ -70,16 +71,107 @@ describe('ExportsPage', () => {
       ).toHaveAttribute('aria-valuenow', '40'),
     );
     expect(
-      screen.getByText(/400 rows of ~1,000 · ETA 12 s/),
+      screen.getByText(/400 rows of ~1,000 · 3.9 KB · ETA 12 s/),
     ).toBeInTheDocument();
     expect(screen.getByText(/permission_revoked: revoked/)).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+    expect(
+      screen.getByText('Updating every 2 s while exports run'),
+    ).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() =>
+      expect(exportsApi.retry).toHaveBeenCalledWith(
+        '7f1c1f3e-2f7a-4a55-9d59-0c8f5a2d1e12',
+      ),
+    );
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await waitFor(() =>
+      expect(exportsApi.cancel).toHaveBeenCalledWith(
+        '6f1c1f3e-2f7a-4a55-9d59-0c8f5a2d1e11',
+      ),
+    );
+  });
+
+  it('creates an export of an account picked by name, without the PII column one may not read', async () => {
+    const exportsApi = fakeExportsApi([
+      job({
+        status: 'succeeded',
+        progress: 1,
+        rowsWritten: 100,
+        bytesWritten: 6400,
+      }),
+    ]);
+    const { filtersApi } = await renderPage(
+      exportsApi,
+      fakeFiltersApi(),
+      permissionsDenying([
+        'filters.data-class.read:pii',
+        'exports.export.admin',
+      ]),
+    );
+    expect(await screen.findByText('New export')).toBeInTheDocument();
+    // PII column: marked and disabled.
+    await waitFor(() =>
+      expect(screen.getByLabelText('column email')).toBeDisabled(),
+    );
+    expect(screen.getByText('PII')).toBeInTheDocument();
+    expect(screen.getByLabelText('column id')).toBeChecked();
     expect(
       screen.getByRole('button', { name: 'Create export' }),
     ).toBeDisabled();
-    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
-    await waitFor(() =>
-      expect(cancelled).toEqual(['6f1c1f3e-2f7a-4a55-9d59-0c8f5a2d1e11']),
+    // No admin tab without exports.export.admin.
+    expect(
+      screen.queryByRole('tab', { name: 'Admin' }),
+    ).not.toBeInTheDocument();
+
+    fireEvent.change(screen.getByLabelText('Account'), {
+      target: { value: 'acme' },
+    });
+    fireEvent.click(await screen.findByText('Acme Analytics'));
+    expect(
+      await screen.findByText(`Enterprise, region EU · ${ACCOUNT}`),
+    ).toBeInTheDocument();
+    // The live estimate: counted rows, size from the measured bytes/row of an earlier export.
+    await waitFor(
+      () =>
+        expect(screen.getByTestId('export-estimate')).toHaveTextContent(
+          /Estimate: 2,500 rows \(counted by the filter engine at .*\), ~156 KB \(64 bytes\/row measured on export 6f1c1f3e\)/,
+        ),
+      { timeout: 5000 },
     );
+    expect(filtersApi.count).toHaveBeenCalledWith(
+      expect.objectContaining({ dataset: 'events', accountId: ACCOUNT }),
+    );
+    await userEvent.click(screen.getByLabelText('column occurred_at'));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Create export' }),
+    );
+    await waitFor(() =>
+      expect(exportsApi.create).toHaveBeenCalledWith({
+        dataset: 'events',
+        accountId: ACCOUNT,
+        fields: ['id'],
+        format: 'csv',
+        delivery: { type: 'download' },
+      }),
+    );
+  });
+
+  it('shows the admin tab with the measured charts to admins', async () => {
+    const exportsApi = fakeExportsApi();
+    await renderPage(exportsApi);
+    await userEvent.click(await screen.findByRole('tab', { name: 'Admin' }));
+    expect(await screen.findByTestId('stats-measured')).toHaveTextContent(
+      /Measured at .* from the export_jobs table/,
+    );
+    expect(exportsApi.stats).toHaveBeenCalledWith(24);
+    expect(
+      screen.getByText(/6 of 7 within the 60 s SLO · p50 21.5 s · p90 70.2 s/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('1 failed of 8 finished (2 cancelled, not counted)'),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('queue-depth-chart')).toBeInTheDocument();
+    expect(screen.getByTestId('duration-chart')).toBeInTheDocument();
+    expect(screen.getByTestId('failure-chart')).toBeInTheDocument();
   });
 });

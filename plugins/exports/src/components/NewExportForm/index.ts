@@ -1,0 +1,2 @@
+export { NewExportForm } from './NewExportForm';
+export type { NewExportFormProps } from './NewExportForm';
