@@ -9,6 +9,11 @@ import request from 'supertest';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { platformTelemetryReaderServiceRef } from '@internal/plugin-platform-node';
 import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
+import { DatabaseExportJobsReader } from '@internal/plugin-exports-node';
+import {
+  exportJobsReaderFactory,
+  migrateExportTables,
+} from '@internal/plugin-exports-node/testUtils';
 import { sloPlugin } from './plugin';
 
 /** No platform backend in this test: a reader with no telemetry. */
@@ -46,10 +51,13 @@ describe('slo backend plugin', () => {
       | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
   ) {
     const knex = await databases.init('POSTGRES_18');
+    // The exports tables (their own migrations) in the same test database, no jobs yet.
+    await migrateExportTables(knex);
     const { server } = await startTestBackend({
       features: [
         sloPlugin,
         emptyTelemetryReader,
+        exportJobsReaderFactory(new DatabaseExportJobsReader(knex)),
         mockServices.database.factory({ knex }),
         mockServices.permissions.factory({ result }),
         mockServices.rootConfig.factory({
@@ -80,7 +88,8 @@ describe('slo backend plugin', () => {
       budget: { remaining: null, consumed: null },
       dataStatus: {
         ok: false,
-        message: 'no data: export service not deployed',
+        message:
+          "no data: no events in the rolling-30d window yet (source: the exports plugin's export_jobs table (finished jobs by finish minute))",
       },
     });
 

@@ -8,6 +8,7 @@ import {
   platformTelemetryReaderServiceRef,
   requestTelemetryServiceRef,
 } from '@internal/plugin-platform-node';
+import { exportJobsReaderServiceRef } from '@internal/plugin-exports-node';
 import { sloPermissions } from '@internal/plugin-slo-common';
 import { createRouter } from './service/router';
 import { findUp, loadSloFiles } from './service/loadSloFiles';
@@ -34,6 +35,7 @@ export const sloPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         requestTelemetry: requestTelemetryServiceRef,
         telemetryReader: platformTelemetryReaderServiceRef,
+        exportJobs: exportJobsReaderServiceRef,
         events: platformEventsServiceRef,
       },
       async init(deps) {
@@ -75,6 +77,8 @@ export const sloPlugin = createBackendPlugin({
           store,
           sources: new SliSources({
             reader,
+            // Export completion reads the exports plugin's jobs table through exports-node.
+            exportJobs: deps.exportJobs,
             prometheus: prometheusUrl ? { baseUrl: prometheusUrl } : undefined,
           }),
           fileDefinitions,

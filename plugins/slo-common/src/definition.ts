@@ -40,13 +40,26 @@ const prometheusSli = z
   })
   .strict();
 
+/**
+ * Export completion from the exports plugin's jobs table: among finished jobs that wrote fewer
+ * than `maxBytes`, the share that succeeded within `thresholdMs` of their creation.
+ */
+const exportJobsSli = z
+  .object({
+    source: z.literal('export-jobs'),
+    kind: z.literal('latency'),
+    thresholdMs: z.number().positive(),
+    maxBytes: z.number().int().positive(),
+  })
+  .strict();
+
 /** Sources that exist in the spec but have no service in this portal yet. */
 const plannedSli = z
   .object({
-    source: z.enum(['export-jobs', 'permission-checks']),
+    source: z.literal('permission-checks'),
     kind: z.literal('latency'),
     thresholdMs: z.number().positive(),
-    /** e.g. `cached` / `uncached` for permission checks, `under-100mb` for exports. */
+    /** e.g. `cached` / `uncached`. */
     segment: z.string().min(1).max(100).optional(),
   })
   .strict();
@@ -63,6 +76,7 @@ export const sliSchema = z.discriminatedUnion('source', [
   requestsSli,
   pageLoadsSli,
   prometheusSli,
+  exportJobsSli,
   plannedSli,
   seriesSli,
 ]);

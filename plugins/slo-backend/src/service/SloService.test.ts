@@ -474,8 +474,13 @@ describe('SloService on Postgres', () => {
 
   it('says plainly when a source is not deployed, and never invents numbers', async () => {
     const slo = definition({
-      id: 'exports-planned',
-      sli: { source: 'export-jobs', kind: 'latency', thresholdMs: 60_000 },
+      id: 'cached-checks-planned',
+      sli: {
+        source: 'permission-checks',
+        kind: 'latency',
+        thresholdMs: 5,
+        segment: 'cached',
+      },
     });
     const { service: slos } = service([slo]);
     await slos.tick(new Date(T0));
@@ -487,7 +492,8 @@ describe('SloService on Postgres', () => {
       policy: { state: 'unknown' },
       dataStatus: {
         ok: false,
-        message: 'no data: export service not deployed',
+        message:
+          'no data: cached and uncached decision latency are not recorded separately (the authz HTTP route, which mixes both, backs permission-check-uncached)',
       },
     });
   });

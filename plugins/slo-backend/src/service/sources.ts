@@ -3,6 +3,7 @@ import {
   MINUTE_MS,
   SloDefinition,
 } from '@internal/plugin-slo-common';
+import { ExportJobsReader } from '@internal/plugin-exports-node';
 import { StoredPoint } from './SloStore';
 import { TelemetryMinute, TelemetryReader } from './telemetry';
 
@@ -13,14 +14,12 @@ export type SourceAvailability =
 
 export interface SliSourceOptions {
   reader?: TelemetryReader;
+  exportJobs?: Pick<ExportJobsReader, 'completionMinutes'>;
   prometheus?: { baseUrl: string; fetch?: typeof fetch };
 }
 
-const NOT_DEPLOYED: Record<string, string> = {
-  'export-jobs': 'no data: export service not deployed',
-  'permission-checks':
-    'no data: cached and uncached decision latency are not recorded separately (the authz HTTP route, which mixes both, backs permission-check-uncached)',
-};
+const NO_CACHED_CHECK_LATENCY =
+  'no data: cached and uncached decision latency are not recorded separately (the authz HTTP route, which mixes both, backs permission-check-uncached)';
 
 /** Reads SLI minutes from the configured sources. */
 export class SliSources {
@@ -56,8 +55,19 @@ export class SliSources {
                 'no data: Prometheus not configured (slo.prometheus.baseUrl)',
             };
       case 'export-jobs':
+        return this.options.exportJobs
+          ? {
+              ok: true,
+              description:
+                "the exports plugin's export_jobs table (finished jobs by finish minute)",
+            }
+          : {
+              ok: false,
+              message:
+                'no data: the export jobs reader is not available in this backend',
+            };
       case 'permission-checks':
-        return { ok: false, message: NOT_DEPLOYED[sli.source] };
+        return { ok: false, message: NO_CACHED_CHECK_LATENCY };
       case 'series':
         return { ok: true, description: 'series posted to the API (backfill)' };
       default:
@@ -88,6 +98,20 @@ export class SliSources {
         route: sli.route,
       });
       return minutes.map(m => toPoint(m, goodOf(m)));
+    }
+    if (sli.source === 'export-jobs' && this.options.exportJobs) {
+      const minutes = await this.options.exportJobs.completionMinutes({
+        from,
+        to,
+        maxBytes: sli.maxBytes,
+        thresholdMs: sli.thresholdMs,
+      });
+      return minutes.map(m => ({
+        minuteMs: m.minute.getTime(),
+        good: m.good,
+        total: m.total,
+        resolutionMinutes: 1,
+      }));
     }
     if (sli.source === 'prometheus' && this.options.prometheus) {
       return this.readPrometheus(sli.goodQuery, sli.totalQuery, from, to);

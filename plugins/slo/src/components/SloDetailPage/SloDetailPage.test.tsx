@@ -62,8 +62,8 @@ const fakeApi = (): SloApi => ({
       summary,
       {
         ...summary,
-        id: 'export-completion',
-        name: 'Exports under 100 MB complete within 60 s',
+        id: 'permission-check-cached',
+        name: 'Cached permission checks p99 under 5 ms',
         owner: 'group:default/platform-services',
         sli: null,
         total: 0,
@@ -72,7 +72,8 @@ const fakeApi = (): SloApi => ({
         policy: { state: 'unknown', reason: 'no traffic' },
         dataStatus: {
           ok: false,
-          message: 'no data: export service not deployed',
+          message:
+            'no data: cached and uncached decision latency are not recorded separately',
           lastMinute: null,
         },
       },
@@ -100,7 +101,9 @@ describe('SLO pages', () => {
     expect(screen.getByText('99.850% (10,000 events)')).toBeInTheDocument();
     expect(screen.getByText('freeze non-critical deploys')).toBeInTheDocument();
     expect(
-      screen.getByText('no data: export service not deployed'),
+      screen.getByText(
+        'no data: cached and uncached decision latency are not recorded separately',
+      ),
     ).toBeInTheDocument();
   });
 
