@@ -1,23 +1,14 @@
 import {
-  createApiFactory,
   createPlugin,
   createRoutableExtension,
-  discoveryApiRef,
-  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { clientApiFactory } from '@internal/plugin-platform-react';
 import { filtersApiRef, FiltersClient } from './api/FiltersApi';
 import { rootRouteRef } from './routes';
 
 export const filtersPlugin = createPlugin({
   id: 'filters',
-  apis: [
-    createApiFactory({
-      api: filtersApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new FiltersClient({ discoveryApi, fetchApi }),
-    }),
-  ],
+  apis: [clientApiFactory(filtersApiRef, FiltersClient)],
   routes: { root: rootRouteRef },
 });
 

@@ -1,23 +1,15 @@
 import {
-  createApiFactory,
   createPlugin,
   createRoutableExtension,
-  discoveryApiRef,
-  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { clientApiFactory } from '@internal/plugin-platform-react';
 import { rootRouteRef } from './routes';
 import { platformApiRef } from './api/PlatformApi';
 import { PlatformClient } from './api/PlatformClient';
 
 export const platformPlugin = createPlugin({
   id: 'platform',
-  apis: [
-    createApiFactory({
-      api: platformApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: deps => new PlatformClient(deps),
-    }),
-  ],
+  apis: [clientApiFactory(platformApiRef, PlatformClient)],
   routes: { root: rootRouteRef },
 });
 
