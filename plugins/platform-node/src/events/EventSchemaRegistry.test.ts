@@ -26,9 +26,14 @@ function envelope(
 describe('EventSchemaRegistry (schemas/ of this package)', () => {
   const registry = EventSchemaRegistry.fromPackage();
 
-  it('holds the 10 canonical events of the spec, version 1, and the platform-level slo.policy_changed', () => {
+  it('holds the 10 canonical events of the spec (version 1), v2 of the permission events (no tenant required) and the platform-level slo.policy_changed', () => {
     expect(registry.names()).toEqual(
-      [...CANONICAL_EVENT_NAMES, 'slo.policy_changed'].sort(),
+      [
+        ...CANONICAL_EVENT_NAMES,
+        'permission.checked.v2',
+        'permission.denied.v2',
+        'slo.policy_changed',
+      ].sort(),
     );
   });
 
