@@ -18,7 +18,15 @@ export interface Config {
     /** Service principals (subjects) allowed to push samples and spend, e.g. portal-api-token. */
     samplePushers?: string[];
     /** POSTed a JSON body on every status change. */
-    statusWebhook?: { url: string; timeoutMs?: number };
+    statusWebhook?: {
+      url: string;
+      /** Per attempt (default 5000). */
+      timeoutMs?: number;
+      /** Attempts in all for network errors, 408, 429 and 5xx (default 4). */
+      attempts?: number;
+      /** Wait before the 2nd attempt, × 4 for each later one (default 1000). */
+      backoffMs?: number;
+    };
     collectors?: {
       /** How often the collectors run, in seconds (default 300). */
       intervalSeconds?: number;

@@ -12,6 +12,12 @@ import {
   testScheduler,
   WebhookReceiver,
 } from '@internal/plugin-platform-node/testUtils';
+import { DatabaseExportJobsReader } from '@internal/plugin-exports-node';
+import {
+  exportJobsReaderFactory,
+  insertExportJob,
+  migrateExportTables,
+} from '@internal/plugin-exports-node/testUtils';
 import { capacityPlugin } from './plugin';
 import { findRepoFile } from './service/definitions';
 
@@ -32,6 +38,22 @@ describe('capacity backend plugin (real Postgres)', () => {
     receiver = await startWebhookReceiver();
     const product = await databases.init('POSTGRES_18');
     const own = await databases.init('POSTGRES_18');
+    // The exports plugin's jobs table (its own migrations): 2 queued jobs, 2.5 GB stored in eu.
+    const exportsDb = await databases.init('POSTGRES_18');
+    await migrateExportTables(exportsDb);
+    for (let i = 0; i < 2; i++) {
+      await insertExportJob(exportsDb, {
+        status: 'queued',
+        createdAt: new Date(),
+      });
+    }
+    await insertExportJob(exportsDb, {
+      status: 'succeeded',
+      createdAt: new Date(Date.now() - 60_000),
+      finishedAt: new Date(),
+      region: 'eu',
+      bytesWritten: 2_500_000_000,
+    });
     const pg = new URL(
       process.env.BACKSTAGE_TEST_DATABASE_POSTGRES18_CONNECTION_STRING!,
     );
@@ -46,6 +68,7 @@ describe('capacity backend plugin (real Postgres)', () => {
       features: [
         capacityPlugin,
         mockServices.database.factory({ knex: own }),
+        exportJobsReaderFactory(new DatabaseExportJobsReader(exportsDb)),
         mockServices.rootConfig.factory({
           data: {
             platform: { productDatabase: { connection: conn } },
@@ -124,17 +147,16 @@ describe('capacity backend plugin (real Postgres)', () => {
       1,
     );
     expect(byId['app-compute'].current.provenance).toBe('live');
+    // From the exports jobs table through exports-node.
     expect(byId['export-queue-depth'].current).toMatchObject({
-      provenance: 'estimate',
-      value: 20,
+      provenance: 'live',
+      value: 2,
     });
-    // The exports plugin is not in this test backend: its queue gauge is absent, said so.
-    expect(byId['export-queue-depth'].collectorNote).toBe(
-      'no source: export_queue_depth is not registered (the exports plugin does not run in this backend)',
-    );
-    expect(byId['export-storage'].collectorNote).toBe(
-      'no source: the exports plugin exposes no storage-bytes metric (per region) yet',
-    );
+    expect(byId['export-storage'].current).toMatchObject({
+      provenance: 'live',
+      value: 2.5,
+    });
+    expect(byId['export-storage'].current.source).toContain('eu 2.500 GB');
     expect(byId['postgres-replication-lag'].collectorNote).toBe(
       'no replicas: pg_stat_replication is empty on this primary',
     );
@@ -170,12 +192,13 @@ describe('capacity backend plugin (real Postgres)', () => {
 
   it('forecasts from pushed samples and turns the limit red when act-by has passed', async () => {
     const now = Date.now();
-    // Export queue: 100 jobs 13 days ago, +5 a day → 165 now, 200 in 7 days; lead 2 weeks.
+    // Replication lag (no replica here, so no live sample): 1 s 13 days ago, +0.5 s a day →
+    // 7.5 s now, the 10 s trigger in 5 days; lead time up to 3 weeks, so act-by has passed.
     const samples = Array.from({ length: 14 }, (_, i) => ({
-      limit: 'export-queue-depth',
-      value: 100 + 5 * i,
+      limit: 'postgres-replication-lag',
+      value: 1 + 0.5 * i,
       at: new Date(now - (13 - i) * DAY_MS).toISOString(),
-      source: 'test: queue gauge',
+      source: 'test: replica exporter',
     }));
     const denied = await request(server)
       .post('/api/capacity/v1/samples')
@@ -211,27 +234,26 @@ describe('capacity backend plugin (real Postgres)', () => {
     const limits = await request(server)
       .get('/api/capacity/v1/limits')
       .set(as(ENGINEER));
-    const queue = limits.body.limits.find(
-      (l: any) => l.id === 'export-queue-depth',
+    const lag = limits.body.limits.find(
+      (l: any) => l.id === 'postgres-replication-lag',
     );
-    expect(queue.current).toMatchObject({ value: 165, provenance: 'pushed' });
-    expect(queue.forecast.slopePerDay).toBeCloseTo(5, 6);
-    expect(queue.forecast.r2).toBeCloseTo(1, 6);
+    expect(lag.current).toMatchObject({ value: 7.5, provenance: 'pushed' });
+    expect(lag.forecast.slopePerDay).toBeCloseTo(0.5, 6);
+    expect(lag.forecast.r2).toBeCloseTo(1, 6);
     expect(
-      Date.parse(queue.forecast.triggerAt) - (now - 13 * DAY_MS),
-    ).toBeCloseTo(20 * DAY_MS, -4);
-    expect(queue.status).toBe('red');
-    expect(queue.statusReason).toMatch(/act-by date .* has passed/);
-    expect(queue.daysToTrigger).toBeCloseTo(7, 0);
-    expect(queue.scenario.basis).toBe('trend');
+      Date.parse(lag.forecast.triggerAt) - (now - 13 * DAY_MS),
+    ).toBeCloseTo(18 * DAY_MS, -4);
+    expect(lag.status).toBe('red');
+    expect(lag.statusReason).toMatch(/act-by date .* has passed/);
+    expect(lag.daysToTrigger).toBeCloseTo(5, 0);
     expect(webhookBodies().at(-1)).toMatchObject({
-      limit: 'export-queue-depth',
+      limit: 'postgres-replication-lag',
       from: 'green',
       to: 'red',
     });
 
     const history = await request(server)
-      .get('/api/capacity/v1/limits/export-queue-depth/samples?days=30')
+      .get('/api/capacity/v1/limits/postgres-replication-lag/samples?days=30')
       .set(as(ENGINEER));
     expect(history.body.samples).toHaveLength(14);
   });
@@ -447,12 +469,12 @@ describe('capacity backend plugin (real Postgres)', () => {
       .get('/api/capacity/v1/review')
       .set(as(ENGINEER));
     expect(review.status).toBe(200);
-    const queue = review.body.limits.find(
-      (l: any) => l.id === 'export-queue-depth',
+    const lag = review.body.limits.find(
+      (l: any) => l.id === 'postgres-replication-lag',
     );
-    // The latest sample at or before 7 days ago: 100 + 5 × 6 = 130.
-    expect(queue.weekAgo.value).toBe(130);
-    expect(queue.change).toBe(35);
+    // The latest sample at or before 7 days ago: 1 + 0.5 × 6 = 4.
+    expect(lag.weekAgo.value).toBe(4);
+    expect(lag.change).toBe(3.5);
     expect(review.body.exitCriterion.met).toBe(false);
     expect(review.body.statusChanges.length).toBeGreaterThan(0);
   });

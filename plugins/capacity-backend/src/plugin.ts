@@ -4,13 +4,11 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { capacityPermissions } from '@internal/plugin-capacity-common';
-import {
-  platformHubServiceRef,
-  requestTelemetryServiceRef,
-} from '@internal/plugin-platform-node';
+import { exportJobsReaderServiceRef } from '@internal/plugin-exports-node';
+import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
 import knexFactory from 'knex';
 import { PostgresCollector } from './collectors/postgresCollector';
-import { ExportQueueCollector } from './collectors/exportQueueCollector';
+import { ExportServiceCollector } from './collectors/exportServiceCollector';
 import { ProcessCollector } from './collectors/processCollector';
 import { Collector } from './collectors/types';
 import { CapacityService, DEFAULT_SETTINGS } from './service/CapacityService';
@@ -38,7 +36,7 @@ export const capacityPlugin = createBackendPlugin({
         scheduler: coreServices.scheduler,
         lifecycle: coreServices.lifecycle,
         telemetry: requestTelemetryServiceRef,
-        hub: platformHubServiceRef,
+        exportJobs: exportJobsReaderServiceRef,
       },
       async init(deps) {
         const { config, logger } = deps;
@@ -96,13 +94,15 @@ export const capacityPlugin = createBackendPlugin({
             ? {
                 url: webhook.getString('url'),
                 timeoutMs: webhook.getOptionalNumber('timeoutMs') ?? 5000,
+                attempts: webhook.getOptionalNumber('attempts') ?? 4,
+                backoffMs: webhook.getOptionalNumber('backoffMs') ?? 1000,
               }
             : undefined,
         });
 
         const processCollector = new ProcessCollector();
         const sharedCollectors: Collector[] = [
-          new ExportQueueCollector(deps.hub.metrics),
+          new ExportServiceCollector(deps.exportJobs),
         ];
         const product = config.getOptionalConfig(
           'platform.productDatabase.connection',

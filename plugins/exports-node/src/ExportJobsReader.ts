@@ -156,7 +156,7 @@ export class DatabaseExportJobsReader implements ExportJobsReader {
         q.thresholdMs / 1000,
         q.from,
         q.to,
-        NOT_SLI_EVENTS.errorTypes,
+        [...NOT_SLI_EVENTS.errorTypes],
         q.maxBytes,
       ],
     );
@@ -195,15 +195,18 @@ export class DatabaseExportJobsReader implements ExportJobsReader {
   async storedBytesByRegion(): Promise<RegionStorage[]> {
     // The retention purge deletes a file, then marks the job `expired`: a succeeded job past
     // its expiry that the purge has not reached yet still occupies storage and counts.
-    const rows: Array<{ region: string; bytes: string; files: string }> =
-      await this.db('export_jobs')
-        .select('region')
-        .sum({ bytes: 'bytes_written' })
-        .count({ files: '*' })
-        .where({ status: 'succeeded' })
-        .whereNotNull('storage_key')
-        .groupBy('region')
-        .orderBy('region');
+    const rows = (await this.db('export_jobs')
+      .select('region')
+      .sum({ bytes: 'bytes_written' })
+      .count({ files: '*' })
+      .where({ status: 'succeeded' })
+      .whereNotNull('storage_key')
+      .groupBy('region')
+      .orderBy('region')) as Array<{
+      region: string;
+      bytes: string;
+      files: string;
+    }>;
     return rows.map(r => ({
       region: r.region,
       bytes: Number(r.bytes),

@@ -22,6 +22,7 @@ import {
 } from '@internal/plugin-capacity-common';
 import { Collector } from '../collectors/types';
 import { CapacityDefinitions } from './definitions';
+import { deliverStatusWebhook, StatusWebhookOptions } from './statusWebhook';
 import { CapacityStore, SeriesPoint, StatusChange } from './CapacityStore';
 
 export interface CapacitySettings extends ForecastOptions {
@@ -83,7 +84,7 @@ export class CapacityService {
       settings: CapacitySettings;
       logger: LoggerService;
       auditor?: AuditorService;
-      webhook?: { url: string; timeoutMs: number };
+      webhook?: StatusWebhookOptions;
     },
   ) {}
 
@@ -223,18 +224,33 @@ export class CapacityService {
 
   /** Records status changes since the last evaluation; emits an audit record and the webhook. */
   async recordStatusChanges(now: Date): Promise<StatusChange[]> {
-    return this.deps.store.withStatusLock(() =>
+    // The webhook (with its retries) is delivered after the lock is released.
+    const recorded = await this.deps.store.withStatusLock(() =>
       this.recordStatusChangesLocked(now),
     );
+    for (const { id, view, change } of recorded) {
+      const webhook = await this.notify(view, change);
+      if (webhook) {
+        await this.deps.store.setWebhookResult(id, webhook);
+        change.webhook = webhook;
+      }
+    }
+    return recorded.map(r => r.change);
   }
 
-  private async recordStatusChangesLocked(now: Date): Promise<StatusChange[]> {
+  private async recordStatusChangesLocked(
+    now: Date,
+  ): Promise<Array<{ id: string; view: LimitView; change: StatusChange }>> {
     const { store, auditor, logger } = this.deps;
     const [views, last] = await Promise.all([
       this.views(now),
       store.lastStatuses(),
     ]);
-    const changes: StatusChange[] = [];
+    const changes: Array<{
+      id: string;
+      view: LimitView;
+      change: StatusChange;
+    }> = [];
     for (const view of views) {
       const previous = last.get(view.id) ?? null;
       if (previous === view.status) continue;
@@ -264,17 +280,12 @@ export class CapacityService {
         });
         await event.success();
       }
-      const webhook = await this.notify(view, change);
-      if (webhook) {
-        await store.setWebhookResult(row.id, webhook);
-        change.webhook = webhook;
-      }
       logger.info(
         `capacity: ${view.id} ${previous ?? '(none)'} → ${view.status}: ${
           view.statusReason
         }`,
       );
-      changes.push(change);
+      changes.push({ id: row.id, view, change });
     }
     return changes;
   }
@@ -285,31 +296,20 @@ export class CapacityService {
   ): Promise<string | undefined> {
     const { webhook } = this.deps;
     if (!webhook) return undefined;
-    try {
-      const response = await fetch(webhook.url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          type: 'capacity.status_changed',
-          ...change,
-          name: view.name,
-          current: view.current,
-          trigger: view.trigger,
-          critical: view.critical,
-          owner: view.owner,
-          policy: view.policy,
-        }),
-        signal: AbortSignal.timeout(webhook.timeoutMs),
-      });
-      return response.ok
-        ? `delivered (HTTP ${response.status})`
-        : `failed (HTTP ${response.status})`;
-    } catch (error) {
-      this.deps.logger.warn(
-        `capacity webhook failed: ${(error as Error).message}`,
-      );
-      return `failed (${(error as Error).message})`;
+    const result = await deliverStatusWebhook(webhook, {
+      type: 'capacity.status_changed',
+      ...change,
+      name: view.name,
+      current: view.current,
+      trigger: view.trigger,
+      critical: view.critical,
+      owner: view.owner,
+      policy: view.policy,
+    });
+    if (!result.startsWith('delivered')) {
+      this.deps.logger.warn(`capacity webhook ${result}`);
     }
+    return result;
   }
 
   async collect(collectors: Collector[], now: Date): Promise<void> {

@@ -93,7 +93,9 @@ describe('export-completion SLI from the exports jobs table (real Postgres)', ()
       initialLookbackDays: 1,
       portalBaseUrl: 'http://portal.test',
       now,
-      events: { emit: async () => ({ event_id: 'test', accepted: true }) },
+      events: {
+        emit: async () => ({ event_id: 'test', accepted: true } as any),
+      },
     });
     await service.tick();
     const summary = await service.summary('export-completion');
