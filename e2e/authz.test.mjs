@@ -3,20 +3,17 @@
 // read revisions but not change them, and the API refuses claims about other subjects.
 // In Chromium: the Policies playground decides as the source is edited, and replay of the
 // recorded decisions against the edited candidate shows the ones that flip.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  E2E_BASE,
   callJson,
   devUserToken,
-  externalPostgresEnv,
+  E2E_BASE,
   launchChromium,
   openPortalAs,
+  portalBackendForSuite,
   repoRoot,
-  startPortalBackend,
-  waitForCatalog,
 } from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-authz-3c9d';
@@ -24,22 +21,11 @@ const artifacts = join(repoRoot, 'e2e', 'artifacts');
 const api = path => `${E2E_BASE}/api/authz/v1${path}`;
 
 describe('permission service (authz) in the real backend', () => {
-  let backend;
-  before(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    backend = startPortalBackend(
-      {
-        ...externalPostgresEnv(),
-        PORTAL_API_TOKEN: TOKEN,
-        PORTAL_DEMO_EVENT_ROWS: '2000',
-      },
-      createWriteStream(join(artifacts, 'backend-authz.log')),
-    );
-    // The development sign-in resolves users from the catalog: wait for ingestion.
-    await waitForCatalog(E2E_BASE, TOKEN, backend);
-  });
-  after(async () => {
-    assert.equal(await backend?.stop(), 0);
+  const suite = portalBackendForSuite('authz', {
+    token: TOKEN,
+    env: {
+      PORTAL_DEMO_EVENT_ROWS: '2000',
+    },
   });
 
   it('decides a self check with the active revision and the deciding rule', async () => {

@@ -1,23 +1,14 @@
 import {
-  createApiFactory,
   createPlugin,
   createRoutableExtension,
-  discoveryApiRef,
-  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { clientApiFactory } from '@internal/plugin-platform-react';
 import { authzApiRef, AuthzClient } from './api/AuthzApi';
 import { rootRouteRef } from './routes';
 
 export const authzPlugin = createPlugin({
   id: 'authz',
-  apis: [
-    createApiFactory({
-      api: authzApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new AuthzClient({ discoveryApi, fetchApi }),
-    }),
-  ],
+  apis: [clientApiFactory(authzApiRef, AuthzClient)],
   routes: { root: rootRouteRef },
 });
 

@@ -3,7 +3,7 @@ import {
   DiscoveryApi,
   FetchApi,
 } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
+import { OpenApiClient } from '@internal/plugin-platform-common';
 import type { OpenApi } from '@internal/plugin-authz-common';
 
 type Paths = OpenApi.paths;
@@ -57,68 +57,42 @@ export const authzApiRef = createApiRef<AuthzApi>({
   id: 'plugin.authz.service',
 });
 
-const query = (params: Record<string, string | number | undefined>) => {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (v !== undefined && v !== '') qs.set(k, String(v));
-  }
-  const s = qs.toString();
-  return s ? `?${s}` : '';
-};
-
 /** Typed client of /api/authz/v1 (types generated from the backend's OpenAPI document). */
 export class AuthzClient implements AuthzApi {
-  constructor(
-    private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
-  ) {}
-
-  private async call<T>(path: string, body?: unknown): Promise<T> {
-    const base = await this.deps.discoveryApi.getBaseUrl('authz');
-    const res = await this.deps.fetchApi.fetch(
-      `${base}${path}`,
-      body === undefined
-        ? undefined
-        : {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify(body),
-          },
-    );
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    return (await res.json()) as T;
+  private readonly client: OpenApiClient<Paths>;
+  constructor(deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.client = new OpenApiClient('authz', deps);
   }
 
   listRevisions() {
-    return this.call<RevisionList>('/v1/revisions');
+    return this.client.call('get', '/v1/revisions');
   }
   getRevision(id: string) {
-    return this.call<RevisionSource>(`/v1/revisions/${encodeURIComponent(id)}`);
+    return this.client.call('get', '/v1/revisions/{id}', { params: { id } });
   }
   evaluate(body: EvaluateRequest) {
-    return this.call<EvaluateResponse>('/v1/evaluate', body);
+    return this.client.call('post', '/v1/evaluate', { body });
   }
   runTests(body: TestRequest) {
-    return this.call<TestResponse>('/v1/test', body);
+    return this.client.call('post', '/v1/test', { body });
   }
   replay(body: ReplayRequest) {
-    return this.call<ReplayResult>('/v1/replay', body);
+    return this.client.call('post', '/v1/replay', { body });
   }
   shadowStats(hours: number) {
-    return this.call<ShadowStatsResponse>(
-      `/v1/shadow/stats${query({ hours })}`,
-    );
+    return this.client.call('get', '/v1/shadow/stats', {
+      query: { hours },
+    });
   }
   decisions(filter: DecisionFilter, limit = 50) {
-    return this.call<DecisionPage>(
-      `/v1/decisions${query({ ...filter, limit })}`,
-    );
+    return this.client.call('get', '/v1/decisions', {
+      query: { ...filter, limit },
+    });
   }
   async exportDecisions(filter: DecisionFilter) {
-    const base = await this.deps.discoveryApi.getBaseUrl('authz');
-    const res = await this.deps.fetchApi.fetch(
-      `${base}/v1/decisions/export${query({ ...filter })}`,
-    );
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    return res.text();
+    const response = await this.client.fetch('get', '/v1/decisions/export', {
+      query: filter,
+    });
+    return response.text();
   }
 }
