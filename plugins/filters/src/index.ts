@@ -1,6 +1,6 @@
 /**
- * Filters frontend plugin: the Data explorer page, and the FilterBuilder and AccountPicker
- * components other plugins (e.g. the export console) embed.
+ * Filters frontend plugin: the Data explorer page, and the FilterBuilder, AccountPicker and
+ * DatasetPicker components other plugins (e.g. the export console) embed.
  *
  * @packageDocumentation
  */
@@ -10,7 +10,9 @@ export type {
   FilterBuilderProps,
   FilterEstimate,
 } from './components/FilterBuilder';
-export { AccountPicker } from './components/AccountPicker';
+export { AccountPicker, isAccountId } from './components/AccountPicker';
+export { DatasetPicker, chosenDataset } from './components/DatasetPicker';
+export type { DatasetPickerProps } from './components/DatasetPicker';
 export type { AccountPickerProps } from './components/AccountPicker';
 export { filtersApiRef, FiltersClient } from './api/FiltersApi';
 export type { FiltersApi, AccountSearchOptions } from './api/FiltersApi';

@@ -47,6 +47,8 @@ function ChartBox(props: { testId: string; children: JSX.Element }) {
   );
 }
 
+// Charts are drawn without animation: a screenshot or a glance shows the measured values.
+
 /** The admin tab: queue depth over time, completion times against the SLO, failures by type. */
 export function AdminStats() {
   const api = useApi(exportsApiRef);
@@ -117,6 +119,7 @@ export function AdminStats() {
                 dataKey="depth"
                 name="queued"
                 dot={false}
+                isAnimationActive={false}
                 stroke={theme.palette.primary.main}
               />
             </LineChart>
@@ -145,6 +148,7 @@ export function AdminStats() {
               <Bar
                 dataKey="jobs"
                 name="jobs"
+                isAnimationActive={false}
                 fill={theme.palette.primary.main}
               />
               {sloBar && (
@@ -183,6 +187,7 @@ export function AdminStats() {
                 <Bar
                   dataKey="percent"
                   name="% of finished jobs"
+                  isAnimationActive={false}
                   fill={theme.palette.error.main}
                 />
               </BarChart>

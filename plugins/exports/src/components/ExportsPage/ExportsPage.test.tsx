@@ -156,6 +156,43 @@ describe('ExportsPage', () => {
     );
   });
 
+  it("opens a webhook export's delivery log", async () => {
+    const exportsApi = fakeExportsApi([
+      job({
+        status: 'succeeded',
+        progress: 1,
+        delivery: { type: 'webhook', url: 'https://hooks.example/x' },
+      }),
+    ]);
+    exportsApi.deliveries.mockResolvedValue([
+      {
+        attempt: 1,
+        url: 'https://hooks.example/x',
+        statusCode: 503,
+        error: null,
+        delivered: false,
+        at: '2026-12-01T12:00:01Z',
+      },
+      {
+        attempt: 2,
+        url: 'https://hooks.example/x',
+        statusCode: 204,
+        error: null,
+        delivered: true,
+        at: '2026-12-01T12:00:02Z',
+      },
+    ]);
+    await renderPage(exportsApi);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Deliveries' }),
+    );
+    expect(await screen.findByText('503')).toBeInTheDocument();
+    expect(screen.getByText('204')).toBeInTheDocument();
+    expect(exportsApi.deliveries).toHaveBeenCalledWith(
+      '6f1c1f3e-2f7a-4a55-9d59-0c8f5a2d1e11',
+    );
+  });
+
   it('shows the admin tab with the measured charts to admins', async () => {
     const exportsApi = fakeExportsApi();
     await renderPage(exportsApi);

@@ -7,6 +7,7 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import { Box, Button, LinearProgress, Typography } from '@material-ui/core';
 import { ExportJob, exportsApiRef } from '../../api/ExportsApi';
+import { DeliveryLog } from '../DeliveryLog';
 import { formatBytes, formatEta } from '../format';
 
 /** Starts the browser download of a (signed, short-lived) URL in this tab. */
@@ -105,6 +106,7 @@ export function MyExports(props: MyExportsProps) {
               Retry
             </Button>
           )}
+          {j.delivery.type === 'webhook' && <DeliveryLog exportId={j.id} />}
           {(j.status === 'queued' || j.status === 'running') && (
             <Button
               size="small"

@@ -20,8 +20,11 @@ import {
 } from '@internal/plugin-filters-common';
 import {
   AccountPicker,
+  chosenDataset,
+  DatasetPicker,
   FilterBuilder,
   filtersApiRef,
+  isAccountId,
 } from '@internal/plugin-filters';
 import {
   CreateExportRequest,
@@ -37,8 +40,6 @@ import { formatBytes } from '../format';
 import { bytesPerRowBasis, ExportEstimate } from './exportEstimate';
 
 const EMPTY: FilterGroup = { combinator: 'and', rules: [] };
-const UUID_RE =
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NewExportFormProps {
   /** The user's exports (for the bytes-per-row basis of the size estimate). */
@@ -67,10 +68,7 @@ export function NewExportForm(props: NewExportFormProps) {
   const [submitting, setSubmitting] = useState(false);
 
   const dataset: DatasetDescription | undefined = useMemo(
-    () =>
-      datasets.value?.datasets.find(
-        d => d.id === (datasetId || datasets.value?.datasets[0]?.id),
-      ),
+    () => chosenDataset(datasets.value?.datasets, datasetId),
     [datasets.value, datasetId],
   );
   const readableClasses = useReadableDataClasses(
@@ -83,7 +81,7 @@ export function NewExportForm(props: NewExportFormProps) {
       .filter(f => isReadable(f, readableClasses))
       .map(f => f.name);
   const filterValid = dataset ? validateFilter(filter, dataset).valid : false;
-  const accountValid = UUID_RE.test(accountId);
+  const accountValid = isAccountId(accountId);
 
   useEffect(() => {
     setCount(undefined);
@@ -155,26 +153,16 @@ export function NewExportForm(props: NewExportFormProps) {
           <AccountPicker value={accountId} onChange={setAccountId} />
         </Grid>
         <Grid item xs={12} md={6}>
-          <TextField
-            select
-            label="Dataset"
-            variant="outlined"
-            size="small"
+          <DatasetPicker
             fullWidth
-            value={dataset?.id ?? ''}
-            onChange={e => {
-              setDatasetId(e.target.value);
+            datasets={datasets.value?.datasets ?? []}
+            value={datasetId}
+            onChange={id => {
+              setDatasetId(id);
               setFilter(EMPTY);
               setColumns(undefined);
             }}
-            inputProps={{ 'aria-label': 'Dataset' }}
-          >
-            {(datasets.value?.datasets ?? []).map(d => (
-              <MenuItem key={d.id} value={d.id}>
-                {d.title}
-              </MenuItem>
-            ))}
-          </TextField>
+          />
         </Grid>
         {dataset && (
           <Grid item xs={12}>

@@ -8,6 +8,9 @@ import { filtersApiRef } from '../../api/FiltersApi';
 const UUID_RE =
   /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether a picker value is a whole account id (the server still checks access). */
+export const isAccountId = (value: string) => UUID_RE.test(value);
+
 export interface AccountPickerProps {
   /** The chosen account id ('' when none). */
   value: string;

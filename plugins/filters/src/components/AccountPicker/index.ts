@@ -1,2 +1,2 @@
-export { AccountPicker } from './AccountPicker';
+export { AccountPicker, isAccountId } from './AccountPicker';
 export type { AccountPickerProps } from './AccountPicker';

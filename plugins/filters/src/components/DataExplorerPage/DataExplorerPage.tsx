@@ -1,13 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import {
-  Box,
-  Button,
-  Grid,
-  MenuItem,
-  TextField,
-  Typography,
-} from '@material-ui/core';
+import { Box, Button, Grid, Typography } from '@material-ui/core';
 import {
   Content,
   ContentHeader,
@@ -26,12 +19,11 @@ import {
   validateFilter,
 } from '@internal/plugin-filters-common';
 import { filtersApiRef } from '../../api/FiltersApi';
-import { AccountPicker } from '../AccountPicker';
+import { AccountPicker, isAccountId } from '../AccountPicker';
+import { chosenDataset, DatasetPicker } from '../DatasetPicker';
 import { FilterBuilder } from '../FilterBuilder';
 
 const EMPTY: FilterGroup = { combinator: 'and', rules: [] };
-const UUID_RE =
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -54,14 +46,11 @@ export function DataExplorerPage() {
   const [running, setRunning] = useState(false);
 
   const dataset = useMemo(
-    () =>
-      datasets.value?.datasets.find(
-        d => d.id === (datasetId || datasets.value?.datasets[0]?.id),
-      ),
+    () => chosenDataset(datasets.value?.datasets, datasetId),
     [datasets.value, datasetId],
   );
   const valid = dataset ? validateFilter(filter, dataset).valid : false;
-  const accountValid = UUID_RE.test(accountId);
+  const accountValid = isAccountId(accountId);
 
   // Ask the engine for its EXPLAIN estimate whenever the filter is valid (debounced).
   useEffect(() => {
@@ -117,27 +106,16 @@ export function DataExplorerPage() {
           <Grid item xs={12}>
             <InfoCard title="Dataset and account">
               <Box display="flex" style={{ gap: 16 }} flexWrap="wrap">
-                <TextField
-                  select
-                  label="Dataset"
-                  variant="outlined"
-                  size="small"
-                  style={{ minWidth: 240 }}
-                  value={dataset?.id ?? ''}
-                  onChange={e => {
-                    setDatasetId(e.target.value);
+                <DatasetPicker
+                  datasets={datasets.value?.datasets ?? []}
+                  value={datasetId}
+                  onChange={id => {
+                    setDatasetId(id);
                     setFilter(EMPTY);
                     setRows([]);
                     setResult(undefined);
                   }}
-                  inputProps={{ 'aria-label': 'Dataset' }}
-                >
-                  {(datasets.value?.datasets ?? []).map(d => (
-                    <MenuItem key={d.id} value={d.id}>
-                      {d.title}
-                    </MenuItem>
-                  ))}
-                </TextField>
+                />
                 <AccountPicker value={accountId} onChange={setAccountId} />
               </Box>
             </InfoCard>

@@ -1,0 +1,2 @@
+export { DatasetPicker, chosenDataset } from './DatasetPicker';
+export type { DatasetPickerProps } from './DatasetPicker';
