@@ -192,6 +192,25 @@ describe('Rego v0 rule bodies', () => {
   });
 });
 
+describe('every', () => {
+  it('scopes its key and value: two every loops in one body may use the same name', async () => {
+    const src = [
+      'package ev',
+      'import rego.v1',
+      'f(x) := x',
+      'ok if {',
+      '  every name in input.first { f(name) == name }',
+      '  every name in input.second { startswith(name, "c") }',
+      '}',
+    ].join('\n');
+    const p = await loadPolicy(compileRego({ 'ev.rego': src }, ['ev/ok']).wasm);
+    expect(p.evaluate({ first: ['a', 'b'], second: ['c1'] }, 'ev/ok')).toEqual([
+      { result: true },
+    ]);
+    expect(p.evaluate({ first: ['a'], second: ['x'] }, 'ev/ok')).toEqual([]);
+  });
+});
+
 describe('time.now_ns', () => {
   it('is the same value everywhere within one evaluation', async () => {
     const src =

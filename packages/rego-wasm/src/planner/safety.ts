@@ -95,10 +95,19 @@ export function exprNeeds(
     case 'somein':
       needed(planner, e.coll, out, false);
       return out;
-    case 'every':
+    case 'every': {
       needed(planner, e.coll, out, false);
-      closure(e.body);
+      // The key and value are the every's own: another expression's var of the same name is a
+      // different var, and neither makes the other unsafe.
+      const own = new Set<string>();
+      if (e.key) collectTermVars(planner, e.key, own, true);
+      collectTermVars(planner, e.value, own, true);
+      const vs = new Set<string>();
+      for (const y of e.body) collectExprVars(planner, y, vs, true);
+      for (const v of own) vs.delete(v);
+      addShared(planner, vs, others, out);
       return out;
+    }
     case 'term': {
       const t = e.term;
       if (t.type === 'call' && (t.name === 'eq' || t.name === 'assign')) {
@@ -225,9 +234,13 @@ export function collectExprVars(
     case 'every':
       collectTermVars(planner, e.coll, out, deep);
       if (deep) {
-        if (e.key) collectTermVars(planner, e.key, out, deep);
-        collectTermVars(planner, e.value, out, deep);
-        for (const x of e.body) collectExprVars(planner, x, out, deep);
+        // The body's vars except the every's own key and value (scoped to the every).
+        const own = new Set<string>();
+        if (e.key) collectTermVars(planner, e.key, own, deep);
+        collectTermVars(planner, e.value, own, deep);
+        const inner = new Set<string>();
+        for (const x of e.body) collectExprVars(planner, x, inner, deep);
+        for (const v of inner) if (!own.has(v)) out.add(v);
       }
       return;
     default:
