@@ -140,7 +140,7 @@ export function AdminStats() {
           }
         >
           <ChartBox testId="duration-chart">
-            <BarChart data={bars}>
+            <BarChart data={bars} margin={{ top: 24, right: 16 }}>
               <CartesianGrid strokeDasharray="3 3" />
               <XAxis dataKey="bucket" />
               <YAxis allowDecimals={false} />
