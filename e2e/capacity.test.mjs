@@ -92,11 +92,14 @@ describe('Capacity clock in the real portal', () => {
         assert.equal(status, 200);
         const disk = body.limits.find(l => l.id === 'postgres-disk');
         const queue = body.limits.find(l => l.id === 'export-queue-depth');
+        const storage = body.limits.find(l => l.id === 'export-storage');
         // This run's collection (a reused database keeps earlier runs' samples and notes):
-        // the exports plugin runs in this backend, so its queue gauge is read live.
+        // queue and storage come from the exports jobs table through exports-node.
         return disk.current.provenance === 'live' &&
           queue.current.provenance === 'live' &&
-          queue.current.source.includes('export_queue_depth')
+          queue.current.source.includes('export_jobs') &&
+          storage.current.provenance === 'live' &&
+          storage.current.source.includes('export_jobs')
           ? body.limits
           : undefined;
       },
@@ -110,19 +113,15 @@ describe('Capacity clock in the real portal', () => {
     assert.ok(byId['postgres-disk'].current.value > 0);
     assert.ok(byId['postgres-connections'].current.value >= 1);
     assert.ok(byId['export-queue-depth'].current.value >= 0);
-    // No collector measures export storage (earlier runs on a reused database may have pushed).
-    assert.notEqual(byId['export-storage'].current.provenance, 'live');
-    assert.equal(
-      byId['export-storage'].collectorNote,
-      'no source: the exports plugin exposes no storage-bytes metric (per region) yet',
-    );
+    assert.ok(byId['export-storage'].current.value >= 0);
 
+    // Replication lag has no live source here (the embedded Postgres has no replica): pushed.
     const now = Date.now();
     const samples = Array.from({ length: 10 }, (_, i) => ({
-      limit: 'export-storage',
-      value: 20 + 3 * i,
+      limit: 'postgres-replication-lag',
+      value: 1 + 0.5 * i,
       at: new Date(now - (9 - i) * DAY_MS).toISOString(),
-      source: 'e2e: storage bytes from the bucket listing',
+      source: 'e2e: replica lag exporter',
     }));
     const refused = await callJson('POST', `${API}/samples`, engineer, {
       samples,
@@ -135,16 +134,15 @@ describe('Capacity clock in the real portal', () => {
     });
     assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
     const after = await callJson('GET', `${API}/limits`, engineer);
-    const storage = after.body.limits.find(l => l.id === 'export-storage');
-    assert.equal(storage.current.provenance, 'pushed');
-    assert.equal(storage.current.value, 47);
+    const lag = after.body.limits.find(
+      l => l.id === 'postgres-replication-lag',
+    );
+    assert.equal(lag.current.provenance, 'pushed');
+    assert.equal(lag.current.value, 5.5);
     // The plugin database outlives a run on a reused Postgres, so earlier runs' samples may
     // join the fit: only what this run guarantees is asserted.
-    assert.ok(storage.forecast.points >= 10, JSON.stringify(storage.forecast));
-    assert.ok(
-      storage.forecast.slopePerDay > 0,
-      JSON.stringify(storage.forecast),
-    );
+    assert.ok(lag.forecast.points >= 10, JSON.stringify(lag.forecast));
+    assert.ok(lag.forecast.slopePerDay > 0, JSON.stringify(lag.forecast));
   });
 
   it('shows all eight limits with a provenance marker in Chromium', async () => {
@@ -184,6 +182,12 @@ describe('Capacity clock in the real portal', () => {
       assert.equal(
         await page
           .getByTestId('provenance-export-storage')
+          .getAttribute('data-provenance'),
+        'live',
+      );
+      assert.equal(
+        await page
+          .getByTestId('provenance-postgres-replication-lag')
           .getAttribute('data-provenance'),
         'pushed',
       );

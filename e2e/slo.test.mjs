@@ -8,6 +8,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   callJson,
+  demoAccountId,
   E2E_BASE,
   externalPostgresEnv,
   getJson,
@@ -93,6 +94,21 @@ describe('SLO pages in the real portal', () => {
       checkStatuses.every(status => status < 500),
       `authz /v1/check answered ${checkStatuses.join(', ')}`,
     );
+    // A real export (the export-completion SLI reads finished jobs from the exports table).
+    const exported = await callJson(
+      'POST',
+      `${E2E_BASE}/api/exports/v1/exports`,
+      user.backstageIdentity.token,
+      {
+        dataset: 'events',
+        accountId: demoAccountId(1),
+        fields: ['id', 'event_type', 'country'],
+        format: 'csv',
+        delivery: { type: 'download' },
+        idempotencyKey: `e2e-slo-${Date.now()}`,
+      },
+    );
+    assert.equal(exported.status, 202, JSON.stringify(exported.body));
     const output = await simulate(20);
     assert.match(output, /filter query 200/);
     // Request rollups are flushed every minute; then the scheduler ingests them.
@@ -126,12 +142,26 @@ describe('SLO pages in the real portal', () => {
     );
     assert.ok(permissionSlo.sli !== null && permissionSlo.sli <= 1);
     assert.equal(permissionSlo.dataStatus.ok, true);
-    const exportsSlo = list.items.find(s => s.id === 'export-completion');
-    assert.equal(exportsSlo.sli, null);
-    assert.equal(
-      exportsSlo.dataStatus.message,
-      'no data: export service not deployed',
+    const exportsSlo = await waitFor(
+      'a measured export-completion SLI from the exports jobs table',
+      async () => {
+        const body = await getJson(
+          `${E2E_BASE}/api/slo/v1/slos`,
+          user.backstageIdentity.token,
+        );
+        const slo = body.items.find(s => s.id === 'export-completion');
+        return slo?.total >= 1 ? slo : undefined;
+      },
+      { backend, timeoutMs: 120_000, intervalMs: 3_000 },
     );
+    assert.ok(exportsSlo.sli !== null && exportsSlo.sli <= 1);
+    assert.deepEqual(exportsSlo.dataStatus, {
+      ok: true,
+      message:
+        "measured from the exports plugin's export_jobs table (finished jobs by finish minute)",
+      lastMinute: exportsSlo.dataStatus.lastMinute,
+    });
+    assert.ok(exportsSlo.dataStatus.lastMinute, 'the last measured minute');
 
     const browser = await launchChromium();
     try {
@@ -147,7 +177,13 @@ describe('SLO pages in the real portal', () => {
         .getByText(/\(\d[\d,]* events\)/)
         .first()
         .waitFor();
-      await page.getByText('no data: export service not deployed').waitFor();
+      await page
+        .getByText(
+          'no data: cached and uncached decision latency are not recorded separately',
+          { exact: false },
+        )
+        .first()
+        .waitFor();
       await page.screenshot({
         path: join(artifacts, 'slo-list.png'),
         fullPage: true,
@@ -190,6 +226,26 @@ describe('SLO pages in the real portal', () => {
 
       await page.getByRole('link', { name: 'db-failover' }).first().click();
       await page.getByText('Decide within 5 minutes').waitFor();
+
+      // The export-completion SLO shows its measured source and time.
+      await page.getByRole('link', { name: 'SLOs' }).first().click();
+      await page
+        .getByRole('link', {
+          name: 'Exports under 100 MB complete within 60 s',
+        })
+        .click();
+      await page
+        .getByText(
+          "measured from the exports plugin's export_jobs table (finished jobs by finish minute)",
+          { exact: false },
+        )
+        .waitFor();
+      assert.match(await page.getByTestId('current-sli').innerText(), /%$/);
+      await page.getByText(/^as of /).waitFor();
+      await page.screenshot({
+        path: join(artifacts, 'slo-export-completion.png'),
+        fullPage: true,
+      });
       assert.deepEqual(pageErrors, []);
     } finally {
       await browser.close();
