@@ -1,23 +1,20 @@
 // The filter engine inside the real portal: an SRE previews a tenant's events in the Data
 // explorer (PII visible), a feature-team engineer gets the same rows without PII, and a team
 // without customer-account access is refused.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   callJson,
   demoAccountId,
   devUserToken,
   E2E_BASE,
-  externalPostgresEnv,
   getJson,
   launchChromium,
   openPortalAs,
+  portalBackendForSuite,
   repoRoot,
-  startPortalBackend,
   waitFor,
-  waitForCatalog,
 } from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-explorer-5d2e';
@@ -32,22 +29,12 @@ function query(token, body) {
 }
 
 describe('Data explorer and Platform health in the real portal', () => {
-  let backend;
   const account = demoAccountId(1);
-  before(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    backend = startPortalBackend(
-      {
-        ...externalPostgresEnv(),
-        PORTAL_API_TOKEN: TOKEN,
-        PORTAL_DEMO_EVENT_ROWS: '20000',
-      },
-      createWriteStream(join(artifacts, 'backend-explorer.log')),
-    );
-    await waitForCatalog(E2E_BASE, TOKEN, backend);
-  });
-  after(async () => {
-    assert.equal(await backend?.stop(), 0);
+  const suite = portalBackendForSuite('explorer', {
+    token: TOKEN,
+    env: {
+      PORTAL_DEMO_EVENT_ROWS: '20000',
+    },
   });
 
   it('applies roles from catalog teams: PII for SRE, hidden for engineers, no account access for collaboration', async () => {

@@ -5,22 +5,20 @@
 // Exports from the sidebar, picks an account by typing part of its name, creates a CSV export
 // in the console, watches its progress bar reach 100 %, and downloads the file (header and row
 // count checked against the API); a platform admin's Admin tab draws the measured statistics.
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  E2E_BASE,
   callJson,
   demoAccountId,
   devUserToken,
-  externalPostgresEnv,
+  E2E_BASE,
   launchChromium,
   openPortalAs,
+  portalBackendForSuite,
   repoRoot,
-  startPortalBackend,
   waitFor,
-  waitForCatalog,
 } from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-exports-7a1e';
@@ -28,21 +26,11 @@ const artifacts = join(repoRoot, 'e2e', 'artifacts');
 const api = path => `${E2E_BASE}/api/exports/v1${path}`;
 
 describe('export service in the real backend', () => {
-  let backend;
-  before(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    backend = startPortalBackend(
-      {
-        ...externalPostgresEnv(),
-        PORTAL_API_TOKEN: TOKEN,
-        PORTAL_DEMO_EVENT_ROWS: '2000',
-      },
-      createWriteStream(join(artifacts, 'backend-exports.log')),
-    );
-    await waitForCatalog(E2E_BASE, TOKEN, backend);
-  });
-  after(async () => {
-    assert.equal(await backend?.stop(), 0);
+  const suite = portalBackendForSuite('exports', {
+    token: TOKEN,
+    env: {
+      PORTAL_DEMO_EVENT_ROWS: '2000',
+    },
   });
 
   it('creates a CSV export, runs it and downloads it through a signed URL', async () => {

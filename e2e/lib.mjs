@@ -212,10 +212,11 @@ export async function callJson(method, url, token, body) {
  * The real portal backend for one e2e file (call it inside `describe`): started before the
  * file's tests on the test Postgres with the static API `token` and `env`, logged to
  * `e2e/artifacts/backend-<name>.log`, ready once the catalog answers; stopped after them, and
- * the file fails unless it exits cleanly. `suite.backend` is the running backend.
+ * the file fails unless it exits cleanly. `suite.backend` is the running backend, `suite.catalog`
+ * what `waitForCatalog` read.
  */
 export function portalBackendForSuite(name, { token, env = {} }) {
-  const suite = { backend: undefined };
+  const suite = { backend: undefined, catalog: undefined };
   before(async () => {
     const artifacts = join(repoRoot, 'e2e', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
@@ -223,10 +224,10 @@ export function portalBackendForSuite(name, { token, env = {} }) {
       { ...externalPostgresEnv(), PORTAL_API_TOKEN: token, ...env },
       createWriteStream(join(artifacts, `backend-${name}.log`)),
     );
-    await waitForCatalog(E2E_BASE, token, suite.backend);
+    suite.catalog = await waitForCatalog(E2E_BASE, token, suite.backend);
   });
   after(async () => {
-    assert.equal(await suite.backend?.stop(), 0);
+    assert.equal(await suite.backend?.stop(), 0, 'npm start exits cleanly');
   });
   return suite;
 }

@@ -1,8 +1,8 @@
 // The portal on an external Postgres (the test server stands in for one): API with the static
 // token and a dev-user token, then a feature-team engineer in real Chromium.
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import {
@@ -10,14 +10,12 @@ import {
   demoAccountId,
   devUserToken,
   E2E_BASE,
-  externalPostgresEnv,
   getJson,
   launchChromium,
   openPortalAs,
+  portalBackendForSuite,
   repoRoot,
-  startPortalBackend,
   waitFor,
-  waitForCatalog,
 } from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-4f1c2b7a9d';
@@ -57,27 +55,17 @@ const SERVICE_TITLES = [
 ];
 
 describe('portal on an external Postgres', () => {
-  let backend;
-  let catalog;
-  before(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    backend = startPortalBackend(
-      {
-        ...externalPostgresEnv(),
-        PORTAL_API_TOKEN: TOKEN,
-        PORTAL_DEMO_EVENT_ROWS: '20000',
-      },
-      createWriteStream(join(artifacts, 'backend-external.log')),
-    );
-    catalog = await waitForCatalog(E2E_BASE, TOKEN, backend);
-  });
-  after(async () => {
-    assert.equal(await backend?.stop(), 0, 'npm start exits cleanly on Ctrl-C');
+  const suite = portalBackendForSuite('external', {
+    token: TOKEN,
+    env: { PORTAL_DEMO_EVENT_ROWS: '20000' },
   });
 
   it('uses the external server and starts nothing embedded', () => {
-    assert.match(backend.log(), /Using external Postgres at 127\.0\.0\.1:\d+/);
-    assert.doesNotMatch(backend.log(), /Embedded Postgres on/);
+    assert.match(
+      suite.backend.log(),
+      /Using external Postgres at 127\.0\.0\.1:\d+/,
+    );
+    assert.doesNotMatch(suite.backend.log(), /Embedded Postgres on/);
   });
 
   it('refuses API calls without credentials', async () => {
@@ -88,12 +76,12 @@ describe('portal on an external Postgres', () => {
   });
 
   it('lists the organisation with the static token', () => {
-    const names = catalog.groups.map(g => g.metadata.name).sort();
+    const names = suite.catalog.groups.map(g => g.metadata.name).sort();
     assert.deepEqual(
       names,
       [...FEATURE_TEAMS, 'platform-services', 'sre'].sort(),
     );
-    for (const team of catalog.groups) {
+    for (const team of suite.catalog.groups) {
       const kind = team.metadata.annotations['platform.portal/team-kind'];
       assert.ok(
         ['feature-team', 'platform', 'sre'].includes(kind),
@@ -101,7 +89,7 @@ describe('portal on an external Postgres', () => {
       );
     }
     assert.deepEqual(
-      catalog.services.map(s => s.metadata.name).sort(),
+      suite.catalog.services.map(s => s.metadata.name).sort(),
       [...PLATFORM_SERVICES].sort(),
     );
   });

@@ -1,23 +1,14 @@
 import {
-  createApiFactory,
   createPlugin,
   createRoutableExtension,
-  discoveryApiRef,
-  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { clientApiFactory } from '@internal/plugin-platform-react';
 import { exportsApiRef, ExportsClient } from './api/ExportsApi';
 import { rootRouteRef } from './routes';
 
 export const exportsPlugin = createPlugin({
   id: 'exports',
-  apis: [
-    createApiFactory({
-      api: exportsApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new ExportsClient({ discoveryApi, fetchApi }),
-    }),
-  ],
+  apis: [clientApiFactory(exportsApiRef, ExportsClient)],
   routes: { root: rootRouteRef },
 });
 

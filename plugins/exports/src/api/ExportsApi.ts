@@ -3,7 +3,7 @@ import {
   DiscoveryApi,
   FetchApi,
 } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
+import { OpenApiClient } from '@internal/plugin-platform-common';
 import { OpenApi } from '@internal/plugin-exports-common';
 
 export type ExportJob = OpenApi.components['schemas']['ExportJob'];
@@ -33,64 +33,46 @@ export const exportsApiRef = createApiRef<ExportsApi>({
 
 /** Client of /api/exports/v1; fetchApi attaches the user's Backstage token. */
 export class ExportsClient implements ExportsApi {
+  private readonly client: OpenApiClient<OpenApi.paths>;
   constructor(
-    private readonly options: {
-      discoveryApi: DiscoveryApi;
-      fetchApi: FetchApi;
-    },
-  ) {}
-
-  private async call<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<T> {
-    const base = await this.options.discoveryApi.getBaseUrl('exports');
-    const res = await this.options.fetchApi.fetch(`${base}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    return (await res.json()) as T;
+    private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+  ) {
+    this.client = new OpenApiClient('exports', deps);
   }
 
   create(request: CreateExportRequest) {
-    return this.call<ExportJob>('POST', '/v1/exports', request);
+    return this.client.call('post', '/v1/exports', { body: request });
   }
   list() {
-    return this.call<ExportList>('GET', '/v1/exports?limit=50');
+    return this.client.call('get', '/v1/exports', { query: { limit: 50 } });
   }
   cancel(id: string) {
-    return this.call<ExportJob>(
-      'POST',
-      `/v1/exports/${encodeURIComponent(id)}/cancel`,
-    );
+    return this.client.call('post', '/v1/exports/{id}/cancel', {
+      params: { id },
+    });
   }
   retry(id: string) {
-    return this.call<ExportJob>(
-      'POST',
-      `/v1/exports/${encodeURIComponent(id)}/retry`,
-    );
+    return this.client.call('post', '/v1/exports/{id}/retry', {
+      params: { id },
+    });
   }
   async downloadUrl(id: string) {
-    const { url } = await this.call<{ url: string }>(
-      'POST',
-      `/v1/exports/${encodeURIComponent(id)}/download-url`,
+    const { url } = await this.client.call(
+      'post',
+      '/v1/exports/{id}/download-url',
+      { params: { id } },
     );
-    return `${await this.options.discoveryApi.getBaseUrl('exports')}${url}`;
+    return `${await this.deps.discoveryApi.getBaseUrl('exports')}${url}`;
   }
   async deliveries(id: string) {
-    const { items } = await this.call<{ items: WebhookDelivery[] }>(
-      'GET',
-      `/v1/exports/${encodeURIComponent(id)}/deliveries`,
+    const { items } = await this.client.call(
+      'get',
+      '/v1/exports/{id}/deliveries',
+      { params: { id } },
     );
     return items;
   }
   stats(hours: number) {
-    return this.call<ExportStats>(
-      'GET',
-      `/v1/stats?hours=${encodeURIComponent(String(hours))}`,
-    );
+    return this.client.call('get', '/v1/stats', { query: { hours } });
   }
 }
