@@ -101,6 +101,8 @@ describe('exports backend plugin (real Postgres)', () => {
             exports: {
               signingSecret: SECRET,
               storage: { localRoot: root },
+              // A PDF over one row fails at run time (size_limit): the cancel/retry test's failure.
+              limits: { pdf: { maxRows: 1 } },
               workers: 2,
               pollSeconds: 0.1,
               heartbeatSeconds: 0.2,
@@ -422,23 +424,23 @@ describe('exports backend plugin (real Postgres)', () => {
   });
 
   it('cancels and retries', async () => {
-    // Not yet implemented formats fail at run time; retry puts them back in the queue.
+    // A PDF over its row cap fails at run time; retry puts it back in the queue.
     const res = await create(ALICE, {
       dataset: 'events',
       accountId: us,
-      format: 'xlsx',
+      format: 'pdf',
       delivery: { type: 'download' },
     });
     const failed = await finished(ALICE, res.body.id);
     expect(failed.status).toBe('failed');
-    expect(failed.error.type).toBe('unsupported_format');
+    expect(failed.error.type).toBe('size_limit');
     const failedEvent = await waitFor(async () =>
       events.find(
         e => e.name === 'export.failed' && e.properties.export_id === failed.id,
       ),
     );
     expect(failedEvent.properties).toMatchObject({
-      error_type: 'unsupported_format',
+      error_type: 'size_limit',
       retry_count: 0,
     });
     const conflict = await request(server)

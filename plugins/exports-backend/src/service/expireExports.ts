@@ -1,6 +1,6 @@
 import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import { ExportStore } from './ExportStore';
-import { LocalExportStorage } from './LocalExportStorage';
+import { ExportStorage } from './storage/ExportStorage';
 
 /**
  * The retention purge: every succeeded export past its expiry loses its file, becomes
@@ -8,7 +8,7 @@ import { LocalExportStorage } from './LocalExportStorage';
  */
 export async function expireExports(deps: {
   store: ExportStore;
-  storage: LocalExportStorage;
+  storage: ExportStorage;
   auditor: AuditorService;
   logger: LoggerService;
   /** Temporary files untouched this long are removed (default 1 day). */

@@ -23,7 +23,7 @@ import { FilterAccess, FilterEngine } from '@internal/plugin-filters-node';
 import { actorRef, authorizeOrThrow } from '@internal/plugin-platform-node';
 import { createOpenApiRouter } from '../schema/openapi';
 import { DbExportJobRow, ExportStore } from './ExportStore';
-import { LocalExportStorage } from './LocalExportStorage';
+import { ExportStorage } from './storage/ExportStorage';
 import { assertAllowedWebhookUrl } from './webhooks';
 import {
   DOWNLOAD_URL_TTL_MS,
@@ -49,7 +49,7 @@ export interface ExportEvents {
 
 export interface RouterOptions {
   store: ExportStore;
-  storage: LocalExportStorage;
+  storage: ExportStorage;
   engine: FilterEngine;
   access: FilterAccess;
   accounts: AccountLookup;
@@ -364,26 +364,41 @@ export async function createRouter(
       return;
     }
     const row = await store.get(check.jobId);
-    if (
-      !row ||
-      row.status !== 'succeeded' ||
-      !row.storage_key ||
-      !(await storage.exists(row.storage_key))
-    ) {
-      await refuse(410, 'The export file is no longer available');
-      return;
+    const kind = row ? EXTENSIONS[row.format] : undefined;
+    try {
+      if (
+        !row ||
+        !kind ||
+        row.status !== 'succeeded' ||
+        !row.storage_key ||
+        !(await storage.exists(row.storage_key))
+      ) {
+        await refuse(410, 'The export file is no longer available');
+        return;
+      }
+      const filename = `export-${row.id}.${kind.ext}`;
+      if (storage.presignedDownloadUrl) {
+        const url = await storage.presignedDownloadUrl(row.storage_key, 60, {
+          filename,
+          contentType: kind.type,
+        });
+        await auditEvent.success();
+        res.redirect(302, url);
+        return;
+      }
+      const size = await storage.size(row.storage_key);
+      res.setHeader('Content-Type', kind.type);
+      res.setHeader(
+        'Content-Disposition',
+        `attachment; filename="${filename}"`,
+      );
+      res.setHeader('Content-Length', String(size));
+      await auditEvent.success();
+    } catch (error) {
+      // The storage is unreachable: the download is refused and its audit record says so.
+      await auditEvent.fail({ error: error as Error });
+      throw error;
     }
-    const kind = EXTENSIONS[row.format];
-    res.setHeader('Content-Type', kind.type);
-    res.setHeader(
-      'Content-Disposition',
-      `attachment; filename="export-${row.id}.${kind.ext}"`,
-    );
-    res.setHeader(
-      'Content-Length',
-      String(await storage.size(row.storage_key)),
-    );
-    await auditEvent.success();
     const file = storage.open(row.storage_key);
     await new Promise<void>((resolve, reject) => {
       file.on('error', reject);
