@@ -2,22 +2,19 @@
 // an SRE pushes samples by API, and a feature-team engineer (Maya Cohen, dashboards)
 // may not push but sees all eight limits with their provenance (live, pushed,
 // declared estimate) in Chromium.
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
   callJson,
   devUserToken,
   E2E_BASE,
-  externalPostgresEnv,
   launchChromium,
   openPortalAs,
+  portalBackendForSuite,
   repoRoot,
-  startPortalBackend,
   waitFor,
-  waitForCatalog,
 } from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-capacity-8c1f';
@@ -57,25 +54,15 @@ async function forgetStoredCollectorSchedule() {
 }
 
 describe('Capacity clock in the real portal', () => {
-  let backend;
-  before(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    await forgetStoredCollectorSchedule();
-    backend = startPortalBackend(
-      {
-        ...externalPostgresEnv(),
-        PORTAL_API_TOKEN: TOKEN,
-        PORTAL_DEMO_EVENT_ROWS: '20000',
-        // The shared collectors are a global scheduled task: on a reused database the last
-        // run's schedule (default every 300 s) would hold this run's first collection back.
-        APP_CONFIG_capacity_collectors_intervalSeconds: '10',
-      },
-      createWriteStream(join(artifacts, 'backend-capacity.log')),
-    );
-    await waitForCatalog(E2E_BASE, TOKEN, backend);
-  });
-  after(async () => {
-    assert.equal(await backend?.stop(), 0);
+  const suite = portalBackendForSuite('capacity', {
+    token: TOKEN,
+    beforeStart: forgetStoredCollectorSchedule,
+    env: {
+      PORTAL_DEMO_EVENT_ROWS: '20000',
+      // The shared collectors are a global scheduled task: on a reused database the last
+      // run's schedule (default every 300 s) would hold this run's first collection back.
+      APP_CONFIG_capacity_collectors_intervalSeconds: '10',
+    },
   });
 
   it('collects live values, accepts pushed samples from an admin only', async () => {

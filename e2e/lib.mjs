@@ -210,16 +210,18 @@ export async function callJson(method, url, token, body) {
 
 /**
  * The real portal backend for one e2e file (call it inside `describe`): started before the
- * file's tests on the test Postgres with the static API `token` and `env`, logged to
+ * file's tests (after `beforeStart`, if given) on the test Postgres with the static API `token`
+ * and `env`, logged to
  * `e2e/artifacts/backend-<name>.log`, ready once the catalog answers; stopped after them, and
  * the file fails unless it exits cleanly. `suite.backend` is the running backend, `suite.catalog`
  * what `waitForCatalog` read.
  */
-export function portalBackendForSuite(name, { token, env = {} }) {
+export function portalBackendForSuite(name, { token, env = {}, beforeStart }) {
   const suite = { backend: undefined, catalog: undefined };
   before(async () => {
     const artifacts = join(repoRoot, 'e2e', 'artifacts');
     mkdirSync(artifacts, { recursive: true });
+    await beforeStart?.();
     suite.backend = startPortalBackend(
       { ...externalPostgresEnv(), PORTAL_API_TOKEN: token, ...env },
       createWriteStream(join(artifacts, `backend-${name}.log`)),

@@ -1,23 +1,20 @@
 // SLOs in the real portal: after a short run of the traffic simulator (real requests through
 // the platform services as several catalog users), the SLO list shows measured SLIs, the
 // detail page draws burn rates, and a runbook renders.
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   callJson,
   demoAccountId,
   E2E_BASE,
-  externalPostgresEnv,
   getJson,
   launchChromium,
   openPortalAs,
+  portalBackendForSuite,
   repoRoot,
-  startPortalBackend,
   waitFor,
-  waitForCatalog,
 } from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-slo-7c1f';
@@ -50,23 +47,13 @@ function simulate(seconds) {
 }
 
 describe('SLO pages in the real portal', () => {
-  let backend;
-  before(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    backend = startPortalBackend(
-      {
-        ...externalPostgresEnv(),
-        PORTAL_API_TOKEN: TOKEN,
-        PORTAL_DEMO_EVENT_ROWS: '20000',
-        // Evaluate every 5 s instead of every minute, so the test waits less.
-        APP_CONFIG_slo_evaluationIntervalSeconds: '5',
-      },
-      createWriteStream(join(artifacts, 'backend-slo.log')),
-    );
-    await waitForCatalog(E2E_BASE, TOKEN, backend);
-  });
-  after(async () => {
-    assert.equal(await backend?.stop(), 0);
+  const suite = portalBackendForSuite('slo', {
+    token: TOKEN,
+    env: {
+      PORTAL_DEMO_EVENT_ROWS: '20000',
+      // Evaluate every 5 s instead of every minute, so the test waits less.
+      APP_CONFIG_slo_evaluationIntervalSeconds: '5',
+    },
   });
 
   it('shows measured SLIs after a simulator run and draws burn rates on the detail page', async () => {
