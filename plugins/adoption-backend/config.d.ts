@@ -10,5 +10,13 @@ export interface Config {
     syncIntervalSeconds?: number;
     /** Service principals (token subjects) allowed to report legacy calls. */
     shimReporters?: string[];
+    /** Campaign reminders to teams behind (posted as JSON; off without a webhook). */
+    reminders?: {
+      webhook?: { url: string; timeoutMs?: number };
+      /** Remind teams not done from this many days before their deadline (default 3). */
+      daysBeforeDeadline?: number;
+      /** How often the reminder job runs (default 60); one reminder per team and day. */
+      frequencyMinutes?: number;
+    };
   };
 }

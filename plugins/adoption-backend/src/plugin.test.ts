@@ -11,7 +11,26 @@ import {
   permissionsByRule,
   testScheduler,
 } from '@internal/plugin-platform-node/testUtils';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { platformTelemetryReaderServiceRef } from '@internal/plugin-platform-node';
 import { adoptionPlugin } from './plugin';
+
+/** No platform backend in this test: its reader fails the way an absent platform does. */
+const absentTelemetryReader = createServiceFactory({
+  service: platformTelemetryReaderServiceRef,
+  deps: {},
+  factory: () => {
+    const absent = async (): Promise<never> => {
+      throw new Error('platform backend not in this test backend');
+    };
+    return {
+      bucketBoundsMs: [1],
+      requestMinutes: absent,
+      pageLoadMinutes: absent,
+      requestsByTeam: absent,
+    };
+  },
+});
 
 jest.setTimeout(120_000);
 
@@ -50,6 +69,7 @@ describe('adoption backend plugin over HTTP (real Postgres)', () => {
         ),
         testScheduler('never'),
         passthroughRequestTelemetry,
+        absentTelemetryReader,
       ],
     });
     server = backend.server;
@@ -80,7 +100,10 @@ describe('adoption backend plugin over HTTP (real Postgres)', () => {
     const telemetry = res.body.sources.find(
       (s: any) => s.name === 'platform request telemetry',
     );
-    expect(telemetry.ok).toBe(false);
+    expect(telemetry).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('platform backend not in this test'),
+    });
   });
 
   it('records legacy calls from allow-listed services only, and validates input', async () => {

@@ -11,6 +11,7 @@ import {
 } from '@internal/plugin-platform-node';
 import { AdoptionService } from './service/AdoptionService';
 import { AdoptionStore } from './service/AdoptionStore';
+import { CampaignReminders } from './service/CampaignReminders';
 import { findAdoptionDir, loadDefinitions } from './service/definitions';
 import { createRouter } from './service/router';
 import { HttpEvidenceSources } from './service/sources';
@@ -31,6 +32,7 @@ export const adoptionPlugin = createBackendPlugin({
         config: coreServices.rootConfig,
         database: coreServices.database,
         scheduler: coreServices.scheduler,
+        auditor: coreServices.auditor,
         catalog: catalogServiceRef,
         telemetry: requestTelemetryServiceRef,
         telemetryReader: platformTelemetryReaderServiceRef,
@@ -94,6 +96,36 @@ export const adoptionPlugin = createBackendPlugin({
             await service.matrix();
           },
         });
+        const reminders = c?.getOptionalConfig('reminders');
+        const webhook = reminders?.getOptionalConfig('webhook');
+        if (webhook) {
+          const job = new CampaignReminders({
+            campaigns: () => service.campaigns(),
+            store,
+            auditor: deps.auditor,
+            logger,
+            settings: {
+              webhook: {
+                url: webhook.getString('url'),
+                timeoutMs: webhook.getOptionalNumber('timeoutMs') ?? 5000,
+              },
+              daysBeforeDeadline:
+                reminders?.getOptionalNumber('daysBeforeDeadline') ?? 3,
+            },
+          });
+          await deps.scheduler.scheduleTask({
+            id: 'adoption-campaign-reminders',
+            frequency: {
+              minutes: reminders?.getOptionalNumber('frequencyMinutes') ?? 60,
+            },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 30 },
+            scope: 'global',
+            fn: async () => {
+              await job.run();
+            },
+          });
+        }
         deps.httpRouter.use(
           await createRouter({
             service,

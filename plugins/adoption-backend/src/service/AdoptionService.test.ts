@@ -1,7 +1,11 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
-import { PlatformTelemetryReader } from '@internal/plugin-platform-node';
+import {
+  PlatformTelemetryReader,
+  TeamRequests,
+  TeamRequestsQuery,
+} from '@internal/plugin-platform-node';
 import { Knex } from 'knex';
 import path from 'path';
 import { AdoptionService } from './AdoptionService';
@@ -11,9 +15,18 @@ import {
   CapacitySample,
   EnforcementSetting,
   EvidenceSources,
-  RollupRow,
   ShadowStat,
 } from './sources';
+
+/** A seeded platform request rollup (what the telemetry reader returns for it). */
+interface SeededRequests {
+  minute: string;
+  service: string;
+  team: string;
+  count: number;
+  route?: string;
+  caller?: string;
+}
 
 jest.setTimeout(120_000);
 
@@ -87,18 +100,30 @@ const catalog: Entity[] = [
 ];
 
 class FakeSources implements EvidenceSources {
-  rows: RollupRow[] = [];
+  rows: SeededRequests[] = [];
   stats: ShadowStat[] = [];
   settings: EnforcementSetting[] = [];
   samples: Record<string, CapacitySample[]> = {};
-  rollupCalls = 0;
-  async rollups(from: Date, to: Date) {
-    this.rollupCalls += 1;
-    return this.rows.filter(
-      r =>
-        Date.parse(r.minute) >= from.getTime() &&
-        Date.parse(r.minute) < to.getTime(),
-    );
+  /** The telemetry reader's per-team query over the seeded rows. */
+  async requestsByTeam(q: TeamRequestsQuery): Promise<TeamRequests[]> {
+    return this.rows
+      .filter(
+        r =>
+          Date.parse(r.minute) >= q.from.getTime() &&
+          Date.parse(r.minute) < q.to.getTime() &&
+          (!q.services || q.services.includes(r.service)),
+      )
+      .map(r => ({
+        minute: new Date(r.minute),
+        resolutionMinutes: 1,
+        service: r.service,
+        method: 'POST',
+        route: r.route ?? `/api/${r.service}/v1/query`,
+        team: r.team,
+        caller: r.caller ?? '*',
+        count: r.count,
+        errors: 0,
+      }));
   }
   async shadowStats() {
     return this.stats;
@@ -119,6 +144,7 @@ describe('AdoptionService (real Postgres)', () => {
   let service: AdoptionService;
   let store: AdoptionStore;
   let p99Buckets: number[];
+  let telemetry: PlatformTelemetryReader;
 
   beforeAll(async () => {
     knex = await databases.init('POSTGRES_18');
@@ -138,6 +164,8 @@ describe('AdoptionService (real Postgres)', () => {
       'adoption_phase_history',
       'adoption_score_days',
       'adoption_risk_edits',
+      'adoption_deprecated_minutes',
+      'adoption_reminders',
     ]) {
       await knex(t).delete();
     }
@@ -145,7 +173,7 @@ describe('AdoptionService (real Postgres)', () => {
     sources = new FakeSources();
     store = new AdoptionStore(knex);
     p99Buckets = [];
-    const telemetry: PlatformTelemetryReader = {
+    telemetry = {
       bucketBoundsMs: [1, 5, 10],
       requestMinutes: async () =>
         p99Buckets.length
@@ -160,6 +188,7 @@ describe('AdoptionService (real Postgres)', () => {
             ]
           : [],
       pageLoadMinutes: async () => [],
+      requestsByTeam: q => sources.requestsByTeam(q),
     };
     service = new AdoptionService({
       store,
@@ -495,6 +524,129 @@ describe('AdoptionService (real Postgres)', () => {
     ]);
     expect(filtering.onlyDeclared).toEqual(['group:default/reporting']);
     expect(filtering.onlyMeasured).toEqual(['group:default/explore']);
+  });
+
+  it('measures service callers and deprecated-version callers, with source and window', async () => {
+    const definitions = loadDefinitions(
+      findAdoptionDir(path.resolve(__dirname))!,
+    );
+    definitions.versioning.deprecatedVersions = [
+      {
+        capability: 'export',
+        version: 'v1',
+        replacedBy: 'v2',
+        gaDate: '2026-11-01',
+        removalDate: '2027-02-01',
+        routes: ['/api/exports/v1/'],
+      },
+    ];
+    const withDeprecation = new AdoptionService({
+      store,
+      sources,
+      catalog: { entities: async () => catalog },
+      telemetry,
+      definitions,
+      settings: { legacyQuietDays: 14, backfillDays: 30 },
+      logger: mockServices.logger.mock(),
+      now: () => now,
+    });
+    sources.rows.push(
+      {
+        minute: '2026-12-01T11:50:00.000Z',
+        service: 'exports',
+        route: '/api/exports/v1/exports',
+        team: 'group:default/reporting',
+        count: 3,
+      },
+      {
+        minute: '2026-12-01T11:51:00.000Z',
+        service: 'exports',
+        route: '/api/exports/v2/exports',
+        team: 'group:default/dashboards',
+        count: 5,
+      },
+      {
+        minute: '2026-12-01T11:52:00.000Z',
+        service: 'exports',
+        route: '/api/exports/v1/exports/:id',
+        team: 'service',
+        caller: 'service:plugin:reports-worker',
+        count: 2,
+      },
+      // Users without a team are not attributed to anyone.
+      {
+        minute: '2026-12-01T11:52:00.000Z',
+        service: 'exports',
+        route: '/api/exports/v1/exports',
+        team: 'none',
+        count: 9,
+      },
+    );
+    const inv = await withDeprecation.capabilities();
+    const exp = inv.capabilities.find(c => c.id === 'export')!;
+    expect(exp.measuredConsumers).toEqual([
+      {
+        team: 'group:default/dashboards',
+        calls30d: 5,
+        lastCallAt: '2026-12-01T11:51:00.000Z',
+      },
+      {
+        team: 'group:default/reporting',
+        calls30d: 3,
+        lastCallAt: '2026-12-01T11:50:00.000Z',
+      },
+    ]);
+    expect(exp.measuredServices).toEqual([
+      {
+        service: 'service:plugin:reports-worker',
+        calls30d: 2,
+        lastCallAt: '2026-12-01T11:52:00.000Z',
+      },
+    ]);
+    expect(inv.versioning.deprecatedVersions).toEqual([
+      expect.objectContaining({
+        version: 'v1',
+        routes: ['/api/exports/v1/'],
+        callingTeams: ['group:default/reporting'],
+        callers: [
+          {
+            caller: 'group:default/reporting',
+            calls30d: 3,
+            lastCallAt: '2026-12-01T11:50:00.000Z',
+          },
+          {
+            caller: 'service:plugin:reports-worker',
+            calls30d: 2,
+            lastCallAt: '2026-12-01T11:52:00.000Z',
+          },
+        ],
+      }),
+    ]);
+    expect(inv.measurement).toEqual({
+      source: expect.stringContaining('requestsByTeam'),
+      from: new Date(now.getTime() - 30 * DAY_MS).toISOString(),
+      to: now.toISOString(),
+    });
+  });
+
+  it('reports the usage source as failed when the reader has no per-team query', async () => {
+    const { requestsByTeam: _, ...older } = telemetry;
+    const withoutQuery = new AdoptionService({
+      store,
+      sources,
+      catalog: { entities: async () => catalog },
+      telemetry: older,
+      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
+      settings: { legacyQuietDays: 14, backfillDays: 30 },
+      logger: mockServices.logger.mock(),
+      now: () => now,
+    });
+    const m = await withoutQuery.matrix();
+    expect(m.sources[0]).toMatchObject({
+      name: 'platform request telemetry',
+      ok: false,
+      detail: expect.stringContaining('requestsByTeam'),
+    });
   });
 
   it('records each phase change once when matrices are computed concurrently', async () => {

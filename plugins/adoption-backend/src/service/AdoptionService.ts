@@ -14,7 +14,7 @@ import {
   DEFAULT_WEIGHTS,
 } from '@internal/plugin-adoption-common';
 import { PlatformTelemetryReader } from '@internal/plugin-platform-node';
-import { AdoptionStore, UsageMinute } from './AdoptionStore';
+import { AdoptionStore, DeprecatedMinute, UsageMinute } from './AdoptionStore';
 import { AdoptionDefinitions, CriterionDefinition } from './definitions';
 import { EnforcementSetting, EvidenceSources, ShadowStat } from './sources';
 
@@ -40,6 +40,8 @@ const WINDOW_DAYS = 30;
 /** Rollups of the last minutes are re-read: a backend flushes a minute once it is over. */
 const REREAD_MS = 3 * 60_000;
 const USAGE_KEY = 'platform-rollups';
+/** Service principals are stored as their own consumer rows, apart from teams. */
+const SERVICE_PREFIX = 'service:';
 /** Annotation on a feature team's component declaring its phase, e.g. `adoption-phase-filtering: '2'`. */
 export const DECLARED_PHASE_ANNOTATION = 'platform.portal/adoption-phase-';
 
@@ -48,6 +50,36 @@ export function teamRef(team: string): string {
   if (t.startsWith('group:'))
     return t.includes('/') ? t : `group:default/${t.slice(6)}`;
   return `group:default/${t}`;
+}
+
+/**
+ * Who a telemetry row counts for: the caller's team, or the service principal itself; users
+ * with no team (`none`/`unknown`) and overflow rows are not attributed.
+ */
+export function callerOf(team: string, caller: string): string | undefined {
+  if (team.startsWith('group:')) return teamRef(team);
+  if (team === 'service' && caller.startsWith('service:')) return caller;
+  return undefined;
+}
+
+/** Per-minute call counts keyed by everything but `calls`. */
+class Sums<T extends { minute: Date; calls: number }> {
+  private readonly map = new Map<string, T>();
+
+  add(row: T, calls: number) {
+    const key = JSON.stringify({
+      ...row,
+      minute: row.minute.getTime(),
+      calls: 0,
+    });
+    const seen = this.map.get(key);
+    if (seen) seen.calls += calls;
+    else this.map.set(key, { ...row, calls });
+  }
+
+  values(): T[] {
+    return [...this.map.values()];
+  }
 }
 
 function iso(d: Date | string | null | undefined): string | null {
@@ -86,7 +118,12 @@ export class AdoptionService {
   }
 
   private async doSync() {
-    const { store, sources, definitions, settings } = this.deps;
+    const { store, telemetry, definitions, settings } = this.deps;
+    if (!telemetry?.requestsByTeam) {
+      throw new Error(
+        'the platform telemetry reader has no per-team query (requestsByTeam)',
+      );
+    }
     const now = this.now();
     const end = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 60_000);
     const mark = await store.watermark(USAGE_KEY);
@@ -98,24 +135,46 @@ export class AdoptionService {
     );
     while (from < end) {
       const to = new Date(Math.min(from.getTime() + DAY_MS, end.getTime()));
-      const rows = await sources.rollups(from, to);
-      const sums = new Map<string, UsageMinute>();
+      const rows = await telemetry.requestsByTeam({
+        from,
+        to,
+        services: [...byService.keys()],
+      });
+      const usage = new Sums<UsageMinute>();
+      const deprecated = new Sums<DeprecatedMinute>();
       for (const r of rows) {
         const capability = byService.get(r.service);
-        if (!capability || !r.team.startsWith('group:')) continue;
-        const team = teamRef(r.team);
-        const key = `${team}|${capability}|${r.minute}`;
-        const m = sums.get(key);
-        if (m) m.calls += r.count;
-        else
-          sums.set(key, {
-            team,
-            capability,
-            minute: new Date(r.minute),
-            calls: r.count,
-          });
+        const caller = callerOf(r.team, r.caller);
+        if (!capability || !caller) continue;
+        usage.add(
+          { team: caller, capability, minute: r.minute, calls: 0 },
+          r.count,
+        );
+        for (const v of definitions.versioning.deprecatedVersions) {
+          if (
+            v.capability === capability &&
+            v.routes.some(prefix => r.route.startsWith(prefix))
+          ) {
+            deprecated.add(
+              {
+                team: caller,
+                capability,
+                version: v.version,
+                minute: r.minute,
+                calls: 0,
+              },
+              r.count,
+            );
+          }
+        }
       }
-      await store.replaceUsage(USAGE_KEY, from, to, [...sums.values()]);
+      await store.replaceUsage(
+        USAGE_KEY,
+        from,
+        to,
+        usage.values(),
+        deprecated.values(),
+      );
       from = to;
     }
   }
@@ -199,7 +258,7 @@ export class AdoptionService {
         name: 'platform request telemetry',
         ok: true,
         detail:
-          'platform /v1/telemetry/rollups, per-minute rows carrying the caller team',
+          'platformTelemetryReaderServiceRef.requestsByTeam: per-minute request rollups carrying the caller team',
       });
     } catch (e) {
       this.deps.logger.warn(`adoption: usage sync failed: ${e}`);
@@ -407,7 +466,17 @@ export class AdoptionService {
     const now = this.now();
     const { components, apis } = await this.catalogView();
     const m = await this.matrix();
-    const { definitions } = this.deps;
+    const { definitions, store } = this.deps;
+    const since = new Date(now.getTime() - WINDOW_DAYS * DAY_MS);
+    const [usage, deprecatedCalls, syncedTo] = await Promise.all([
+      store.usageSince(since),
+      store.deprecatedSince(since),
+      store.watermark(USAGE_KEY),
+    ]);
+    const calls = (r: { calls: string; last_call_at: Date | null }) => ({
+      calls30d: Number(r.calls),
+      lastCallAt: iso(r.last_call_at),
+    });
     const entityByRef = new Map(
       [...components, ...apis].map(e => [stringifyEntityRef(e), e]),
     );
@@ -462,6 +531,12 @@ export class AdoptionService {
           lastCallAt: c.evidence.lastCallAt,
         }));
       const measuredTeams = measuredConsumers.map(c => c.team);
+      const measuredServices = usage
+        .filter(
+          u => u.capability === def.id && u.team.startsWith(SERVICE_PREFIX),
+        )
+        .map(u => ({ service: u.team, ...calls(u) }))
+        .sort((a, b) => a.service.localeCompare(b.service));
       return {
         id: def.id,
         title: def.title,
@@ -475,6 +550,7 @@ export class AdoptionService {
         risks: def.risks,
         declaredConsumers: declared,
         measuredConsumers,
+        measuredServices,
         onlyDeclared: declared.filter(t => !measuredTeams.includes(t)),
         onlyMeasured: measuredTeams.filter(t => !declared.includes(t)),
       };
@@ -515,14 +591,39 @@ export class AdoptionService {
         };
       });
 
+    const measurement = {
+      source:
+        'platform request telemetry (platformTelemetryReaderServiceRef.requestsByTeam), caller team from the Backstage identity (ownership groups), service principals by subject',
+      from: since.toISOString(),
+      to: iso(
+        syncedTo ? new Date(Math.min(syncedTo.getTime(), now.getTime())) : null,
+      ),
+    };
     return {
       capabilities,
       productSpecific,
+      measurement,
       versioning: {
         policy: definitions.versioning.policy,
-        deprecatedVersions: definitions.versioning.deprecatedVersions.map(
-          v => ({ ...v, callingTeams: [] as string[] }),
-        ),
+        deprecatedVersions: definitions.versioning.deprecatedVersions.map(v => {
+          const callers = deprecatedCalls
+            .filter(
+              d => d.capability === v.capability && d.version === v.version,
+            )
+            .map(d => ({ caller: d.team, ...calls(d) }));
+          return {
+            capability: v.capability,
+            version: v.version,
+            replacedBy: v.replacedBy,
+            gaDate: v.gaDate,
+            removalDate: v.removalDate,
+            routes: v.routes,
+            callingTeams: callers
+              .map(c => c.caller)
+              .filter(c => !c.startsWith(SERVICE_PREFIX)),
+            callers,
+          };
+        }),
       },
       computedAt: now.toISOString(),
     };
@@ -589,6 +690,19 @@ export class AdoptionService {
         burnUp,
         overdue: teams.filter(t => t.overdue).map(t => t.team),
         done: teams.filter(t => t.reachedAt).length,
+        reminders: (
+          await this.deps.store.reminders(
+            c.id,
+            new Date(now.getTime() - 14 * DAY_MS).toISOString().slice(0, 10),
+          )
+        ).map(r => ({
+          team: r.team,
+          day: r.day,
+          status: r.status,
+          detail: r.detail,
+          attempts: r.attempts,
+          at: r.updated_at.toISOString(),
+        })),
       });
     }
     return out;

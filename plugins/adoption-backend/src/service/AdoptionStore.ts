@@ -41,6 +41,34 @@ export interface UsageMinute {
   calls: number;
 }
 
+/** Calls of a caller to a deprecated version in one minute. */
+export interface DeprecatedMinute {
+  team: string;
+  capability: string;
+  version: string;
+  minute: Date;
+  calls: number;
+}
+
+export interface DbDeprecatedRow {
+  team: string;
+  capability: string;
+  version: string;
+  calls: string;
+  last_call_at: Date;
+}
+
+export interface DbReminderRow {
+  id: string;
+  campaign: string;
+  team: string;
+  day: string;
+  status: 'sending' | 'delivered' | 'failed';
+  detail: string;
+  attempts: number;
+  updated_at: Date;
+}
+
 export interface LegacyCallRecord {
   team: string;
   capability: string;
@@ -64,20 +92,26 @@ export class AdoptionStore {
   }
 
   /**
-   * Replaces the per-minute totals of `[from, to)` with `minutes` (a re-read of a window
-   * therefore never double counts) and moves the watermark, in one transaction.
+   * Replaces the per-minute totals of `[from, to)` with `minutes` and `deprecated` (a re-read
+   * of a window therefore never double counts) and moves the watermark, in one transaction.
    */
   async replaceUsage(
     key: string,
     from: Date,
     to: Date,
     minutes: UsageMinute[],
+    deprecated: DeprecatedMinute[] = [],
   ): Promise<void> {
     await this.db.transaction(async tx => {
-      await tx('adoption_usage_minutes')
-        .where('minute', '>=', from)
-        .andWhere('minute', '<', to)
-        .delete();
+      for (const table of [
+        'adoption_usage_minutes',
+        'adoption_deprecated_minutes',
+      ]) {
+        await tx(table)
+          .where('minute', '>=', from)
+          .andWhere('minute', '<', to)
+          .delete();
+      }
       for (let i = 0; i < minutes.length; i += 500) {
         await tx('adoption_usage_minutes').insert(
           minutes.slice(i, i + 500).map(m => ({
@@ -86,6 +120,11 @@ export class AdoptionStore {
             minute: m.minute,
             calls: m.calls,
           })),
+        );
+      }
+      for (let i = 0; i < deprecated.length; i += 500) {
+        await tx('adoption_deprecated_minutes').insert(
+          deprecated.slice(i, i + 500),
         );
       }
       await tx('adoption_collector_state')
@@ -104,6 +143,75 @@ export class AdoptionStore {
         'capability',
         this.db.raw('sum(calls)::bigint as calls'),
         this.db.raw('max(minute) as last_call_at'),
+      );
+  }
+
+  /** Calls to each deprecated version since `since`, per caller. */
+  async deprecatedSince(since: Date): Promise<DbDeprecatedRow[]> {
+    return this.db('adoption_deprecated_minutes')
+      .where('minute', '>=', since)
+      .groupBy('team', 'capability', 'version')
+      .orderBy(['capability', 'version', 'team'])
+      .select<DbDeprecatedRow[]>(
+        'team',
+        'capability',
+        'version',
+        this.db.raw('sum(calls)::bigint as calls'),
+        this.db.raw('max(minute) as last_call_at'),
+      );
+  }
+
+  /**
+   * Claims today's reminder of a campaign for a team: a new row, a failed one retried, or one
+   * left 'sending' for 10 minutes by a process that died. Undefined when it was delivered (or
+   * is being sent) already — one reminder per campaign, team and day.
+   */
+  async claimReminder(
+    campaign: string,
+    team: string,
+    day: string,
+    at: Date,
+  ): Promise<DbReminderRow | undefined> {
+    const { rows } = await this.db.raw<{ rows: DbReminderRow[] }>(
+      `INSERT INTO adoption_reminders (campaign, team, day, status, updated_at)
+       VALUES (?, ?, ?, 'sending', ?)
+       ON CONFLICT (campaign, team, day) DO UPDATE
+         SET status = 'sending', attempts = adoption_reminders.attempts + 1,
+             updated_at = EXCLUDED.updated_at
+       WHERE adoption_reminders.status = 'failed'
+          OR (adoption_reminders.status = 'sending'
+              AND adoption_reminders.updated_at < EXCLUDED.updated_at - interval '10 minutes')
+       RETURNING *`,
+      [campaign, team, day, at],
+    );
+    return rows[0];
+  }
+
+  async finishReminder(
+    id: string,
+    status: 'delivered' | 'failed',
+    detail: string,
+    at: Date,
+  ): Promise<void> {
+    await this.db('adoption_reminders')
+      .where({ id })
+      .update({ status, detail, updated_at: at });
+  }
+
+  async reminders(campaign: string, since: string): Promise<DbReminderRow[]> {
+    return this.db('adoption_reminders')
+      .where({ campaign })
+      .andWhere('day', '>=', since)
+      .orderBy([{ column: 'day', order: 'desc' }, { column: 'team' }])
+      .select<DbReminderRow[]>(
+        'id',
+        'campaign',
+        'team',
+        this.db.raw(`to_char(day, 'YYYY-MM-DD') as day`),
+        'status',
+        'detail',
+        'attempts',
+        'updated_at',
       );
   }
 

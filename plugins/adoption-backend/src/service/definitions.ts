@@ -61,6 +61,19 @@ export interface QuestionDefinition {
   answer?: string;
 }
 
+/**
+ * A deprecated API version: calls whose telemetry route template starts with one of `routes`
+ * (e.g. `/api/exports/v1/`, or one endpoint's full template) count as calls to it.
+ */
+export interface DeprecatedVersionDefinition {
+  capability: CapabilityId;
+  version: string;
+  replacedBy: string;
+  gaDate: string;
+  removalDate: string;
+  routes: string[];
+}
+
 export interface CampaignDefinition {
   id: string;
   title: string;
@@ -78,13 +91,7 @@ export interface AdoptionDefinitions {
   questions: QuestionDefinition[];
   versioning: {
     policy: string[];
-    deprecatedVersions: Array<{
-      capability: string;
-      version: string;
-      replacedBy: string;
-      gaDate: string;
-      removalDate: string;
-    }>;
+    deprecatedVersions: DeprecatedVersionDefinition[];
   };
   sprintDays: number;
   campaigns: CampaignDefinition[];
@@ -121,18 +128,42 @@ export function loadDefinitions(dir: string): AdoptionDefinitions {
     }
     return v;
   };
+  const capabilities: CapabilityDefinition[] = need(
+    caps?.capabilities,
+    'capabilities.yaml capabilities',
+  );
+  const deprecatedVersions: DeprecatedVersionDefinition[] = need(
+    versioning?.deprecatedVersions ?? [],
+    'versioning.yaml deprecatedVersions',
+  );
+  deprecatedVersions.forEach((v, i) => {
+    const where = `versioning.yaml deprecatedVersions[${i}]`;
+    if (!capabilities.some(c => c.id === v?.capability)) {
+      throw new Error(
+        `adoption: ${where}.capability must be one of ${capabilities
+          .map(c => c.id)
+          .join(', ')}`,
+      );
+    }
+    const routes = need(v.routes, `${where}.routes`);
+    if (
+      routes.length === 0 ||
+      routes.some(r => typeof r !== 'string' || !r.startsWith('/'))
+    ) {
+      throw new Error(
+        `adoption: ${where}.routes must list route templates starting with /`,
+      );
+    }
+  });
   return {
-    capabilities: need(caps?.capabilities, 'capabilities.yaml capabilities'),
+    capabilities,
     productSpecificRevisitConsumers: caps?.productSpecificRevisitConsumers ?? 3,
     milestones: need(roadmap?.milestones, 'roadmap.yaml milestones'),
     risks: need(risks?.risks, 'risks.yaml risks'),
     questions: need(risks?.questions, 'risks.yaml questions'),
     versioning: {
       policy: need(versioning?.policy, 'versioning.yaml policy'),
-      deprecatedVersions: need(
-        versioning?.deprecatedVersions ?? [],
-        'versioning.yaml deprecatedVersions',
-      ),
+      deprecatedVersions,
     },
     sprintDays: campaigns?.sprintDays ?? 14,
     campaigns: need(campaigns?.campaigns, 'campaigns.yaml campaigns'),

@@ -5,14 +5,6 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 
-/** One per-minute request rollup row as the platform API returns it (only what adoption reads). */
-export interface RollupRow {
-  minute: string;
-  service: string;
-  team: string;
-  count: number;
-}
-
 export interface ShadowStat {
   team: string;
   endpoint: string;
@@ -34,8 +26,6 @@ export interface CapacitySample {
 
 /** Where the evidence comes from; HTTP implementations below, fakes in tests. */
 export interface EvidenceSources {
-  /** Platform request rollups of `[from, to)` (at most 24 h per call). */
-  rollups(from: Date, to: Date): Promise<RollupRow[]>;
   shadowStats(hours: number): Promise<ShadowStat[]>;
   enforcement(): Promise<EnforcementSetting[]>;
   capacitySamples(limit: string, days: number): Promise<CapacitySample[]>;
@@ -43,8 +33,8 @@ export interface EvidenceSources {
 
 /**
  * Reads other plugins through their HTTP APIs with this plugin's service token, so adoption
- * never reaches into their tables: platform `/v1/telemetry/rollups` (the platform-node reader
- * has no per-team query), authz `/v1/shadow/stats` and `/v1/enforcement`, capacity samples.
+ * never reaches into their tables: authz `/v1/shadow/stats` and `/v1/enforcement`, capacity
+ * samples. Platform usage comes from the telemetry reader, not from here.
  */
 export class HttpEvidenceSources implements EvidenceSources {
   constructor(
@@ -66,26 +56,6 @@ export class HttpEvidenceSources implements EvidenceSources {
     });
     if (!res.ok) throw await ResponseError.fromResponse(res);
     return (await res.json()) as T;
-  }
-
-  async rollups(from: Date, to: Date): Promise<RollupRow[]> {
-    const rows: RollupRow[] = [];
-    let cursor: string | undefined;
-    do {
-      const q = new URLSearchParams({
-        from: from.toISOString(),
-        to: to.toISOString(),
-        limit: '10000',
-      });
-      if (cursor) q.set('cursor', cursor);
-      const page = await this.get<{
-        rollups: RollupRow[];
-        nextCursor?: string;
-      }>('platform', `/v1/telemetry/rollups?${q}`);
-      rows.push(...page.rollups);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return rows;
   }
 
   async shadowStats(hours: number): Promise<ShadowStat[]> {
