@@ -1,23 +1,14 @@
 import {
-  createApiFactory,
   createPlugin,
   createRoutableExtension,
-  discoveryApiRef,
-  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { clientApiFactory } from '@internal/plugin-platform-react';
 import { capacityApiRef, CapacityClient } from './api/CapacityApi';
 import { rootRouteRef } from './routes';
 
 export const capacityPlugin = createPlugin({
   id: 'capacity',
-  apis: [
-    createApiFactory({
-      api: capacityApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new CapacityClient({ discoveryApi, fetchApi }),
-    }),
-  ],
+  apis: [clientApiFactory(capacityApiRef, CapacityClient)],
   routes: { root: rootRouteRef },
 });
 

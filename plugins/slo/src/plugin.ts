@@ -1,24 +1,15 @@
 import {
-  createApiFactory,
   createComponentExtension,
   createPlugin,
   createRoutableExtension,
-  discoveryApiRef,
-  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { clientApiFactory } from '@internal/plugin-platform-react';
 import { sloApiRef, SloClient } from './api/SloApi';
 import { rootRouteRef, runbookRouteRef } from './routes';
 
 export const sloPlugin = createPlugin({
   id: 'slo',
-  apis: [
-    createApiFactory({
-      api: sloApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new SloClient({ discoveryApi, fetchApi }),
-    }),
-  ],
+  apis: [clientApiFactory(sloApiRef, SloClient)],
   routes: { root: rootRouteRef, runbook: runbookRouteRef },
 });
 

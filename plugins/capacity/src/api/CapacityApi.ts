@@ -3,17 +3,16 @@ import {
   DiscoveryApi,
   FetchApi,
 } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
+import {
+  OpenApiClient,
+  OpenApiResponse,
+} from '@internal/plugin-platform-common';
 import { OpenApi } from '@internal/plugin-capacity-common';
 
 type Json<
   P extends keyof OpenApi.paths,
   M extends keyof OpenApi.paths[P],
-> = OpenApi.paths[P][M] extends {
-  responses: { 200: { content: { 'application/json': infer B } } };
-}
-  ? B
-  : never;
+> = OpenApiResponse<OpenApi.paths[P][M]>;
 
 export type LimitList = Json<'/v1/limits', 'get'>;
 export type LimitViewDto = LimitList['limits'][number];
@@ -36,35 +35,24 @@ export const capacityApiRef = createApiRef<CapacityApi>({
 
 /** Client of /api/capacity/v1; fetchApi attaches the user's Backstage token. */
 export class CapacityClient implements CapacityApi {
-  constructor(
-    private readonly options: {
-      discoveryApi: DiscoveryApi;
-      fetchApi: FetchApi;
-    },
-  ) {}
-
-  private async get<T>(path: string): Promise<T> {
-    const base = await this.options.discoveryApi.getBaseUrl('capacity');
-    const res = await this.options.fetchApi.fetch(`${base}/v1/${path}`);
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    return (await res.json()) as T;
+  private readonly client: OpenApiClient<OpenApi.paths>;
+  constructor(deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.client = new OpenApiClient('capacity', deps);
   }
 
   listLimits() {
-    return this.get<LimitList>('limits');
+    return this.client.call('get', '/v1/limits');
   }
   listProjects() {
-    return this.get<ProjectList>('projects');
+    return this.client.call('get', '/v1/projects');
   }
   getReview() {
-    return this.get<WeeklyReviewDto>('review');
+    return this.client.call('get', '/v1/review');
   }
   getCosts(month?: string) {
-    return this.get<CostGuardrailsDto>(
-      month ? `costs?month=${encodeURIComponent(month)}` : 'costs',
-    );
+    return this.client.call('get', '/v1/costs', { query: { month } });
   }
   listCollectors() {
-    return this.get<CollectorList>('collectors');
+    return this.client.call('get', '/v1/collectors');
   }
 }

@@ -3,14 +3,13 @@ import {
   DiscoveryApi,
   FetchApi,
 } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
+import {
+  OpenApiClient,
+  OpenApiResponse,
+} from '@internal/plugin-platform-common';
 import type { OpenApi } from '@internal/plugin-slo-common';
 
-type Json<T> = T extends {
-  responses: { 200: { content: { 'application/json': infer B } } };
-}
-  ? B
-  : never;
+type Json<T> = OpenApiResponse<T>;
 type Paths = OpenApi.paths;
 
 export type SloListResponse = Json<Paths['/v1/slos']['get']>;
@@ -34,42 +33,34 @@ export const sloApiRef = createApiRef<SloApi>({ id: 'plugin.slo.service' });
 
 /** Typed client of /api/slo/v1 (types generated from the backend's OpenAPI document). */
 export class SloClient implements SloApi {
-  constructor(
-    private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
-  ) {}
-
-  private async get<T>(
-    path: string,
-    query: Record<string, string | undefined> = {},
-  ): Promise<T> {
-    const base = await this.deps.discoveryApi.getBaseUrl('slo');
-    const params = new URLSearchParams();
-    for (const [k, v] of Object.entries(query))
-      if (v !== undefined) params.set(k, v);
-    const qs = params.toString();
-    const res = await this.deps.fetchApi.fetch(
-      `${base}${path}${qs ? `?${qs}` : ''}`,
-    );
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    return (await res.json()) as T;
+  private readonly client: OpenApiClient<Paths>;
+  constructor(deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.client = new OpenApiClient('slo', deps);
   }
 
   listSlos(owner?: string) {
-    return this.get<SloListResponse>('/v1/slos', { owner });
+    return this.client.call('get', '/v1/slos', { query: { owner } });
   }
   getSlo(id: string, asOf?: string) {
-    return this.get<SloDetail>(`/v1/slos/${encodeURIComponent(id)}`, { asOf });
+    return this.client.call('get', '/v1/slos/{id}', {
+      params: { id },
+      query: { asOf },
+    });
   }
   getHistory(id: string) {
-    return this.get<SloHistory>(`/v1/slos/${encodeURIComponent(id)}/history`);
+    return this.client.call('get', '/v1/slos/{id}/history', {
+      params: { id },
+    });
   }
   listAlerts(sloId?: string) {
-    return this.get<AlertList>('/v1/alerts', { sloId });
+    return this.client.call('get', '/v1/alerts', { query: { sloId } });
   }
   listRunbooks() {
-    return this.get<RunbookList>('/v1/runbooks');
+    return this.client.call('get', '/v1/runbooks');
   }
   getRunbook(name: string) {
-    return this.get<Runbook>(`/v1/runbooks/${encodeURIComponent(name)}`);
+    return this.client.call('get', '/v1/runbooks/{name}', {
+      params: { name },
+    });
   }
 }

@@ -1,12 +1,6 @@
-import { useState } from 'react';
-import { Box, Tab, Tabs, Typography } from '@material-ui/core';
-import {
-  Content,
-  Header,
-  Page,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { Box, Typography } from '@material-ui/core';
+import { Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { TabbedPage } from '@internal/plugin-platform-react';
 import { useApi } from '@backstage/core-plugin-api';
 import useAsync from 'react-use/esm/useAsync';
 import { capacityApiRef } from '../../api/CapacityApi';
@@ -41,31 +35,16 @@ function ClockTab() {
 }
 
 export function CapacityPage() {
-  const [tab, setTab] = useState(0);
   return (
-    <Page themeId="tool">
-      <Header
-        title="Capacity"
-        subtitle="Doomsday clock: Postgres and platform limits against their triggers"
-      />
-      <Content>
-        <Tabs
-          value={tab}
-          onChange={(_, v) => setTab(v)}
-          indicatorColor="primary"
-        >
-          <Tab label="Clock" />
-          <Tab label="Projects" />
-          <Tab label="Weekly review" />
-          <Tab label="Cost guardrails" />
-        </Tabs>
-        <Box mt={2}>
-          {tab === 0 && <ClockTab />}
-          {tab === 1 && <ProjectsTab />}
-          {tab === 2 && <ReviewTab />}
-          {tab === 3 && <CostsTab />}
-        </Box>
-      </Content>
-    </Page>
+    <TabbedPage
+      title="Capacity"
+      subtitle="Doomsday clock: Postgres and platform limits against their triggers"
+      tabs={[
+        { label: 'Clock', render: () => <ClockTab /> },
+        { label: 'Projects', render: () => <ProjectsTab /> },
+        { label: 'Weekly review', render: () => <ReviewTab /> },
+        { label: 'Cost guardrails', render: () => <CostsTab /> },
+      ]}
+    />
   );
 }
