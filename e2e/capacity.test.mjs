@@ -90,7 +90,7 @@ describe('Capacity clock in the real portal', () => {
           ? body.limits
           : undefined;
       },
-      { backend, timeoutMs: 60_000 },
+      { backend: suite.backend, timeoutMs: 60_000 },
     );
     assert.deepEqual(
       limits.map(l => l.id),

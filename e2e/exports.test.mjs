@@ -54,7 +54,7 @@ describe('export service in the real backend', () => {
           ? r.body
           : undefined;
       },
-      { timeoutMs: 60_000, intervalMs: 250, backend },
+      { timeoutMs: 60_000, intervalMs: 250, backend: suite.backend },
     );
     assert.equal(job.status, 'succeeded', JSON.stringify(job));
     const url = await callJson(
@@ -108,7 +108,7 @@ describe('export service in the real backend', () => {
           const r = await callJson('GET', api('/exports?limit=200'), token);
           return r.body.items.find(j => !known.has(j.id));
         },
-        { timeoutMs: 30_000, intervalMs: 250, backend },
+        { timeoutMs: 30_000, intervalMs: 250, backend: suite.backend },
       );
       assert.equal(job.accountId, accountId);
       assert.equal(job.format, 'csv');
@@ -123,7 +123,7 @@ describe('export service in the real backend', () => {
           if (seen.at(-1) !== value) seen.push(value);
           return value === 100 || undefined;
         },
-        { timeoutMs: 60_000, intervalMs: 100, backend },
+        { timeoutMs: 60_000, intervalMs: 100, backend: suite.backend },
       );
       await page
         .getByTestId(`status-${job.id}`)

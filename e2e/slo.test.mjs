@@ -111,7 +111,7 @@ describe('SLO pages in the real portal', () => {
           ? body
           : undefined;
       },
-      { backend, timeoutMs: 180_000, intervalMs: 3_000 },
+      { backend: suite.backend, timeoutMs: 180_000, intervalMs: 3_000 },
     );
     const availability = list.items.find(s => s.id === 'availability');
     assert.ok(availability.sli > 0 && availability.sli <= 1);
@@ -125,7 +125,7 @@ describe('SLO pages in the real portal', () => {
         const slo = body.items.find(s => s.id === 'permission-check-uncached');
         return slo?.total >= checkStatuses.length ? slo : undefined;
       },
-      { backend, timeoutMs: 120_000, intervalMs: 3_000 },
+      { backend: suite.backend, timeoutMs: 120_000, intervalMs: 3_000 },
     );
     assert.ok(permissionSlo.sli !== null && permissionSlo.sli <= 1);
     assert.equal(permissionSlo.dataStatus.ok, true);
@@ -139,7 +139,7 @@ describe('SLO pages in the real portal', () => {
         const slo = body.items.find(s => s.id === 'export-completion');
         return slo?.total >= 1 ? slo : undefined;
       },
-      { backend, timeoutMs: 120_000, intervalMs: 3_000 },
+      { backend: suite.backend, timeoutMs: 120_000, intervalMs: 3_000 },
     );
     assert.ok(exportsSlo.sli !== null && exportsSlo.sli <= 1);
     assert.deepEqual(exportsSlo.dataStatus, {
