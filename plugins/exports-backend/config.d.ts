@@ -24,8 +24,18 @@ export interface Config {
     maxAttempts?: number;
     /** Days a finished file is kept (default 7). */
     retentionDays?: number;
-    /** Largest CSV file in bytes (default 1073741824). */
+    /** Largest CSV file in bytes (default 1073741824; `limits.csv.maxBytes` wins). */
     maxCsvBytes?: number;
+    /**
+     * Size limits per format: a run over `maxRows` rows or `maxBytes` bytes fails with
+     * `size_limit`. Defaults: csv and xlsx 1 GiB and no row limit (XLSX continues on a new
+     * sheet every 1,048,575 rows), pdf 10,000 rows and 256 MiB.
+     */
+    limits?: {
+      csv?: { maxRows?: number; maxBytes?: number };
+      xlsx?: { maxRows?: number; maxBytes?: number };
+      pdf?: { maxRows?: number; maxBytes?: number };
+    };
     webhooks?: {
       /** Host names webhook URLs may point at (exact match); none by default. */
       allowedHosts?: string[];

@@ -19,6 +19,7 @@ import { LocalExportStorage } from './service/LocalExportStorage';
 import { AccountLookup, createRouter } from './service/router';
 import { signDownloadToken, DOWNLOAD_URL_TTL_MS } from './service/signedUrls';
 import { WebhookDeliverer } from './service/webhooks';
+import { readExportLimits } from './service/writers/limits';
 
 const DAY_MS = 86_400_000;
 
@@ -178,6 +179,7 @@ export const exportsPlugin = createBackendPlugin({
           perTenantLimit: c?.getOptionalNumber('perTenantConcurrency') ?? 2,
           retentionMs: (c?.getOptionalNumber('retentionDays') ?? 7) * DAY_MS,
           maxBytes: c?.getOptionalNumber('maxCsvBytes') ?? 1024 ** 3,
+          limits: readExportLimits(c),
           onFinished: (job, outcome, error) => {
             if (outcome !== 'lost') {
               metrics.finished(

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { seedProductData } from '@internal/dev-database';
-import { FilterEngine } from '@internal/plugin-filters-node';
+import { FilterEngine, FilterExporter } from '@internal/plugin-filters-node';
 import { connectionOfKnex } from '@internal/plugin-filters-node/testUtils';
+import ExcelJS from 'exceljs';
 import { Knex } from 'knex';
 import {
   demoEngine,
@@ -14,6 +15,7 @@ import {
 import { ExportRunner, ExportRunnerOptions } from './ExportRunner';
 import { DbExportJobRow, ExportStore, NewExportJob } from './ExportStore';
 import { LocalExportStorage } from './LocalExportStorage';
+import { pdfPages } from './writers/testUtils/pdfPages';
 
 jest.setTimeout(300_000);
 
@@ -352,5 +354,207 @@ describe('ExportRunner (real Postgres, real files)', () => {
         .map(f => f.split('/').pop())
         .sort(),
     ).toEqual([`${ref.id}.csv`, `${row.id}.csv`].sort());
+  });
+
+  describe('XLSX and PDF files (rows through the filter engine cursor)', () => {
+    // The real exporter: row formats need its cursor path (exportRows).
+    const rowRunner = (
+      root: string,
+      overrides: Partial<ExportRunnerOptions> = {},
+    ) => runner(root, { exporter: new FilterExporter(engine), ...overrides });
+    const accountRows = async (who: string) =>
+      product('events')
+        .where({ account_id: who })
+        .select('id', 'occurred_at', 'amount', 'country');
+
+    it("writes the tenant's rows as typed XLSX cells, on a second sheet past the sheet limit", async () => {
+      const expected = await accountRows(account);
+      const perSheet = Math.ceil(expected.length / 2);
+      const root = mkdtempSync(join(tmpdir(), 'exports-xlsx-'));
+      const { row } = await store.create(
+        newJob({
+          format: 'xlsx',
+          fields: ['id', 'occurred_at', 'amount', 'country'],
+        }),
+      );
+      rowRunner(root, { xlsx: { maxRowsPerSheet: perSheet } }).start();
+      const done = await settled(row.id);
+      expect(done).toMatchObject({ status: 'succeeded', error_type: null });
+      expect(done.storage_key).toBe(`eu/${row.id}.xlsx`);
+      const path = join(root, done.storage_key!);
+      expect(Number(done.bytes_written)).toBe(readFileSync(path).length);
+      expect(Number(done.rows_written)).toBe(expected.length);
+
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.readFile(path);
+      expect(workbook.worksheets.map(w => w.name)).toEqual([
+        'Export',
+        'Export (2)',
+      ]);
+      const read: ExcelJS.Row[] = [];
+      for (const sheet of workbook.worksheets) {
+        expect(sheet.getRow(1).values).toEqual([
+          undefined,
+          'id',
+          'occurred_at',
+          'amount',
+          'country',
+        ]);
+        sheet.eachRow((r, n) => {
+          if (n > 1) read.push(r);
+        });
+      }
+      expect(workbook.worksheets[0].rowCount).toBe(perSheet + 1);
+      expect(read.length).toBe(expected.length);
+      // Tenant isolation: exactly this account's rows, none of another account's.
+      const byId = new Map(expected.map(e => [String(e.id), e]));
+      const ids = read.map(r => String(r.getCell(1).value));
+      expect(new Set(ids)).toEqual(new Set(byId.keys()));
+      const others = await product('events')
+        .whereNot({ account_id: account })
+        .pluck('id');
+      expect(others.length).toBeGreaterThan(0);
+      expect(others.filter(id => ids.includes(String(id)))).toEqual([]);
+      for (const r of read) {
+        const source = byId.get(String(r.getCell(1).value))!;
+        expect(r.getCell(2).value).toEqual(new Date(source.occurred_at));
+        expect(r.getCell(3).value).toBe(
+          source.amount === null ? null : Number(source.amount),
+        );
+        expect(r.getCell(4).value).toBe(source.country);
+      }
+      expect(read.some(r => typeof r.getCell(3).value === 'number')).toBe(true);
+    });
+
+    it('writes a PDF table with the header on every page', async () => {
+      const expected = await accountRows(account);
+      const root = mkdtempSync(join(tmpdir(), 'exports-pdf-'));
+      const { row } = await store.create(
+        newJob({ format: 'pdf', fields: ['id', 'event_type', 'country'] }),
+      );
+      rowRunner(root, {
+        limits: { pdf: { maxRows: expected.length, maxBytes: 1024 ** 3 } },
+      }).start();
+      const done = await settled(row.id);
+      expect(done.status).toBe('succeeded');
+      expect(done.storage_key).toBe(`eu/${row.id}.pdf`);
+      const file = readFileSync(join(root, done.storage_key!));
+      expect(file.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(Number(done.bytes_written)).toBe(file.length);
+      const pages = await pdfPages(join(root, done.storage_key!));
+      expect(pages.length).toBeGreaterThan(1);
+      for (const text of pages) {
+        expect(text.split('\n')[1]).toMatch(/^id\s+event_type\s+country$/);
+      }
+      const ids = pages.flatMap(p =>
+        p
+          .split('\n')
+          .filter(l => /^[0-9a-f]{8}-/.test(l))
+          .map(l => l.split(/\s+/)[0]),
+      );
+      expect(new Set(ids)).toEqual(new Set(expected.map(e => String(e.id))));
+    });
+
+    it('fails a PDF over its row cap with size_limit naming the cap, leaving no file', async () => {
+      const root = mkdtempSync(join(tmpdir(), 'exports-pdf-cap-'));
+      const { row } = await store.create(newJob({ format: 'pdf' }));
+      rowRunner(root, {
+        limits: { pdf: { maxRows: 50, maxBytes: 1024 ** 3 } },
+      }).start();
+      const done = await settled(row.id);
+      expect(done).toMatchObject({
+        status: 'failed',
+        error_type: 'size_limit',
+      });
+      expect(done.error_message).toMatch(
+        /more than 50 rows.*PDF.*exports\.limits\.pdf\.maxRows/,
+      );
+      expect(done.attempts).toBe(1);
+      expect(allFiles(root)).toEqual([]);
+    });
+
+    it('fails an XLSX over its byte limit with size_limit, leaving no file', async () => {
+      const root = mkdtempSync(join(tmpdir(), 'exports-xlsx-cap-'));
+      const { row } = await store.create(newJob({ format: 'xlsx' }));
+      rowRunner(root, { limits: { xlsx: { maxBytes: 20_000 } } }).start();
+      const done = await settled(row.id);
+      expect(done).toMatchObject({
+        status: 'failed',
+        error_type: 'size_limit',
+      });
+      expect(done.error_message).toMatch(/limit of 20000 bytes/);
+      expect(allFiles(root)).toEqual([]);
+    });
+  });
+
+  it('writes a correct 1 M-row CSV: row count, header, quoting of commas, quotes, newlines, NULLs', async () => {
+    const big = '00000000-0000-4000-8000-00000000b1b1';
+    const rows = 1_000_000;
+    // Row i: country cycles through a comma, quotes, LF/CRLF, an empty string and plain text;
+    // amount is NULL every third row; user_id is always NULL.
+    await product.raw(
+      `INSERT INTO events (id, account_id, event_type, occurred_at, country, plan, amount, properties)
+       SELECT ('00000000-0000-4000-9000-' || lpad(i::text, 12, '0'))::uuid, ?::uuid, 'query.run',
+              timestamptz '2026-01-01' + i * interval '1 second',
+              CASE i % 5 WHEN 0 THEN 'a,b' || i WHEN 1 THEN 'say "hi" ' || i
+                         WHEN 2 THEN 'l1' || chr(10) || 'l2' || chr(13) || chr(10) || i
+                         WHEN 3 THEN '' ELSE 'DE' || i END,
+              'enterprise', CASE WHEN i % 3 = 0 THEN NULL ELSE i / 100.0 END, '{}'::jsonb
+       FROM generate_series(1, ?) AS i`,
+      [big, rows],
+    );
+    await product.raw('ANALYZE events');
+    try {
+      const root = mkdtempSync(join(tmpdir(), 'exports-1m-'));
+      const { row } = await store.create(
+        newJob({
+          accountId: big,
+          fields: ['id', 'country', 'amount', 'user_id'],
+        }),
+      );
+      runner(root).start();
+      const done = await settled(row.id);
+      expect(done.status).toBe('succeeded');
+      expect(Number(done.rows_written)).toBe(rows);
+      const text = readFileSync(join(root, done.storage_key!), 'utf8');
+      expect(Number(done.bytes_written)).toBe(Buffer.byteLength(text));
+      const parsed = parseCsv(text);
+      expect(parsed[0].map(f => f.value)).toEqual([
+        'id',
+        'country',
+        'amount',
+        'user_id',
+      ]);
+      expect(parsed.length - 1).toBe(rows);
+      // Newest first (occurred_at DESC): data row k is i = rows - k + 1.
+      const mismatches: string[] = [];
+      for (let k = 1; k <= rows; k++) {
+        const i = rows - k + 1;
+        const [id, country, amount, user] = parsed[k];
+        const expectedCountry = [
+          `a,b${i}`,
+          `say "hi" ${i}`,
+          `l1\nl2\r\n${i}`,
+          '',
+          `DE${i}`,
+        ][i % 5];
+        const ok =
+          id.value ===
+            `00000000-0000-4000-9000-${String(i).padStart(12, '0')}` &&
+          country.value === expectedCountry &&
+          country.quoted === (i % 5 !== 4) &&
+          (i % 3 === 0
+            ? amount.value === '' && !amount.quoted
+            : Number(amount.value) === i / 100 && !amount.quoted) &&
+          user.value === '' &&
+          !user.quoted;
+        if (!ok && mismatches.length < 5) {
+          mismatches.push(`row ${k}: ${JSON.stringify(parsed[k])}`);
+        }
+      }
+      expect(mismatches).toEqual([]);
+    } finally {
+      await product('events').where({ account_id: big }).delete();
+    }
   });
 });

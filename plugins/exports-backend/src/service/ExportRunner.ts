@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ExportErrorType } from '@internal/plugin-exports-common';
+import { ExportErrorType, ExportFormat } from '@internal/plugin-exports-common';
 import {
   contextForVerifiedIdentity,
   FilterContext,
@@ -10,9 +10,15 @@ import {
   FilterExportRequest,
   FilterQueryFailedError,
   FilterRejectedError,
+  FilterRowSink,
 } from '@internal/plugin-filters-node';
 import { DbExportJobRow, ExportStore } from './ExportStore';
 import { LocalExportStorage, PendingExportFile } from './LocalExportStorage';
+import { CountingSink, rowLimitError } from './writers/CountingSink';
+import { DEFAULT_EXPORT_LIMITS, ExportLimits } from './writers/limits';
+import { ROW_WRITERS } from './writers/rowWriters';
+import { RunAbortedError } from './writers/RunAbortedError';
+import { XlsxWriterOptions } from './writers/XlsxWriter';
 
 /** The part of the filter engine's FilterExporter a run needs. */
 export interface CsvExporter {
@@ -27,6 +33,15 @@ export interface CsvExporter {
   ): Promise<unknown>;
 }
 
+/** The row-streaming part of FilterExporter (XLSX and PDF files). */
+export interface RowExporter {
+  exportRows(
+    request: FilterExportRequest,
+    context: FilterContext,
+    sink: FilterRowSink,
+  ): Promise<unknown>;
+}
+
 /**
  * Asked when a job starts: undefined when the requester may still export, else why not
  * (the job then fails with `permission_revoked`).
@@ -38,7 +53,8 @@ export type RunTimeAccessCheck = (
 export interface ExportRunnerOptions {
   store: ExportStore;
   storage: LocalExportStorage;
-  exporter: CsvExporter;
+  /** CSV through COPY; XLSX and PDF need `exportRows` too (else `unsupported_format`). */
+  exporter: CsvExporter & Partial<RowExporter>;
   logger: LoggerService;
   /** Concurrent jobs in this process (workers per replica). */
   workers: number;
@@ -49,7 +65,12 @@ export interface ExportRunnerOptions {
   pollMs: number;
   perTenantLimit: number;
   retentionMs: number;
+  /** Byte limit of CSV files when `limits` does not give one. */
   maxBytes: number;
+  /** Row and byte limits per format (defaults: DEFAULT_EXPORT_LIMITS). */
+  limits?: Partial<ExportLimits>;
+  /** XLSX writer options (tests make sheets small). */
+  xlsx?: XlsxWriterOptions;
   runTimeAccessCheck?: RunTimeAccessCheck;
   onFinished?: (
     job: DbExportJobRow,
@@ -57,71 +78,6 @@ export interface ExportRunnerOptions {
     error?: { type: ExportErrorType; message: string },
   ) => void;
   workerId?: string;
-}
-
-class RunAbortedError extends Error {
-  constructor(readonly type: ExportErrorType | 'lease_lost', message: string) {
-    super(message);
-  }
-}
-
-/**
- * Counts bytes and CSV rows (newlines outside quotes) on the way to the file, keeping the file
- * stream's backpressure: the COPY is read only as fast as the disk takes it. `abort` stops
- * writing but keeps reading until the COPY ends: destroying the stream mid-COPY would leave the
- * database connection in COPY mode (its ROLLBACK then never answers).
- */
-class CountingSink extends Writable {
-  bytes = 0;
-  newlines = 0;
-  aborted: RunAbortedError | undefined;
-  private inQuotes = false;
-  constructor(
-    private readonly target: Writable,
-    private readonly maxBytes: number,
-  ) {
-    super();
-    target.on('error', e =>
-      this.abort(new RunAbortedError('storage_failed', String(e))),
-    );
-  }
-  abort(reason: RunAbortedError) {
-    this.aborted ??= reason;
-  }
-  _write(
-    chunk: Buffer,
-    _enc: BufferEncoding,
-    done: (e?: Error | null) => void,
-  ) {
-    if (this.aborted) {
-      done();
-      return;
-    }
-    this.bytes += chunk.length;
-    if (this.bytes > this.maxBytes) {
-      this.abort(
-        new RunAbortedError(
-          'size_limit',
-          `The export is larger than the limit of ${this.maxBytes} bytes: narrow the filter or choose fewer fields`,
-        ),
-      );
-      done();
-      return;
-    }
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i];
-      if (c === 0x22) this.inQuotes = !this.inQuotes;
-      else if (c === 0x0a && !this.inQuotes) this.newlines++;
-    }
-    if (this.target.write(chunk)) done();
-    else this.target.once('drain', () => done());
-  }
-  _final(done: (e?: Error | null) => void) {
-    this.target.end(() => done());
-  }
-  get rows(): number {
-    return Math.max(0, this.newlines - 1); // the header line
-  }
 }
 
 /** Runs export jobs from the queue in this process. */
@@ -181,6 +137,17 @@ export class ExportRunner {
     }
   }
 
+  private limitsOf(format: ExportFormat) {
+    const csvDefault = {
+      ...DEFAULT_EXPORT_LIMITS.csv,
+      maxBytes: this.options.maxBytes,
+    };
+    return (
+      this.options.limits?.[format] ??
+      (format === 'csv' ? csvDefault : DEFAULT_EXPORT_LIMITS[format])
+    );
+  }
+
   /** Runs one claimed job to its end (exported for tests). */
   async run(job: DbExportJobRow): Promise<void> {
     const { store, storage, logger } = this.options;
@@ -188,10 +155,14 @@ export class ExportRunner {
     let pending: PendingExportFile | undefined;
     let heartbeat: NodeJS.Timeout | undefined;
     try {
-      if (job.format !== 'csv') {
+      const format = job.format as ExportFormat;
+      const exportRows = this.options.exporter.exportRows?.bind(
+        this.options.exporter,
+      );
+      if (format !== 'csv' && !(format in ROW_WRITERS && exportRows)) {
         throw new RunAbortedError(
           'unsupported_format',
-          `Format ${job.format} is not available yet: only csv exports run`,
+          `Format ${job.format} is not available on this server`,
         );
       }
       const denied = await this.options.runTimeAccessCheck?.(job);
@@ -209,10 +180,17 @@ export class ExportRunner {
       };
       const estimate = await this.options.exporter.estimate(request, context);
       pending = await storage.begin(job.region, job.id, token);
-      const sink = new CountingSink(pending.stream, this.options.maxBytes);
+      const limits = this.limitsOf(format);
+      const sink = new CountingSink(pending.stream, {
+        maxBytes: limits.maxBytes,
+        countCsvRows: format === 'csv',
+        maxCsvRows: limits.maxRows,
+      });
+      let rowsOut = 0;
+      const rowsSoFar = () => (format === 'csv' ? sink.rows : rowsOut);
       const started = Date.now();
       const beat = async () => {
-        const rows = sink.rows;
+        const rows = rowsSoFar();
         const elapsedS = (Date.now() - started) / 1000;
         const rate = elapsedS > 0 ? rows / elapsedS : 0;
         const est = Math.max(estimate.estimatedRows, rows);
@@ -244,19 +222,45 @@ export class ExportRunner {
         );
       }, this.options.heartbeatMs);
       try {
-        await this.options.exporter.exportCsv(request, context, sink);
+        if (format === 'csv') {
+          await this.options.exporter.exportCsv(request, context, sink);
+        } else {
+          const writer = ROW_WRITERS[format](sink, {
+            title: `${job.dataset} export ${job.id}`,
+            xlsx: this.options.xlsx,
+          });
+          await exportRows!(request, context, {
+            columns: columns => writer.columns(columns),
+            rows: async batch => {
+              if (sink.aborted) throw sink.aborted;
+              if (
+                limits.maxRows !== undefined &&
+                rowsOut + batch.length > limits.maxRows
+              ) {
+                throw rowLimitError(format, limits.maxRows);
+              }
+              await writer.rows(batch);
+              rowsOut += batch.length;
+            },
+          });
+          await writer.end();
+        }
       } catch (e) {
         throw sink.aborted ?? e;
       }
       clearInterval(heartbeat);
       heartbeat = undefined;
       if (sink.aborted) throw sink.aborted;
-      const key = storage.keyFor(job.region, job.id, 'csv');
+      const key = storage.keyFor(job.region, job.id, format);
       const file = pending;
       const done = await store.complete(
         job.id,
         token,
-        { rowsWritten: sink.rows, bytesWritten: sink.bytes, storageKey: key },
+        {
+          rowsWritten: rowsSoFar(),
+          bytesWritten: sink.bytes,
+          storageKey: key,
+        },
         this.options.retentionMs,
         () => storage.commit(file, key),
       );
