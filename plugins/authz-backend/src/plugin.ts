@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import {
   coreServices,
   createBackendPlugin,
-  resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { authzPermissions } from '@internal/plugin-authz-common';
 import {
@@ -15,6 +14,7 @@ import {
   platformEventsServiceRef,
   platformHubServiceRef,
   requestTelemetryServiceRef,
+  migratedDatabase,
 } from '@internal/plugin-platform-node';
 import { DecisionTrail } from './service/DecisionTrail';
 import { ChangeListener } from './service/ChangeListener';
@@ -80,15 +80,10 @@ export const authzPlugin = createBackendPlugin({
         hub,
       }) {
         permissionsRegistry.addPermissions(authzPermissions);
-        const knex = await database.getClient();
-        if (!database.migrations?.skip) {
-          await knex.migrate.latest({
-            directory: resolvePackagePath(
-              '@internal/plugin-authz-backend',
-              'migrations',
-            ),
-          });
-        }
+        const knex = await migratedDatabase(
+          database,
+          '@internal/plugin-authz-backend',
+        );
         const store = new RevisionStore(knex);
         const revisions = new PolicyRevisions(store, evaluator, logger);
         await revisions.seed(

@@ -1,11 +1,13 @@
 import {
   coreServices,
   createBackendPlugin,
-  resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { capacityPermissions } from '@internal/plugin-capacity-common';
 import { exportJobsReaderServiceRef } from '@internal/plugin-exports-node';
-import { requestTelemetryServiceRef } from '@internal/plugin-platform-node';
+import {
+  requestTelemetryServiceRef,
+  migratedDatabase,
+} from '@internal/plugin-platform-node';
 import knexFactory from 'knex';
 import { PostgresCollector } from './collectors/postgresCollector';
 import { ExportServiceCollector } from './collectors/exportServiceCollector';
@@ -57,15 +59,10 @@ export const capacityPlugin = createBackendPlugin({
           costs: files.costs,
         });
 
-        const client = await deps.database.getClient();
-        if (!deps.database.migrations?.skip) {
-          await client.migrate.latest({
-            directory: resolvePackagePath(
-              '@internal/plugin-capacity-backend',
-              'migrations',
-            ),
-          });
-        }
+        const client = await migratedDatabase(
+          deps.database,
+          '@internal/plugin-capacity-backend',
+        );
         deps.permissionsRegistry.addPermissions(capacityPermissions);
 
         const webhook = c?.getOptionalConfig('statusWebhook');

@@ -2,7 +2,6 @@ import {
   coreServices,
   createBackendPlugin,
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
-  resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { platformPermissions } from '@internal/plugin-platform-common';
 import {
@@ -12,6 +11,7 @@ import {
   RetentionTarget,
   platformHubServiceRef,
   requestTelemetryServiceRef,
+  migratedDatabase,
 } from '@internal/plugin-platform-node';
 import { createRouter } from './service/router';
 import { EventStore } from './service/EventStore';
@@ -54,15 +54,10 @@ export const platformPlugin = createBackendPlugin({
       },
       async init(deps) {
         const { database, logger, config, scheduler, hub, lifecycle } = deps;
-        const knex = await database.getClient();
-        if (!database.migrations?.skip) {
-          await knex.migrate.latest({
-            directory: resolvePackagePath(
-              '@internal/plugin-platform-backend',
-              'migrations',
-            ),
-          });
-        }
+        const knex = await migratedDatabase(
+          database,
+          '@internal/plugin-platform-backend',
+        );
         deps.permissionsRegistry.addPermissions(platformPermissions);
 
         const statementTimeoutMs = config.getOptionalNumber(

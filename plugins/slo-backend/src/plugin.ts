@@ -1,12 +1,12 @@
 import {
   coreServices,
   createBackendPlugin,
-  resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import {
   platformEventsServiceRef,
   platformTelemetryReaderServiceRef,
   requestTelemetryServiceRef,
+  migratedDatabase,
 } from '@internal/plugin-platform-node';
 import { exportJobsReaderServiceRef } from '@internal/plugin-exports-node';
 import { sloPermissions } from '@internal/plugin-slo-common';
@@ -40,15 +40,10 @@ export const sloPlugin = createBackendPlugin({
       },
       async init(deps) {
         const { database, logger, config, scheduler } = deps;
-        const knex = await database.getClient();
-        if (!database.migrations?.skip) {
-          await knex.migrate.latest({
-            directory: resolvePackagePath(
-              '@internal/plugin-slo-backend',
-              'migrations',
-            ),
-          });
-        }
+        const knex = await migratedDatabase(
+          database,
+          '@internal/plugin-slo-backend',
+        );
         deps.permissionsRegistry.addPermissions(sloPermissions);
 
         // Request and page-load SLIs read the platform's rollups through platform-node.
