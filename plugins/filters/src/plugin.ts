@@ -3,7 +3,7 @@ import {
   createRoutableExtension,
 } from '@backstage/core-plugin-api';
 import { clientApiFactory } from '@internal/plugin-platform-react';
-import { filtersApiRef, FiltersClient } from './api/FiltersApi';
+import { filtersApiRef, FiltersClient } from '@internal/plugin-filters-react';
 import { rootRouteRef } from './routes';
 
 export const filtersPlugin = createPlugin({

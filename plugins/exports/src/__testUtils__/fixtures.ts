@@ -1,5 +1,5 @@
 import { DatasetDescription } from '@internal/plugin-filters-common';
-import { FiltersApi } from '@internal/plugin-filters';
+import { FiltersApi } from '@internal/plugin-filters-react';
 import { ExportJob, ExportsApi, ExportStats } from '../api/ExportsApi';
 
 export const ACCOUNT = '0b5b2e76-0e34-4a0f-9a49-5e1f3c8f1a11';

@@ -7,7 +7,7 @@ import {
 } from '@backstage/test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { filtersApiRef } from '@internal/plugin-filters';
+import { filtersApiRef } from '@internal/plugin-filters-react';
 import { exportsApiRef } from '../../api/ExportsApi';
 import {
   ACCOUNT,

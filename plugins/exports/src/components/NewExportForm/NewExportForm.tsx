@@ -25,7 +25,7 @@ import {
   FilterBuilder,
   filtersApiRef,
   isAccountId,
-} from '@internal/plugin-filters';
+} from '@internal/plugin-filters-react';
 import {
   CreateExportRequest,
   ExportJob,

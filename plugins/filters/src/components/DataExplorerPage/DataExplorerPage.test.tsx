@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { DatasetDescription } from '@internal/plugin-filters-common';
-import { FiltersApi, filtersApiRef } from '../../api/FiltersApi';
+import { FiltersApi, filtersApiRef } from '@internal/plugin-filters-react';
 import { DataExplorerPage } from './DataExplorerPage';
 
 const dataset: DatasetDescription = {

@@ -18,10 +18,14 @@ import {
   FilterQueryResponse,
   validateFilter,
 } from '@internal/plugin-filters-common';
-import { filtersApiRef } from '../../api/FiltersApi';
-import { AccountPicker, isAccountId } from '../AccountPicker';
-import { chosenDataset, DatasetPicker } from '../DatasetPicker';
-import { FilterBuilder } from '../FilterBuilder';
+import {
+  AccountPicker,
+  chosenDataset,
+  DatasetPicker,
+  FilterBuilder,
+  filtersApiRef,
+  isAccountId,
+} from '@internal/plugin-filters-react';
 
 const EMPTY: FilterGroup = { combinator: 'and', rules: [] };
 
