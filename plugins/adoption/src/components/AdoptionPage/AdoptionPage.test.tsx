@@ -147,6 +147,90 @@ describe('AdoptionPage', () => {
     expect(await screen.findByText('first calls')).toBeInTheDocument();
   });
 
+  it('lists measured callers and deprecated-version callers with source and window', async () => {
+    const calls = (caller: string, calls30d: number) => ({
+      caller,
+      calls30d,
+      lastCallAt: '2026-12-01T11:50:00Z',
+    });
+    const inventoryApi: Partial<AdoptionApi> = {
+      ...api,
+      getInventory: async () => ({
+        capabilities: [
+          {
+            id: 'export',
+            title: 'Data Export Service',
+            component: 'component:default/export-service',
+            description: 'Exports',
+            owner: 'group:default/platform-services',
+            apis: [],
+            migrationApproach: 'm',
+            expectedImpact: 'i',
+            risks: 'r',
+            declaredConsumers: [],
+            measuredConsumers: [
+              {
+                team: 'group:default/reporting',
+                calls30d: 7,
+                lastCallAt: '2026-12-01T11:50:00Z',
+              },
+            ],
+            measuredServices: [
+              {
+                service: 'service:plugin:reports-worker',
+                calls30d: 2,
+                lastCallAt: '2026-12-01T11:52:00Z',
+              },
+            ],
+            onlyDeclared: [],
+            onlyMeasured: ['group:default/reporting'],
+          },
+        ],
+        productSpecific: [],
+        measurement: {
+          source: 'platform request telemetry (requestsByTeam)',
+          from: '2026-11-01T12:00:00Z',
+          to: '2026-12-01T12:00:00Z',
+        },
+        versioning: {
+          policy: ['semver'],
+          deprecatedVersions: [
+            {
+              capability: 'export',
+              version: 'v1',
+              replacedBy: 'v2',
+              gaDate: '2026-11-01',
+              removalDate: '2027-02-01',
+              routes: ['/api/exports/v1/'],
+              callingTeams: ['group:default/reporting'],
+              callers: [calls('group:default/reporting', 3)],
+            },
+          ],
+        },
+        computedAt: '2026-12-01T12:00:00Z',
+      }),
+    };
+    await renderInTestApp(
+      <TestApiProvider apis={[[adoptionApiRef, inventoryApi]]}>
+        <AdoptionPage />
+      </TestApiProvider>,
+    );
+    fireEvent.click(await screen.findByRole('tab', { name: 'Inventory' }));
+    expect(await screen.findByTestId('measurement')).toHaveTextContent(
+      'platform request telemetry (requestsByTeam)',
+    );
+    expect(screen.getByTestId('callers-export-reporting')).toHaveTextContent(
+      '7',
+    );
+    expect(
+      screen.getByTestId('callers-export-service:plugin:reports-worker'),
+    ).toHaveTextContent('2');
+    expect(
+      screen.getByTestId('deprecated-export-v1-reporting'),
+    ).toHaveTextContent('3');
+    expect(screen.getByText(/routes \/api\/exports\/v1\//)).toBeInTheDocument();
+  });
+
   it('sends only changed fields when a risk is edited and reloads', async () => {
     await renderInTestApp(
       <TestApiProvider apis={[[adoptionApiRef, api]]}>

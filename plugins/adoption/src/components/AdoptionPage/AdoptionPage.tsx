@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { Box, Tab, Tabs } from '@material-ui/core';
 import { Content, Header, Page } from '@backstage/core-components';
 import { MatrixTab } from './MatrixTab';
-import { CampaignsTab, InventoryTab, RisksTab, RoadmapTab } from './OtherTabs';
+import { InventoryTab } from './InventoryTab';
+import { CampaignsTab, RisksTab, RoadmapTab } from './OtherTabs';
 import { ScorecardsTab } from './ScorecardsTab';
 
 export function AdoptionPage() {

@@ -30,121 +30,19 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { adoptionApiRef, RiskChanges } from '../../api/AdoptionApi';
+import {
+  adoptionApiRef,
+  CampaignList,
+  RiskChanges,
+} from '../../api/AdoptionApi';
 import { shortTeam, when } from './format';
 
-const teamChip = (team: string, highlight: boolean) => (
-  <Chip
-    key={team}
-    size="small"
-    label={shortTeam(team)}
-    color={highlight ? 'secondary' : 'default'}
-    style={{ margin: 2 }}
-  />
-);
+type Reminder = CampaignList['campaigns'][number]['reminders'][number];
 
-export function InventoryTab() {
-  const api = useApi(adoptionApiRef);
-  const { value, loading, error } = useAsync(() => api.getInventory(), []);
-  if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
-  const inv = value!;
-  return (
-    <Box>
-      {inv.capabilities.map(c => (
-        <Box key={c.id} mb={3}>
-          <Paper>
-            <Box p={2}>
-              <Typography variant="h6">{c.title}</Typography>
-              <Typography variant="body2">
-                {c.description} — owner {shortTeam(c.owner)}; contract{' '}
-                {c.apis
-                  .map(a => `${a.title} ${a.version} (${a.lifecycle})`)
-                  .join(', ')}
-              </Typography>
-              <Typography variant="body2">
-                Migration: {c.migrationApproach}
-              </Typography>
-              <Typography variant="body2">
-                Impact: {c.expectedImpact}
-              </Typography>
-              <Typography variant="body2">Risks: {c.risks}</Typography>
-              <Box display="flex" mt={1}>
-                <Box flex={1} data-testid={`declared-${c.id}`}>
-                  <Typography variant="subtitle2">
-                    Declared consumers (catalog consumesApi) ·{' '}
-                    {c.declaredConsumers.length}
-                  </Typography>
-                  {c.declaredConsumers.map(t =>
-                    teamChip(t, c.onlyDeclared.includes(t)),
-                  )}
-                </Box>
-                <Box flex={1} data-testid={`measured-${c.id}`}>
-                  <Typography variant="subtitle2">
-                    Measured consumers (calls in 30 days) ·{' '}
-                    {c.measuredConsumers.length}
-                  </Typography>
-                  {c.measuredConsumers.map(m =>
-                    teamChip(m.team, c.onlyMeasured.includes(m.team)),
-                  )}
-                </Box>
-              </Box>
-              <Typography variant="caption">
-                Highlighted: on one side only (declared but no calls seen, or
-                calling without a declared relation).
-              </Typography>
-            </Box>
-          </Paper>
-        </Box>
-      ))}
-      <Typography variant="h6">Kept product-specific</Typography>
-      <Table size="small">
-        <TableHead>
-          <TableRow>
-            <TableCell>Capability</TableCell>
-            <TableCell>Owner</TableCell>
-            <TableCell>Reason</TableCell>
-            <TableCell>Revisit trigger</TableCell>
-            <TableCell>Consumers (catalog)</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {inv.productSpecific.map(p => (
-            <TableRow key={p.component}>
-              <TableCell>{p.title}</TableCell>
-              <TableCell>{shortTeam(p.owner)}</TableCell>
-              <TableCell>{p.reason}</TableCell>
-              <TableCell>
-                {p.revisitTrigger}: {p.triggerMet ? 'MET — revisit' : 'not met'}
-              </TableCell>
-              <TableCell>{p.consumers.map(shortTeam).join(', ')}</TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-      <Box mt={2}>
-        <Typography variant="h6">Versioning policy</Typography>
-        <ul>
-          {inv.versioning.policy.map(p => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-        <Typography variant="body2">
-          Deprecated versions:{' '}
-          {inv.versioning.deprecatedVersions.length === 0
-            ? 'none (every platform API is on its first version)'
-            : inv.versioning.deprecatedVersions
-                .map(
-                  v =>
-                    `${v.capability} ${v.version} → ${v.replacedBy}, removed ${
-                      v.removalDate
-                    }; callers: ${v.callingTeams.join(', ') || 'none'}`,
-                )
-                .join('; ')}
-        </Typography>
-      </Box>
-    </Box>
-  );
+/** The newest reminder to a team, e.g. "2026-12-12 delivered (HTTP 204)". */
+function lastReminder(reminders: Reminder[], team: string): string {
+  const r = reminders.find(x => x.team === team);
+  return r ? `${r.day} ${r.status} (${r.detail})` : '—';
 }
 
 export function CampaignsTab() {
@@ -163,7 +61,8 @@ export function CampaignsTab() {
                 {c.capability} to measured phase ≥ {c.targetPhase}; started{' '}
                 {c.start}; deadline {c.teams[0]?.deadline} (2 sprints of{' '}
                 {c.sprintDays} days per team). Done {c.done}/{c.teams.length};
-                overdue: {c.overdue.map(shortTeam).join(', ') || 'none'}.
+                overdue: {c.overdue.map(shortTeam).join(', ') || 'none'}. Teams
+                behind get one reminder a day (adoption.reminders webhook).
               </Typography>
               <ResponsiveContainer width="100%" height={220}>
                 <LineChart data={c.burnUp}>
@@ -197,6 +96,7 @@ export function CampaignsTab() {
                     <TableCell>Phase</TableCell>
                     <TableCell>Reached</TableCell>
                     <TableCell>Deadline</TableCell>
+                    <TableCell>Last reminder</TableCell>
                   </TableRow>
                 </TableHead>
                 <TableBody>
@@ -210,6 +110,11 @@ export function CampaignsTab() {
                       >
                         {t.deadline}
                         {t.overdue ? ' (overdue)' : ''}
+                      </TableCell>
+                      <TableCell
+                        data-testid={`reminder-${c.id}-${shortTeam(t.team)}`}
+                      >
+                        {lastReminder(c.reminders, t.team)}
                       </TableCell>
                     </TableRow>
                   ))}
