@@ -7,8 +7,28 @@ export interface Config {
      */
     signingSecret?: string;
     storage?: {
+      /** `local` (default) or `s3`. */
+      type?: 'local' | 's3';
       /** Root of local export files (`<root>/<region>/`; default `.data/exports`). */
       localRoot?: string;
+      s3?: {
+        /** One bucket per region, different from each other: an account's files stay in its region's bucket. */
+        buckets: { us: string; eu: string };
+        /** AWS region of each bucket (default us-east-1 / eu-central-1); requests and presigned URLs are signed for it. */
+        bucketRegions?: { us?: string; eu?: string };
+        /** S3-compatible endpoint (MinIO, s3rver…); default AWS. */
+        endpoint?: string;
+        /** Path-style URLs, needed by most S3-compatible servers. */
+        forcePathStyle?: boolean;
+        /** Static credentials; without them the default AWS credential chain. */
+        credentials?: {
+          accessKeyId: string;
+          /** @visibility secret */
+          secretAccessKey: string;
+        };
+        /** Per-request timeout in seconds (default 60; connecting at most 10). */
+        requestTimeoutSeconds?: number;
+      };
     };
     /** Concurrent export jobs per backend replica (default 2; 0 runs no worker). */
     workers?: number;

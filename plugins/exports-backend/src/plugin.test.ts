@@ -6,24 +6,21 @@ import request from 'supertest';
 import {
   mockCredentials,
   mockServices,
-  startTestBackend,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { seedProductData } from '@internal/dev-database';
-import {
-  connectionOfKnex,
-  demoEventsDatasetConfig,
-} from '@internal/plugin-filters-node/testUtils';
 import {
   permissionsByRule,
   RecordedEvent,
-  recordingEvents,
   startWebhookReceiver,
   waitFor,
   WebhookReceiver,
 } from '@internal/plugin-platform-node/testUtils';
 import { Knex } from 'knex';
-import { exportsPlugin } from './plugin';
+import {
+  busiestAccountIn,
+  ExportsTestBackend,
+  startExportsTestBackend,
+} from './__testUtils__/exportsTestBackend';
 import { ExportStore } from './service/ExportStore';
 import { expireExports } from './service/expireExports';
 import { LocalExportStorage } from './service/LocalExportStorage';
@@ -43,7 +40,10 @@ describe('exports backend plugin (real Postgres)', () => {
   let root: string;
   let us: string;
   let eu: string;
-  let stopBackend: () => Promise<void>;
+  let backend: ExportsTestBackend;
+  let as: ExportsTestBackend['as'];
+  let create: ExportsTestBackend['create'];
+  let finished: ExportsTestBackend['finished'];
   const bobAccount = () => us;
   const events: RecordedEvent[] = [];
   let receiver: WebhookReceiver;
@@ -56,91 +56,48 @@ describe('exports backend plugin (real Postgres)', () => {
       statusFor: call => (call === 1 ? 500 : 204),
     });
     hookUrl = `${receiver.baseUrl}/hook`;
-    product = await databases.init('POSTGRES_18');
-    own = await databases.init('POSTGRES_18');
-    await seedProductData(product, { eventRows: 4000 });
-    const byRegion = async (region: string) =>
-      String(
-        (await product('events')
-          .join('accounts', 'accounts.id', 'events.account_id')
-          .where('accounts.region', region)
-          .select('events.account_id')
-          .count('* as n')
-          .groupBy('events.account_id')
-          .orderBy('n', 'desc')
-          .first())!.account_id,
-      );
-    us = await byRegion('us');
-    eu = await byRegion('eu');
     root = mkdtempSync(join(tmpdir(), 'exports-test-'));
-    const connection = JSON.parse(JSON.stringify(connectionOfKnex(product)));
-    const permissions = permissionsByRule(({ permission, resourceRef }, p) => {
-      if (p.type === 'user' && p.userEntityRef === ALICE) return true;
-      switch (permission.name) {
-        case 'exports.export.admin':
-          return false;
-        case 'filters.account.act':
-          return resourceRef === bobAccount();
-        case 'filters.data-class.read':
-          return resourceRef === 'public';
-        default:
-          return true;
-      }
+    backend = await startExportsTestBackend({
+      databases,
+      eventRows: 4000,
+      events,
+      permissions: permissionsByRule(({ permission, resourceRef }, p) => {
+        if (p.type === 'user' && p.userEntityRef === ALICE) return true;
+        switch (permission.name) {
+          case 'exports.export.admin':
+            return false;
+          case 'filters.account.act':
+            return resourceRef === bobAccount();
+          case 'filters.data-class.read':
+            return resourceRef === 'public';
+          default:
+            return true;
+        }
+      }),
+      exportsConfig: {
+        signingSecret: SECRET,
+        storage: { localRoot: root },
+        // A PDF over one row fails at run time (size_limit): the cancel/retry test's failure.
+        limits: { pdf: { maxRows: 1 } },
+        workers: 2,
+        webhooks: {
+          allowedHosts: ['127.0.0.1'],
+          secret: 'hook-secret',
+          attempts: 3,
+          backoffBaseMs: 50,
+        },
+      },
     });
-    const backend = await startTestBackend({
-      features: [
-        exportsPlugin,
-        permissions,
-        mockServices.database.factory({ knex: own }),
-        mockServices.rootConfig.factory({
-          data: {
-            platform: {
-              productDatabase: { connection },
-              datasets: { events: demoEventsDatasetConfig() },
-            },
-            exports: {
-              signingSecret: SECRET,
-              storage: { localRoot: root },
-              // A PDF over one row fails at run time (size_limit): the cancel/retry test's failure.
-              limits: { pdf: { maxRows: 1 } },
-              workers: 2,
-              pollSeconds: 0.1,
-              heartbeatSeconds: 0.2,
-              webhooks: {
-                allowedHosts: ['127.0.0.1'],
-                secret: 'hook-secret',
-                attempts: 3,
-                backoffBaseMs: 50,
-              },
-            },
-          },
-        }),
-        recordingEvents(events),
-      ],
-    });
-    server = backend.server;
-    stopBackend = () => backend.stop();
+    ({ server, product, own, as, create, finished } = backend);
+    us = await busiestAccountIn(product, 'us');
+    eu = await busiestAccountIn(product, 'eu');
   });
 
   afterAll(async () => {
-    await stopBackend?.();
+    await backend?.stop();
     await receiver?.close();
   });
 
-  const as = (user: string) => ({
-    Authorization: mockCredentials.user.header(user),
-  });
-  const create = (user: string, body: object) =>
-    request(server).post('/api/exports/v1/exports').set(as(user)).send(body);
-  const finished = (user: string, id: string) =>
-    waitFor(async () => {
-      const res = await request(server)
-        .get(`/api/exports/v1/exports/${id}`)
-        .set(as(user));
-      return ['succeeded', 'failed', 'cancelled'].includes(res.body.status)
-        ? res.body
-        : undefined;
-    });
   const filesUnder = (region: string) =>
     existsSync(join(root, region))
       ? readdirSync(join(root, region)).filter(f => f !== '.tmp')

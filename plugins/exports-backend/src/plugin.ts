@@ -15,7 +15,7 @@ import { ExportMetrics } from './service/ExportMetrics';
 import { ExportRunner } from './service/ExportRunner';
 import { ExportStore } from './service/ExportStore';
 import { expireExports } from './service/expireExports';
-import { LocalExportStorage } from './service/LocalExportStorage';
+import { createExportStorage } from './service/storage/createExportStorage';
 import { AccountLookup, createRouter } from './service/router';
 import { signDownloadToken, DOWNLOAD_URL_TTL_MS } from './service/signedUrls';
 import { WebhookDeliverer } from './service/webhooks';
@@ -161,9 +161,7 @@ export const exportsPlugin = createBackendPlugin({
             );
           }
         };
-        const storage = new LocalExportStorage(
-          c?.getOptionalString('storage.localRoot') ?? '.data/exports',
-        );
+        const storage = createExportStorage(config);
         const metrics = new ExportMetrics(deps.hub.metrics, () =>
           store.queueStats(),
         );

@@ -13,7 +13,7 @@ import {
   FilterRowSink,
 } from '@internal/plugin-filters-node';
 import { DbExportJobRow, ExportStore } from './ExportStore';
-import { LocalExportStorage, PendingExportFile } from './LocalExportStorage';
+import { ExportStorage, PendingExportFile } from './storage/ExportStorage';
 import { CountingSink, rowLimitError } from './writers/CountingSink';
 import { DEFAULT_EXPORT_LIMITS, ExportLimits } from './writers/limits';
 import { ROW_WRITERS } from './writers/rowWriters';
@@ -52,7 +52,7 @@ export type RunTimeAccessCheck = (
 
 export interface ExportRunnerOptions {
   store: ExportStore;
-  storage: LocalExportStorage;
+  storage: ExportStorage;
   /** CSV through COPY; XLSX and PDF need `exportRows` too (else `unsupported_format`). */
   exporter: CsvExporter & Partial<RowExporter>;
   logger: LoggerService;

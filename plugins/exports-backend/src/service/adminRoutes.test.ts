@@ -2,25 +2,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { seedProductData } from '@internal/dev-database';
-import {
-  connectionOfKnex,
-  demoEventsDatasetConfig,
-} from '@internal/plugin-filters-node/testUtils';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import {
   permissionsByRule,
-  recordingEvents,
   startWebhookReceiver,
   waitFor,
   WebhookReceiver,
 } from '@internal/plugin-platform-node/testUtils';
-import { exportsPlugin } from '../plugin';
+import {
+  ExportsTestBackend,
+  startExportsTestBackend,
+} from '../__testUtils__/exportsTestBackend';
 
 jest.setTimeout(120_000);
 
@@ -30,7 +22,9 @@ const ENGINEER = 'user:default/engineer-eli';
 describe('exports admin stats and delivery log routes (real Postgres, real backend)', () => {
   const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
   let server: any;
-  let stopBackend: () => Promise<void>;
+  let backend: ExportsTestBackend;
+  let as: ExportsTestBackend['as'];
+  let finishedJob: ExportsTestBackend['finished'];
   let receiver: WebhookReceiver;
   let accountId: string;
 
@@ -38,70 +32,34 @@ describe('exports admin stats and delivery log routes (real Postgres, real backe
     receiver = await startWebhookReceiver({
       statusFor: call => (call === 1 ? 503 : 204),
     });
-    const product = await databases.init('POSTGRES_18');
-    const own = await databases.init('POSTGRES_18');
-    await seedProductData(product, { eventRows: 300 });
-    accountId = String(
-      (await product('events').first('account_id'))!.account_id,
-    );
-    const backend = await startTestBackend({
-      features: [
-        exportsPlugin,
-        permissionsByRule(
-          ({ permission }, p) =>
-            permission.name !== 'exports.export.admin' ||
-            p.userEntityRef === ADMIN,
-        ),
-        mockServices.database.factory({ knex: own }),
-        mockServices.rootConfig.factory({
-          data: {
-            platform: {
-              productDatabase: {
-                connection: JSON.parse(
-                  JSON.stringify(connectionOfKnex(product)),
-                ),
-              },
-              datasets: { events: demoEventsDatasetConfig() },
-            },
-            exports: {
-              signingSecret: 'admin-routes-test-secret',
-              storage: {
-                localRoot: mkdtempSync(join(tmpdir(), 'exports-admin-')),
-              },
-              pollSeconds: 0.1,
-              heartbeatSeconds: 0.2,
-              webhooks: {
-                allowedHosts: ['127.0.0.1'],
-                attempts: 3,
-                backoffBaseMs: 50,
-              },
-            },
-          },
-        }),
-        recordingEvents([]),
-      ],
+    backend = await startExportsTestBackend({
+      databases,
+      eventRows: 300,
+      permissions: permissionsByRule(
+        ({ permission }, p) =>
+          permission.name !== 'exports.export.admin' ||
+          p.userEntityRef === ADMIN,
+      ),
+      exportsConfig: {
+        storage: { localRoot: mkdtempSync(join(tmpdir(), 'exports-admin-')) },
+        webhooks: {
+          allowedHosts: ['127.0.0.1'],
+          attempts: 3,
+          backoffBaseMs: 50,
+        },
+      },
     });
-    server = backend.server;
-    stopBackend = () => backend.stop();
+    ({ server, as } = backend);
+    finishedJob = backend.finished;
+    accountId = String(
+      (await backend.product('events').first('account_id'))!.account_id,
+    );
   });
 
   afterAll(async () => {
-    await stopBackend?.();
+    await backend?.stop();
     await receiver?.close();
   });
-
-  const as = (user: string) => ({
-    Authorization: mockCredentials.user.header(user),
-  });
-  const finishedJob = (user: string, id: string) =>
-    waitFor(async () => {
-      const res = await request(server)
-        .get(`/api/exports/v1/exports/${id}`)
-        .set(as(user));
-      return ['succeeded', 'failed'].includes(res.body.status)
-        ? res.body
-        : undefined;
-    });
 
   it('logs every webhook attempt of a job and shows it to its owner only', async () => {
     const created = await request(server)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigReader } from '@backstage/config';
 import { throttledExporter } from '../../__testUtils__/throttledExporter';
-import { ExportRunner, ExportRunnerOptions } from '../ExportRunner';
+import { ExportRunner } from '../ExportRunner';
 import { DbExportJobRow } from '../ExportStore';
 import { createExportStorage } from './createExportStorage';
 import { ExportStorage } from './ExportStorage';
@@ -37,8 +37,7 @@ describe('ExportRunner on S3ExportStorage (real Postgres, s3rver)', () => {
     const runner = new ExportRunner({
       ...testRunnerTiming,
       store,
-      // The runner is typed on LocalExportStorage until it is wired to ExportStorage.
-      storage: storage as unknown as ExportRunnerOptions['storage'],
+      storage,
       exporter: throttledExporter(engine, delayMsPerChunk),
     });
     runners.push(runner);
