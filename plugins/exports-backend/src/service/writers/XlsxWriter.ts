@@ -1,7 +1,8 @@
 import { finished } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { Zip, ZipDeflate } from 'fflate';
+import { Zip } from 'fflate';
 import { FilterExportColumn } from '@internal/plugin-filters-node';
+import { NativeZipDeflate } from './NativeZipDeflate';
 import { RowFileWriter, writeWithBackpressure } from './RowFileWriter';
 import { RunAbortedError } from './RunAbortedError';
 import {
@@ -40,7 +41,7 @@ const WIDTH_BY_TYPE: Record<string, number | undefined> = {
 /**
  * Streams an XLSX workbook: the sheet XML is generated per batch (inline strings, no shared
  * strings table, so memory does not grow with the rows) and deflated by fflate's streaming
- * zip as it is pushed; each batch waits for `out` to drain, so the database is read only as
+ * zip (entries deflated by Node's zlib) as it is pushed; each batch waits for `out` to drain, so the database is read only as
  * fast as storage takes the file. Numbers are number cells, timestamps date cells (UTC),
  * booleans boolean cells, NULL an absent cell.
  */
@@ -53,7 +54,7 @@ export class XlsxWriter implements RowFileWriter {
   private columnRefs: string[] = [];
   private columnNames: string[] = [];
   private widths: (number | undefined)[] = [];
-  private sheet: ZipDeflate | undefined;
+  private sheet: NativeZipDeflate | undefined;
   private sheets = 0;
   /** Data rows in the current sheet. */
   private sheetRows = 0;
@@ -111,7 +112,7 @@ export class XlsxWriter implements RowFileWriter {
   private startSheet() {
     this.sheets++;
     this.sheetRows = 0;
-    this.sheet = new ZipDeflate(sheetPath(this.sheets), { level: this.level });
+    this.sheet = new NativeZipDeflate(sheetPath(this.sheets), this.level);
     this.zip.add(this.sheet);
     let header = '<row r="1">';
     this.columnNames.forEach((name, i) => {
@@ -130,7 +131,7 @@ export class XlsxWriter implements RowFileWriter {
   }
 
   private addPart(name: string, xml: string) {
-    const part = new ZipDeflate(name, { level: this.level });
+    const part = new NativeZipDeflate(name, this.level);
     this.zip.add(part);
     part.push(Buffer.from(xml), true);
   }
