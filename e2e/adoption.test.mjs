@@ -1,7 +1,8 @@
 // Platform adoption in the real portal: the scorecard page lists the nine feature teams with the
 // scores the API returns, and after a feature-team engineer (Maya Cohen, dashboards) queries the
 // filter engine, the matrix shows the dashboards × filtering cell as measured (platform request
-// telemetry flushes once a minute, so this waits up to ~2.5 minutes).
+// telemetry flushes once a minute, so this waits up to ~2.5 minutes); the Inventory tab shows
+// that team's measured filter-engine calls as the API reports them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -133,6 +134,30 @@ describe('Platform adoption in the real portal', () => {
       await matrixCell.click();
       await page.getByTestId('cell-drawer').getByText('History').waitFor();
       await page.screenshot({ path: join(artifacts, 'adoption-matrix.png') });
+      await page.keyboard.press('Escape');
+
+      // One measured figure end to end: the Inventory tab shows the dashboards team's filter
+      // engine calls exactly as the API measured them, with the measurement's source.
+      const { body: inv } = await callJson('GET', `${API}/capabilities`, maya);
+      const measured = inv.capabilities
+        .find(c => c.id === 'filtering')
+        .measuredConsumers.find(c => c.team === 'group:default/dashboards');
+      assert.ok(measured.calls30d >= 1, JSON.stringify(measured));
+      assert.match(inv.measurement.source, /requestsByTeam/);
+      await page.getByRole('tab', { name: 'Inventory' }).click();
+      const callers = page.getByTestId('callers-filtering-dashboards');
+      await callers.waitFor();
+      assert.equal(
+        Number(await callers.getByTestId('calls30d').textContent()),
+        measured.calls30d,
+      );
+      assert.match(
+        await page.getByTestId('measurement').textContent(),
+        /requestsByTeam/,
+      );
+      await page.screenshot({
+        path: join(artifacts, 'adoption-inventory.png'),
+      });
       assert.deepEqual(pageErrors, []);
     } finally {
       await browser.close();
