@@ -7,12 +7,14 @@ import { seedProductData } from '@internal/dev-database';
 import { FilterEngine, FilterExporter } from '@internal/plugin-filters-node';
 import { connectionOfKnex } from '@internal/plugin-filters-node/testUtils';
 import ExcelJS from 'exceljs';
+import { waitFor as waitForProbe } from '@internal/plugin-platform-node/testUtils';
 import { Knex } from 'knex';
 import {
   demoEngine,
   throttledExporter,
 } from '../__testUtils__/throttledExporter';
 import { ExportRunner, ExportRunnerOptions } from './ExportRunner';
+import { demoCsvJob } from './storage/__testUtils__/exportRunnerFixture';
 import { DbExportJobRow, ExportStore, NewExportJob } from './ExportStore';
 import { LocalExportStorage } from './LocalExportStorage';
 import { pdfPages } from './writers/testUtils/pdfPages';
@@ -21,18 +23,9 @@ jest.setTimeout(300_000);
 
 const migrations = { directory: `${__dirname}/../../migrations` };
 
-async function waitFor<T>(
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise(r => setTimeout(r, 50));
-  }
-}
+/** Runs here take longer than other tests' waits: 60 s by default. */
+const waitFor = <T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000) =>
+  waitForProbe(probe, timeoutMs);
 
 /** RFC 4180 fields with whether each was quoted (Postgres writes NULL unquoted, '' quoted). */
 function parseCsv(text: string): { value: string; quoted: boolean }[][] {
@@ -107,18 +100,8 @@ describe('ExportRunner (real Postgres, real files)', () => {
     await engine.close();
   });
 
-  const newJob = (overrides: Partial<NewExportJob> = {}): NewExportJob => ({
-    dataset: 'events',
-    accountId: account,
-    region: 'eu',
-    plan: 'enterprise',
-    format: 'csv',
-    delivery: { type: 'download' },
-    fields: ['id', 'event_type', 'country', 'properties'],
-    readableDataClasses: ['public'],
-    requestedBy: 'user:default/a',
-    ...overrides,
-  });
+  const newJob = (overrides: Partial<NewExportJob> = {}) =>
+    demoCsvJob(account, overrides);
 
   function runner(
     root: string,

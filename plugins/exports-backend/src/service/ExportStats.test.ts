@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
+import { newExportJob } from '../__testUtils__/newExportJob';
 import { ExportStore } from './ExportStore';
 
 jest.setTimeout(120_000);
@@ -22,16 +22,7 @@ describe('ExportStore.stats (real Postgres)', () => {
     finished?: number;
     errorType?: string;
   }) => {
-    const { row } = await store.create({
-      dataset: 'events',
-      accountId: randomUUID(),
-      region: 'us',
-      plan: 'mid_market',
-      format: 'csv',
-      delivery: { type: 'download' },
-      readableDataClasses: ['public'],
-      requestedBy: 'user:default/a',
-    });
+    const { row } = await store.create(newExportJob());
     await knex('export_jobs')
       .where({ id: row.id })
       .update({

@@ -1,25 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import knexFactory, { Knex } from 'knex';
-import { ExportStore, NewExportJob, retryDelayMs } from './ExportStore';
+import { newExportJob } from '../__testUtils__/newExportJob';
+import { ExportStore, retryDelayMs } from './ExportStore';
 
 jest.setTimeout(120_000);
 
 const migrations = { directory: `${__dirname}/../../migrations` };
-
-function job(overrides: Partial<NewExportJob> = {}): NewExportJob {
-  return {
-    dataset: 'events',
-    accountId: randomUUID(),
-    region: 'us',
-    plan: 'mid_market',
-    format: 'csv',
-    delivery: { type: 'download' },
-    readableDataClasses: ['public'],
-    requestedBy: 'user:default/a',
-    ...overrides,
-  };
-}
 
 const claimOpts = (leaseMs = 30_000, perTenantLimit = 2) => ({
   workerId: 'w',
@@ -49,9 +36,9 @@ describe('ExportStore queue (real Postgres)', () => {
   });
 
   it('claims enterprise jobs first, then oldest first', async () => {
-    const a = await store.create(job());
-    const b = await store.create(job({ plan: 'enterprise' }));
-    const c = await store.create(job());
+    const a = await store.create(newExportJob());
+    const b = await store.create(newExportJob({ plan: 'enterprise' }));
+    const c = await store.create(newExportJob());
     const order = [];
     for (let i = 0; i < 3; i++)
       order.push((await store.claim(claimOpts()))!.id);
@@ -61,8 +48,9 @@ describe('ExportStore queue (real Postgres)', () => {
 
   it('keeps at most perTenantLimit jobs of one account running', async () => {
     const account = randomUUID();
-    for (let i = 0; i < 3; i++) await store.create(job({ accountId: account }));
-    const other = await store.create(job());
+    for (let i = 0; i < 3; i++)
+      await store.create(newExportJob({ accountId: account }));
+    const other = await store.create(newExportJob());
     const first = await store.claim(claimOpts(30_000, 2));
     const second = await store.claim(claimOpts(30_000, 2));
     const third = await store.claim(claimOpts(30_000, 2));
@@ -80,7 +68,7 @@ describe('ExportStore queue (real Postgres)', () => {
   });
 
   it("re-claims a job whose worker stopped heartbeating; the dead worker's token completes nothing", async () => {
-    const { row } = await store.create(job());
+    const { row } = await store.create(newExportJob());
     const dead = (await store.claim(claimOpts(200)))!;
     expect(await store.heartbeat(row.id, dead.lease_token!, 200)).toBe(true);
     await new Promise(r => setTimeout(r, 400));
@@ -131,7 +119,7 @@ describe('ExportStore queue (real Postgres)', () => {
   });
 
   it('a failing file commit leaves the job running (not succeeded)', async () => {
-    const { row } = await store.create(job());
+    const { row } = await store.create(newExportJob());
     const claimed = (await store.claim(claimOpts()))!;
     await expect(
       store.complete(
@@ -148,7 +136,7 @@ describe('ExportStore queue (real Postgres)', () => {
   });
 
   it('retries with backoff up to max attempts, then fails; non-retryable fails at once', async () => {
-    const { row } = await store.create(job({ maxAttempts: 2 }));
+    const { row } = await store.create(newExportJob({ maxAttempts: 2 }));
     const first = (await store.claim(claimOpts()))!;
     expect(
       await store.fail(row.id, first.lease_token!, {
@@ -178,7 +166,7 @@ describe('ExportStore queue (real Postgres)', () => {
       attempts: 2,
     });
 
-    const other = await store.create(job());
+    const other = await store.create(newExportJob());
     const c = (await store.claim(claimOpts()))!;
     expect(
       await store.fail(other.row.id, c.lease_token!, {
@@ -190,7 +178,7 @@ describe('ExportStore queue (real Postgres)', () => {
   });
 
   it('cancel takes the lease away from a running worker', async () => {
-    const { row } = await store.create(job());
+    const { row } = await store.create(newExportJob());
     const claimed = (await store.claim(claimOpts()))!;
     expect((await store.cancel(row.id))!.status).toBe('cancelled');
     expect(await store.heartbeat(row.id, claimed.lease_token!, 1000)).toBe(
@@ -210,22 +198,22 @@ describe('ExportStore queue (real Postgres)', () => {
   });
 
   it('the same idempotency key from the same caller gives the same job', async () => {
-    const a = await store.create(job({ idempotencyKey: 'k' }));
-    const b = await store.create(job({ idempotencyKey: 'k' }));
+    const a = await store.create(newExportJob({ idempotencyKey: 'k' }));
+    const b = await store.create(newExportJob({ idempotencyKey: 'k' }));
     const c = await store.create(
-      job({ idempotencyKey: 'k', requestedBy: 'user:default/b' }),
+      newExportJob({ idempotencyKey: 'k', requestedBy: 'user:default/b' }),
     );
     expect(b).toEqual({ row: a.row, created: false });
     expect(c.created).toBe(true);
-    const d = await store.create(job());
-    const e = await store.create(job());
+    const d = await store.create(newExportJob());
+    const e = await store.create(newExportJob());
     expect(d.row.id).not.toBe(e.row.id);
   });
 
   it('four claimers on separate pools complete 200 jobs exactly once each', async () => {
     const accounts = Array.from({ length: 20 }, () => randomUUID());
     for (let i = 0; i < 200; i++) {
-      await store.create(job({ accountId: accounts[i % 20] }));
+      await store.create(newExportJob({ accountId: accounts[i % 20] }));
     }
     const conn = knex.client.config.connection;
     const pools = Array.from({ length: 4 }, () =>

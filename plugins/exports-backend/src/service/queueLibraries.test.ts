@@ -22,7 +22,8 @@ import {
 } from 'graphile-worker';
 import knexFactory, { Knex } from 'knex';
 import { ConstructorOptions, Db, PgBoss } from 'pg-boss';
-import { ExportStore, NewExportJob } from './ExportStore';
+import { newExportJob } from '../__testUtils__/newExportJob';
+import { ExportStore } from './ExportStore';
 
 jest.setTimeout(60_000);
 
@@ -579,18 +580,7 @@ describe('export queue requirements: pg-boss, graphile-worker and ExportStore (r
   });
 
   describe('ExportStore (priority, re-claim, retries and exactly-once: ExportStore.test.ts)', () => {
-    function exportJob(accountId: string): NewExportJob {
-      return {
-        dataset: 'events',
-        accountId,
-        region: 'us',
-        plan: 'mid_market',
-        format: 'csv',
-        delivery: { type: 'download' },
-        readableDataClasses: ['public'],
-        requestedBy: 'user:default/a',
-      };
-    }
+    const exportJob = (accountId: string) => newExportJob({ accountId });
 
     it('per-tenant limit N=2: 3 replicas claiming at the same moment never overshoot (40 rounds)', async () => {
       const conn = knex.client.config.connection;
