@@ -3,22 +3,19 @@
 // filter engine, the matrix shows the dashboards × filtering cell as measured (platform request
 // telemetry flushes once a minute, so this waits up to ~2.5 minutes); the Inventory tab shows
 // that team's measured filter-engine calls as the API reports them.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   callJson,
   demoAccountId,
   devUserToken,
   E2E_BASE,
-  externalPostgresEnv,
   launchChromium,
   openPortalAs,
+  portalBackendForSuite,
   repoRoot,
-  startPortalBackend,
   waitFor,
-  waitForCatalog,
 } from './lib.mjs';
 
 const TOKEN = 'e2e-static-token-adoption-51d2';
@@ -37,21 +34,11 @@ const FEATURE_TEAMS = [
 ];
 
 describe('Platform adoption in the real portal', () => {
-  let backend;
-  before(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    backend = startPortalBackend(
-      {
-        ...externalPostgresEnv(),
-        PORTAL_API_TOKEN: TOKEN,
-        PORTAL_DEMO_EVENT_ROWS: '20000',
-      },
-      createWriteStream(join(artifacts, 'backend-adoption.log')),
-    );
-    await waitForCatalog(E2E_BASE, TOKEN, backend);
-  });
-  after(async () => {
-    assert.equal(await backend?.stop(), 0);
+  const suite = portalBackendForSuite('adoption', {
+    token: TOKEN,
+    env: {
+      PORTAL_DEMO_EVENT_ROWS: '20000',
+    },
   });
 
   it('shows measured filter-engine usage of a feature team, and every team scored', async () => {
@@ -95,7 +82,7 @@ describe('Platform adoption in the real portal', () => {
         const c = cellOf(body);
         return c.evidence.calls30d > callsBefore ? c : undefined;
       },
-      { backend, timeoutMs: 150_000, intervalMs: 5_000 },
+      { backend: suite.backend, timeoutMs: 150_000, intervalMs: 5_000 },
     );
     assert.equal(cell.source, 'measured');
     assert.ok(cell.phase >= 1, JSON.stringify(cell));

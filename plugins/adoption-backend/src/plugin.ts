@@ -1,11 +1,11 @@
 import {
   coreServices,
   createBackendPlugin,
-  resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { adoptionPermissions } from '@internal/plugin-adoption-common';
 import {
+  migratedDatabase,
   platformTelemetryReaderServiceRef,
   requestTelemetryServiceRef,
 } from '@internal/plugin-platform-node';
@@ -46,15 +46,10 @@ export const adoptionPlugin = createBackendPlugin({
             'adoption: adoption/roadmap.yaml not found above the package; set adoption.definitionsDir',
           );
         }
-        const client = await deps.database.getClient();
-        if (!deps.database.migrations?.skip) {
-          await client.migrate.latest({
-            directory: resolvePackagePath(
-              '@internal/plugin-adoption-backend',
-              'migrations',
-            ),
-          });
-        }
+        const client = await migratedDatabase(
+          deps.database,
+          '@internal/plugin-adoption-backend',
+        );
         deps.permissionsRegistry.addPermissions(adoptionPermissions);
         const store = new AdoptionStore(client);
         const service = new AdoptionService({

@@ -1,24 +1,15 @@
 import {
-  createApiFactory,
   createComponentExtension,
   createPlugin,
   createRoutableExtension,
-  discoveryApiRef,
-  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { clientApiFactory } from '@internal/plugin-platform-react';
 import { adoptionApiRef, AdoptionClient } from './api/AdoptionApi';
 import { rootRouteRef } from './routes';
 
 export const adoptionPlugin = createPlugin({
   id: 'adoption',
-  apis: [
-    createApiFactory({
-      api: adoptionApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new AdoptionClient({ discoveryApi, fetchApi }),
-    }),
-  ],
+  apis: [clientApiFactory(adoptionApiRef, AdoptionClient)],
   routes: { root: rootRouteRef },
 });
 

@@ -3,17 +3,16 @@ import {
   DiscoveryApi,
   FetchApi,
 } from '@backstage/core-plugin-api';
-import { ResponseError } from '@backstage/errors';
+import {
+  OpenApiClient,
+  OpenApiResponse,
+} from '@internal/plugin-platform-common';
 import { OpenApi } from '@internal/plugin-adoption-common';
 
 type Json<
   P extends keyof OpenApi.paths,
   M extends keyof OpenApi.paths[P],
-> = OpenApi.paths[P][M] extends {
-  responses: { 200: { content: { 'application/json': infer B } } };
-}
-  ? B
-  : never;
+> = OpenApiResponse<OpenApi.paths[P][M]>;
 
 export type MatrixDto = OpenApi.components['schemas']['Matrix'];
 export type CellDto = OpenApi.components['schemas']['Cell'];
@@ -30,9 +29,13 @@ export type RiskChanges = NonNullable<
 >['content']['application/json'];
 export type RiskUpdate = Json<'/v1/risks/{id}', 'patch'>;
 
+/** A capability id, as the API's paths accept it. */
+export type CapabilityId =
+  OpenApi.paths['/v1/matrix/{team}/{capability}/history']['get']['parameters']['path']['capability'];
+
 export interface AdoptionApi {
   getMatrix(): Promise<MatrixDto>;
-  getCellHistory(team: string, capability: string): Promise<CellHistory>;
+  getCellHistory(team: string, capability: CapabilityId): Promise<CellHistory>;
   listScorecards(): Promise<ScorecardList>;
   getTeamScorecard(team: string): Promise<ScorecardDto>;
   getInventory(): Promise<InventoryDto>;
@@ -48,61 +51,43 @@ export const adoptionApiRef = createApiRef<AdoptionApi>({
 
 /** Client of /api/adoption/v1; fetchApi attaches the user's Backstage token. */
 export class AdoptionClient implements AdoptionApi {
-  constructor(
-    private readonly options: {
-      discoveryApi: DiscoveryApi;
-      fetchApi: FetchApi;
-    },
-  ) {}
-
-  private async get<T>(path: string): Promise<T> {
-    const base = await this.options.discoveryApi.getBaseUrl('adoption');
-    const res = await this.options.fetchApi.fetch(`${base}/v1/${path}`);
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    return (await res.json()) as T;
+  private readonly client: OpenApiClient<OpenApi.paths>;
+  constructor(deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.client = new OpenApiClient('adoption', deps);
   }
 
   getMatrix() {
-    return this.get<MatrixDto>('matrix');
+    return this.client.call('get', '/v1/matrix');
   }
-  getCellHistory(team: string, capability: string) {
-    return this.get<CellHistory>(
-      `matrix/${encodeURIComponent(team)}/${encodeURIComponent(
-        capability,
-      )}/history`,
-    );
+  getCellHistory(team: string, capability: CapabilityId) {
+    return this.client.call('get', '/v1/matrix/{team}/{capability}/history', {
+      params: { team, capability },
+    });
   }
   listScorecards() {
-    return this.get<ScorecardList>('scorecards');
+    return this.client.call('get', '/v1/scorecards');
   }
   getTeamScorecard(team: string) {
-    return this.get<ScorecardDto>(
-      `teams/${encodeURIComponent(team)}/scorecard`,
-    );
+    return this.client.call('get', '/v1/teams/{team}/scorecard', {
+      params: { team },
+    });
   }
   getInventory() {
-    return this.get<InventoryDto>('capabilities');
+    return this.client.call('get', '/v1/capabilities');
   }
   listCampaigns() {
-    return this.get<CampaignList>('campaigns');
+    return this.client.call('get', '/v1/campaigns');
   }
   getRoadmap() {
-    return this.get<RoadmapDto>('roadmap');
+    return this.client.call('get', '/v1/roadmap');
   }
   listRisks() {
-    return this.get<RiskList>('risks');
+    return this.client.call('get', '/v1/risks');
   }
-  async updateRisk(id: string, changes: RiskChanges) {
-    const base = await this.options.discoveryApi.getBaseUrl('adoption');
-    const res = await this.options.fetchApi.fetch(
-      `${base}/v1/risks/${encodeURIComponent(id)}`,
-      {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(changes),
-      },
-    );
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    return (await res.json()) as RiskUpdate;
+  updateRisk(id: string, changes: RiskChanges) {
+    return this.client.call('patch', '/v1/risks/{id}', {
+      params: { id },
+      body: changes,
+    });
   }
 }
