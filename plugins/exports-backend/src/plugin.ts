@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import {
   coreServices,
   createBackendPlugin,
-  resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { exportsPermissions } from '@internal/plugin-exports-common';
 import { filterEngineServiceRef } from '@internal/plugin-filters-node';
 import {
   platformEventsServiceRef,
   platformHubServiceRef,
+  migratedDatabase,
 } from '@internal/plugin-platform-node';
 import knexFactory from 'knex';
 import { ExportMetrics } from './service/ExportMetrics';
@@ -47,15 +47,10 @@ export const exportsPlugin = createBackendPlugin({
       async init(deps) {
         const { config, logger } = deps;
         const c = config.getOptionalConfig('exports');
-        const client = await deps.database.getClient();
-        if (!deps.database.migrations?.skip) {
-          await client.migrate.latest({
-            directory: resolvePackagePath(
-              '@internal/plugin-exports-backend',
-              'migrations',
-            ),
-          });
-        }
+        const client = await migratedDatabase(
+          deps.database,
+          '@internal/plugin-exports-backend',
+        );
         deps.permissionsRegistry.addPermissions(exportsPermissions);
 
         let signingSecret = c?.getOptionalString('signingSecret');
