@@ -45,6 +45,8 @@ export type {
   EventSource,
 } from './types';
 export { authorizeOrThrow } from './request/authorizeOrThrow';
+export { requestAuthorizer } from './request/requestAuthorizer';
+export type { RequestAuthorizer } from './request/requestAuthorizer';
 export { actorRef } from './request/actorRef';
 export { RequestValidationError } from './request/RequestValidationError';
 export type { RequestValidationIssue } from './request/RequestValidationError';

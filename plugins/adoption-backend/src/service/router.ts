@@ -10,7 +10,11 @@ import {
   adoptionRiskUpdatePermission,
   CapabilityId,
 } from '@internal/plugin-adoption-common';
-import { actorRef, authorizeOrThrow } from '@internal/plugin-platform-node';
+import {
+  actorRef,
+  authorizeOrThrow,
+  requestAuthorizer,
+} from '@internal/plugin-platform-node';
 import { createOpenApiRouter } from '../schema/openapi';
 import { AdoptionService, teamRef } from './AdoptionService';
 import { AdoptionStore } from './AdoptionStore';
@@ -34,17 +38,9 @@ export async function createRouter(
     validatorOptions: { validateResponses: true },
     middleware: [express.json({ limit: '1mb' })],
   });
-  const credentialsOf = (req: object) =>
-    httpAuth.credentials(req as express.Request, {
-      allow: ['user', 'service'],
-    });
-  const canRead = async (req: object) => {
-    const credentials = await credentialsOf(req);
-    await authorizeOrThrow(permissions, credentials, [
-      { permission: adoptionReadPermission },
-    ]);
-    return credentials;
-  };
+  const { credentialsOf, authorize } = requestAuthorizer(httpAuth, permissions);
+  const canRead = (req: object) =>
+    authorize(req, [{ permission: adoptionReadPermission }]);
 
   api.get('/v1/capabilities', async (req, res) => {
     await canRead(req);

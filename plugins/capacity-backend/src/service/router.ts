@@ -17,6 +17,7 @@ import {
 import {
   actorRef,
   authorizeOrThrow,
+  requestAuthorizer,
   RequestValidationError,
 } from '@internal/plugin-platform-node';
 import { createOpenApiRouter } from '../schema/openapi';
@@ -67,18 +68,9 @@ export async function createRouter(
     middleware: [express.json({ limit: '1mb' })],
   });
 
-  // The typed router's requests carry generated param/query types; httpAuth only reads headers.
-  const credentialsOf = (req: object) =>
-    httpAuth.credentials(req as express.Request, {
-      allow: ['user', 'service'],
-    });
-  const canRead = async (req: object) => {
-    const credentials = await credentialsOf(req);
-    await authorizeOrThrow(permissions, credentials, [
-      { permission: capacityReadPermission },
-    ]);
-    return credentials;
-  };
+  const { credentialsOf, authorize } = requestAuthorizer(httpAuth, permissions);
+  const canRead = (req: object) =>
+    authorize(req, [{ permission: capacityReadPermission }]);
   // Users need capacity.sample.create (the portal policy: admins). A service principal must
   // also be listed in capacity.samplePushers: Backstage does not ask the policy about services
   // (only their token's accessRestrictions apply), so the allowlist is what limits them.
