@@ -50,6 +50,7 @@ export type {
   OpenApiClientDeps,
   OpenApiCallOptions,
   OpenApiResponse,
+  OperationResponse,
   OpenApiRequestBody,
   OpenApiQuery,
   PathsWith,

@@ -5,14 +5,14 @@ import {
 } from '@backstage/core-plugin-api';
 import {
   OpenApiClient,
-  OpenApiResponse,
+  OperationResponse,
 } from '@internal/plugin-platform-common';
 import { OpenApi } from '@internal/plugin-adoption-common';
 
 type Json<
   P extends keyof OpenApi.paths,
   M extends keyof OpenApi.paths[P],
-> = OpenApiResponse<OpenApi.paths[P][M]>;
+> = OperationResponse<OpenApi.paths, P, M>;
 
 export type MatrixDto = OpenApi.components['schemas']['Matrix'];
 export type CellDto = OpenApi.components['schemas']['Cell'];

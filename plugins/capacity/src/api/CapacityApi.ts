@@ -5,14 +5,14 @@ import {
 } from '@backstage/core-plugin-api';
 import {
   OpenApiClient,
-  OpenApiResponse,
+  OperationResponse,
 } from '@internal/plugin-platform-common';
 import { OpenApi } from '@internal/plugin-capacity-common';
 
 type Json<
   P extends keyof OpenApi.paths,
   M extends keyof OpenApi.paths[P],
-> = OpenApiResponse<OpenApi.paths[P][M]>;
+> = OperationResponse<OpenApi.paths, P, M>;
 
 export type LimitList = Json<'/v1/limits', 'get'>;
 export type LimitViewDto = LimitList['limits'][number];

@@ -39,6 +39,13 @@ export type OpenApiResponse<Op> = Op extends { responses: infer R }
     : void
   : never;
 
+/** The success body of operation `M` of path `P` in a spec's generated `paths`. */
+export type OperationResponse<
+  Paths,
+  P extends keyof Paths,
+  M extends keyof Paths[P],
+> = OpenApiResponse<Paths[P][M]>;
+
 /** The JSON request body of an operation. */
 export type OpenApiRequestBody<Op> = Op extends {
   requestBody?: { content: { 'application/json': infer B } };

@@ -2,7 +2,7 @@ import { createApiRef } from '@backstage/core-plugin-api';
 import type {
   OpenApi,
   OpenApiRequestBody,
-  OpenApiResponse,
+  OperationResponse,
 } from '@internal/plugin-platform-common';
 
 type Paths = OpenApi.paths;
@@ -11,7 +11,7 @@ type Paths = OpenApi.paths;
 export type PlatformResponse<
   P extends keyof Paths,
   M extends keyof Paths[P],
-> = OpenApiResponse<Paths[P][M]>;
+> = OperationResponse<Paths, P, M>;
 
 /** The JSON request body of an operation of the platform spec. */
 export type PlatformRequestBody<
