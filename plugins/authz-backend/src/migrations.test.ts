@@ -9,6 +9,7 @@ const TABLES = [
   'authz_enforcement_modes',
   'authz_shadow_decisions',
   'authz_decisions',
+  'authz_decision_latency_minutes',
 ];
 
 describe('authz migrations (real Postgres)', () => {
@@ -32,6 +33,9 @@ describe('authz migrations (real Postgres)', () => {
         updated_by: 'x',
       }),
     ).rejects.toThrow(/authz_enforcement_mode_check/);
+    expect(await knex.schema.hasColumn('authz_decisions', 'latency_us')).toBe(
+      true,
+    );
     await knex.migrate.rollback({ directory }, true);
     for (const table of TABLES) {
       expect(await knex.schema.hasTable(table)).toBe(false);
