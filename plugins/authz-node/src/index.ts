@@ -39,3 +39,4 @@ export type {
   PortalPolicyInput,
   PortalPolicyAnswer,
 } from './portal/PortalPolicy';
+export * from './decisions';
