@@ -6,10 +6,8 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import {
-  authzCheckPermission,
   authzPolicyManagePermission,
   authzPolicyReadPermission,
-  CheckRequest,
 } from '@internal/plugin-authz-common';
 import {
   AuthzEvaluator,
@@ -23,8 +21,6 @@ import {
 } from '@internal/plugin-platform-node';
 import { BasicPermission } from '@backstage/plugin-permission-common';
 import { ConflictError } from '@backstage/errors';
-import { Decision } from '@internal/plugin-authz-common';
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RequestValidationError } from '@internal/plugin-platform-node';
@@ -35,12 +31,12 @@ import {
 } from './PolicyRevisions';
 import { AUTHZ_CHANNEL, RevisionStore } from './RevisionStore';
 import { EnforcementModes } from './EnforcementModes';
-import { ShadowRecord, ShadowStore } from './ShadowStore';
+import { ShadowStore } from './ShadowStore';
 import { evaluateCandidate, testCandidate } from './playground';
 import { createOpenApiRouter } from '../schema/openapi';
-import { DecisionLog, LoggedDecision } from './DecisionLog';
+import { DecisionLog } from './DecisionLog';
 import { replayDecisions } from './replay';
-import { assertSubjectClaims } from './subjectClaims';
+import { createCheckPath } from './checks';
 
 export interface RouterOptions {
   authz: AuthzService;
@@ -70,107 +66,21 @@ export interface RouterOptions {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { authz, httpAuth, permissions, auditor, productUserCallers } = options;
+  const { httpAuth, permissions, auditor, productUserCallers } = options;
   const api = await createOpenApiRouter({
     validatorOptions: { validateResponses: true },
     middleware: [express.json({ limit: '2mb' })],
   });
 
-  const checked = async (
-    req: express.Request,
-    checks: CheckRequest[],
-    fieldPrefix: (i: number) => string,
-  ) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    await authorizeOrThrow(permissions, credentials, [
-      { permission: authzCheckPermission },
-    ]);
-    assertSubjectClaims(credentials, checks, productUserCallers, fieldPrefix);
-    const modes = checks.map(c => options.modes.modeOf(c.context));
-    const missingLegacy = checks
-      .map((c, i) => ({ c, i }))
-      .filter(
-        ({ c, i }) =>
-          modes[i].mode !== 'enforce' && c.legacyDecision === undefined,
-      )
-      .map(({ i }) => ({
-        path: `${fieldPrefix(i)}legacyDecision`,
-        message: `required: ${modes[i].team} / ${modes[i].endpoint} is in ${modes[i].mode} mode`,
-      }));
-    if (missingLegacy.length > 0) {
-      throw RequestValidationError.fromIssues('request', missingLegacy);
-    }
-    // the policy decides every check that is not off (shadow ones are only recorded)
-    const evaluated = checks
-      .map((c, i) => ({ c, i }))
-      .filter(({ i }) => modes[i].mode !== 'off');
-    const policyDecisions = await authz.checkBatch(evaluated.map(e => e.c));
-    const answers: Decision[] = checks.map(() => undefined as never);
-    const policyAnswers: Array<Decision | undefined> = checks.map(
-      () => undefined,
-    );
-    const shadowRecords: ShadowRecord[] = [];
-    evaluated.forEach(({ c, i }, k) => {
-      const policy = policyDecisions[k];
-      policyAnswers[i] = policy;
-      const { mode, team, endpoint } = modes[i];
-      if (mode === 'enforce') {
-        answers[i] = { ...policy, mode };
-        return;
-      }
-      answers[i] = {
-        ...policy,
-        allowed: c.legacyDecision === true,
-        reason: 'legacy_decision',
-        mode,
-      };
-      shadowRecords.push({
-        team: team!,
-        endpoint: endpoint!,
-        decisionId: policy.decisionId,
-        subject: `${c.subject.type}:${c.subject.id}`,
-        action: c.action,
-        resource: `${c.resource.type}:${c.resource.id}`,
-        legacyAllowed: c.legacyDecision === true,
-        legacyReason:
-          typeof c.context?.legacyReason === 'string'
-            ? c.context.legacyReason
-            : undefined,
-        policyAllowed: policy.allowed,
-        policyReason: policy.reason,
-        policyRevision: policy.policyRevision,
-      });
-    });
-    checks.forEach((c, i) => {
-      if (modes[i].mode === 'off') {
-        answers[i] = {
-          allowed: c.legacyDecision === true,
-          reason: 'legacy_decision',
-          decisionId: randomUUID(),
-          policyRevision: options.activeRevision() ?? 'none',
-          cacheHit: false,
-          mode: 'off',
-        };
-      }
-    });
-    const caller = actorRef(credentials);
-    const logged: LoggedDecision[] = checks.map((check, i) => ({
-      caller,
-      check,
-      decision: answers[i],
-      team: modes[i].team,
-      endpoint: modes[i].endpoint,
-      policy: policyAnswers[i] && {
-        allowed: policyAnswers[i]!.allowed,
-        reason: policyAnswers[i]!.reason,
-      },
-    }));
-    // the answer waits for the group commit of its decisions (and shadow records)
-    await options.decisionLog.append(logged, shadowRecords);
-    return answers;
-  };
+  const checked = createCheckPath({
+    evaluator: options.evaluator,
+    httpAuth,
+    permissions,
+    decisionLog: options.decisionLog,
+    modes: options.modes,
+    activeRevision: options.activeRevision,
+    productUserCallers,
+  });
 
   const allowed = async (
     req: Parameters<HttpAuthService['credentials']>[0],
