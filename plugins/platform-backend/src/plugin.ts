@@ -19,6 +19,8 @@ import { createAuditChain } from './service/audit/createAuditChain';
 import { QaChecks } from './service/QaChecks';
 import { TelemetryStore } from './service/TelemetryStore';
 import { RetentionService } from './service/Retention';
+import { AuditActivityReader } from './service/AuditActivityReader';
+import { catalogActorTeams } from './service/catalogActorTeams';
 
 /**
  * The platform plumbing backend: event log, dead letters and data QA, the audit store,
@@ -48,6 +50,8 @@ export const platformPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
         lifecycle: coreServices.lifecycle,
         hub: platformHubServiceRef,
         requestTelemetry: requestTelemetryServiceRef,
@@ -96,6 +100,8 @@ export const platformPlugin = createBackendPlugin({
           },
           source: events,
           telemetryReader: telemetry,
+          // Aggregated per day and actor team (users resolved through the catalog).
+          auditReader: new AuditActivityReader(knex, catalogActorTeams(deps)),
         });
         lifecycle.addShutdownHook(() => audit.drain());
 

@@ -44,3 +44,24 @@ describe('PlatformHub', () => {
     ).rejects.toThrow(/so slo cannot read platform telemetry/);
   });
 });
+
+describe('PlatformHub audit reader', () => {
+  it('hands a waiting caller the audit reader once attached', async () => {
+    const h = hub();
+    const auditReader = { activityByTeam: async () => [] };
+    const waiting = h.waitForAuditReader({ timeoutMs: 1000 });
+    h.attach({ sink, source, auditReader });
+    await expect(waiting).resolves.toBe(auditReader);
+  });
+
+  it('fails naming the caller when the platform backend never starts or has no audit reader', async () => {
+    await expect(
+      hub().waitForAuditReader({ timeoutMs: 20, caller: 'adoption' }),
+    ).rejects.toThrow(/so adoption cannot read the platform audit store/);
+    const h = hub();
+    h.attach({ sink, source });
+    await expect(h.waitForAuditReader({ timeoutMs: 20 })).rejects.toThrow(
+      'The platform backend in this process provides no audit reader',
+    );
+  });
+});

@@ -8,12 +8,14 @@ import { EventSchemaRegistry } from './events/EventSchemaRegistry';
 import { TelemetryAggregator } from './telemetry/TelemetryAggregator';
 import { EventSource, PlatformSink } from './types';
 import type { PlatformTelemetryReader } from './telemetry/telemetryReader';
+import type { PlatformAuditReader } from './audit/auditReader';
 
 /** What the platform backend hands the hub once its stores are ready. */
 export interface PlatformLocalServices {
   sink: PlatformSink;
   source: EventSource;
   telemetryReader?: PlatformTelemetryReader;
+  auditReader?: PlatformAuditReader;
 }
 
 /** Rejects after `timeoutMs` with `message` unless `promise` settles first. */
@@ -96,20 +98,46 @@ export class PlatformHub {
   async waitForTelemetryReader(
     options: { timeoutMs?: number; caller?: string } = {},
   ): Promise<PlatformTelemetryReader> {
+    return this.waitForReader(
+      'telemetryReader',
+      'read platform telemetry',
+      options,
+    );
+  }
+
+  /** Waits (bounded) for the platform backend's audit reader. */
+  async waitForAuditReader(
+    options: { timeoutMs?: number; caller?: string } = {},
+  ): Promise<PlatformAuditReader> {
+    return this.waitForReader(
+      'auditReader',
+      'read the platform audit store',
+      options,
+    );
+  }
+
+  private async waitForReader<K extends 'telemetryReader' | 'auditReader'>(
+    key: K,
+    what: string,
+    options: { timeoutMs?: number; caller?: string },
+  ): Promise<NonNullable<PlatformLocalServices[K]>> {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const local = await withTimeout(
       this.waitForLocal(),
       timeoutMs,
       `The platform backend (@internal/plugin-platform-backend) has not started in this process within ${timeoutMs} ms, so ${
         options.caller ?? 'this plugin'
-      } cannot read platform telemetry. Add the platform backend to this backend.`,
+      } cannot ${what}. Add the platform backend to this backend.`,
     );
-    if (!local.telemetryReader) {
+    const reader = local[key];
+    if (!reader) {
       throw new Error(
-        'The platform backend in this process provides no telemetry reader',
+        `The platform backend in this process provides no ${
+          key === 'auditReader' ? 'audit' : 'telemetry'
+        } reader`,
       );
     }
-    return local.telemetryReader;
+    return reader as NonNullable<PlatformLocalServices[K]>;
   }
 
   async source(): Promise<EventSource | undefined> {

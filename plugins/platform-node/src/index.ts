@@ -67,6 +67,15 @@ export type {
   TeamRequests,
 } from './telemetry/telemetryReader';
 export type { PlatformLocalServices } from './hub';
+export {
+  platformAuditReaderServiceRef,
+  AUDIT_READER_WAIT_MS,
+} from './audit/auditReader';
+export type {
+  PlatformAuditReader,
+  AuditActivity,
+  AuditActivityQuery,
+} from './audit/auditReader';
 export { stripNul } from './events/stripNul';
 export {
   platformRetentionExtensionPoint,

@@ -1,0 +1,205 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { AuditRecordInput } from '@internal/plugin-platform-common';
+import { AuditStore } from './AuditStore';
+import { AuditActivityReader } from './AuditActivityReader';
+import { catalogActorTeams } from './catalogActorTeams';
+import { platformTestDatabases } from '../__testUtils__/platformTestDatabase';
+
+jest.setTimeout(120_000);
+
+const databases = platformTestDatabases();
+
+const at = (iso: string) => new Date(iso);
+function record(over: Partial<AuditRecordInput>): AuditRecordInput {
+  return {
+    actor: 'user:default/maya.cohen',
+    action: 'filters.filters-query',
+    resource: '/api/filters/v1/query',
+    outcome: 'succeeded',
+    severity: 'medium',
+    plugin: 'filters',
+    meta: { accountId: 'acc-1', dataset: 'events' },
+    occurred_at: at('2026-11-20T10:00:00Z'),
+    ...over,
+  };
+}
+
+describe('AuditActivityReader (real Postgres, records through the real AuditStore)', () => {
+  it('counts per day, plugin, action, outcome and actor team, with no user ref or record body', async () => {
+    const knex = await databases.init();
+    const store = new AuditStore(knex);
+    await store.appendMany([
+      record({}),
+      record({ occurred_at: at('2026-11-20T17:30:00Z') }),
+      // Same team, another user: counted together.
+      record({ actor: 'user:default/omar.haddad' }),
+      record({ outcome: 'failed', occurred_at: at('2026-11-21T09:00:00Z') }),
+      record({
+        actor: 'plugin:exports',
+        action: 'filters.filters-count',
+        occurred_at: at('2026-11-21T09:00:00Z'),
+      }),
+      record({ actor: 'user:default/no.team' }),
+      record({ actor: 'user:default/left.company' }),
+      record({
+        plugin: 'exports',
+        action: 'exports.export-create',
+        actor: 'user:default/maya.cohen',
+      }),
+      // Outside [from, to).
+      record({ occurred_at: at('2026-11-19T23:59:59Z') }),
+      record({ occurred_at: at('2026-11-22T00:00:00Z') }),
+    ]);
+    const asked: string[][] = [];
+    const reader = new AuditActivityReader(knex, async refs => {
+      asked.push([...refs].sort());
+      return new Map([
+        ['user:default/maya.cohen', 'group:default/dashboards'],
+        ['user:default/omar.haddad', 'group:default/dashboards'],
+        ['user:default/no.team', 'none'],
+      ]);
+    });
+
+    const rows = await reader.activityByTeam({
+      from: at('2026-11-20T00:00:00Z'),
+      to: at('2026-11-22T00:00:00Z'),
+      plugins: ['filters'],
+    });
+
+    expect(asked).toEqual([
+      [
+        'user:default/left.company',
+        'user:default/maya.cohen',
+        'user:default/no.team',
+        'user:default/omar.haddad',
+      ],
+    ]);
+    expect(rows).toEqual([
+      {
+        day: at('2026-11-20T00:00:00Z'),
+        plugin: 'filters',
+        action: 'filters.filters-query',
+        outcome: 'succeeded',
+        team: 'group:default/dashboards',
+        caller: '*',
+        count: 3,
+        lastAt: at('2026-11-20T17:30:00Z'),
+      },
+      {
+        day: at('2026-11-20T00:00:00Z'),
+        plugin: 'filters',
+        action: 'filters.filters-query',
+        outcome: 'succeeded',
+        team: 'none',
+        caller: '*',
+        count: 1,
+        lastAt: at('2026-11-20T10:00:00Z'),
+      },
+      {
+        day: at('2026-11-20T00:00:00Z'),
+        plugin: 'filters',
+        action: 'filters.filters-query',
+        outcome: 'succeeded',
+        team: 'unknown',
+        caller: '*',
+        count: 1,
+        lastAt: at('2026-11-20T10:00:00Z'),
+      },
+      {
+        day: at('2026-11-21T00:00:00Z'),
+        plugin: 'filters',
+        action: 'filters.filters-count',
+        outcome: 'succeeded',
+        team: 'service',
+        caller: 'service:plugin:exports',
+        count: 1,
+        lastAt: at('2026-11-21T09:00:00Z'),
+      },
+      {
+        day: at('2026-11-21T00:00:00Z'),
+        plugin: 'filters',
+        action: 'filters.filters-query',
+        outcome: 'failed',
+        team: 'group:default/dashboards',
+        caller: '*',
+        count: 1,
+        lastAt: at('2026-11-21T09:00:00Z'),
+      },
+    ]);
+    expect(JSON.stringify(rows)).not.toMatch(/maya|omar|acc-1|events/);
+
+    const all = await reader.activityByTeam({
+      from: at('2026-11-20T00:00:00Z'),
+      to: at('2026-11-22T00:00:00Z'),
+    });
+    expect(all.filter(r => r.plugin === 'exports')).toEqual([
+      expect.objectContaining({
+        action: 'exports.export-create',
+        team: 'group:default/dashboards',
+        count: 1,
+      }),
+    ]);
+  });
+});
+
+describe('catalogActorTeams', () => {
+  it("maps users to their first catalog group over the catalog's by-refs API, cached", async () => {
+    const calls: Array<{ url: string; body: any; auth: string | null }> = [];
+    const fakeFetch = (async (url: string, init: RequestInit) => {
+      const body = JSON.parse(String(init.body));
+      calls.push({
+        url,
+        body,
+        auth: new Headers(init.headers).get('authorization'),
+      });
+      return new Response(
+        JSON.stringify({
+          items: body.entityRefs.map((ref: string) =>
+            ref === 'user:default/ghost'
+              ? null
+              : {
+                  kind: 'User',
+                  metadata: { name: ref.split('/')[1] },
+                  relations:
+                    ref === 'user:default/solo'
+                      ? []
+                      : [
+                          { type: 'ownerOf', targetRef: 'component:default/x' },
+                          {
+                            type: 'memberOf',
+                            targetRef: 'group:default/dashboards',
+                          },
+                          {
+                            type: 'memberOf',
+                            targetRef: 'group:default/reporting',
+                          },
+                        ],
+                },
+          ),
+        }),
+        { status: 200, headers: { 'content-type': 'application/json' } },
+      );
+    }) as unknown as typeof fetch;
+    const teams = catalogActorTeams({
+      discovery: mockServices.discovery(),
+      auth: mockServices.auth(),
+      fetch: fakeFetch,
+    });
+    const refs = [
+      'user:default/maya',
+      'user:default/solo',
+      'user:default/ghost',
+    ];
+    const first = await teams(refs);
+    expect([...first.entries()]).toEqual([
+      ['user:default/maya', 'group:default/dashboards'],
+      ['user:default/solo', 'none'],
+    ]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].url).toMatch(/\/api\/catalog\/entities\/by-refs$/);
+    expect(calls[0].auth).toMatch(/^Bearer /);
+    expect(calls[0].body.entityRefs).toEqual(refs);
+    await teams(refs);
+    expect(calls).toHaveLength(1);
+  });
+});
