@@ -282,3 +282,69 @@ decision := {"allowed": true, "reason": r} if r := http.send({"method": "get", "
     ).rejects.toThrow(/http\.send/);
   });
 });
+
+describe('portal-user subjects', () => {
+  const TEAMS_POLICY: PolicySource = {
+    modules: {
+      'teams.rego': `package teams
+import rego.v1
+default decision := {"allowed": false, "reason": "not_in_sre"}
+decision := {"allowed": true, "reason": concat(",", input.subject.dataClasses)} if {
+  "group:default/sre" in input.subject.teams
+  input.subject.id == "user:default/priya"
+  input.subject.type == "portal-user"
+}`,
+    },
+    data: {},
+    entrypoint: 'teams/decision',
+  };
+
+  it('get their catalog attributes from the portal-user source, one load per batch', async () => {
+    const loads: string[][] = [];
+    const e = evaluator();
+    e.setPortalUsers({
+      load: async refs => {
+        loads.push(refs);
+        return new Map(
+          refs
+            .filter(ref => ref === 'user:default/priya')
+            .map(ref => [
+              ref,
+              {
+                teams: ['group:default/sre'],
+                accountAccess: [],
+                dataClasses: ['pii'],
+              },
+            ]),
+        );
+      },
+      invalidate: () => {},
+    });
+    e.activate(await CompiledPolicy.compile(TEAMS_POLICY));
+    const portal = (id: string): CheckRequest => ({
+      subject: { type: 'portal-user', id },
+      action: 'catalog.read',
+      resource: { type: 'catalog', id: 'c' },
+    });
+    const [priya, nobody, product] = await e.checkBatch([
+      portal('user:default/priya'),
+      portal('user:default/nobody'),
+      check('u-admin', 'dashboard.read', ACME),
+    ]);
+    expect([priya.allowed, priya.reason]).toEqual([true, 'pii']);
+    expect([nobody.allowed, nobody.reason]).toEqual([false, 'not_in_sre']);
+    expect(product.allowed).toBe(false);
+    expect(loads).toEqual([['user:default/priya', 'user:default/nobody']]);
+  });
+
+  it('carry only type and id without a portal-user source', async () => {
+    const e = evaluator();
+    e.activate(await CompiledPolicy.compile(TEAMS_POLICY));
+    const d = await e.check({
+      subject: { type: 'portal-user', id: 'user:default/priya' },
+      action: 'catalog.read',
+      resource: { type: 'catalog', id: 'c' },
+    });
+    expect([d.allowed, d.reason]).toEqual([false, 'not_in_sre']);
+  });
+});

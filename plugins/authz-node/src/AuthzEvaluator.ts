@@ -12,6 +12,7 @@ import { decisionKey } from './cache/decisionKey';
 import { AuthzMetrics, authzMetrics } from './metrics';
 import { CompiledPolicy, PolicyDecision } from './policy/CompiledPolicy';
 import { ProductUserSource } from './subjects/ProductUserDirectory';
+import { PortalUserSource } from './subjects/PortalUserDirectory';
 
 /** One evaluated check, as handed to a decision log. */
 export interface DecisionRecord {
@@ -27,6 +28,8 @@ export type SdkDecisionRecorder = (
 
 export interface AuthzEvaluatorOptions {
   productUsers: ProductUserSource;
+  /** Catalog attributes of `portal-user` subjects; without it they carry only type and id. */
+  portalUsers?: PortalUserSource;
   logger?: LoggerService;
   cache?: DecisionCacheOptions;
   /** An evaluation slower than this denies with `policy_error` (default 50 ms). */
@@ -51,6 +54,7 @@ type PolicyInput = {
 export class AuthzEvaluator {
   private policy?: CompiledPolicy;
   private sdkRecorder?: SdkDecisionRecorder;
+  private portalUsers?: PortalUserSource;
   private readonly cache: DecisionCache;
   private readonly metrics: AuthzMetrics;
   private readonly maxEvaluationMs: number;
@@ -59,6 +63,13 @@ export class AuthzEvaluator {
     this.cache = new DecisionCache(options.cache);
     this.metrics = authzMetrics(options.metrics ?? globalRegistry);
     this.maxEvaluationMs = options.maxEvaluationMs ?? 50;
+    this.portalUsers = options.portalUsers;
+  }
+
+  /** Where `portal-user` subjects' teams come from (the authz backend wires the catalog). */
+  setPortalUsers(source: PortalUserSource): void {
+    this.portalUsers = source;
+    this.cache.clear();
   }
 
   /** Makes `policy` the active revision; cached decisions of the previous one are dropped. */
@@ -91,6 +102,7 @@ export class AuthzEvaluator {
   /** The product data changed: forget subjects and decisions. */
   invalidateData(): void {
     this.options.productUsers.invalidate();
+    this.portalUsers?.invalidate();
     this.cache.clear();
   }
 
@@ -189,20 +201,21 @@ export class AuthzEvaluator {
     };
   }
 
-  /** Subject attributes: passed by a trusted caller, else product users from the directory. */
+  /**
+   * Subject attributes: passed by a trusted caller, else product users from the product
+   * database and portal users from the catalog.
+   */
   private async subjectsOf(
     checks: CheckRequest[],
   ): Promise<(check: CheckRequest) => Record<string, unknown>> {
-    const lookup = checks
-      .filter(c => c.subject.type === 'product-user' && !c.subject.attributes)
-      .map(c => c.subject.id);
-    const loaded =
-      lookup.length > 0
-        ? await this.options.productUsers.load(lookup)
-        : new Map();
+    const [products, portal] = await Promise.all([
+      loadSubjects(this.options.productUsers, checks, 'product-user'),
+      loadSubjects(this.portalUsers, checks, 'portal-user'),
+    ]);
     return check => {
       const { type, id, attributes } = check.subject;
-      const known = attributes ?? loaded.get(id);
+      const known =
+        attributes ?? (type === 'portal-user' ? portal : products).get(id);
       return { ...known, type, id };
     };
   }
@@ -235,4 +248,16 @@ export class AuthzEvaluator {
     this.metrics.policyErrors.inc({ kind });
     return { allowed: false, reason: POLICY_ERROR_REASON };
   }
+}
+
+/** Loads the subjects of `type` the checks name without attributes, in one call. */
+async function loadSubjects<T>(
+  source: { load(ids: string[]): Promise<Map<string, T>> } | undefined,
+  checks: CheckRequest[],
+  type: string,
+): Promise<Map<string, T>> {
+  const ids = checks
+    .filter(c => c.subject.type === type && !c.subject.attributes)
+    .map(c => c.subject.id);
+  return source && ids.length > 0 ? source.load(ids) : new Map();
 }

@@ -1,6 +1,6 @@
 /**
  * Backend library of the authz plugin family: policy evaluation (Rego compiled by rego-wasm,
- * run by opa-wasm), the decision cache, product-user subjects, the in-process SDK
+ * run by opa-wasm), the decision cache, product-user and portal-user subjects, the in-process SDK
  * (`authzServiceRef`) and the `requirePermission` express middleware.
  *
  * @packageDocumentation
@@ -26,6 +26,21 @@ export type {
   ProductUserAttributes,
   ProductUserSource,
 } from './subjects/ProductUserDirectory';
+export { PortalUserDirectory } from './subjects/PortalUserDirectory';
+export type {
+  PortalUserAttributes,
+  PortalUserSource,
+  OrgDirectory,
+} from './subjects/PortalUserDirectory';
+export {
+  ACCOUNT_ACCESS_ANNOTATION,
+  DATA_CLASSES_ANNOTATION,
+  parseAccountAccess,
+  parseDataClasses,
+  teamsAccountAccess,
+  teamsDataClasses,
+} from './subjects/teamGrants';
+export type { GroupAnnotations } from './subjects/teamGrants';
 export { authzServiceRef, authzEvaluatorServiceRef } from './service';
 export type { AuthzService } from './service';
 export { createRequirePermission } from './middleware/requirePermission';
