@@ -4,3 +4,11 @@
  * `authz_decision_latency_minutes` table (see the authz-backend migration that creates it).
  */
 export type { DecisionLatencyMinute, DecisionLatencyReader } from './types';
+export {
+  DatabaseDecisionLatencyReader,
+  DECISION_LATENCY_TABLE,
+} from './DecisionLatencyReader';
+export {
+  authzDecisionLatencyReaderServiceRef,
+  AUTHZ_PLUGIN_ID,
+} from './decisionLatencyReaderServiceRef';
