@@ -1,18 +1,16 @@
 import { TrustedOrgDirectory } from '@internal/plugin-catalog-backend-module-org-trust';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
-import { PortalPolicy } from '@internal/plugin-authz-node';
+import {
+  PortalPolicy,
+  teamsAccountAccess,
+  teamsDataClasses,
+} from '@internal/plugin-authz-node';
 import { PortalPermissionPolicy } from './PortalPermissionPolicy';
 import {
   PortalDecisionRecord,
   RegoPortalPermissionPolicy,
 } from './RegoPortalPermissionPolicy';
 import { PortalPolicyLookups } from './lookups';
-import {
-  ACCOUNT_ACCESS_ANNOTATION,
-  DATA_CLASSES_ANNOTATION,
-  parseAccountAccess,
-  parseDataClasses,
-} from './roles';
 
 export interface PortalPolicyOptions {
   directory: TrustedOrgDirectory;
@@ -37,30 +35,8 @@ export function portalPolicyLookups(
         info.ownershipEntityRefs,
       );
     },
-    accountAccess: async groupRefs => {
-      const granted = new Set<string>();
-      const values = await directory.orgGroupAnnotation(
-        groupRefs,
-        ACCOUNT_ACCESS_ANNOTATION,
-      );
-      for (const value of values) {
-        const access = parseAccountAccess(value);
-        if (access === 'all') return 'all';
-        access.forEach(id => granted.add(id));
-      }
-      return granted;
-    },
-    dataClasses: async groupRefs => {
-      const held = new Set<string>();
-      const values = await directory.orgGroupAnnotation(
-        groupRefs,
-        DATA_CLASSES_ANNOTATION,
-      );
-      values.forEach(value =>
-        parseDataClasses(value).forEach(c => held.add(c)),
-      );
-      return held;
-    },
+    accountAccess: groupRefs => teamsAccountAccess(directory, groupRefs),
+    dataClasses: groupRefs => teamsDataClasses(directory, groupRefs),
   };
 }
 

@@ -5,14 +5,16 @@ import {
 } from '@internal/plugin-platform-common';
 import { exportsCreatePermission } from '@internal/plugin-exports-common';
 
+export {
+  ACCOUNT_ACCESS_ANNOTATION,
+  DATA_CLASSES_ANNOTATION,
+} from '@internal/plugin-authz-node';
+
 /** Teams whose members administer the platform (see catalog/org-groups.yaml). */
 export const ADMIN_GROUPS = [
   'group:default/platform-services',
   'group:default/sre',
 ];
-
-/** Group annotation listing the customer accounts a team may act for: `*`, `none` or uuids. */
-export const ACCOUNT_ACCESS_ANNOTATION = 'platform.portal/account-access';
 
 /**
  * Writes every signed-in user may make (e.g. reporting their own page-load timings). Creating
@@ -30,42 +32,11 @@ export const ADMIN_ONLY_PERMISSIONS: Permission[] = [
   platformAuditReadPermission,
 ];
 
-/**
- * Group annotation listing the data classes beyond `public` a team's members may read, e.g.
- * `pii`. Being a platform admin does not imply it.
- */
-export const DATA_CLASSES_ANNOTATION = 'platform.portal/data-classes';
-
 /** Every signed-in engineer may read fields of this class (or of none). */
 export const PUBLIC_DATA_CLASS = 'public';
 
 export function isAdmin(ownershipEntityRefs: string[]): boolean {
   return ownershipEntityRefs.some(ref =>
     ADMIN_GROUPS.includes(ref.toLocaleLowerCase('en-US')),
-  );
-}
-
-/** Parses the account-access annotation; `'all'` for `*`, else the listed account ids. */
-export function parseAccountAccess(
-  value: string | undefined,
-): 'all' | Set<string> {
-  const trimmed = value?.trim() ?? '';
-  if (trimmed === '*') return 'all';
-  if (trimmed === '' || trimmed === 'none') return new Set();
-  return new Set(
-    trimmed
-      .split(',')
-      .map(id => id.trim().toLowerCase())
-      .filter(Boolean),
-  );
-}
-
-/** Parses the data-classes annotation: comma-separated class names. */
-export function parseDataClasses(value: string | undefined): Set<string> {
-  return new Set(
-    (value ?? '')
-      .split(',')
-      .map(name => name.trim().toLowerCase())
-      .filter(Boolean),
   );
 }
