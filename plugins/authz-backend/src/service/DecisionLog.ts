@@ -1,5 +1,6 @@
 import { Knex } from 'knex';
 import { CheckRequest, Decision } from '@internal/plugin-authz-common';
+import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
 import { EnforcementMode, ShadowRecord } from './ShadowStore';
 
 /** One answered decision, as the log keeps it. */
@@ -11,6 +12,72 @@ export interface LoggedDecision {
   endpoint?: string;
   /** The policy's own answer (absent in `off` mode, where the policy is not asked). */
   policy?: { allowed: boolean; reason: string };
+  /**
+   * The evaluator's latency for this decision in µs (cache lookup, or subject load plus policy
+   * evaluation on a miss; never the log commit). Absent in `off` mode (nothing evaluated).
+   */
+  latencyUs?: number;
+}
+
+/** One cache outcome's share of a commit, added to its minute's latency histogram. */
+interface LatencyHistogram {
+  cacheHit: boolean;
+  decisions: number;
+  /** NON-cumulative counts per LATENCY_BUCKETS_MS bound, then the overflow count. */
+  buckets: number[];
+}
+
+const LATENCY_BOUNDS_US = LATENCY_BUCKETS_MS.map(ms => ms * 1000);
+
+/** The bucket of a latency: the first bound it does not exceed, else the overflow. */
+function bucketOf(latencyUs: number): number {
+  let i = 0;
+  while (i < LATENCY_BOUNDS_US.length && latencyUs > LATENCY_BOUNDS_US[i]) i++;
+  return i;
+}
+
+/** Histograms of the decisions that carry a latency, by cache outcome (misses first). */
+export function latencyHistograms(
+  decisions: readonly LoggedDecision[],
+): LatencyHistogram[] {
+  const byOutcome = [false, true].map(cacheHit => ({
+    cacheHit,
+    decisions: 0,
+    buckets: new Array<number>(LATENCY_BOUNDS_US.length + 1).fill(0),
+  }));
+  for (const d of decisions) {
+    if (d.latencyUs === undefined) continue;
+    const h = byOutcome[d.decision.cacheHit ? 1 : 0];
+    h.decisions++;
+    h.buckets[bucketOf(d.latencyUs)]++;
+  }
+  return byOutcome.filter(h => h.decisions > 0);
+}
+
+/**
+ * Adds histograms to their minute's rows. The minute is the transaction's `now()`, the same
+ * clock as `decided_at` of the rows inserted with them, so the histograms always sum to the
+ * logged decisions of that minute. Rows go in one statement in a fixed order (misses, hits),
+ * so concurrent commits of several replicas lock them in the same order.
+ */
+async function addLatencyHistograms(
+  tx: Knex.Transaction,
+  histograms: LatencyHistogram[],
+): Promise<void> {
+  if (histograms.length === 0) return;
+  const values = histograms
+    .map(() => "(date_trunc('minute', now()), ?, ?, ?::bigint[])")
+    .join(', ');
+  await tx.raw(
+    `INSERT INTO authz_decision_latency_minutes AS t (minute, cache_hit, decisions, buckets)
+     VALUES ${values}
+     ON CONFLICT (minute, cache_hit) DO UPDATE SET
+       decisions = t.decisions + excluded.decisions,
+       buckets = ARRAY(
+         SELECT a + b FROM unnest(t.buckets, excluded.buckets) WITH ORDINALITY AS u(a, b, i) ORDER BY i
+       )`,
+    histograms.flatMap(h => [h.cacheHit, h.decisions, h.buckets]),
+  );
 }
 
 interface DbDecisionRow {
@@ -210,8 +277,10 @@ export class DecisionLog {
             policy_revision: d.decision.policyRevision,
             cache_hit: d.decision.cacheHit,
             check: JSON.stringify(d.check),
+            latency_us: d.latencyUs ?? null,
           })),
         );
+        await addLatencyHistograms(tx, latencyHistograms(decisions));
       }
       if (shadow.length > 0) {
         await tx('authz_shadow_decisions').insert(
