@@ -12,7 +12,10 @@ import {
   testScheduler,
 } from '@internal/plugin-platform-node/testUtils';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { platformTelemetryReaderServiceRef } from '@internal/plugin-platform-node';
+import {
+  platformAuditReaderServiceRef,
+  platformTelemetryReaderServiceRef,
+} from '@internal/plugin-platform-node';
 import { adoptionPlugin } from './plugin';
 
 /** No platform backend in this test: its reader fails the way an absent platform does. */
@@ -30,6 +33,16 @@ const absentTelemetryReader = createServiceFactory({
       requestsByTeam: absent,
     };
   },
+});
+
+const absentAuditReader = createServiceFactory({
+  service: platformAuditReaderServiceRef,
+  deps: {},
+  factory: () => ({
+    activityByTeam: async () => {
+      throw new Error('platform backend not in this test backend');
+    },
+  }),
 });
 
 jest.setTimeout(120_000);
@@ -70,6 +83,7 @@ describe('adoption backend plugin over HTTP (real Postgres)', () => {
         testScheduler('never'),
         passthroughRequestTelemetry,
         absentTelemetryReader,
+        absentAuditReader,
       ],
     });
     server = backend.server;
@@ -101,6 +115,12 @@ describe('adoption backend plugin over HTTP (real Postgres)', () => {
       (s: any) => s.name === 'platform request telemetry',
     );
     expect(telemetry).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('platform backend not in this test'),
+    });
+    expect(
+      res.body.sources.find((s: any) => s.name === 'platform audit store'),
+    ).toMatchObject({
       ok: false,
       detail: expect.stringContaining('platform backend not in this test'),
     });

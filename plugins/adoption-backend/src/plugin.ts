@@ -4,8 +4,10 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { adoptionPermissions } from '@internal/plugin-adoption-common';
+import { OrgLocations } from '@internal/plugin-catalog-backend-module-org-trust';
 import {
   migratedDatabase,
+  platformAuditReaderServiceRef,
   platformTelemetryReaderServiceRef,
   requestTelemetryServiceRef,
 } from '@internal/plugin-platform-node';
@@ -36,6 +38,7 @@ export const adoptionPlugin = createBackendPlugin({
         catalog: catalogServiceRef,
         telemetry: requestTelemetryServiceRef,
         telemetryReader: platformTelemetryReaderServiceRef,
+        auditReader: platformAuditReaderServiceRef,
       },
       async init(deps) {
         const { config, logger } = deps;
@@ -52,6 +55,8 @@ export const adoptionPlugin = createBackendPlugin({
         );
         deps.permissionsRegistry.addPermissions(adoptionPermissions);
         const store = new AdoptionStore(client);
+        // Only entities from these may map a service principal to their team.
+        const orgLocations = OrgLocations.fromConfig(config);
         const service = new AdoptionService({
           store,
           sources: new HttpEvidenceSources(deps),
@@ -63,6 +68,7 @@ export const adoptionPlugin = createBackendPlugin({
                     filter: [
                       { kind: 'Group' },
                       { kind: 'Component' },
+                      { kind: 'Resource' },
                       { kind: 'API' },
                     ],
                   },
@@ -71,6 +77,8 @@ export const adoptionPlugin = createBackendPlugin({
               ).items,
           },
           telemetry: deps.telemetryReader,
+          audit: deps.auditReader,
+          trustedEntity: entity => orgLocations.isOrgEntity(entity),
           definitions: loadDefinitions(dir),
           settings: {
             legacyQuietDays: c?.getOptionalNumber('legacyQuietDays') ?? 14,

@@ -22,6 +22,20 @@ export interface PhaseEvidence {
     /** discrepancies / checks, null without checks. */
     rate: number | null;
   };
+  /** Service principals the catalog maps to the team; their calls are in `calls30d`. */
+  viaServices?: Array<{
+    service: string;
+    entity: string;
+    calls30d: number;
+    lastCallAt: string | null;
+  }>;
+  /** Shown beside the phase, not used by it: the team's records in the platform audit store. */
+  audit?: {
+    events30d: number;
+    lastEventAt: string | null;
+    actions: Array<{ action: string; outcome: string; count: number }>;
+    viaServices: string[];
+  };
 }
 
 export interface PhaseRules {

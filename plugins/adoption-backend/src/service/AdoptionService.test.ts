@@ -1,7 +1,10 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
+import { OrgLocations } from '@internal/plugin-catalog-backend-module-org-trust';
 import {
+  AuditActivity,
+  AuditActivityQuery,
   PlatformTelemetryReader,
   TeamRequests,
   TeamRequestsQuery,
@@ -96,6 +99,56 @@ const catalog: Entity[] = [
       consumesApis: ['filter-sdk'],
     },
     relations: [{ type: 'consumesApi', targetRef: 'api:default/filter-sdk' }],
+  },
+];
+
+/** The organisation's catalog file; entities from anywhere else are self-registered. */
+const ORG_FILE = '/org/catalog/systems.yaml';
+const orgLocations = new OrgLocations([{ type: 'file', target: ORG_FILE }]);
+const origin = (target: string) => ({
+  'backstage.io/managed-by-origin-location': target,
+});
+
+/** Service-principal claims: one from the org file, two from a registered location. */
+const principalClaims: Entity[] = [
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'reports-worker',
+      namespace: 'default',
+      annotations: {
+        ...origin(`file:${ORG_FILE}`),
+        'platform.portal/service-principal': 'plugin:reports-worker',
+      },
+    },
+    spec: { type: 'service', owner: 'group:reporting' },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: {
+      name: 'stolen-worker',
+      namespace: 'default',
+      annotations: {
+        ...origin('url:https://git.example/someone/catalog-info.yaml'),
+        'platform.portal/service-principal': 'plugin:reports-worker',
+      },
+    },
+    spec: { type: 'service', owner: 'group:explore' },
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: {
+      name: 'scripts-token',
+      namespace: 'default',
+      annotations: {
+        ...origin('url:https://git.example/someone/catalog-info.yaml'),
+        'platform.portal/service-principal': 'portal-api-token',
+      },
+    },
+    spec: { type: 'token', owner: 'group:dashboards' },
   },
 ];
 
@@ -526,7 +579,7 @@ describe('AdoptionService (real Postgres)', () => {
     expect(filtering.onlyMeasured).toEqual(['group:default/explore']);
   });
 
-  it('measures service callers and deprecated-version callers, with source and window', async () => {
+  it('maps service callers to teams through org catalog entities only, and measures deprecated-version callers', async () => {
     const definitions = loadDefinitions(
       findAdoptionDir(path.resolve(__dirname))!,
     );
@@ -543,8 +596,9 @@ describe('AdoptionService (real Postgres)', () => {
     const withDeprecation = new AdoptionService({
       store,
       sources,
-      catalog: { entities: async () => catalog },
+      catalog: { entities: async () => [...catalog, ...principalClaims] },
       telemetry,
+      trustedEntity: e => orgLocations.isOrgEntity(e),
       definitions,
       settings: { legacyQuietDays: 14, backfillDays: 30 },
       logger: mockServices.logger.mock(),
@@ -573,6 +627,15 @@ describe('AdoptionService (real Postgres)', () => {
         caller: 'service:plugin:reports-worker',
         count: 2,
       },
+      // Claimed only by a self-registered entity: stays an unmapped service.
+      {
+        minute: '2026-12-01T11:53:00.000Z',
+        service: 'exports',
+        route: '/api/exports/v2/exports',
+        team: 'service',
+        caller: 'service:portal-api-token',
+        count: 7,
+      },
       // Users without a team are not attributed to anyone.
       {
         minute: '2026-12-01T11:52:00.000Z',
@@ -589,11 +652,13 @@ describe('AdoptionService (real Postgres)', () => {
         team: 'group:default/dashboards',
         calls30d: 5,
         lastCallAt: '2026-12-01T11:51:00.000Z',
+        viaServices: [],
       },
       {
         team: 'group:default/reporting',
-        calls30d: 3,
-        lastCallAt: '2026-12-01T11:50:00.000Z',
+        calls30d: 5,
+        lastCallAt: '2026-12-01T11:52:00.000Z',
+        viaServices: ['service:plugin:reports-worker'],
       },
     ]);
     expect(exp.measuredServices).toEqual([
@@ -601,7 +666,49 @@ describe('AdoptionService (real Postgres)', () => {
         service: 'service:plugin:reports-worker',
         calls30d: 2,
         lastCallAt: '2026-12-01T11:52:00.000Z',
+        team: 'group:default/reporting',
+        entity: 'component:default/reports-worker',
       },
+      {
+        service: 'service:portal-api-token',
+        calls30d: 7,
+        lastCallAt: '2026-12-01T11:53:00.000Z',
+        team: null,
+        entity: null,
+      },
+    ]);
+    const m = await withDeprecation.matrix();
+    expect(cell(m, 'reporting', 'export').evidence.viaServices).toEqual([
+      {
+        service: 'service:plugin:reports-worker',
+        entity: 'component:default/reports-worker',
+        calls30d: 2,
+        lastCallAt: '2026-12-01T11:52:00.000Z',
+      },
+    ]);
+    // The self-registered claims moved nothing to explore or dashboards.
+    expect(cell(m, 'explore', 'export').evidence.calls30d).toBe(0);
+    expect(cell(m, 'dashboards', 'export').evidence.calls30d).toBe(5);
+    expect(inv.servicePrincipals).toEqual([
+      expect.objectContaining({
+        service: 'service:plugin:reports-worker',
+        entity: 'component:default/reports-worker',
+        team: 'group:default/reporting',
+        status: 'mapped',
+      }),
+      expect.objectContaining({
+        service: 'service:plugin:reports-worker',
+        entity: 'component:default/stolen-worker',
+        team: 'group:default/explore',
+        status: 'untrusted',
+        detail: expect.stringContaining('catalog.orgLocations'),
+      }),
+      expect.objectContaining({
+        service: 'service:portal-api-token',
+        entity: 'resource:default/scripts-token',
+        team: 'group:default/dashboards',
+        status: 'untrusted',
+      }),
     ]);
     expect(inv.versioning.deprecatedVersions).toEqual([
       expect.objectContaining({
@@ -613,11 +720,13 @@ describe('AdoptionService (real Postgres)', () => {
             caller: 'group:default/reporting',
             calls30d: 3,
             lastCallAt: '2026-12-01T11:50:00.000Z',
+            team: 'group:default/reporting',
           },
           {
             caller: 'service:plugin:reports-worker',
             calls30d: 2,
             lastCallAt: '2026-12-01T11:52:00.000Z',
+            team: 'group:default/reporting',
           },
         ],
       }),
@@ -626,6 +735,218 @@ describe('AdoptionService (real Postgres)', () => {
       source: expect.stringContaining('requestsByTeam'),
       from: new Date(now.getTime() - 30 * DAY_MS).toISOString(),
       to: now.toISOString(),
+    });
+  });
+
+  it('two org entities of different teams claiming one principal map it to neither', async () => {
+    const twice: Entity = {
+      ...principalClaims[0],
+      metadata: { ...principalClaims[0].metadata, name: 'other-worker' },
+      spec: { ...principalClaims[0].spec, owner: 'group:dashboards' },
+    };
+    const conflicted = new AdoptionService({
+      store,
+      sources,
+      catalog: {
+        entities: async () => [...catalog, principalClaims[0], twice],
+      },
+      telemetry,
+      trustedEntity: e => orgLocations.isOrgEntity(e),
+      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
+      settings: { legacyQuietDays: 14, backfillDays: 30 },
+      logger: mockServices.logger.mock(),
+      now: () => now,
+    });
+    sources.rows.push({
+      minute: '2026-12-01T11:52:00.000Z',
+      service: 'exports',
+      team: 'service',
+      caller: 'service:plugin:reports-worker',
+      count: 2,
+    });
+    const inv = await conflicted.capabilities();
+    expect(inv.servicePrincipals.map(c => c.status)).toEqual([
+      'conflict',
+      'conflict',
+    ]);
+    expect(
+      inv.capabilities.find(c => c.id === 'export')!.measuredServices,
+    ).toEqual([expect.objectContaining({ team: null, calls30d: 2 })]);
+  });
+
+  it('measures consumers from the audit store beside request telemetry, per source', async () => {
+    const asked: AuditActivityQuery[] = [];
+    const day = new Date('2026-12-01T00:00:00Z');
+    const activity: AuditActivity[] = [
+      {
+        day,
+        plugin: 'filters',
+        action: 'filters.filters-query',
+        outcome: 'succeeded',
+        team: 'group:default/dashboards',
+        caller: '*',
+        count: 4,
+        lastAt: new Date('2026-12-01T11:40:00Z'),
+      },
+      {
+        day,
+        plugin: 'filters',
+        action: 'filters.filters-query',
+        outcome: 'failed',
+        team: 'group:default/dashboards',
+        caller: '*',
+        count: 1,
+        lastAt: new Date('2026-12-01T11:45:00Z'),
+      },
+      {
+        day,
+        plugin: 'exports',
+        action: 'exports.export-create',
+        outcome: 'succeeded',
+        team: 'service',
+        caller: 'service:plugin:reports-worker',
+        count: 2,
+        lastAt: new Date('2026-12-01T10:00:00Z'),
+      },
+      {
+        day,
+        plugin: 'filters',
+        action: 'filters.filters-count',
+        outcome: 'succeeded',
+        team: 'service',
+        caller: 'service:portal-api-token',
+        count: 1,
+        lastAt: new Date('2026-12-01T09:00:00Z'),
+      },
+      // Users with no team are nobody's.
+      {
+        day,
+        plugin: 'filters',
+        action: 'filters.filters-query',
+        outcome: 'succeeded',
+        team: 'none',
+        caller: '*',
+        count: 3,
+        lastAt: new Date('2026-12-01T09:00:00Z'),
+      },
+    ];
+    const withAudit = new AdoptionService({
+      store,
+      sources,
+      catalog: { entities: async () => [...catalog, ...principalClaims] },
+      telemetry,
+      audit: {
+        activityByTeam: async q => {
+          asked.push(q);
+          return activity;
+        },
+      },
+      trustedEntity: e => orgLocations.isOrgEntity(e),
+      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
+      settings: { legacyQuietDays: 14, backfillDays: 30 },
+      logger: mockServices.logger.mock(),
+      now: () => now,
+    });
+    sources.rows.push({
+      minute: '2026-12-01T11:59:00.000Z',
+      service: 'filters',
+      team: 'group:default/explore',
+      count: 2,
+    });
+    const m = await withAudit.matrix();
+    expect(asked[0]).toEqual({
+      from: new Date(now.getTime() - 30 * DAY_MS),
+      to: now,
+      plugins: ['exports', 'filters', 'authz'],
+    });
+    const dash = cell(m, 'dashboards', 'filtering');
+    expect(dash.evidence.audit).toEqual({
+      events30d: 5,
+      lastEventAt: '2026-12-01T11:45:00.000Z',
+      actions: [
+        { action: 'filters.filters-query', outcome: 'succeeded', count: 4 },
+        { action: 'filters.filters-query', outcome: 'failed', count: 1 },
+      ],
+      viaServices: [],
+    });
+    // Shown beside the phase, not used by it: no telemetry call, phase 0.
+    expect(dash.evidence.calls30d).toBe(0);
+    expect(dash.phase).toBe(0);
+    expect(cell(m, 'reporting', 'export').evidence.audit).toEqual(
+      expect.objectContaining({
+        events30d: 2,
+        viaServices: ['service:plugin:reports-worker'],
+      }),
+    );
+    expect(cell(m, 'explore', 'filtering').evidence.audit).toBeUndefined();
+    expect(m.sources).toContainEqual({
+      name: 'platform audit store',
+      ok: true,
+      detail: expect.stringContaining('activityByTeam'),
+    });
+
+    const inv = await withAudit.capabilities();
+    const filtering = inv.capabilities.find(c => c.id === 'filtering')!;
+    expect(filtering.measuredConsumers.map(c => c.team)).toEqual([
+      'group:default/explore',
+    ]);
+    expect(filtering.auditConsumers).toEqual([
+      expect.objectContaining({
+        team: 'group:default/dashboards',
+        events30d: 5,
+      }),
+    ]);
+    expect(filtering.auditServices).toEqual([
+      {
+        service: 'service:portal-api-token',
+        events30d: 1,
+        lastEventAt: '2026-12-01T09:00:00.000Z',
+        team: null,
+        entity: null,
+      },
+    ]);
+    // Measured by either source counts as measured against the declared list.
+    expect(filtering.onlyMeasured).toEqual([
+      'group:default/explore',
+      'group:default/dashboards',
+    ]);
+    expect(
+      inv.capabilities.find(c => c.id === 'export')!.auditConsumers,
+    ).toEqual([
+      expect.objectContaining({
+        team: 'group:default/reporting',
+        viaServices: ['service:plugin:reports-worker'],
+      }),
+    ]);
+    expect(inv.auditMeasurement).toEqual({
+      source: expect.stringContaining('activityByTeam'),
+      from: new Date(now.getTime() - 30 * DAY_MS).toISOString(),
+      to: now.toISOString(),
+      ok: true,
+      detail: expect.stringContaining('5 day'),
+    });
+  });
+
+  it('shows the audit store as unreadable instead of zero', async () => {
+    const failing = new AdoptionService({
+      store,
+      sources,
+      catalog: { entities: async () => catalog },
+      telemetry,
+      audit: {
+        activityByTeam: async () => {
+          throw new Error('connection refused');
+        },
+      },
+      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
+      settings: { legacyQuietDays: 14, backfillDays: 30 },
+      logger: mockServices.logger.mock(),
+      now: () => now,
+    });
+    const inv = await failing.capabilities();
+    expect(inv.auditMeasurement).toMatchObject({
+      ok: false,
+      detail: 'audit store unreadable: connection refused',
     });
   });
 

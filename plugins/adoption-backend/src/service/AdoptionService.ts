@@ -13,10 +13,25 @@ import {
   scoreFromPhases,
   DEFAULT_WEIGHTS,
 } from '@internal/plugin-adoption-common';
-import { PlatformTelemetryReader } from '@internal/plugin-platform-node';
+import {
+  PlatformAuditReader,
+  PlatformTelemetryReader,
+} from '@internal/plugin-platform-node';
 import { AdoptionStore, DeprecatedMinute, UsageMinute } from './AdoptionStore';
 import { AdoptionDefinitions, CriterionDefinition } from './definitions';
 import { EnforcementSetting, EvidenceSources, ShadowStat } from './sources';
+import {
+  auditByCaller,
+  CallerAudit,
+  CallerUsage,
+  teamAudit,
+  teamUsage,
+} from './evidence';
+import {
+  mapServicePrincipals,
+  SERVICE_PRINCIPAL_ANNOTATION,
+  ServicePrincipalMap,
+} from './servicePrincipals';
 
 type Schemas = OpenApi.components['schemas'];
 export type Cell = Schemas['Cell'];
@@ -24,7 +39,7 @@ export type Matrix = Schemas['Matrix'];
 export type Scorecard = Schemas['Scorecard'];
 export type Criterion = Schemas['Criterion'];
 
-/** Every catalog entity adoption needs (groups, components, APIs). */
+/** Every catalog entity adoption needs (groups, components, resources, APIs). */
 export interface CatalogReader {
   entities(): Promise<Entity[]>;
 }
@@ -96,6 +111,13 @@ export class AdoptionService {
       sources: EvidenceSources;
       catalog: CatalogReader;
       telemetry?: PlatformTelemetryReader;
+      /** The platform audit store, aggregated per day and actor team. */
+      audit?: PlatformAuditReader;
+      /**
+       * Whether an entity came from an organisation catalog location; only those may map a
+       * service principal to their team. Default: none may.
+       */
+      trustedEntity?: (entity: Entity) => boolean;
       definitions: AdoptionDefinitions;
       settings: AdoptionSettings;
       logger: LoggerService;
@@ -190,7 +212,48 @@ export class AdoptionService {
     const teams = groups.map(g => stringifyEntityRef(g)).sort();
     const components = entities.filter(e => e.kind === 'Component');
     const apis = entities.filter(e => e.kind === 'API');
-    return { teams, components, apis };
+    const principals = mapServicePrincipals(
+      entities,
+      this.deps.trustedEntity ?? (() => false),
+    );
+    return { teams, components, apis, principals };
+  }
+
+  /** Audit-store records per caller and capability over `[from, to)`, or why there are none. */
+  private async auditEvidence(
+    from: Date,
+    to: Date,
+  ): Promise<{ rows: CallerAudit[]; ok: boolean; detail: string }> {
+    const reader = this.deps.audit;
+    if (!reader) {
+      return {
+        rows: [],
+        ok: false,
+        detail: 'no platform audit reader in this backend',
+      };
+    }
+    const byPlugin = new Map(
+      this.deps.definitions.capabilities.map(c => [c.telemetryService, c.id]),
+    );
+    try {
+      const activity = await reader.activityByTeam({
+        from,
+        to,
+        plugins: [...byPlugin.keys()],
+      });
+      return {
+        rows: auditByCaller(activity, byPlugin),
+        ok: true,
+        detail: `platformAuditReaderServiceRef.activityByTeam: ${activity.length} day × plugin × action × outcome × team rows, actor team from the catalog`,
+      };
+    } catch (e) {
+      this.deps.logger.warn(`adoption: audit store unreadable: ${e}`);
+      return {
+        rows: [],
+        ok: false,
+        detail: `audit store unreadable: ${(e as Error).message}`,
+      };
+    }
   }
 
   private async permissionsEvidence(): Promise<{
@@ -250,6 +313,17 @@ export class AdoptionService {
 
   /** Derives every cell, records phase changes as history, snapshots today's scores. */
   async matrix(): Promise<Matrix> {
+    return (await this.evidenceView()).matrix;
+  }
+
+  /** The matrix with the per-caller usage, audit records and principal map behind it. */
+  private async evidenceView(): Promise<{
+    matrix: Matrix;
+    usage: CallerUsage[];
+    audit: Awaited<ReturnType<AdoptionService['auditEvidence']>>;
+    principals: ServicePrincipalMap;
+    since: Date;
+  }> {
     const now = this.now();
     const sourcesInfo: Matrix['sources'] = [];
     try {
@@ -271,13 +345,31 @@ export class AdoptionService {
       });
     }
     const since = new Date(now.getTime() - WINDOW_DAYS * DAY_MS);
-    const [{ teams, components }, usage, legacy, perm] = await Promise.all([
-      this.catalogView(),
-      this.deps.store.usageSince(since),
-      this.deps.store.legacySummary(since),
-      this.permissionsEvidence(),
-    ]);
+    const [{ teams, components, principals }, usageRows, legacy, perm, audit] =
+      await Promise.all([
+        this.catalogView(),
+        this.deps.store.usageSince(since),
+        this.deps.store.legacySummary(since),
+        this.permissionsEvidence(),
+        this.auditEvidence(since, now),
+      ]);
+    const usage: CallerUsage[] = usageRows.map(u => ({
+      caller: u.team,
+      capability: u.capability,
+      calls30d: Number(u.calls),
+      lastCallAt: iso(u.last_call_at),
+    }));
     sourcesInfo.push(
+      { name: 'platform audit store', ok: audit.ok, detail: audit.detail },
+      {
+        name: 'service principals',
+        ok: true,
+        detail: `${
+          principals.claims.filter(c => c.status === 'mapped').length
+        } mapped to teams by ${SERVICE_PRINCIPAL_ANNOTATION} on organisation catalog entities, ${
+          principals.claims.filter(c => c.status !== 'mapped').length
+        } claims ignored`,
+      },
       { name: 'authz shadow mode', ok: perm.ok, detail: perm.detail },
       {
         name: 'adapter shim',
@@ -286,21 +378,19 @@ export class AdoptionService {
           'legacy calls reported through adoption-node (adoption_legacy_calls)',
       },
     );
-    const usageOf = (t: string, c: string) =>
-      usage.find(u => u.team === t && u.capability === c);
     const legacyOf = (t: string, c: string) =>
       legacy.find(u => u.team === t && u.capability === c);
 
     const cells: Cell[] = [];
     for (const team of teams) {
       for (const capability of CAPABILITIES) {
-        const u = usageOf(team, capability);
         const l = legacyOf(team, capability);
+        const audited = teamAudit(team, capability, audit.rows, principals);
         const evidence: PhaseEvidence = {
-          calls30d: Number(u?.calls ?? 0),
-          lastCallAt: iso(u?.last_call_at),
+          ...teamUsage(team, capability, usage, principals),
           legacyCalls30d: Number(l?.calls_30d ?? 0),
           lastLegacyCallAt: iso(l?.last_call_at),
+          ...(audited ? { audit: audited } : {}),
         };
         if (capability === 'permissions') {
           evidence.shadow = perm.byTeam.get(team) ?? {
@@ -367,11 +457,17 @@ export class AdoptionService {
       })),
     );
     return {
-      teams,
-      capabilities: [...CAPABILITIES],
-      cells,
-      sources: sourcesInfo,
-      computedAt: now.toISOString(),
+      matrix: {
+        teams,
+        capabilities: [...CAPABILITIES],
+        cells,
+        sources: sourcesInfo,
+        computedAt: now.toISOString(),
+      },
+      usage,
+      audit,
+      principals,
+      since,
     };
   }
 
@@ -465,14 +561,22 @@ export class AdoptionService {
   async capabilities() {
     const now = this.now();
     const { components, apis } = await this.catalogView();
-    const m = await this.matrix();
+    const {
+      matrix: m,
+      usage,
+      audit,
+      principals,
+      since,
+    } = await this.evidenceView();
     const { definitions, store } = this.deps;
-    const since = new Date(now.getTime() - WINDOW_DAYS * DAY_MS);
-    const [usage, deprecatedCalls, syncedTo] = await Promise.all([
-      store.usageSince(since),
+    const [deprecatedCalls, syncedTo] = await Promise.all([
       store.deprecatedSince(since),
       store.watermark(USAGE_KEY),
     ]);
+    const mappedTo = (service: string) => {
+      const p = principals.teamOf(service);
+      return { team: p?.team ?? null, entity: p?.entity ?? null };
+    };
     const calls = (r: { calls: string; last_call_at: Date | null }) => ({
       calls30d: Number(r.calls),
       lastCallAt: iso(r.last_call_at),
@@ -529,14 +633,52 @@ export class AdoptionService {
           team: c.team,
           calls30d: c.evidence.calls30d,
           lastCallAt: c.evidence.lastCallAt,
+          viaServices: (c.evidence.viaServices ?? []).map(v => v.service),
         }));
-      const measuredTeams = measuredConsumers.map(c => c.team);
       const measuredServices = usage
         .filter(
-          u => u.capability === def.id && u.team.startsWith(SERVICE_PREFIX),
+          u => u.capability === def.id && u.caller.startsWith(SERVICE_PREFIX),
         )
-        .map(u => ({ service: u.team, ...calls(u) }))
+        .map(u => ({
+          service: u.caller,
+          calls30d: u.calls30d,
+          lastCallAt: u.lastCallAt,
+          ...mappedTo(u.caller),
+        }))
         .sort((a, b) => a.service.localeCompare(b.service));
+      // Every team the audit store saw (feature teams or not), mapped services included.
+      const auditTeams = [
+        ...new Set([
+          ...audit.rows
+            .filter(
+              a =>
+                a.capability === def.id && !a.caller.startsWith(SERVICE_PREFIX),
+            )
+            .map(a => a.caller),
+          ...audit.rows
+            .filter(a => a.capability === def.id)
+            .map(a => principals.teamOf(a.caller)?.team)
+            .filter((t): t is string => !!t),
+        ]),
+      ].sort();
+      const auditConsumers = auditTeams.map(team => ({
+        team,
+        ...teamAudit(team, def.id, audit.rows, principals)!,
+      }));
+      const auditServices = audit.rows
+        .filter(
+          a => a.capability === def.id && a.caller.startsWith(SERVICE_PREFIX),
+        )
+        .map(a => ({
+          service: a.caller,
+          events30d: a.events30d,
+          lastEventAt: a.lastEventAt,
+          ...mappedTo(a.caller),
+        }))
+        .sort((a, b) => a.service.localeCompare(b.service));
+      const measuredTeams = [
+        ...new Set([...measuredConsumers.map(c => c.team), ...auditTeams]),
+      ];
       return {
         id: def.id,
         title: def.title,
@@ -551,6 +693,8 @@ export class AdoptionService {
         declaredConsumers: declared,
         measuredConsumers,
         measuredServices,
+        auditConsumers,
+        auditServices,
         onlyDeclared: declared.filter(t => !measuredTeams.includes(t)),
         onlyMeasured: measuredTeams.filter(t => !declared.includes(t)),
       };
@@ -599,10 +743,20 @@ export class AdoptionService {
         syncedTo ? new Date(Math.min(syncedTo.getTime(), now.getTime())) : null,
       ),
     };
+    const auditMeasurement = {
+      source:
+        'platform audit store (platformAuditReaderServiceRef.activityByTeam): records of the filters, exports and authz plugins counted per day and actor team (users mapped to their catalog team, service principals by subject)',
+      from: since.toISOString(),
+      to: now.toISOString(),
+      ok: audit.ok,
+      detail: audit.detail,
+    };
     return {
       capabilities,
       productSpecific,
       measurement,
+      auditMeasurement,
+      servicePrincipals: principals.claims,
       versioning: {
         policy: definitions.versioning.policy,
         deprecatedVersions: definitions.versioning.deprecatedVersions.map(v => {
@@ -610,7 +764,13 @@ export class AdoptionService {
             .filter(
               d => d.capability === v.capability && d.version === v.version,
             )
-            .map(d => ({ caller: d.team, ...calls(d) }));
+            .map(d => ({
+              caller: d.team,
+              ...calls(d),
+              team: d.team.startsWith(SERVICE_PREFIX)
+                ? mappedTo(d.team).team
+                : d.team,
+            }));
           return {
             capability: v.capability,
             version: v.version,
@@ -618,9 +778,11 @@ export class AdoptionService {
             gaDate: v.gaDate,
             removalDate: v.removalDate,
             routes: v.routes,
-            callingTeams: callers
-              .map(c => c.caller)
-              .filter(c => !c.startsWith(SERVICE_PREFIX)),
+            callingTeams: [
+              ...new Set(
+                callers.map(c => c.team).filter((t): t is string => !!t),
+              ),
+            ].sort(),
             callers,
           };
         }),
