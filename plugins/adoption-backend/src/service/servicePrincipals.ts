@@ -1,21 +1,22 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 
 /**
- * Names the service principals a Component or Resource calls the platform as, comma
- * separated: a static token's `subject` (e.g. `portal-api-token`) or a backend plugin's
- * `plugin:<id>`. Honoured only on entities from the organisation's catalog locations.
+ * Names the service principals a Group, or a Component or Resource (for its owner), calls the
+ * platform as, comma separated: a static token's `subject` (e.g. `portal-api-token`) or a
+ * backend plugin's `plugin:<id>`. Honoured only on entities from the organisation's catalog
+ * locations (in this portal: the Groups of catalog/org-groups.yaml).
  */
 export const SERVICE_PRINCIPAL_ANNOTATION = 'platform.portal/service-principal';
 
 const SERVICE_PREFIX = 'service:';
-const KINDS = new Set(['component', 'resource']);
+const OWNED_KINDS = new Set(['component', 'resource']);
 
 /** One claim of a service principal and what became of it. */
 export interface ServicePrincipalClaim {
   /** `service:<subject>`, as request telemetry records the caller. */
   service: string;
   entity: string;
-  /** The entity owner's group ref. */
+  /** The group itself, or the entity owner's group ref. */
   team: string;
   status: 'mapped' | 'untrusted' | 'conflict';
   detail: string;
@@ -45,10 +46,14 @@ export function mapServicePrincipals(
 ): ServicePrincipalMap {
   const claims: ServicePrincipalClaim[] = [];
   for (const e of entities) {
-    if (!KINDS.has(e.kind.toLocaleLowerCase('en-US'))) continue;
+    const kind = e.kind.toLocaleLowerCase('en-US');
     const value = e.metadata.annotations?.[SERVICE_PRINCIPAL_ANNOTATION];
-    const owner = e.spec?.owner;
-    if (!value || typeof owner !== 'string') continue;
+    if (!value) continue;
+    let owner: string | undefined;
+    if (kind === 'group') owner = stringifyEntityRef(e);
+    else if (OWNED_KINDS.has(kind) && typeof e.spec?.owner === 'string')
+      owner = e.spec.owner;
+    if (!owner) continue;
     const isTrusted = trusted(e);
     for (const subject of value.split(',').map(s => s.trim())) {
       if (!subject) continue;
