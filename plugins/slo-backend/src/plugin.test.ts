@@ -6,7 +6,14 @@ import {
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import {
+  createServiceFactory,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import {
+  authzDecisionLatencyReaderServiceRef,
+  DatabaseDecisionLatencyReader,
+} from '@internal/plugin-authz-node';
 import { platformTelemetryReaderServiceRef } from '@internal/plugin-platform-node';
 import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
 import { DatabaseExportJobsReader } from '@internal/plugin-exports-node';
@@ -51,13 +58,25 @@ describe('slo backend plugin', () => {
       | AuthorizeResult.DENY = AuthorizeResult.ALLOW,
   ) {
     const knex = await databases.init('POSTGRES_18');
-    // The exports tables (their own migrations) in the same test database, no jobs yet.
+    // The exports and authz tables (their own migrations) in the same test database, empty.
     await migrateExportTables(knex);
+    await knex.migrate.latest({
+      directory: resolvePackagePath(
+        '@internal/plugin-authz-backend',
+        'migrations',
+      ),
+      tableName: 'authz_test_migrations',
+    });
     const { server } = await startTestBackend({
       features: [
         sloPlugin,
         emptyTelemetryReader,
         exportJobsReaderFactory(new DatabaseExportJobsReader(knex)),
+        createServiceFactory({
+          service: authzDecisionLatencyReaderServiceRef,
+          deps: {},
+          factory: () => new DatabaseDecisionLatencyReader(knex),
+        }),
         mockServices.database.factory({ knex }),
         mockServices.permissions.factory({ result }),
         mockServices.rootConfig.factory({
@@ -79,7 +98,7 @@ describe('slo backend plugin', () => {
     const server = await start();
     const list = await request(server).get('/api/slo/v1/slos');
     expect(list.status).toBe(200);
-    expect(list.body.items).toHaveLength(9);
+    expect(list.body.items).toHaveLength(10);
     const exports = list.body.items.find(
       (s: { id: string }) => s.id === 'export-completion',
     );

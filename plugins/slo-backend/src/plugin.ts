@@ -9,7 +9,8 @@ import {
   migratedDatabase,
 } from '@internal/plugin-platform-node';
 import { exportJobsReaderServiceRef } from '@internal/plugin-exports-node';
-import { sloPermissions } from '@internal/plugin-slo-common';
+import { authzDecisionLatencyReaderServiceRef } from '@internal/plugin-authz-node';
+import { HistogramBounds, sloPermissions } from '@internal/plugin-slo-common';
 import { createRouter } from './service/router';
 import { findUp, loadSloFiles } from './service/loadSloFiles';
 import { PagerDutyDelivery } from './service/PagerDutyDelivery';
@@ -36,6 +37,7 @@ export const sloPlugin = createBackendPlugin({
         requestTelemetry: requestTelemetryServiceRef,
         telemetryReader: platformTelemetryReaderServiceRef,
         exportJobs: exportJobsReaderServiceRef,
+        decisionLatency: authzDecisionLatencyReaderServiceRef,
         events: platformEventsServiceRef,
       },
       async init(deps) {
@@ -46,9 +48,14 @@ export const sloPlugin = createBackendPlugin({
         );
         deps.permissionsRegistry.addPermissions(sloPermissions);
 
-        // Request and page-load SLIs read the platform's rollups through platform-node.
+        // Request and page-load SLIs read the platform's rollups through platform-node,
+        // permission checks the authz decision latency through authz-node.
         const reader = deps.telemetryReader;
-        const bucketBoundsMs = reader.bucketBoundsMs;
+        const bucketBoundsMs: HistogramBounds = {
+          requests: reader.bucketBoundsMs,
+          'page-loads': reader.bucketBoundsMs,
+          'permission-checks': deps.decisionLatency.bucketBoundsMs,
+        };
 
         const definitionsDirectory =
           config.getOptionalString('slo.definitionsDirectory') ??
@@ -74,6 +81,7 @@ export const sloPlugin = createBackendPlugin({
             reader,
             // Export completion reads the exports plugin's jobs table through exports-node.
             exportJobs: deps.exportJobs,
+            decisionLatency: deps.decisionLatency,
             prometheus: prometheusUrl ? { baseUrl: prometheusUrl } : undefined,
           }),
           fileDefinitions,

@@ -53,14 +53,18 @@ const exportJobsSli = z
   })
   .strict();
 
-/** Sources that exist in the spec but have no service in this portal yet. */
-const plannedSli = z
+/**
+ * Permission checks from the permission service's decision latency histograms (authz-node's
+ * decision latency reader): a decision is good when it took at most `thresholdMs`. `segment`
+ * picks the decisions answered from the decision cache (`cached`) or by policy evaluation
+ * (`uncached`); without it, all decisions.
+ */
+const permissionChecksSli = z
   .object({
     source: z.literal('permission-checks'),
     kind: z.literal('latency'),
     thresholdMs: z.number().positive(),
-    /** e.g. `cached` / `uncached`. */
-    segment: z.string().min(1).max(100).optional(),
+    segment: z.enum(['cached', 'uncached']).optional(),
   })
   .strict();
 
@@ -77,7 +81,7 @@ export const sliSchema = z.discriminatedUnion('source', [
   pageLoadsSli,
   prometheusSli,
   exportJobsSli,
-  plannedSli,
+  permissionChecksSli,
   seriesSli,
 ]);
 
@@ -156,13 +160,37 @@ export type DefinitionResult =
   | { ok: true; definition: SloDefinition }
   | { ok: false; issues: DefinitionIssue[] };
 
+/** Sources whose latency SLIs count histogram buckets: their thresholds must be bounds. */
+export const HISTOGRAM_SOURCES = {
+  requests: 'telemetry',
+  'page-loads': 'telemetry',
+  'permission-checks': 'decision latency',
+} as const;
+export type HistogramSource = keyof typeof HISTOGRAM_SOURCES;
+
+/** Histogram bounds (ms) per source, or one list for every histogram source. */
+export type HistogramBounds =
+  | readonly number[]
+  | Partial<Record<HistogramSource, readonly number[]>>;
+
+function boundsOf(
+  bounds: HistogramBounds | undefined,
+  source: string,
+): readonly number[] | undefined {
+  if (!bounds || !(source in HISTOGRAM_SOURCES)) return undefined;
+  return Array.isArray(bounds)
+    ? bounds
+    : (bounds as Partial<Record<string, readonly number[]>>)[source];
+}
+
 /**
- * Validates one SLO definition. `bucketBoundsMs` (the telemetry histogram bounds) is checked
- * for latency thresholds of histogram sources: a share "faster than T" is only exact at a bound.
+ * Validates one SLO definition. `bucketBoundsMs` (the histogram bounds of the sources) is
+ * checked for latency thresholds of histogram sources: a share "faster than T" is only exact at
+ * a bound, so any other threshold is rejected rather than rounded or interpolated.
  */
 export function parseSloDefinition(
   value: unknown,
-  bucketBoundsMs?: readonly number[],
+  bucketBoundsMs?: HistogramBounds,
 ): DefinitionResult {
   const parsed = sloDefinitionSchema.safeParse(value);
   if (!parsed.success) {
@@ -183,20 +211,21 @@ export function parseSloDefinition(
   }
   const definition = parsed.data;
   const { sli } = definition;
+  const bounds = boundsOf(bucketBoundsMs, sli.source);
   if (
-    bucketBoundsMs &&
-    (sli.source === 'requests' || sli.source === 'page-loads') &&
+    bounds &&
+    'thresholdMs' in sli &&
     sli.thresholdMs !== undefined &&
-    !bucketBoundsMs.includes(sli.thresholdMs)
+    !bounds.includes(sli.thresholdMs)
   ) {
     return {
       ok: false,
       issues: [
         {
           path: 'sli.thresholdMs',
-          message: `must be one of the telemetry histogram bounds (${bucketBoundsMs.join(
-            ', ',
-          )} ms)`,
+          message: `must be one of the ${
+            HISTOGRAM_SOURCES[sli.source as HistogramSource]
+          } histogram bounds (${bounds.join(', ')} ms)`,
         },
       ],
     };

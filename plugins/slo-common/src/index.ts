@@ -9,6 +9,7 @@ export {
   parseSloDefinition,
   rollingWindowMinutes,
   WINDOW_PATTERN,
+  HISTOGRAM_SOURCES,
 } from './definition';
 export type {
   SloDefinition,
@@ -16,6 +17,8 @@ export type {
   SliDefinition,
   DefinitionIssue,
   DefinitionResult,
+  HistogramBounds,
+  HistogramSource,
 } from './definition';
 export { MinuteSeries, MINUTE_MS, minuteIndex } from './compute/series';
 export type { MinutePoint } from './compute/series';

@@ -474,7 +474,7 @@ describe('SloService on Postgres', () => {
 
   it('says plainly when a source is not deployed, and never invents numbers', async () => {
     const slo = definition({
-      id: 'cached-checks-planned',
+      id: 'cached-checks-no-reader',
       sli: {
         source: 'permission-checks',
         kind: 'latency',
@@ -493,7 +493,7 @@ describe('SloService on Postgres', () => {
       dataStatus: {
         ok: false,
         message:
-          'no data: cached and uncached decision latency are not recorded separately (the authz HTTP route, which mixes both, backs permission-check-uncached)',
+          'no data: the decision latency reader is not available in this backend',
       },
     });
   });
@@ -516,10 +516,24 @@ describe('repository SLO files and runbooks', () => {
       'export-completion',
       'filter-query-p95',
       'permission-check-cached',
+      'permission-check-http',
       'permission-check-uncached',
     ]);
-    // The permission-check SLI is the authz backend's HTTP route, from request telemetry.
+    // The spec's two permission-check SLIs read the decision latency by cache outcome.
+    expect(slos.find(s => s.id === 'permission-check-cached')?.sli).toEqual({
+      source: 'permission-checks',
+      kind: 'latency',
+      thresholdMs: 5,
+      segment: 'cached',
+    });
     expect(slos.find(s => s.id === 'permission-check-uncached')?.sli).toEqual({
+      source: 'permission-checks',
+      kind: 'latency',
+      thresholdMs: 50,
+      segment: 'uncached',
+    });
+    // What an HTTP caller waits for, from request telemetry.
+    expect(slos.find(s => s.id === 'permission-check-http')?.sli).toEqual({
       source: 'requests',
       kind: 'latency',
       service: 'authz',

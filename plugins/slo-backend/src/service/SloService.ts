@@ -91,6 +91,8 @@ export class SloService {
   private readonly files = new Map<string, SloDefinition>();
   private readonly api = new Map<string, SloDefinition>();
   private readonly now: () => Date;
+  /** SLOs whose stored minutes were checked against their current source in this process. */
+  private readonly sourceChecked = new Set<string>();
 
   constructor(private readonly options: SloServiceOptions) {
     for (const d of options.fileDefinitions) this.files.set(d.id, d);
@@ -164,6 +166,17 @@ export class SloService {
   async ingest(slo: SloDefinition, now = this.now()): Promise<number> {
     const { sources, store } = this.options;
     if (!sources.availability(slo).ok || slo.sli.source === 'series') return 0;
+    if (!this.sourceChecked.has(slo.id)) {
+      // An SLO file may give an id another source (permission-check-uncached once read the
+      // HTTP route): minutes measured by the old source must not count for the new one.
+      const forgotten = await store.forgetOtherSources(slo.id, slo.sli.source);
+      if (forgotten > 0) {
+        this.options.logger.info(
+          `SLO ${slo.id}: ${forgotten} stored minutes came from another source than ${slo.sli.source}; dropped, re-ingesting`,
+        );
+      }
+      this.sourceChecked.add(slo.id);
+    }
     const nowMinute = minuteIndex(now.getTime());
     const cursor = await store.getCursor(slo.id);
     const overlap = this.options.ingestOverlapMinutes ?? 5;

@@ -159,6 +159,24 @@ export class SloStore {
     return points.length;
   }
 
+  /**
+   * Deletes the minutes an earlier definition of the SLO ingested from another source (the id
+   * now names another SLI) and, if there were any, its ingestion cursor, so the next ingestion
+   * reads the current source's history from the start. Backfilled points stay.
+   */
+  async forgetOtherSources(sloId: string, source: string): Promise<number> {
+    return this.knex.transaction(async tx => {
+      const deleted = await tx('slo_minutes')
+        .where('slo_id', sloId)
+        .whereNotIn('source', [source, 'backfill'])
+        .delete();
+      if (deleted > 0) {
+        await tx('slo_ingest_cursors').where('slo_id', sloId).delete();
+      }
+      return deleted;
+    });
+  }
+
   /** Points in minutes (afterMs, throughMs]. */
   async loadPoints(
     sloId: string,

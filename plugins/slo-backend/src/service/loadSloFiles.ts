@@ -1,7 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { parseSloDefinition, SloDefinition } from '@internal/plugin-slo-common';
+import {
+  HistogramBounds,
+  parseSloDefinition,
+  SloDefinition,
+} from '@internal/plugin-slo-common';
 
 export class SloFileError extends Error {
   constructor(readonly problems: string[]) {
@@ -17,7 +21,7 @@ export class SloFileError extends Error {
  */
 export async function loadSloFiles(
   directory: string,
-  bucketBoundsMs?: readonly number[],
+  bucketBoundsMs?: HistogramBounds,
 ): Promise<SloDefinition[]> {
   const names = (await fs.readdir(directory))
     .filter(n => /\.ya?ml$/.test(n))

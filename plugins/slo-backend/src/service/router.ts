@@ -11,6 +11,7 @@ import {
   BasicPermission,
 } from '@backstage/plugin-permission-common';
 import {
+  HistogramBounds,
   MINUTE_MS,
   parseSloDefinition,
   sloCreatePermission,
@@ -28,7 +29,7 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
-  bucketBoundsMs?: readonly number[];
+  bucketBoundsMs?: HistogramBounds;
   /** Mounted before the routes (platform request telemetry). */
   telemetry?: express.RequestHandler;
 }

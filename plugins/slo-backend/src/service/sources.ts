@@ -4,6 +4,7 @@ import {
   SloDefinition,
 } from '@internal/plugin-slo-common';
 import { ExportJobsReader } from '@internal/plugin-exports-node';
+import { DecisionLatencyReader } from '@internal/plugin-authz-node';
 import { StoredPoint } from './SloStore';
 import { TelemetryMinute, TelemetryReader } from './telemetry';
 
@@ -15,11 +16,13 @@ export type SourceAvailability =
 export interface SliSourceOptions {
   reader?: TelemetryReader;
   exportJobs?: Pick<ExportJobsReader, 'completionMinutes'>;
+  /** The permission service's decision latency histograms (authz-node). */
+  decisionLatency?: DecisionLatencyReader;
   prometheus?: { baseUrl: string; fetch?: typeof fetch };
 }
 
-const NO_CACHED_CHECK_LATENCY =
-  'no data: cached and uncached decision latency are not recorded separately (the authz HTTP route, which mixes both, backs permission-check-uncached)';
+/** Which decisions a permission-checks segment reads: `cacheHit` of the latency reader. */
+const CACHE_HIT_OF_SEGMENT = { cached: true, uncached: false } as const;
 
 /** Reads SLI minutes from the configured sources. */
 export class SliSources {
@@ -67,7 +70,20 @@ export class SliSources {
                 'no data: the export jobs reader is not available in this backend',
             };
       case 'permission-checks':
-        return { ok: false, message: NO_CACHED_CHECK_LATENCY };
+        return this.options.decisionLatency
+          ? {
+              ok: true,
+              description: `the permission service's decision latency histograms (${
+                sli.segment
+                  ? `${sli.segment} decisions`
+                  : 'cached and uncached decisions'
+              }, per minute)`,
+            }
+          : {
+              ok: false,
+              message:
+                'no data: the decision latency reader is not available in this backend',
+            };
       case 'series':
         return { ok: true, description: 'series posted to the API (backfill)' };
       default:
@@ -113,6 +129,15 @@ export class SliSources {
         resolutionMinutes: 1,
       }));
     }
+    if (sli.source === 'permission-checks' && this.options.decisionLatency) {
+      return this.readDecisionLatency(
+        this.options.decisionLatency,
+        sli.thresholdMs,
+        sli.segment,
+        from,
+        to,
+      );
+    }
     if (sli.source === 'prometheus' && this.options.prometheus) {
       return this.readPrometheus(sli.goodQuery, sli.totalQuery, from, to);
     }
@@ -122,6 +147,38 @@ export class SliSources {
       if (!('thresholdMs' in sli) || sli.thresholdMs === undefined) return 0;
       return latencyGood(m.buckets, reader!.bucketBoundsMs, sli.thresholdMs);
     }
+  }
+
+  /**
+   * Good = decisions of the segment that took at most `thresholdMs` (a histogram bound), total =
+   * all of them; without a segment the cached and uncached rows of a minute are added up.
+   */
+  private async readDecisionLatency(
+    reader: DecisionLatencyReader,
+    thresholdMs: number,
+    segment: 'cached' | 'uncached' | undefined,
+    from: Date,
+    to: Date,
+  ): Promise<StoredPoint[]> {
+    const minutes = await reader.latencyMinutes({
+      from,
+      to,
+      cacheHit: segment ? CACHE_HIT_OF_SEGMENT[segment] : undefined,
+    });
+    const points = new Map<number, StoredPoint>();
+    for (const m of minutes) {
+      const minuteMs = m.minute.getTime();
+      const point = points.get(minuteMs) ?? {
+        minuteMs,
+        good: 0,
+        total: 0,
+        resolutionMinutes: 1,
+      };
+      point.good += latencyGood(m.buckets, reader.bucketBoundsMs, thresholdMs);
+      point.total += m.decisions;
+      points.set(minuteMs, point);
+    }
+    return [...points.values()];
   }
 
   private async readPrometheus(
