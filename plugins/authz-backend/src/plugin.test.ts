@@ -36,6 +36,10 @@ import {
 import { compileRego } from '@internal/rego-wasm';
 import { gzipSync } from 'node:zlib';
 import { authzPlugin } from './plugin';
+import {
+  histogramsCountedFromLog,
+  storedHistograms,
+} from './service/testing/latencyHistograms';
 
 /** A minimal ustar archive, gzipped: what `opa build` writes. */
 function tarGz(files: Record<string, string | Uint8Array>): Uint8Array {
@@ -635,6 +639,51 @@ describe('authz backend plugin (real Postgres product data)', () => {
         e => e.name === 'permission.denied.v2',
       );
       expect(deniedEvents.length).toBeGreaterThanOrEqual(denied.length);
+    });
+
+    it('latency: HTTP and SDK policy decisions carry latency_us; per-minute histograms equal a direct count', async () => {
+      const check = (n: number) =>
+        productCheck(viewer.id, 'dashboard.read', admin.account_id, {
+          latency: n,
+        });
+      const first = await request(server)
+        .post('/api/authz/v1/check/batch')
+        .set(asService())
+        .send({ checks: [check(1), check(2), check(1)] });
+      const cached = await request(server)
+        .post('/api/authz/v1/check')
+        .set(asService())
+        .send(check(2));
+      const sdk = await request(server)
+        .post('/api/sdkprobe/check')
+        .send(check(3));
+      expect(cached.body.cacheHit).toBe(true);
+      const ids = [
+        ...first.body.decisions.map((d: any) => d.decisionId),
+        cached.body.decisionId,
+        sdk.body.decisionId,
+      ];
+      const logged: { latency_us: number | null; cache_hit: boolean }[] =
+        await pluginDb('authz_decisions')
+          .whereIn('decision_id', ids)
+          .select('latency_us', 'cache_hit');
+      expect(logged).toHaveLength(5);
+      logged.forEach(row => {
+        expect(row.latency_us).not.toBeNull();
+        expect(row.latency_us).toBeGreaterThanOrEqual(0);
+      });
+      // the latency is the evaluator's, not the answer's: not in the response
+      expect(cached.body).not.toHaveProperty('latencyUs');
+      // every decision logged so far by both replicas, misses and hits
+      expect(await storedHistograms(pluginDb)).toEqual(
+        await histogramsCountedFromLog(pluginDb),
+      );
+      // policy decisions without a latency: none (only `off` ones have none)
+      const missing = await pluginDb('authz_decisions')
+        .whereNull('latency_us')
+        .whereNotNull('policy_allowed')
+        .count({ n: '*' });
+      expect(Number(missing[0].n)).toBe(0);
     });
 
     it('queries by subject, action, outcome and team, newest first with paging; exports NDJSON', async () => {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { RegoCompileError } from '@internal/rego-wasm';
 import { CheckRequest } from '@internal/plugin-authz-common';
-import { AuthzEvaluator } from './AuthzEvaluator';
+import { AuthzEvaluator, DecisionRecord } from './AuthzEvaluator';
 import { CompiledPolicy, PolicySource } from './policy/CompiledPolicy';
 import { readPolicyDirectory } from './policy/policyDirectory';
 import {
@@ -130,6 +130,36 @@ describe('AuthzEvaluator with the product policy', () => {
     expect(again).toMatchObject({ allowed: true, cacheHit: true });
     expect(users.loads).toEqual([['u-admin', 'u-viewer']]);
     expect(e.cacheHitRate).toBeCloseTo(1 / 3);
+  });
+
+  it('times each decision: a miss includes the subject load it waited for, a hit does not; the SDK recorder gets it', async () => {
+    const users = fakeUsers();
+    const slow: ProductUserSource = {
+      load: async ids => {
+        await new Promise(resolve => setTimeout(resolve, 40));
+        return users.load(ids);
+      },
+      invalidate: () => {},
+    };
+    const e = evaluator(slow);
+    const cachedCheck = check('u-admin', 'dashboard.read', ACME);
+    await e.check(cachedCheck);
+    const recorded: DecisionRecord[] = [];
+    e.setSdkRecorder(async records => {
+      recorded.push(...records);
+    });
+    const decisions = await e.checkBatchAs('plugin:test', [
+      cachedCheck,
+      check('u-viewer', 'dashboard.read', ACME),
+    ]);
+    expect(decisions.map(d => d.cacheHit)).toEqual([true, false]);
+    const [hit, miss] = recorded.map(r => r.latencyUs);
+    expect(miss).toBeGreaterThanOrEqual(39_000); // the 40 ms subject load (timer granularity)
+    expect(hit).toBeGreaterThanOrEqual(0);
+    expect(hit).toBeLessThan(miss);
+    expect(recorded.map(r => r.decision)).toEqual(decisions);
+    // the latency stays internal: never in the answered decision
+    decisions.forEach(d => expect(d).not.toHaveProperty('latencyUs'));
   });
 
   it('activating another revision drops cached decisions', async () => {
@@ -326,14 +356,14 @@ decision := {"allowed": true, "reason": concat(",", input.subject.dataClasses)} 
       action: 'catalog.read',
       resource: { type: 'catalog', id: 'c' },
     });
-    const [priya, nobody, product] = await e.checkBatch([
+    const [priya, nobody, productUser] = await e.checkBatch([
       portal('user:default/priya'),
       portal('user:default/nobody'),
       check('u-admin', 'dashboard.read', ACME),
     ]);
     expect([priya.allowed, priya.reason]).toEqual([true, 'pii']);
     expect([nobody.allowed, nobody.reason]).toEqual([false, 'not_in_sre']);
-    expect(product.allowed).toBe(false);
+    expect(productUser.allowed).toBe(false);
     expect(loads).toEqual([['user:default/priya', 'user:default/nobody']]);
   });
 

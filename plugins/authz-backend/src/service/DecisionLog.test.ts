@@ -7,6 +7,10 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
 import { DecisionLog, LoggedDecision } from './DecisionLog';
 import { DecisionTrail } from './DecisionTrail';
+import {
+  histogramsCountedFromLog,
+  storedHistograms,
+} from './testing/latencyHistograms';
 
 jest.setTimeout(120_000);
 
@@ -119,8 +123,18 @@ describe('DecisionLog (real Postgres)', () => {
   it('latency: per decision and per-minute histograms by cache outcome, from concurrent logs, equal a direct count', async () => {
     const replicas = [new DecisionLog(knex), new DecisionLog(knex)];
     const bounds = LATENCY_BUCKETS_MS.map(ms => ms * 1000);
-    // every bound exactly, just above it, sub-ms, and beyond the last bound (overflow)
-    const latencies = [0, 3, ...bounds, ...bounds.map(b => b + 1), 20_000_000];
+    // every bound exactly, just above it, sub-ms, fractions (stored rounded up, bucketed as
+    // stored) and beyond the last bound (overflow)
+    const latencies = [
+      0,
+      0.4,
+      3,
+      999.5,
+      1000.2,
+      ...bounds,
+      ...bounds.map(b => b + 1),
+      20_000_000,
+    ];
     const appends = latencies.flatMap((latencyUs, i) =>
       [false, true].map(cacheHit => {
         const d = decision(i % 3 !== 0);
@@ -133,45 +147,11 @@ describe('DecisionLog (real Postgres)', () => {
     appends.push(replicas[0].append([decision()]));
     await Promise.all(appends);
 
-    const logged: { minute: Date; cache_hit: boolean; latency_us: number }[] =
-      await knex('authz_decisions')
-        .whereNotNull('latency_us')
-        .select(
-          knex.raw("date_trunc('minute', decided_at) AS minute"),
-          'cache_hit',
-          'latency_us',
-        );
-    const expected = new Map<
-      string,
-      { decisions: number; buckets: number[] }
-    >();
-    for (const row of logged) {
-      const key = `${new Date(row.minute).toISOString()} ${row.cache_hit}`;
-      const h = expected.get(key) ?? {
-        decisions: 0,
-        buckets: new Array(bounds.length + 1).fill(0),
-      };
-      const bucket = bounds.findIndex(b => row.latency_us <= b);
-      h.buckets[bucket === -1 ? bounds.length : bucket]++;
-      h.decisions++;
-      expected.set(key, h);
-    }
-    const minutes: {
-      minute: Date;
-      cache_hit: boolean;
-      decisions: string;
-      buckets: string[];
-    }[] = await knex('authz_decision_latency_minutes').select();
-    const actual = new Map(
-      minutes.map(m => [
-        `${new Date(m.minute).toISOString()} ${m.cache_hit}`,
-        { decisions: Number(m.decisions), buckets: m.buckets.map(Number) },
-      ]),
-    );
-    expect(actual).toEqual(expected);
+    const actual = await storedHistograms(knex);
+    expect(actual).toEqual(await histogramsCountedFromLog(knex));
     // this test's own decisions: both outcomes, every bucket including the overflow
     const ours = await knex('authz_decisions')
-      .whereIn('latency_us', latencies)
+      .whereIn('latency_us', latencies.map(Math.ceil))
       .count({ n: '*' })
       .first();
     expect(Number(ours?.n)).toBeGreaterThanOrEqual(latencies.length * 4);

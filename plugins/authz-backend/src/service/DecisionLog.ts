@@ -29,6 +29,9 @@ interface LatencyHistogram {
 
 const LATENCY_BOUNDS_US = LATENCY_BUCKETS_MS.map(ms => ms * 1000);
 
+/** Whole µs, rounded up: a decision never records less time than it took. */
+const storedLatencyUs = (latencyUs: number) => Math.ceil(latencyUs);
+
 /** The bucket of a latency: the first bound it does not exceed, else the overflow. */
 function bucketOf(latencyUs: number): number {
   let i = 0;
@@ -49,7 +52,7 @@ export function latencyHistograms(
     if (d.latencyUs === undefined) continue;
     const h = byOutcome[d.decision.cacheHit ? 1 : 0];
     h.decisions++;
-    h.buckets[bucketOf(d.latencyUs)]++;
+    h.buckets[bucketOf(storedLatencyUs(d.latencyUs))]++;
   }
   return byOutcome.filter(h => h.decisions > 0);
 }
@@ -277,7 +280,8 @@ export class DecisionLog {
             policy_revision: d.decision.policyRevision,
             cache_hit: d.decision.cacheHit,
             check: JSON.stringify(d.check),
-            latency_us: d.latencyUs ?? null,
+            latency_us:
+              d.latencyUs === undefined ? null : storedLatencyUs(d.latencyUs),
           })),
         );
         await addLatencyHistograms(tx, latencyHistograms(decisions));

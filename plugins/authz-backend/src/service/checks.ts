@@ -8,7 +8,7 @@ import {
   CheckRequest,
   Decision,
 } from '@internal/plugin-authz-common';
-import { AuthzEvaluator } from '@internal/plugin-authz-node';
+import { AuthzEvaluator, DecisionRecord } from '@internal/plugin-authz-node';
 import {
   actorRef,
   authorizeOrThrow,
@@ -72,7 +72,9 @@ export function createCheckPath(options: CheckPathOptions): CheckedRequest {
     const evaluated = checks
       .map((c, i) => ({ c, i }))
       .filter(({ i }) => modes[i].mode !== 'off');
-    const policyDecisions = await evaluator.checkBatch(evaluated.map(e => e.c));
+    const { decisions: policyDecisions, latencyUs } =
+      await evaluator.checkBatchTimed(evaluated.map(e => e.c));
+    const latencies: Array<number | undefined> = checks.map(() => undefined);
     const answers: Decision[] = checks.map(() => undefined as never);
     const policyAnswers: Array<Decision | undefined> = checks.map(
       () => undefined,
@@ -81,6 +83,7 @@ export function createCheckPath(options: CheckPathOptions): CheckedRequest {
     evaluated.forEach(({ c, i }, k) => {
       const policy = policyDecisions[k];
       policyAnswers[i] = policy;
+      latencies[i] = latencyUs[k];
       const { mode, team, endpoint } = modes[i];
       if (mode === 'enforce') {
         answers[i] = { ...policy, mode };
@@ -132,9 +135,29 @@ export function createCheckPath(options: CheckPathOptions): CheckedRequest {
         allowed: policyAnswers[i]!.allowed,
         reason: policyAnswers[i]!.reason,
       },
+      latencyUs: latencies[i],
     }));
     // the answer waits for the group commit of its decisions (and shadow records)
     await options.decisionLog.append(logged, shadowRecords);
     return answers;
+  };
+}
+
+/** An in-process (SDK) decision as the log keeps it: always enforced, team from the context. */
+export function sdkLoggedDecision(
+  record: DecisionRecord,
+  caller: string,
+): LoggedDecision {
+  const { check, decision, latencyUs } = record;
+  const team = check.context?.team;
+  const endpoint = check.context?.endpoint;
+  return {
+    caller,
+    check,
+    decision: { ...decision, mode: 'enforce' },
+    ...(typeof team === 'string' ? { team } : {}),
+    ...(typeof endpoint === 'string' ? { endpoint } : {}),
+    policy: { allowed: decision.allowed, reason: decision.reason },
+    latencyUs,
   };
 }
