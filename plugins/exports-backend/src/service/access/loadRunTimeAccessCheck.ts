@@ -6,6 +6,7 @@ import {
 import { Config } from '@backstage/config';
 import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { FilterEngine } from '@internal/plugin-filters-node';
 import { PortalPolicy } from '@internal/plugin-authz-node';
 import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
 import { RunTimeAccessCheck } from '../ExportRunner';
@@ -29,6 +30,7 @@ export async function loadRunTimeAccessCheck(options: {
   config: Config;
   catalog: Pick<CatalogService, 'getEntityByRef'>;
   auth: Pick<AuthService, 'getOwnServiceCredentials'>;
+  engine?: Pick<FilterEngine, 'getDataset'>;
   auditor?: AuditorService;
   logger: LoggerService;
 }): Promise<RunTimeAccessCheck | undefined> {

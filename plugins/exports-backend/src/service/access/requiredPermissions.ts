@@ -10,7 +10,13 @@ import { DbExportJobRow } from '../ExportStore';
 /** What a run-time check reads of a job. */
 export type ExportJobAccess = Pick<
   DbExportJobRow,
-  'id' | 'account_id' | 'readable_data_classes' | 'requested_by'
+  | 'id'
+  | 'account_id'
+  | 'readable_data_classes'
+  | 'requested_by'
+  | 'dataset'
+  | 'fields'
+  | 'filter'
 >;
 
 /** One permission the job's requester must still hold, with what to say when it is gone. */
@@ -51,6 +57,9 @@ export function requiredPermissions(
     })),
   ];
 }
+
+/** Narrows what was lost to what stops the job (see lossesThatMatter). */
+export type LossFilter = (lost: RequiredPermission[]) => RequiredPermission[];
 
 /** The revocation message of a job, or undefined when nothing was lost. */
 export function revokedReason(

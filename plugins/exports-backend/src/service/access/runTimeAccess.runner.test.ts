@@ -55,6 +55,7 @@ describe('run-time re-authorization of export jobs (real Postgres, real policy)'
       catalog: catalog.service,
       auth: mockServices.auth(),
       policy: regoPortalUserPolicy(policy),
+      engine: fixture().engine,
     });
   });
   afterEach(async () => {

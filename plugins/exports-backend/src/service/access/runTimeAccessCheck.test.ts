@@ -1,5 +1,8 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
 import { PortalPolicy } from '@internal/plugin-authz-node';
+import { readDatasets } from '@internal/plugin-filters-node';
+import { demoEventsDatasetConfig } from '@internal/plugin-filters-node/testUtils';
 import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
 import { RunTimeAccessCheck } from '../ExportRunner';
 import { OrgCatalog, orgConfig } from './__testUtils__/orgCatalog';
@@ -16,11 +19,33 @@ const OTHER = '92eb5ffe-e6a4-4f1a-a4e8-7f0ab2ba5c3f';
 
 const job = (overrides: Partial<ExportJobAccess> = {}): ExportJobAccess => ({
   id: 'job-1',
+  dataset: 'events',
+  fields: null,
+  filter: null,
   account_id: ACCOUNT,
   readable_data_classes: ['public', 'pii'],
   requested_by: 'user:default/anna',
   ...overrides,
 });
+
+// The demo dataset's definitions (no database): `email` is of data class pii.
+const [eventsDataset] = readDatasets(
+  new ConfigReader({
+    platform: {
+      productDatabase: {
+        connection: {
+          host: 'unused',
+          port: 5432,
+          user: 'unused',
+          password: 'unused',
+          database: 'unused',
+        },
+      },
+      datasets: { events: demoEventsDatasetConfig() },
+    },
+  }),
+);
+const engine = { getDataset: () => eventsDataset };
 
 let rego: PortalPolicy;
 beforeAll(async () => {
@@ -52,6 +77,7 @@ describe.each([
         catalog: catalog.service,
         auth: mockServices.auth(),
         policy: policy(),
+        engine,
         auditor,
       });
     });
@@ -82,6 +108,26 @@ describe.each([
       await expect(
         check(job({ readable_data_classes: ['public'] }) as any),
       ).resolves.toBeUndefined();
+    });
+
+    it('stops a job for a lost data class only when its fields or filter read it', async () => {
+      catalog.team('payments', { accountAccess: ACCOUNT });
+      const publicFields = { fields: ['id', 'event_type', 'country'] };
+      await expect(check(job(publicFields) as any)).resolves.toBeUndefined();
+      await expect(
+        check(
+          job({
+            ...publicFields,
+            filter: {
+              combinator: 'and',
+              rules: [{ field: 'email', operator: 'eq', value: 'a@b.c' }],
+            },
+          }) as any,
+        ),
+      ).resolves.toMatch(/read data class pii/);
+      await expect(
+        check(job({ fields: ['id', 'email'] }) as any),
+      ).resolves.toMatch(/read data class pii/);
     });
 
     it('revokes when the user moved to a team without the account', async () => {

@@ -2,13 +2,15 @@ import { AuditorService, AuthService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { NotAllowedError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { FilterEngine } from '@internal/plugin-filters-node';
 import {
   OrgLocations,
   TrustedOrgDirectory,
 } from '@internal/plugin-catalog-backend-module-org-trust';
 import { RunTimeAccessCheck } from '../ExportRunner';
+import { lossesThatMatter } from './jobDataClasses';
 import { PortalUserPolicy } from './portalUserPolicy';
-import { ExportJobAccess } from './requiredPermissions';
+import { ExportJobAccess, RequiredPermission } from './requiredPermissions';
 import { serviceAccessLost } from './serviceAccess';
 import { userAccessLost } from './userAccess';
 
@@ -18,6 +20,8 @@ export interface RunTimeAccessOptions {
   /** The exports plugin's own service credentials read the catalog. */
   auth: Pick<AuthService, 'getOwnServiceCredentials'>;
   policy: PortalUserPolicy;
+  /** Dataset definitions: a lost data class stops only jobs that read it. */
+  engine?: Pick<FilterEngine, 'getDataset'>;
   auditor?: AuditorService;
 }
 
@@ -35,11 +39,14 @@ export function createRunTimeAccessCheck(
   const { config, catalog, auth } = options;
   const decide = async (job: ExportJobAccess) => {
     const requester = job.requested_by;
+    const matters = (lost: RequiredPermission[]) =>
+      lossesThatMatter(options.engine, job, lost);
     if (requester.startsWith('service:')) {
       return serviceAccessLost({
         config,
         subject: requester.slice('service:'.length),
         job,
+        matters,
       });
     }
     if (!requester.startsWith('user:')) {
@@ -58,6 +65,7 @@ export function createRunTimeAccessCheck(
       job,
       directory,
       policy: options.policy,
+      matters,
     });
   };
   return async job => {

@@ -2,6 +2,7 @@ import { Config } from '@backstage/config';
 import { PUBLIC_DATA_CLASS } from '@internal/plugin-filters-node';
 import {
   ExportJobAccess,
+  LossFilter,
   RequiredPermission,
   requiredPermissions,
   revokedReason,
@@ -96,6 +97,7 @@ export function serviceAccessLost(options: {
   subject: string;
   job: ExportJobAccess;
   pluginId?: string;
+  matters?: LossFilter;
 }): string | undefined {
   const { config, subject, job } = options;
   const requester = `service:${subject}`;
@@ -124,5 +126,5 @@ export function serviceAccessLost(options: {
       (nonPublicClass && !piiSubjects.includes(subject))
     );
   });
-  return revokedReason(requester, lost);
+  return revokedReason(requester, options.matters?.(lost) ?? lost);
 }

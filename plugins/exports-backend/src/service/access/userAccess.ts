@@ -6,6 +6,7 @@ import { currentOrgUserInfo } from './orgUser';
 import { PortalUserPolicy } from './portalUserPolicy';
 import {
   ExportJobAccess,
+  LossFilter,
   requiredPermissions,
   revokedReason,
 } from './requiredPermissions';
@@ -20,6 +21,7 @@ export async function userAccessLost(options: {
   job: ExportJobAccess;
   directory: TrustedOrgDirectory;
   policy: PortalUserPolicy;
+  matters?: LossFilter;
 }): Promise<string | undefined> {
   const { userEntityRef, job, directory } = options;
   let info;
@@ -52,5 +54,5 @@ export async function userAccessLost(options: {
     );
     if (!decisionAllows(decision, required)) lost.push(required);
   }
-  return revokedReason(userEntityRef, lost);
+  return revokedReason(userEntityRef, options.matters?.(lost) ?? lost);
 }
