@@ -51,7 +51,25 @@ const matrix: MatrixDto = {
       phase: 1,
       source: 'measured',
       reason: '12 calls to the platform service in 30 days',
-      evidence,
+      evidence: {
+        ...evidence,
+        viaServices: [
+          {
+            service: 'service:plugin:dash-worker',
+            entity: 'component:default/dash-worker',
+            calls30d: 4,
+            lastCallAt: '2026-12-01T10:00:00Z',
+          },
+        ],
+        audit: {
+          events30d: 6,
+          lastEventAt: '2026-12-01T10:30:00Z',
+          actions: [
+            { action: 'filters.filters-query', outcome: 'succeeded', count: 6 },
+          ],
+          viaServices: [],
+        },
+      },
     },
     {
       team: 'group:default/dashboards',
@@ -143,15 +161,23 @@ describe('AdoptionPage', () => {
     expect(cell).toHaveAttribute('data-phase', '1');
     expect(cell).toHaveTextContent('declared 3 (differs)');
     expect(screen.getByText(/unreachable/)).toBeInTheDocument();
+    expect(cell).toHaveTextContent('6 audited');
     fireEvent.click(cell);
     expect(await screen.findByText('first calls')).toBeInTheDocument();
+    expect(screen.getByTestId('cell-drawer')).toHaveTextContent(
+      '4 via service service:plugin:dash-worker (component:default/dash-worker)',
+    );
+    expect(screen.getByTestId('cell-audit')).toHaveTextContent(
+      'filters.filters-query succeeded ×6',
+    );
   });
 
-  it('lists measured callers and deprecated-version callers with source and window', async () => {
-    const calls = (caller: string, calls30d: number) => ({
+  it('lists callers per source (telemetry, audit store, via service) and deprecated-version callers', async () => {
+    const calls = (caller: string, calls30d: number, team: string | null) => ({
       caller,
       calls30d,
       lastCallAt: '2026-12-01T11:50:00Z',
+      team,
     });
     const inventoryApi: Partial<AdoptionApi> = {
       ...api,
@@ -173,6 +199,7 @@ describe('AdoptionPage', () => {
                 team: 'group:default/reporting',
                 calls30d: 7,
                 lastCallAt: '2026-12-01T11:50:00Z',
+                viaServices: ['service:plugin:reports-worker'],
               },
             ],
             measuredServices: [
@@ -180,10 +207,38 @@ describe('AdoptionPage', () => {
                 service: 'service:plugin:reports-worker',
                 calls30d: 2,
                 lastCallAt: '2026-12-01T11:52:00Z',
+                team: 'group:default/reporting',
+                entity: 'component:default/reports-worker',
+              },
+              {
+                service: 'service:portal-api-token',
+                calls30d: 4,
+                lastCallAt: '2026-12-01T11:52:00Z',
+                team: null,
+                entity: null,
               },
             ],
+            auditConsumers: [
+              {
+                team: 'group:default/dashboards',
+                events30d: 5,
+                lastEventAt: '2026-12-01T11:00:00Z',
+                actions: [
+                  {
+                    action: 'exports.export-create',
+                    outcome: 'succeeded',
+                    count: 5,
+                  },
+                ],
+                viaServices: [],
+              },
+            ],
+            auditServices: [],
             onlyDeclared: [],
-            onlyMeasured: ['group:default/reporting'],
+            onlyMeasured: [
+              'group:default/reporting',
+              'group:default/dashboards',
+            ],
           },
         ],
         productSpecific: [],
@@ -192,6 +247,29 @@ describe('AdoptionPage', () => {
           from: '2026-11-01T12:00:00Z',
           to: '2026-12-01T12:00:00Z',
         },
+        auditMeasurement: {
+          source: 'platform audit store (activityByTeam)',
+          from: '2026-11-01T12:00:00Z',
+          to: '2026-12-01T12:00:00Z',
+          ok: true,
+          detail: '1 row',
+        },
+        servicePrincipals: [
+          {
+            service: 'service:plugin:reports-worker',
+            entity: 'component:default/reports-worker',
+            team: 'group:default/reporting',
+            status: 'mapped',
+            detail: 'ok',
+          },
+          {
+            service: 'service:plugin:reports-worker',
+            entity: 'component:default/stolen',
+            team: 'group:default/explore',
+            status: 'untrusted',
+            detail: 'ignored: not from an organisation catalog location',
+          },
+        ],
         versioning: {
           policy: ['semver'],
           deprecatedVersions: [
@@ -203,7 +281,10 @@ describe('AdoptionPage', () => {
               removalDate: '2027-02-01',
               routes: ['/api/exports/v1/'],
               callingTeams: ['group:default/reporting'],
-              callers: [calls('group:default/reporting', 3)],
+              callers: [
+                calls('group:default/reporting', 3, 'group:default/reporting'),
+                calls('service:portal-api-token', 1, null),
+              ],
             },
           ],
         },
@@ -219,15 +300,38 @@ describe('AdoptionPage', () => {
     expect(await screen.findByTestId('measurement')).toHaveTextContent(
       'platform request telemetry (requestsByTeam)',
     );
-    expect(screen.getByTestId('callers-export-reporting')).toHaveTextContent(
-      '7',
+    expect(screen.getByTestId('audit-measurement')).toHaveTextContent(
+      'platform audit store (activityByTeam)',
     );
+    const reporting = screen.getByTestId('callers-export-reporting');
+    expect(reporting).toHaveTextContent('7');
+    expect(reporting).toHaveTextContent('service:plugin:reports-worker');
     expect(
       screen.getByTestId('callers-export-service:plugin:reports-worker'),
-    ).toHaveTextContent('2');
+    ).toHaveTextContent('service:plugin:reports-worker → reporting');
+    expect(
+      screen.getByTestId('callers-export-service:portal-api-token'),
+    ).toHaveTextContent('(unmapped service)');
+    // Audit-store only: no telemetry call, its records counted in their own column.
+    const dashboards = screen.getByTestId('callers-export-dashboards');
+    expect(
+      dashboards.querySelector('[data-testid="calls30d"]'),
+    ).toHaveTextContent('0');
+    expect(
+      dashboards.querySelector('[data-testid="events30d"]'),
+    ).toHaveTextContent('5');
+    expect(
+      screen.getByText('dashboards (audit store only)'),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('service-principals')).toHaveTextContent(
+      'ignored: not from an organisation catalog location',
+    );
     expect(
       screen.getByTestId('deprecated-export-v1-reporting'),
     ).toHaveTextContent('3');
+    expect(
+      screen.getByTestId('deprecated-export-v1-service:portal-api-token'),
+    ).toHaveTextContent('(unmapped service)');
     expect(screen.getByText(/routes \/api\/exports\/v1\//)).toBeInTheDocument();
   });
 

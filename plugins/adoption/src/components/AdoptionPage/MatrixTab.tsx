@@ -15,8 +15,9 @@ import CloseIcon from '@material-ui/icons/Close';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import useAsync from 'react-use/esm/useAsync';
-import { adoptionApiRef, CellDto } from '../../api/AdoptionApi';
+import { adoptionApiRef, CellDto, MatrixDto } from '../../api/AdoptionApi';
 import { PHASE_COLOURS, PHASE_LABELS, shortTeam, when } from './format';
+import { Loaded } from './Loaded';
 
 function CellDrawer({ cell, onClose }: { cell: CellDto; onClose: () => void }) {
   const api = useApi(adoptionApiRef);
@@ -39,7 +40,16 @@ function CellDrawer({ cell, onClose }: { cell: CellDto; onClose: () => void }) {
         Measured phase {PHASE_LABELS[cell.phase]} — {cell.reason}
       </Typography>
       <ul>
-        <li>Platform calls (30 d): {e.calls30d}</li>
+        <li>
+          Platform calls (30 d, request telemetry): {e.calls30d}
+          {e.viaServices?.length
+            ? ` (${e.viaServices
+                .map(
+                  v => `${v.calls30d} via service ${v.service} (${v.entity})`,
+                )
+                .join(', ')})`
+            : ''}
+        </li>
         <li>Last platform call: {when(e.lastCallAt)}</li>
         <li>Legacy calls through the shim (30 d): {e.legacyCalls30d}</li>
         <li>Last legacy call: {when(e.lastLegacyCallAt)}</li>
@@ -53,6 +63,20 @@ function CellDrawer({ cell, onClose }: { cell: CellDto; onClose: () => void }) {
             )
           </li>
         )}
+        <li data-testid="cell-audit">
+          Audit store records (30 d, shown beside the phase, not used by it):{' '}
+          {e.audit
+            ? `${e.audit.events30d}, last ${when(
+                e.audit.lastEventAt,
+              )}: ${e.audit.actions
+                .map(a => `${a.action} ${a.outcome} ×${a.count}`)
+                .join(', ')}${
+                e.audit.viaServices.length
+                  ? ` (via ${e.audit.viaServices.join(', ')})`
+                  : ''
+              }`
+            : 'none'}
+        </li>
       </ul>
       <Typography variant="subtitle1">History</Typography>
       {history.loading && <Progress />}
@@ -87,11 +111,11 @@ function CellDrawer({ cell, onClose }: { cell: CellDto; onClose: () => void }) {
 
 export function MatrixTab() {
   const api = useApi(adoptionApiRef);
-  const { value, loading, error } = useAsync(() => api.getMatrix(), []);
+  return <Loaded load={() => api.getMatrix()}>{m => <Matrix m={m} />}</Loaded>;
+}
+
+function Matrix({ m }: { m: MatrixDto }) {
   const [open, setOpen] = useState<CellDto>();
-  if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
-  const m = value!;
   const find = (team: string, cap: string, source: string) =>
     m.cells.find(
       c => c.team === team && c.capability === cap && c.source === source,
@@ -99,10 +123,11 @@ export function MatrixTab() {
   return (
     <Box>
       <Typography variant="body2" paragraph>
-        Measured phases from platform request telemetry, adapter-shim reports
-        and authz shadow mode (computed {when(m.computedAt)}). Declared phases
-        from catalog annotations are shown apart and never change the measured
-        one.
+        Measured phases from platform request telemetry (a team&apos;s mapped
+        service principals included), adapter-shim reports and authz shadow mode
+        (computed {when(m.computedAt)}); audit-store records are shown beside
+        them. Declared phases from catalog annotations are shown apart and never
+        change the measured one.
       </Typography>
       <Paper>
         <Table aria-label="adoption matrix">
@@ -137,6 +162,9 @@ export function MatrixTab() {
                       <Typography variant="caption" display="block">
                         {measured.evidence.calls30d} calls ·{' '}
                         {measured.evidence.legacyCalls30d} legacy
+                        {measured.evidence.audit
+                          ? ` · ${measured.evidence.audit.events30d} audited`
+                          : ''}
                       </Typography>
                       {declared && (
                         <Typography
