@@ -96,7 +96,8 @@ export const adoptionPlugin = createBackendPlugin({
           initialDelay: { seconds: 10 },
           scope: 'global',
           fn: async () => {
-            await service.matrix();
+            // Audit records are not a phase input: the sync skips that read.
+            await service.matrix({ audit: false });
           },
         });
         const reminders = c?.getOptionalConfig('reminders');

@@ -879,6 +879,10 @@ describe('AdoptionService (real Postgres)', () => {
       }),
     );
     expect(cell(m, 'explore', 'filtering').evidence.audit).toBeUndefined();
+    // The scheduled usage sync leaves the audit store alone (not a phase input).
+    const synced = await withAudit.matrix({ audit: false });
+    expect(asked).toHaveLength(1);
+    expect(cell(synced, 'dashboards', 'filtering').phase).toBe(0);
     expect(m.sources).toContainEqual({
       name: 'platform audit store',
       ok: true,

@@ -312,12 +312,12 @@ export class AdoptionService {
   }
 
   /** Derives every cell, records phase changes as history, snapshots today's scores. */
-  async matrix(): Promise<Matrix> {
-    return (await this.evidenceView()).matrix;
+  async matrix(options: { audit?: boolean } = {}): Promise<Matrix> {
+    return (await this.evidenceView(options)).matrix;
   }
 
   /** The matrix with the per-caller usage, audit records and principal map behind it. */
-  private async evidenceView(): Promise<{
+  private async evidenceView(options: { audit?: boolean } = {}): Promise<{
     matrix: Matrix;
     usage: CallerUsage[];
     audit: Awaited<ReturnType<AdoptionService['auditEvidence']>>;
@@ -351,7 +351,13 @@ export class AdoptionService {
         this.deps.store.usageSince(since),
         this.deps.store.legacySummary(since),
         this.permissionsEvidence(),
-        this.auditEvidence(since, now),
+        options.audit === false
+          ? {
+              rows: [],
+              ok: true,
+              detail: 'not read by the scheduled usage sync',
+            }
+          : this.auditEvidence(since, now),
       ]);
     const usage: CallerUsage[] = usageRows.map(u => ({
       caller: u.team,
