@@ -414,5 +414,9 @@ describe('exports backend plugin (real Postgres)', () => {
       .set(as(ALICE));
     // The worker may have picked it up already and failed it again.
     expect([200, 409]).toContain(cancelled.status);
+    // Settled, so no run is left when the test databases close.
+    expect(['cancelled', 'failed']).toContain(
+      (await finished(ALICE, failed.id)).status,
+    );
   });
 });

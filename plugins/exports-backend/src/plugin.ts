@@ -19,6 +19,9 @@ import { createExportStorage } from './service/storage/createExportStorage';
 import { AccountLookup, createRouter } from './service/router';
 import { signDownloadToken, DOWNLOAD_URL_TTL_MS } from './service/signedUrls';
 import { WebhookDeliverer } from './service/webhooks';
+import { WebhookDispatcher } from './service/delivery/WebhookDispatcher';
+import { WebhookOutbox } from './service/delivery/WebhookOutbox';
+import { QueueListener } from './service/queue/QueueListener';
 import { readExportLimits } from './service/writers/limits';
 
 const DAY_MS = 86_400_000;
@@ -76,46 +79,40 @@ export const exportsPlugin = createBackendPlugin({
             : undefined;
         };
 
-        const store = new ExportStore(client);
-        const webhookHosts = (
-          c?.getOptionalStringArray('webhooks.allowedHosts') ?? []
-        ).map(h => h.toLowerCase());
-        const webhooks = new WebhookDeliverer({
-          db: client,
-          secret: c?.getOptionalString('webhooks.secret') ?? signingSecret,
-          allowedHosts: webhookHosts,
-          attempts: c?.getOptionalNumber('webhooks.attempts'),
-          backoffBaseMs: c?.getOptionalNumber('webhooks.backoffBaseMs'),
+        const webhookConfig = c?.getOptionalConfig('webhooks');
+        const store = new ExportStore(client, {
+          webhookAttempts: webhookConfig?.getOptionalNumber('attempts'),
         });
-        // The job's outcome to its webhook (after the last attempt), with a fresh download URL.
-        const notify = async (id: string, outcome: string) => {
-          if (outcome !== 'succeeded' && outcome !== 'failed') return;
-          const row = await store.get(id);
-          if (!row || row.delivery.type !== 'webhook') return;
-          const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_MS);
-          await webhooks.deliver(row.id, row.delivery.url, {
-            exportId: row.id,
-            status: row.status,
-            accountId: row.account_id,
-            format: row.format,
-            rowsWritten: Number(row.rows_written),
-            bytesWritten: Number(row.bytes_written),
-            ...(row.status === 'succeeded'
-              ? {
-                  downloadUrl: `${await deps.discovery.getExternalBaseUrl(
-                    'exports',
-                  )}/v1/download/${signDownloadToken(
-                    signingSecret!,
-                    row.id,
-                    expiresAt,
-                  )}`,
-                  downloadUrlExpiresAt: expiresAt.toISOString(),
-                }
-              : {
-                  error: { type: row.error_type, message: row.error_message },
-                }),
-          });
-        };
+        const webhookHosts = (
+          webhookConfig?.getOptionalStringArray('allowedHosts') ?? []
+        ).map(h => h.toLowerCase());
+        const pollMs = (c?.getOptionalNumber('pollSeconds') ?? 1) * 1000;
+        // Webhooks wait in export_webhook_outbox (queued when the job finishes) until delivered.
+        const webhooks = new WebhookDispatcher({
+          outbox: new WebhookOutbox(client),
+          deliverer: new WebhookDeliverer({
+            secret: webhookConfig?.getOptionalString('secret') ?? signingSecret,
+            allowedHosts: webhookHosts,
+          }),
+          logger,
+          backoffBaseMs: webhookConfig?.getOptionalNumber('backoffBaseMs'),
+          pollMs,
+          // A download URL signed for this attempt (it is valid 15 min).
+          freshFields: async row => {
+            if (row.payload.status !== 'succeeded') return {};
+            const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_MS);
+            const base = await deps.discovery.getExternalBaseUrl('exports');
+            const token = signDownloadToken(
+              signingSecret!,
+              row.job_id,
+              expiresAt,
+            );
+            return {
+              downloadUrl: `${base}/v1/download/${token}`,
+              downloadUrlExpiresAt: expiresAt.toISOString(),
+            };
+          },
+        });
         // export.completed / export.failed (after the last attempt) with the schema's properties.
         const emitFinished = async (
           id: string,
@@ -168,7 +165,7 @@ export const exportsPlugin = createBackendPlugin({
           workers: c?.getOptionalNumber('workers') ?? 2,
           leaseMs: (c?.getOptionalNumber('leaseSeconds') ?? 30) * 1000,
           heartbeatMs: (c?.getOptionalNumber('heartbeatSeconds') ?? 2) * 1000,
-          pollMs: (c?.getOptionalNumber('pollSeconds') ?? 1) * 1000,
+          pollMs,
           perTenantLimit: c?.getOptionalNumber('perTenantConcurrency') ?? 2,
           retentionMs: (c?.getOptionalNumber('retentionDays') ?? 7) * DAY_MS,
           maxBytes: c?.getOptionalNumber('maxCsvBytes') ?? 1024 ** 3,
@@ -185,13 +182,25 @@ export const exportsPlugin = createBackendPlugin({
             emitFinished(job.id, outcome, error).catch(e =>
               logger.warn(`exports: event for ${job.id} not emitted: ${e}`),
             );
-            notify(job.id, outcome).catch(e =>
-              logger.warn(`exports: webhook of ${job.id} failed: ${e}`),
-            );
+            webhooks.wake();
           },
         });
-        deps.lifecycle.addStartupHook(() => runner.start());
-        deps.lifecycle.addShutdownHook(() => runner.stop());
+        // Other replicas' new jobs wake this one's idle workers (the poll stays the fallback).
+        const listener = new QueueListener({
+          db: client,
+          logger,
+          onNotify: () => runner.notify(),
+        });
+        deps.lifecycle.addStartupHook(async () => {
+          runner.start();
+          webhooks.start();
+          await listener.start();
+        });
+        deps.lifecycle.addShutdownHook(async () => {
+          await listener.stop();
+          await runner.stop();
+          await webhooks.stop();
+        });
 
         await deps.scheduler.scheduleTask({
           id: 'exports-expire',

@@ -13,6 +13,7 @@ import {
   FilterRowSink,
 } from '@internal/plugin-filters-node';
 import { DbExportJobRow, ExportStore } from './ExportStore';
+import { JobDispatcher } from './queue/JobDispatcher';
 import { ExportStorage, PendingExportFile } from './storage/ExportStorage';
 import { CountingSink, rowLimitError } from './writers/CountingSink';
 import { DEFAULT_EXPORT_LIMITS, ExportLimits } from './writers/limits';
@@ -62,7 +63,10 @@ export interface ExportRunnerOptions {
   leaseMs: number;
   /** Lease renewal and progress writes (at most every 2 s). */
   heartbeatMs: number;
+  /** Idle workers claim again after this long unless woken (NOTIFY, a job queued here). */
   pollMs: number;
+  /** How often expired leases are put back in the queue (default min(leaseMs / 2, 5 s)). */
+  leaseCheckMs?: number;
   perTenantLimit: number;
   retentionMs: number;
   /** Byte limit of CSV files when `limits` does not give one. */
@@ -80,61 +84,56 @@ export interface ExportRunnerOptions {
   workerId?: string;
 }
 
-/** Runs export jobs from the queue in this process. */
+/**
+ * Runs export jobs from the queue in this process: a JobDispatcher fills `workers` slots, and a
+ * timer puts jobs whose lease ran out (dead workers, any replica's) back in the queue.
+ */
 export class ExportRunner {
   private readonly workerId: string;
-  private stopping = false;
-  private loops: Promise<void>[] = [];
-  private wake: (() => void)[] = [];
+  private readonly dispatcher: JobDispatcher<DbExportJobRow>;
+  private leaseCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ExportRunnerOptions) {
     this.workerId =
       options.workerId ?? `exports-${process.pid}-${randomUUID()}`;
+    this.dispatcher = new JobDispatcher({
+      slots: options.workers,
+      pollMs: options.pollMs,
+      claim: count =>
+        options.store.claimBatch({
+          workerId: this.workerId,
+          leaseMs: options.leaseMs,
+          perTenantLimit: options.perTenantLimit,
+          count,
+        }),
+      run: job => this.run(job),
+      onError: e => options.logger.warn(`exports: claiming failed: ${e}`),
+    });
   }
 
   start() {
-    for (let i = 0; i < this.options.workers; i++) {
-      this.loops.push(this.loop());
-    }
+    if (this.options.workers < 1) return;
+    this.dispatcher.start();
+    const every =
+      this.options.leaseCheckMs ?? Math.min(this.options.leaseMs / 2, 5000);
+    this.leaseCheck = setInterval(() => {
+      this.options.store
+        .requeueExpiredLeases()
+        .then(n => n > 0 && this.dispatcher.wake())
+        .catch(e =>
+          this.options.logger.warn(`exports: lease check failed: ${e}`),
+        );
+    }, every);
   }
 
   /** New work was queued: stop waiting for the next poll. */
   notify() {
-    const waiting = this.wake;
-    this.wake = [];
-    waiting.forEach(w => w());
+    this.dispatcher.wake();
   }
 
   async stop() {
-    this.stopping = true;
-    this.notify();
-    await Promise.all(this.loops);
-  }
-
-  private async loop() {
-    while (!this.stopping) {
-      let job: DbExportJobRow | undefined;
-      try {
-        job = await this.options.store.claim({
-          workerId: this.workerId,
-          leaseMs: this.options.leaseMs,
-          perTenantLimit: this.options.perTenantLimit,
-        });
-      } catch (e) {
-        this.options.logger.warn(`exports: claiming failed: ${e}`);
-      }
-      if (job) {
-        await this.run(job);
-        continue;
-      }
-      await new Promise<void>(resolve => {
-        const timer = setTimeout(resolve, this.options.pollMs);
-        this.wake.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    clearInterval(this.leaseCheck);
+    await this.dispatcher.stop();
   }
 
   private limitsOf(format: ExportFormat) {

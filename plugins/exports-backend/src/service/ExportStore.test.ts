@@ -14,6 +14,14 @@ const claimOpts = (leaseMs = 30_000, perTenantLimit = 2) => ({
   perTenantLimit,
 });
 
+async function waitForCount(count: () => number, atLeast: number) {
+  const deadline = Date.now() + 5000;
+  while (count() < atLeast) {
+    if (Date.now() > deadline) throw new Error(`only ${count()} of ${atLeast}`);
+    await new Promise(r => setTimeout(r, 10));
+  }
+}
+
 describe('ExportStore queue (real Postgres)', () => {
   const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
   let knex: Knex;
@@ -67,11 +75,89 @@ describe('ExportStore queue (real Postgres)', () => {
     expect((await store.claim(claimOpts(30_000, 2)))!.account_id).toBe(account);
   });
 
+  it('claims a batch in priority order, per account only up to its free slots', async () => {
+    const busy = randomUUID();
+    for (let i = 0; i < 4; i++)
+      await store.create(newExportJob({ accountId: busy }));
+    const enterprise = await store.create(newExportJob({ plan: 'enterprise' }));
+    const other = await store.create(newExportJob());
+    const batch = await store.claimBatch({
+      ...claimOpts(30_000, 2),
+      count: 10,
+    });
+    expect(batch.map(j => j.account_id)).toEqual([
+      enterprise.row.account_id,
+      busy,
+      busy,
+      other.row.account_id,
+    ]);
+    expect(new Set(batch.map(j => j.lease_token)).size).toBe(4);
+    expect(await store.claimBatch({ ...claimOpts(), count: 10 })).toEqual([]);
+  });
+
+  it('per-tenant limit 2 holds with 3 pools claiming batches at the same moment (40 rounds)', async () => {
+    const conn = knex.client.config.connection;
+    const pools = Array.from({ length: 3 }, () =>
+      knexFactory({ client: 'pg', connection: conn, pool: { min: 1, max: 2 } }),
+    );
+    try {
+      const stores = pools.map(p => new ExportStore(p));
+      const account = randomUUID();
+      for (let round = 0; round < 40; round++) {
+        await knex('export_jobs').delete();
+        for (let i = 0; i < 6; i++)
+          await store.create(newExportJob({ accountId: account }));
+        const claimed = await Promise.all(
+          stores.map(s => s.claimBatch({ ...claimOpts(30_000, 2), count: 3 })),
+        );
+        const running = await knex('export_jobs')
+          .where({ account_id: account, status: 'running' })
+          .count({ n: '*' });
+        expect(Number(running[0].n)).toBe(claimed.flat().length);
+        expect(claimed.flat().length).toBeLessThanOrEqual(2);
+      }
+    } finally {
+      await Promise.all(pools.map(p => p.destroy()));
+    }
+  });
+
+  it('queuing a job notifies export_jobs_queued in its transaction (created, and put back after a failed attempt)', async () => {
+    const listener = await (knex.client as any).acquireRawConnection();
+    const heard: string[] = [];
+    listener.on('notification', (m: { channel: string }) =>
+      heard.push(m.channel),
+    );
+    try {
+      await listener.query('LISTEN export_jobs_queued');
+      const { row } = await store.create(newExportJob());
+      await waitForCount(() => heard.length, 1);
+      const claimed = (await store.claim(claimOpts()))!;
+      expect(claimed.id).toBe(row.id);
+      await store.fail(row.id, claimed.lease_token!, {
+        type: 'query_failed',
+        message: 'x',
+        retryable: true,
+      });
+      await waitForCount(() => heard.length, 2);
+      await knex.transaction(async tx => {
+        await new ExportStore(tx).create(newExportJob());
+        await new Promise(r => setTimeout(r, 200));
+        expect(heard).toHaveLength(2); // not before the commit
+      });
+      await waitForCount(() => heard.length, 3);
+      expect(heard.every(c => c === 'export_jobs_queued')).toBe(true);
+    } finally {
+      await (knex.client as any).destroyRawConnection(listener);
+    }
+  });
+
   it("re-claims a job whose worker stopped heartbeating; the dead worker's token completes nothing", async () => {
     const { row } = await store.create(newExportJob());
     const dead = (await store.claim(claimOpts(200)))!;
     expect(await store.heartbeat(row.id, dead.lease_token!, 200)).toBe(true);
     await new Promise(r => setTimeout(r, 400));
+    expect(await store.claim(claimOpts(30_000))).toBeUndefined(); // until the lease check runs
+    expect(await store.requeueExpiredLeases()).toBe(1);
     const again = (await store.claim(claimOpts(30_000)))!;
     expect(again.id).toBe(row.id);
     expect(again.attempts).toBe(2);

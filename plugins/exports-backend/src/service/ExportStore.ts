@@ -7,6 +7,7 @@ import {
 } from '@internal/plugin-exports-common';
 import { ExportStats, measureExportStats } from './ExportStats';
 import type { DbWebhookDeliveryRow } from './webhooks';
+import { WebhookOutbox } from './delivery/WebhookOutbox';
 
 /** A row of `export_jobs` as node-postgres returns it (bigint as string). */
 export interface DbExportJobRow {
@@ -91,17 +92,33 @@ export function retryDelayMs(attempts: number, baseMs = 2000): number {
   return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 300_000);
 }
 
-// Any constant works: it only has to be the same in every replica.
+// The advisory lock namespace of claims (the second key is the account's hash). Any constant
+// works: it only has to be the same in every replica.
 const CLAIM_LOCK_KEY = 7_310_010;
 
+const claimOrder = (a: DbExportJobRow, b: DbExportJobRow) =>
+  b.priority - a.priority ||
+  a.created_at.getTime() - b.created_at.getTime() ||
+  (a.id < b.id ? -1 : 1);
+
+export interface ExportStoreOptions {
+  /** Delivery attempts of a job's webhook (default 4). */
+  webhookAttempts?: number;
+}
+
 /**
- * The export jobs and their queue on one table. Claims take a transaction-scoped advisory lock
- * so the per-tenant limit holds across replicas; a claim is a lease that the worker renews
- * (heartbeat); a lease that runs out puts the job back in the queue (or fails it after its last
- * attempt). Completing needs the lease token and status `running`: one completion per job.
+ * The export jobs and their queue on one table. Claims take transaction-scoped advisory locks
+ * per account so the per-tenant limit holds across replicas; a claim is a lease that the worker
+ * renews (heartbeat); a lease that runs out puts the job back in the queue (or fails it after
+ * its last attempt). Completing needs the lease token and status `running`: one completion per
+ * job. Queuing a job notifies `export_jobs_queued` (a trigger) so listeners claim at once.
  */
 export class ExportStore {
-  constructor(private readonly db: Knex) {}
+  private readonly webhookAttempts: number;
+
+  constructor(private readonly db: Knex, options: ExportStoreOptions = {}) {
+    this.webhookAttempts = options.webhookAttempts ?? 4;
+  }
 
   async create(
     job: NewExportJob,
@@ -165,50 +182,114 @@ export class ExportStore {
 
   /** Claims the next job (highest priority, oldest first) within the per-tenant limit. */
   async claim(options: ClaimOptions): Promise<DbExportJobRow | undefined> {
+    return (await this.claimBatch({ ...options, count: 1 }))[0];
+  }
+
+  /**
+   * Claims up to `count` jobs (highest priority, oldest first) within the per-tenant limit, in
+   * one transaction of two statements. The limit needs the running count and the claim to be
+   * atomic per account, so the first statement picks the accounts of the next jobs and takes a
+   * transaction-scoped advisory lock per account (in key order: no deadlocks); the second counts
+   * and claims, with a snapshot that sees every claim committed before the locks were granted.
+   * Claims for different accounts run in parallel (the old single lock serialized every claim
+   * in the cluster). A short claim (an account found full once locked because another replica
+   * claimed meanwhile, or more accounts beyond the candidates) tries again, at most twice.
+   */
+  async claimBatch(
+    options: ClaimOptions & { count: number },
+  ): Promise<DbExportJobRow[]> {
+    const claimed: DbExportJobRow[] = [];
+    for (let round = 0; round < 3 && claimed.length < options.count; round++) {
+      const want = options.count - claimed.length;
+      const { jobs, accounts } = await this.claimFromNextAccounts({
+        ...options,
+        count: want,
+      });
+      claimed.push(...jobs);
+      if (accounts === 0) break; // nothing claimable left
+    }
+    return claimed.sort(claimOrder);
+  }
+
+  private async claimFromNextAccounts(
+    options: ClaimOptions & { count: number },
+  ): Promise<{ jobs: DbExportJobRow[]; accounts: number }> {
+    const { count, perTenantLimit } = options;
     return this.db.transaction(async tx => {
-      await tx.raw('SELECT pg_advisory_xact_lock(?)', [CLAIM_LOCK_KEY]);
-      await this.requeueExpiredLeases(tx);
-      const result = await tx.raw(
-        `UPDATE export_jobs SET status = 'running', attempts = attempts + 1,
-           lease_owner = ?, lease_token = ?, lease_expires_at = now() + (? * interval '1 millisecond'),
-           started_at = coalesce(started_at, now())
-         WHERE id = (
-           SELECT j.id FROM export_jobs j
+      const locked = await tx.raw(
+        `WITH next_jobs AS MATERIALIZED (
+           SELECT j.account_id, j.priority, j.created_at, j.id FROM export_jobs j
            WHERE j.status = 'queued' AND j.run_after <= now()
              AND (SELECT count(*) FROM export_jobs r
                   WHERE r.account_id = j.account_id AND r.status = 'running') < ?
            ORDER BY j.priority DESC, j.created_at, j.id
-           LIMIT 1
-           FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
-        [
-          options.workerId,
-          randomUUID(),
-          options.leaseMs,
-          options.perTenantLimit,
-        ],
+           LIMIT ?
+         ), next_accounts AS MATERIALIZED (
+           SELECT account_id FROM next_jobs GROUP BY account_id
+           ORDER BY max(priority) DESC, min(created_at)
+           LIMIT ?
+         )
+         SELECT account_id, pg_advisory_xact_lock(?, hashtext(account_id::text))::text AS locked
+         FROM next_accounts ORDER BY hashtext(account_id::text)`,
+        [perTenantLimit, Math.max(50, count * 10), count, CLAIM_LOCK_KEY],
       );
-      return (result.rows as DbExportJobRow[])[0];
+      const accounts = (locked.rows as { account_id: string }[]).map(
+        r => r.account_id,
+      );
+      if (accounts.length === 0) return { jobs: [], accounts: 0 };
+      const result = await tx.raw(
+        `UPDATE export_jobs SET status = 'running', attempts = attempts + 1,
+           lease_owner = ?, lease_token = gen_random_uuid(),
+           lease_expires_at = now() + (? * interval '1 millisecond'),
+           started_at = coalesce(started_at, now())
+         WHERE status = 'queued' AND id IN (
+           SELECT id FROM (
+             SELECT j.id, j.priority, j.created_at,
+               row_number() OVER (PARTITION BY j.account_id
+                 ORDER BY j.priority DESC, j.created_at, j.id) AS nth,
+               (SELECT count(*) FROM export_jobs r
+                WHERE r.account_id = j.account_id AND r.status = 'running') AS running
+             FROM export_jobs j
+             WHERE j.status = 'queued' AND j.run_after <= now()
+               AND j.account_id = ANY(?::uuid[])) c
+           WHERE c.nth + c.running <= ?
+           ORDER BY c.priority DESC, c.created_at, c.id
+           LIMIT ?)
+         RETURNING *`,
+        [options.workerId, options.leaseMs, accounts, perTenantLimit, count],
+      );
+      return {
+        jobs: result.rows as DbExportJobRow[],
+        accounts: accounts.length,
+      };
     });
   }
 
   /**
    * Running jobs whose lease ran out (their worker died or stalled): back to the queue with
-   * backoff, or failed when that was the last attempt.
+   * backoff, or failed when that was the last attempt (its webhook, if any, is queued). Runs on
+   * a timer in every replica (ExportRunner), not in the claim.
    */
-  async requeueExpiredLeases(db: Knex = this.db): Promise<number> {
-    const result = await db.raw(
-      `UPDATE export_jobs SET
-         status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
-         error_type = CASE WHEN attempts >= max_attempts THEN 'internal' ELSE error_type END,
-         error_message = CASE WHEN attempts >= max_attempts
-           THEN 'The worker running this export stopped responding on its last attempt' ELSE error_message END,
-         finished_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
-         lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
-         rows_written = 0, bytes_written = 0, progress = 0, run_after = now()
-       WHERE status = 'running' AND lease_expires_at < now()`,
-    );
-    return result.rowCount ?? 0;
+  async requeueExpiredLeases(): Promise<number> {
+    return this.db.transaction(async tx => {
+      const result = await tx.raw(
+        `UPDATE export_jobs SET
+           status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+           error_type = CASE WHEN attempts >= max_attempts THEN 'internal' ELSE error_type END,
+           error_message = CASE WHEN attempts >= max_attempts
+             THEN 'The worker running this export stopped responding on its last attempt' ELSE error_message END,
+           finished_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
+           lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+           rows_written = 0, bytes_written = 0, progress = 0, run_after = now()
+         WHERE status = 'running' AND lease_expires_at < now()
+         RETURNING *`,
+      );
+      const rows = result.rows as DbExportJobRow[];
+      for (const row of rows.filter(r => r.status === 'failed')) {
+        await WebhookOutbox.enqueue(tx, row, this.webhookAttempts);
+      }
+      return rows.length;
+    });
   }
 
   /**
@@ -255,7 +336,7 @@ export class ExportStore {
     commitFile: () => Promise<void>,
   ): Promise<boolean> {
     return this.db.transaction(async tx => {
-      const updated = await tx('export_jobs')
+      const updated: DbExportJobRow[] = await tx('export_jobs')
         .where({ id, lease_token: leaseToken, status: 'running' })
         .update({
           status: 'succeeded',
@@ -274,42 +355,55 @@ export class ExportStore {
           lease_expires_at: null,
           error_type: null,
           error_message: null,
-        });
-      if (updated !== 1) return false;
+        })
+        .returning('*');
+      if (updated.length !== 1) return false;
+      await WebhookOutbox.enqueue(tx, updated[0], this.webhookAttempts);
       await commitFile();
       return true;
     });
   }
 
-  /** Fails the attempt: retried with backoff when `retryable` and attempts remain. */
+  /**
+   * Fails the attempt: retried with backoff when `retryable` and attempts remain; a final
+   * failure queues the job's webhook in the same transaction.
+   */
   async fail(
     id: string,
     leaseToken: string,
     error: { type: ExportErrorType; message: string; retryable: boolean },
   ): Promise<'queued' | 'failed' | 'lost'> {
-    const job = await this.get(id);
-    if (!job || job.lease_token !== leaseToken || job.status !== 'running')
-      return 'lost';
-    const retry = error.retryable && job.attempts < job.max_attempts;
-    const updated = await this.db('export_jobs')
-      .where({ id, lease_token: leaseToken, status: 'running' })
-      .update({
-        status: retry ? 'queued' : 'failed',
-        error_type: error.type,
-        error_message: error.message.slice(0, 2000),
-        lease_token: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        rows_written: retry ? 0 : job.rows_written,
-        bytes_written: retry ? 0 : job.bytes_written,
-        progress: retry ? 0 : job.progress,
-        run_after: this.db.raw(`now() + (? * interval '1 millisecond')`, [
-          retry ? retryDelayMs(job.attempts) : 0,
-        ]),
-        finished_at: retry ? null : this.db.fn.now(),
-      });
-    if (updated !== 1) return 'lost';
-    return retry ? 'queued' : 'failed';
+    return this.db.transaction(async tx => {
+      const job: DbExportJobRow | undefined = await tx<DbExportJobRow>(
+        'export_jobs',
+      )
+        .where({ id, lease_token: leaseToken, status: 'running' })
+        .forUpdate()
+        .first();
+      if (!job) return 'lost';
+      const retry = error.retryable && job.attempts < job.max_attempts;
+      const [updated]: DbExportJobRow[] = await tx('export_jobs')
+        .where({ id, lease_token: leaseToken, status: 'running' })
+        .update({
+          status: retry ? 'queued' : 'failed',
+          error_type: error.type,
+          error_message: error.message.slice(0, 2000),
+          lease_token: null,
+          lease_owner: null,
+          lease_expires_at: null,
+          rows_written: retry ? 0 : job.rows_written,
+          bytes_written: retry ? 0 : job.bytes_written,
+          progress: retry ? 0 : job.progress,
+          run_after: tx.raw(`now() + (? * interval '1 millisecond')`, [
+            retry ? retryDelayMs(job.attempts) : 0,
+          ]),
+          finished_at: retry ? null : tx.fn.now(),
+        })
+        .returning('*');
+      if (!retry)
+        await WebhookOutbox.enqueue(tx, updated, this.webhookAttempts);
+      return retry ? 'queued' : 'failed';
+    });
   }
 
   /** Cancels a queued or running job; a running worker notices at its next heartbeat. */
