@@ -12,19 +12,13 @@ import {
   Typography,
 } from '@material-ui/core';
 import CloseIcon from '@material-ui/icons/Close';
-import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import useAsync from 'react-use/esm/useAsync';
 import { adoptionApiRef, CellDto, MatrixDto } from '../../api/AdoptionApi';
 import { PHASE_COLOURS, PHASE_LABELS, shortTeam, when } from './format';
 import { Loaded } from './Loaded';
 
 function CellDrawer({ cell, onClose }: { cell: CellDto; onClose: () => void }) {
   const api = useApi(adoptionApiRef);
-  const history = useAsync(
-    () => api.getCellHistory(cell.team, cell.capability),
-    [cell.team, cell.capability],
-  );
   const e = cell.evidence;
   return (
     <Box p={3} width={520} data-testid="cell-drawer">
@@ -79,32 +73,35 @@ function CellDrawer({ cell, onClose }: { cell: CellDto; onClose: () => void }) {
         </li>
       </ul>
       <Typography variant="subtitle1">History</Typography>
-      {history.loading && <Progress />}
-      {history.error && <ResponseErrorPanel error={history.error} />}
-      {history.value && (
-        <Table size="small">
-          <TableHead>
-            <TableRow>
-              <TableCell>When</TableCell>
-              <TableCell>Source</TableCell>
-              <TableCell>Phase</TableCell>
-              <TableCell>Why</TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {history.value.history.map((h, i) => (
-              <TableRow key={i}>
-                <TableCell>{when(h.changedAt)}</TableCell>
-                <TableCell>{h.source}</TableCell>
-                <TableCell>
-                  {h.fromPhase ?? '—'} → {h.phase}
-                </TableCell>
-                <TableCell>{h.reason}</TableCell>
+      <Loaded
+        key={`${cell.team} ${cell.capability}`}
+        load={() => api.getCellHistory(cell.team, cell.capability)}
+      >
+        {({ history }) => (
+          <Table size="small">
+            <TableHead>
+              <TableRow>
+                <TableCell>When</TableCell>
+                <TableCell>Source</TableCell>
+                <TableCell>Phase</TableCell>
+                <TableCell>Why</TableCell>
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
+            </TableHead>
+            <TableBody>
+              {history.map((h, i) => (
+                <TableRow key={i}>
+                  <TableCell>{when(h.changedAt)}</TableCell>
+                  <TableCell>{h.source}</TableCell>
+                  <TableCell>
+                    {h.fromPhase ?? '—'} → {h.phase}
+                  </TableCell>
+                  <TableCell>{h.reason}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </Loaded>
     </Box>
   );
 }

@@ -16,10 +16,7 @@ import {
   TableRow,
   Typography,
 } from '@material-ui/core';
-import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
-import useAsync from 'react-use/esm/useAsync';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
   CartesianGrid,
   Legend,
@@ -34,8 +31,11 @@ import {
   adoptionApiRef,
   CampaignList,
   RiskChanges,
+  RiskList,
+  RoadmapDto,
 } from '../../api/AdoptionApi';
 import { shortTeam, when } from './format';
+import { Loaded } from './Loaded';
 
 type Reminder = CampaignList['campaigns'][number]['reminders'][number];
 
@@ -47,12 +47,17 @@ function lastReminder(reminders: Reminder[], team: string): string {
 
 export function CampaignsTab() {
   const api = useApi(adoptionApiRef);
-  const { value, loading, error } = useAsync(() => api.listCampaigns(), []);
-  if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
+  return (
+    <Loaded load={() => api.listCampaigns()}>
+      {value => <Campaigns value={value} />}
+    </Loaded>
+  );
+}
+
+function Campaigns({ value }: { value: CampaignList }) {
   return (
     <Box>
-      {value!.campaigns.map(c => (
+      {value.campaigns.map(c => (
         <Box key={c.id} mb={3}>
           <Paper>
             <Box p={2}>
@@ -136,16 +141,21 @@ const STATUS_COLOURS: Record<string, string> = {
 
 export function RoadmapTab() {
   const api = useApi(adoptionApiRef);
-  const { value, loading, error } = useAsync(() => api.getRoadmap(), []);
-  if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
+  return (
+    <Loaded load={() => api.getRoadmap()}>
+      {value => <Roadmap value={value} />}
+    </Loaded>
+  );
+}
+
+function Roadmap({ value }: { value: RoadmapDto }) {
   return (
     <Box>
       <Typography variant="body2" paragraph>
-        Criteria evaluated live at {when(value!.computedAt)}; nothing here is
-        set by hand.
+        Criteria evaluated live at {when(value.computedAt)}; nothing here is set
+        by hand.
       </Typography>
-      {value!.milestones.map(m => (
+      {value.milestones.map(m => (
         <Box key={m.id} mb={2}>
           <Paper>
             <Box p={2}>
@@ -246,17 +256,19 @@ function EditDialog(props: {
 
 export function RisksTab() {
   const api = useApi(adoptionApiRef);
-  const { value, loading, error, retry } = useAsyncRetry(
-    () => api.listRisks(),
-    [],
+  return (
+    <Loaded load={() => api.listRisks()}>
+      {(value, reload) => <Risks value={value} reload={reload} />}
+    </Loaded>
   );
+}
+
+function Risks({ value, reload }: { value: RiskList; reload: () => void }) {
   const [editing, setEditing] = useState<{
     id: string;
     fields: Array<keyof RiskChanges>;
     initial: Record<string, string | null | undefined>;
   }>();
-  if (loading && !value) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
   return (
     <Box>
       <Typography variant="h6">Risks</Typography>
@@ -274,7 +286,7 @@ export function RisksTab() {
           </TableRow>
         </TableHead>
         <TableBody>
-          {value!.risks.map(r => (
+          {value.risks.map(r => (
             <TableRow key={r.id}>
               <TableCell>{r.title}</TableCell>
               <TableCell>{r.likelihood}</TableCell>
@@ -326,7 +338,7 @@ export function RisksTab() {
         <Typography variant="h6">Open questions</Typography>
         <Table size="small">
           <TableBody>
-            {value!.questions.map(q => (
+            {value.questions.map(q => (
               <TableRow key={q.id}>
                 <TableCell>{q.question}</TableCell>
                 <TableCell>{q.owner}</TableCell>
@@ -358,7 +370,7 @@ export function RisksTab() {
           {...editing}
           onClose={saved => {
             setEditing(undefined);
-            if (saved) retry();
+            if (saved) reload();
           }}
         />
       )}

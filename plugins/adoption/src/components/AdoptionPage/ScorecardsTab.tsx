@@ -10,12 +10,15 @@ import {
   TableRow,
   Typography,
 } from '@material-ui/core';
-import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import useAsync from 'react-use/esm/useAsync';
 import { Line, LineChart, ResponsiveContainer, YAxis, Tooltip } from 'recharts';
-import { adoptionApiRef, ScorecardDto } from '../../api/AdoptionApi';
+import {
+  adoptionApiRef,
+  ScorecardDto,
+  ScorecardList,
+} from '../../api/AdoptionApi';
 import { PHASE_LABELS, shortTeam, when } from './format';
+import { Loaded } from './Loaded';
 
 const LEVEL_COLOURS: Record<string, string> = {
   none: '#9e9e9e',
@@ -68,20 +71,25 @@ export function ScorecardFacts({ card }: { card: ScorecardDto }) {
 
 export function ScorecardsTab() {
   const api = useApi(adoptionApiRef);
-  const { value, loading, error } = useAsync(() => api.listScorecards(), []);
+  return (
+    <Loaded load={() => api.listScorecards()}>
+      {value => <Scorecards value={value} />}
+    </Loaded>
+  );
+}
+
+function Scorecards({ value }: { value: ScorecardList }) {
   const [open, setOpen] = useState<string>();
-  if (loading) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
-  const cards = value!.scorecards;
+  const cards = value.scorecards;
   return (
     <Box>
       <Typography variant="body2" paragraph>
         Score = Σ weight × measured phase / 3 (weights:{' '}
-        {Object.entries(value!.weights)
+        {Object.entries(value.weights)
           .map(([k, w]) => `${k} ${Math.round(w * 100)}%`)
           .join(', ')}
         ). Level: bronze when every capability is at phase ≥ 1, silver ≥ 2, gold
-        3. Computed {when(value!.computedAt)} from measured evidence only; click
+        3. Computed {when(value.computedAt)} from measured evidence only; click
         a team for the facts.
       </Typography>
       <Paper>
