@@ -6,12 +6,15 @@
 //                       [--heavy-share 0.2] [--invalid-share 0.05] [--users a,b,c]
 //
 // Each tick picks a user and one of: a filter query (POST /api/filters/v1/query; "heavy"
-// ones ask for 500 rows over a wide range, the rest 20 rows), a count, an SLO list read, or
-// a page load (the app's index page and the catalog list it calls, timed here and reported
-// through the RUM beacon POST /api/platform/v1/rum with the measured duration). Invalid
-// filter queries (a 4xx the SLOs do not count as errors) are mixed in at --invalid-share.
-// Not simulated, because the services are not deployed in this portal yet: export jobs and
-// the permission service's Check() — their SLOs show "no data: … not deployed".
+// ones ask for 500 rows over a wide range, the rest 20 rows), a count, an SLO list read, a
+// permission check, or a page load (the app's index page and the catalog list it calls, timed
+// here and reported through the RUM beacon POST /api/platform/v1/rum with the measured
+// duration). Invalid filter queries (a 4xx the SLOs do not count as errors) are mixed in at
+// --invalid-share. A permission check (POST /api/authz/v1/check, the user as portal-user
+// subject on one of a few dashboards) is asked twice in a row, as a page rendering several
+// widgets would: the first may evaluate the policy, the repeat is answered from the decision
+// cache, so both permission-check SLOs (cached and uncached) get measured decisions.
+// Not simulated: export jobs (the e2e test starts a real one).
 //
 // Users sign in through the development sign-in (dev-user provider, development only).
 import { createHash } from 'node:crypto';
@@ -75,8 +78,8 @@ function count(kind, status) {
   stats.set(key, (stats.get(key) ?? 0) + 1);
 }
 
-async function call(kind, token, method, path, body) {
-  const res = await fetch(`${base}${path}`, {
+async function send(token, method, path, body) {
+  return fetch(`${base}${path}`, {
     method,
     headers: {
       Authorization: `Bearer ${token}`,
@@ -84,9 +87,39 @@ async function call(kind, token, method, path, body) {
     },
     body: body ? JSON.stringify(body) : undefined,
   });
+}
+
+async function call(kind, token, method, path, body) {
+  const res = await send(token, method, path, body);
   await res.arrayBuffer();
   count(kind, res.status);
   return res.status;
+}
+
+/** Few distinct resources, so repeated checks find their decision in the cache. */
+const CHECKED_DASHBOARDS = ['simulated-1', 'simulated-2', 'simulated-3'];
+
+async function permissionCheck(user) {
+  const body = {
+    subject: { type: 'portal-user', id: `user:default/${user.name}` },
+    action: 'dashboards.read',
+    resource: {
+      type: 'dashboard',
+      id: CHECKED_DASHBOARDS[
+        Math.floor(Math.random() * CHECKED_DASHBOARDS.length)
+      ],
+    },
+  };
+  for (let i = 0; i < 2; i++) {
+    const res = await send(user.token, 'POST', '/api/authz/v1/check', body);
+    const decision = res.ok ? await res.json() : (await res.arrayBuffer(), {});
+    const answered = !res.ok
+      ? ''
+      : decision.cacheHit
+      ? ' (cached)'
+      : ' (evaluated)';
+    count(`permission check${answered}`, res.status);
+  }
 }
 
 function filterQuery(heavy, invalid) {
@@ -128,9 +161,10 @@ async function pageLoad(token) {
   });
 }
 
-async function tick(token) {
+async function tick(user) {
+  const { token } = user;
   const r = Math.random();
-  if (r < 0.5) {
+  if (r < 0.4) {
     const invalid = Math.random() < invalidShare;
     const heavy = !invalid && Math.random() < heavyShare;
     await call(
@@ -144,11 +178,13 @@ async function tick(token) {
       '/api/filters/v1/query',
       filterQuery(heavy, invalid),
     );
-  } else if (r < 0.65) {
+  } else if (r < 0.52) {
     const body = filterQuery(false, false);
     await call('filter count', token, 'POST', '/api/filters/v1/count', body);
-  } else if (r < 0.8) {
+  } else if (r < 0.62) {
     await call('slo list', token, 'GET', '/api/slo/v1/slos');
+  } else if (r < 0.82) {
+    await permissionCheck(user);
   } else {
     await pageLoad(token);
   }
@@ -159,7 +195,9 @@ async function main() {
     .split(',')
     .map(s => s.trim())
     .filter(Boolean);
-  const tokens = await Promise.all(names.map(signIn));
+  const users = await Promise.all(
+    names.map(async name => ({ name, token: await signIn(name) })),
+  );
   console.log(
     `simulating ${rate} req/s for ${
       durationMs / 1000
@@ -169,8 +207,8 @@ async function main() {
   const inFlight = new Set();
   let i = 0;
   while (Date.now() < end) {
-    const token = tokens[i++ % tokens.length];
-    const p = tick(token).catch(error =>
+    const user = users[i++ % users.length];
+    const p = tick(user).catch(error =>
       count('network error', error.code ?? error.message),
     );
     inFlight.add(p);

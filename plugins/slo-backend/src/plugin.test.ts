@@ -14,25 +14,13 @@ import {
   authzDecisionLatencyReaderServiceRef,
   DatabaseDecisionLatencyReader,
 } from '@internal/plugin-authz-node';
-import { platformTelemetryReaderServiceRef } from '@internal/plugin-platform-node';
-import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
 import { DatabaseExportJobsReader } from '@internal/plugin-exports-node';
 import {
   exportJobsReaderFactory,
   migrateExportTables,
 } from '@internal/plugin-exports-node/testUtils';
 import { sloPlugin } from './plugin';
-
-/** No platform backend in this test: a reader with no telemetry. */
-const emptyTelemetryReader = createServiceFactory({
-  service: platformTelemetryReaderServiceRef,
-  deps: {},
-  factory: () => ({
-    bucketBoundsMs: LATENCY_BUCKETS_MS,
-    requestMinutes: async () => [],
-    pageLoadMinutes: async () => [],
-  }),
-});
+import { emptyTelemetryReader } from './testing/services';
 
 jest.setTimeout(120_000);
 
