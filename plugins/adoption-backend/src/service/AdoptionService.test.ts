@@ -243,7 +243,14 @@ describe('AdoptionService (real Postgres)', () => {
       pageLoadMinutes: async () => [],
       requestsByTeam: q => sources.requestsByTeam(q),
     };
-    service = new AdoptionService({
+    service = serviceWith({});
+  });
+
+  /** The service over this test's store, sources and telemetry, with `over` replacing deps. */
+  const serviceWith = (
+    over: Partial<ConstructorParameters<typeof AdoptionService>[0]>,
+  ) =>
+    new AdoptionService({
       store,
       sources,
       catalog: { entities: async () => catalog },
@@ -252,8 +259,8 @@ describe('AdoptionService (real Postgres)', () => {
       settings: { legacyQuietDays: 14, backfillDays: 30 },
       logger: mockServices.logger.mock(),
       now: () => now,
+      ...over,
     });
-  });
 
   const cell = (
     m: any,
@@ -593,16 +600,10 @@ describe('AdoptionService (real Postgres)', () => {
         routes: ['/api/exports/v1/'],
       },
     ];
-    const withDeprecation = new AdoptionService({
-      store,
-      sources,
+    const withDeprecation = serviceWith({
       catalog: { entities: async () => [...catalog, ...principalClaims] },
-      telemetry,
       trustedEntity: e => orgLocations.isOrgEntity(e),
       definitions,
-      settings: { legacyQuietDays: 14, backfillDays: 30 },
-      logger: mockServices.logger.mock(),
-      now: () => now,
     });
     sources.rows.push(
       {
@@ -744,18 +745,11 @@ describe('AdoptionService (real Postgres)', () => {
       metadata: { ...principalClaims[0].metadata, name: 'other-worker' },
       spec: { ...principalClaims[0].spec, owner: 'group:dashboards' },
     };
-    const conflicted = new AdoptionService({
-      store,
-      sources,
+    const conflicted = serviceWith({
       catalog: {
         entities: async () => [...catalog, principalClaims[0], twice],
       },
-      telemetry,
       trustedEntity: e => orgLocations.isOrgEntity(e),
-      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
-      settings: { legacyQuietDays: 14, backfillDays: 30 },
-      logger: mockServices.logger.mock(),
-      now: () => now,
     });
     sources.rows.push({
       minute: '2026-12-01T11:52:00.000Z',
@@ -830,11 +824,8 @@ describe('AdoptionService (real Postgres)', () => {
         lastAt: new Date('2026-12-01T09:00:00Z'),
       },
     ];
-    const withAudit = new AdoptionService({
-      store,
-      sources,
+    const withAudit = serviceWith({
       catalog: { entities: async () => [...catalog, ...principalClaims] },
-      telemetry,
       audit: {
         activityByTeam: async q => {
           asked.push(q);
@@ -842,10 +833,6 @@ describe('AdoptionService (real Postgres)', () => {
         },
       },
       trustedEntity: e => orgLocations.isOrgEntity(e),
-      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
-      settings: { legacyQuietDays: 14, backfillDays: 30 },
-      logger: mockServices.logger.mock(),
-      now: () => now,
     });
     sources.rows.push({
       minute: '2026-12-01T11:59:00.000Z',
@@ -932,20 +919,12 @@ describe('AdoptionService (real Postgres)', () => {
   });
 
   it('shows the audit store as unreadable instead of zero', async () => {
-    const failing = new AdoptionService({
-      store,
-      sources,
-      catalog: { entities: async () => catalog },
-      telemetry,
+    const failing = serviceWith({
       audit: {
         activityByTeam: async () => {
           throw new Error('connection refused');
         },
       },
-      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
-      settings: { legacyQuietDays: 14, backfillDays: 30 },
-      logger: mockServices.logger.mock(),
-      now: () => now,
     });
     const inv = await failing.capabilities();
     expect(inv.auditMeasurement).toMatchObject({
@@ -956,15 +935,8 @@ describe('AdoptionService (real Postgres)', () => {
 
   it('reports the usage source as failed when the reader has no per-team query', async () => {
     const { requestsByTeam: _, ...older } = telemetry;
-    const withoutQuery = new AdoptionService({
-      store,
-      sources,
-      catalog: { entities: async () => catalog },
+    const withoutQuery = serviceWith({
       telemetry: older,
-      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
-      settings: { legacyQuietDays: 14, backfillDays: 30 },
-      logger: mockServices.logger.mock(),
-      now: () => now,
     });
     const m = await withoutQuery.matrix();
     expect(m.sources[0]).toMatchObject({

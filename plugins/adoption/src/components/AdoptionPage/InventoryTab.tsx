@@ -105,11 +105,18 @@ function callerRows(c: Capability): CallerRow[] {
   return [...rows.values()];
 }
 
-function CallersTable(props: { testId: string; rows: CallerRow[] }) {
+/** Callers with their calls; with `audit`, the audit-store records and via-services too. */
+function CallersTable(props: {
+  testId: string;
+  rows: CallerRow[];
+  audit?: boolean;
+}) {
   if (props.rows.length === 0) {
     return (
       <Typography variant="body2">
-        no calls and no audit records in 30 days
+        {props.audit
+          ? 'no calls and no audit records in 30 days'
+          : 'no calls in 30 days'}
       </Typography>
     );
   }
@@ -120,9 +127,13 @@ function CallersTable(props: { testId: string; rows: CallerRow[] }) {
           <TableCell>Caller</TableCell>
           <TableCell>Calls (30 d, request telemetry)</TableCell>
           <TableCell>Last call</TableCell>
-          <TableCell>Audit records (30 d, audit store)</TableCell>
-          <TableCell>Last audited</TableCell>
-          <TableCell>Via service</TableCell>
+          {props.audit && (
+            <>
+              <TableCell>Audit records (30 d, audit store)</TableCell>
+              <TableCell>Last audited</TableCell>
+              <TableCell>Via service</TableCell>
+            </>
+          )}
         </TableRow>
       </TableHead>
       <TableBody>
@@ -134,43 +145,15 @@ function CallersTable(props: { testId: string; rows: CallerRow[] }) {
             <TableCell>{callerLabel(r.who, r.team)}</TableCell>
             <TableCell data-testid="calls30d">{r.calls30d ?? 0}</TableCell>
             <TableCell>{when(r.lastCallAt)}</TableCell>
-            <TableCell data-testid="events30d" title={r.actions}>
-              {r.events30d ?? 0}
-            </TableCell>
-            <TableCell>{when(r.lastEventAt)}</TableCell>
-            <TableCell>{r.via?.length ? r.via.join(', ') : '—'}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
-  );
-}
-
-function DeprecatedCallersTable(props: {
-  testId: string;
-  rows: InventoryDto['versioning']['deprecatedVersions'][number]['callers'];
-}) {
-  if (props.rows.length === 0) {
-    return <Typography variant="body2">no calls in 30 days</Typography>;
-  }
-  return (
-    <Table size="small" data-testid={props.testId}>
-      <TableHead>
-        <TableRow>
-          <TableCell>Caller</TableCell>
-          <TableCell>Calls (30 d, request telemetry)</TableCell>
-          <TableCell>Last call</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.rows.map(r => (
-          <TableRow
-            key={r.caller}
-            data-testid={`${props.testId}-${shortTeam(r.caller)}`}
-          >
-            <TableCell>{callerLabel(r.caller, r.team)}</TableCell>
-            <TableCell data-testid="calls30d">{r.calls30d}</TableCell>
-            <TableCell>{when(r.lastCallAt)}</TableCell>
+            {props.audit && (
+              <>
+                <TableCell data-testid="events30d" title={r.actions}>
+                  {r.events30d ?? 0}
+                </TableCell>
+                <TableCell>{when(r.lastEventAt)}</TableCell>
+                <TableCell>{r.via?.length ? r.via.join(', ') : '—'}</TableCell>
+              </>
+            )}
           </TableRow>
         ))}
       </TableBody>
@@ -233,7 +216,11 @@ function CapabilityCard({ c }: { c: Capability }) {
             <Typography variant="subtitle2">
               Measured callers: teams and services, per source
             </Typography>
-            <CallersTable testId={`callers-${c.id}`} rows={callerRows(c)} />
+            <CallersTable
+              testId={`callers-${c.id}`}
+              rows={callerRows(c)}
+              audit
+            />
           </Box>
         </Box>
       </Paper>
@@ -355,9 +342,9 @@ function Inventory({ inv }: { inv: InventoryDto }) {
               Calling teams:{' '}
               {v.callingTeams.map(shortTeam).join(', ') || 'none'}
             </Typography>
-            <DeprecatedCallersTable
+            <CallersTable
               testId={`deprecated-${v.capability}-${v.version}`}
-              rows={v.callers}
+              rows={v.callers.map(r => ({ who: r.caller, ...r }))}
             />
           </Box>
         ))}
