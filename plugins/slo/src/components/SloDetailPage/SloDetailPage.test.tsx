@@ -73,7 +73,7 @@ const fakeApi = (): SloApi => ({
         dataStatus: {
           ok: false,
           message:
-            'no data: cached and uncached decision latency are not recorded separately',
+            "no data: no events in the rolling-30d window yet (source: the permission service's decision latency histograms (cached decisions, per minute))",
           lastMinute: null,
         },
       },
@@ -85,6 +85,9 @@ const fakeApi = (): SloApi => ({
   getRunbook: async () => ({ name: 'x', title: 'X', markdown: '# X' }),
   listRunbooks: async () => ({ items: [] }),
 });
+
+// The first render loads the page chunks: seconds on a shared 2-core machine.
+jest.setTimeout(30_000);
 
 describe('SLO pages', () => {
   beforeAll(() => {
@@ -102,7 +105,7 @@ describe('SLO pages', () => {
     expect(screen.getByText('freeze non-critical deploys')).toBeInTheDocument();
     expect(
       screen.getByText(
-        'no data: cached and uncached decision latency are not recorded separately',
+        "no data: no events in the rolling-30d window yet (source: the permission service's decision latency histograms (cached decisions, per minute))",
       ),
     ).toBeInTheDocument();
   });
