@@ -8,6 +8,9 @@ import {
 } from '../../api/AdoptionApi';
 import { AdoptionPage } from './AdoptionPage';
 
+// Rendering the whole page takes seconds on a loaded 2-core machine.
+jest.setTimeout(30_000);
+
 class ResizeObserverStub {
   observe() {}
   unobserve() {}
