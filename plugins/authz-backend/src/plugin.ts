@@ -6,10 +6,14 @@ import {
 import { authzPermissions } from '@internal/plugin-authz-common';
 import {
   authzEvaluatorServiceRef,
-  DecisionRecord,
   defaultPolicyRoot,
+  PORTAL_ENTRYPOINT,
+  portalPolicyServiceRef,
   readPolicyDirectory,
 } from '@internal/plugin-authz-node';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { OrgLocations } from '@internal/plugin-catalog-backend-module-org-trust';
+import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
 import {
   platformEventsServiceRef,
   platformHubServiceRef,
@@ -18,32 +22,25 @@ import {
 } from '@internal/plugin-platform-node';
 import { DecisionTrail } from './service/DecisionTrail';
 import { ChangeListener } from './service/ChangeListener';
-import { PolicyRevisions } from './service/PolicyRevisions';
+import {
+  evaluatorTarget,
+  PolicyRevisions,
+  portalTarget,
+} from './service/PolicyRevisions';
+import { catalogPortalUsers } from './service/portalUsers';
 import { RevisionStore } from './service/RevisionStore';
 import { EnforcementModes } from './service/EnforcementModes';
 import { ShadowStore } from './service/ShadowStore';
-import { DecisionLog, LoggedDecision } from './service/DecisionLog';
+import { DecisionLog } from './service/DecisionLog';
+import { sdkLoggedDecision } from './service/checks';
 import { createRouter } from './service/router';
-
-/** An in-process (SDK) decision as the log keeps it: always enforced, team from the context. */
-function sdkLogged(record: DecisionRecord, caller: string): LoggedDecision {
-  const { check, decision } = record;
-  const team = check.context?.team;
-  const endpoint = check.context?.endpoint;
-  return {
-    caller,
-    check,
-    decision: { ...decision, mode: 'enforce' },
-    ...(typeof team === 'string' ? { team } : {}),
-    ...(typeof endpoint === 'string' ? { endpoint } : {}),
-    policy: { allowed: decision.allowed, reason: decision.reason },
-  };
-}
 
 /**
  * The permission service: `/api/authz/v1/check`, `/v1/check/batch`, policy revisions
  * (`/v1/revisions`, activate, rollback) and `/v1/data/changed`. Every replica follows the
- * active revision through Postgres LISTEN/NOTIFY.
+ * active revisions through Postgres LISTEN/NOTIFY: the product policy's (the Check API and
+ * SDK) and the portal policy's (the permission backend's portal-policy module, same process).
+ * `portal-user` subjects get their teams from the catalog.
  */
 export const authzPlugin = createBackendPlugin({
   pluginId: 'authz',
@@ -63,6 +60,9 @@ export const authzPlugin = createBackendPlugin({
         telemetry: requestTelemetryServiceRef,
         events: platformEventsServiceRef,
         hub: platformHubServiceRef,
+        portalPolicy: portalPolicyServiceRef,
+        catalog: catalogServiceRef,
+        auth: coreServices.auth,
       },
       async init({
         httpRouter,
@@ -78,18 +78,47 @@ export const authzPlugin = createBackendPlugin({
         telemetry,
         events,
         hub,
+        portalPolicy,
+        catalog,
+        auth,
       }) {
         permissionsRegistry.addPermissions(authzPermissions);
         const knex = await migratedDatabase(
           database,
           '@internal/plugin-authz-backend',
         );
+        const portalUsers = catalogPortalUsers({
+          catalog,
+          auth,
+          orgLocations: OrgLocations.fromConfig(config),
+        });
+        evaluator.setPortalUsers(portalUsers.directory);
         const store = new RevisionStore(knex);
-        const revisions = new PolicyRevisions(store, evaluator, logger);
+        const revisions = new PolicyRevisions(
+          store,
+          evaluatorTarget(evaluator),
+          logger,
+        );
         await revisions.seed(
           readPolicyDirectory(
             config.getOptionalString('authz.policyDirectory') ??
               path.join(defaultPolicyRoot(), 'product'),
+          ),
+        );
+        const portalRevisions = new PolicyRevisions(
+          store,
+          portalTarget(portalPolicy, {
+            pluginIds: PORTAL_PLUGIN_IDS,
+            onError: error =>
+              logger.error(`portal policy failed, denied: ${error.message}`),
+          }),
+          logger,
+        );
+        await portalRevisions.seed(
+          readPolicyDirectory(
+            config.getOptionalString('authz.portalPolicyDirectory') ??
+              path.join(defaultPolicyRoot(), 'portal'),
+            { entrypoint: PORTAL_ENTRYPOINT },
           ),
         );
         const shadow = new ShadowStore(knex);
@@ -102,12 +131,26 @@ export const authzPlugin = createBackendPlugin({
               await modes.reload();
             }
             await revisions.onChange(payload);
+            await portalRevisions
+              .onChange(payload)
+              .catch(error =>
+                logger.error(
+                  `authz: portal revision did not load, portal decisions deny: ${error}`,
+                ),
+              );
           },
           logger,
         );
         await listener.start();
         lifecycle.addShutdownHook(() => listener.stop());
         await revisions.sync();
+        await portalRevisions
+          .sync()
+          .catch(error =>
+            logger.error(
+              `authz: portal revision did not load, portal decisions deny: ${error}`,
+            ),
+          );
         const trail = new DecisionTrail({
           appendAudit: async records => {
             const sink = await hub.waitForSink({
@@ -133,7 +176,7 @@ export const authzPlugin = createBackendPlugin({
           onCommitted: decisions => trail.committed(decisions),
         });
         evaluator.setSdkRecorder((records, caller) =>
-          decisionLog.append(records.map(r => sdkLogged(r, caller))),
+          decisionLog.append(records.map(r => sdkLoggedDecision(r, caller))),
         );
         httpRouter.use(
           await createRouter({
@@ -142,6 +185,8 @@ export const authzPlugin = createBackendPlugin({
             decisionLog,
             store,
             revisions,
+            portalRevisions,
+            portalUsers,
             activeRevision: () => evaluator.activeRevision,
             shadow,
             modes,

@@ -41,7 +41,12 @@ export {
   teamsDataClasses,
 } from './subjects/teamGrants';
 export type { GroupAnnotations } from './subjects/teamGrants';
-export { authzServiceRef, authzEvaluatorServiceRef } from './service';
+export {
+  authzServiceRef,
+  authzEvaluatorServiceRef,
+  portalPolicyServiceRef,
+} from './service';
+export { ActivePortalPolicy } from './portal/ActivePortalPolicy';
 export type { AuthzService } from './service';
 export { createRequirePermission } from './middleware/requirePermission';
 export type { RequirePermissionOptions } from './middleware/requirePermission';
@@ -53,5 +58,7 @@ export {
 export type {
   PortalPolicyInput,
   PortalPolicyAnswer,
+  PortalPolicyOptions,
+  PortalPolicyProvider,
 } from './portal/PortalPolicy';
 export * from './decisions';

@@ -16,6 +16,9 @@ import {
   ProductUserSource,
 } from './subjects/ProductUserDirectory';
 import * as path from 'node:path';
+import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
+import { ActivePortalPolicy } from './portal/ActivePortalPolicy';
+import { PortalPolicy } from './portal/PortalPolicy';
 
 /** Check(subject, action, resource) in-process: the HTTP API's semantics without the hop. */
 export interface AuthzService {
@@ -113,6 +116,53 @@ export const authzServiceRef = createServiceRef<AuthzService>({
             (await evaluator.checkBatchAs(caller, [check]))[0],
           checkBatch: checks => evaluator.checkBatchAs(caller, checks),
         };
+      },
+    }),
+});
+
+/**
+ * Root-scoped: the portal policy in force in this process, read by the permission backend's
+ * portal-policy module at every decision. The authz backend, when installed, claims it and
+ * keeps it on the active stored portal revision (every replica, LISTEN/NOTIFY); otherwise the
+ * repository's `policies/portal` is activated once the backend has started. Until a policy is
+ * active, decisions wait up to `authz.portalPolicy.waitMs` (30 s) and then deny.
+ */
+export const portalPolicyServiceRef = createServiceRef<ActivePortalPolicy>({
+  id: 'authz.portal-policy',
+  scope: 'root',
+  defaultFactory: async service =>
+    createServiceFactory({
+      service,
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.rootLogger,
+        lifecycle: coreServices.rootLifecycle,
+      },
+      async factory({ config, logger, lifecycle }) {
+        const active = new ActivePortalPolicy({
+          waitMs: config.getOptionalNumber('authz.portalPolicy.waitMs'),
+        });
+        lifecycle.addStartupHook(async () => {
+          if (active.isManaged) return;
+          try {
+            active.activate(
+              await PortalPolicy.load({ pluginIds: PORTAL_PLUGIN_IDS }),
+            );
+            logger.info(
+              `portal policy: repository policies/portal (${active.revision?.slice(
+                0,
+                12,
+              )}); no authz backend manages revisions`,
+            );
+          } catch (error) {
+            // fail closed: every portal decision denies
+            logger.error(
+              `portal policy did not load: ${(error as Error).message}`,
+            );
+            active.fail(error as Error);
+          }
+        });
+        return active;
       },
     }),
 });

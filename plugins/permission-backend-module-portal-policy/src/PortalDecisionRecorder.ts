@@ -31,7 +31,8 @@ export class PortalDecisionRecorder {
     private readonly options: {
       events: Pick<PlatformEventsService, 'emit'>;
       appendAudit: (records: AuditRecordInput[]) => Promise<void>;
-      policyRevision: string;
+      /** Used when a record names no revision (no policy was in force). */
+      policyRevision?: string;
       logger: LoggerService;
       checkedSampleRate?: number;
       random?: () => number;
@@ -67,10 +68,14 @@ export class PortalDecisionRecorder {
           : {}),
         result: RESULT_NAMES[decision.result],
         reason: answer.reason,
-        policyRevision: this.options.policyRevision,
+        policyRevision: this.revisionOf(record),
         latencyMs: record.latencyMs,
       },
     };
+  }
+
+  private revisionOf(record: PortalDecisionRecord): string {
+    return record.policyRevision ?? this.options.policyRevision ?? 'none';
   }
 
   private emitEvents(record: PortalDecisionRecord) {
@@ -83,7 +88,7 @@ export class PortalDecisionRecorder {
         ? { resource_type: permission.resourceType }
         : {}),
       reason: answer.reason,
-      policy_revision: this.options.policyRevision,
+      policy_revision: this.revisionOf(record),
     };
     const emit = (name: string, properties: Record<string, unknown>) =>
       this.options.events

@@ -19,7 +19,7 @@ import {
   PORTAL_PLUGIN_IDS,
 } from '@internal/plugin-platform-common';
 import { sloPermissions } from '@internal/plugin-slo-common';
-import { PortalPolicy } from '@internal/plugin-authz-node';
+import { ActivePortalPolicy, PortalPolicy } from '@internal/plugin-authz-node';
 import { PortalPermissionPolicy } from './PortalPermissionPolicy';
 import {
   PortalDecisionRecord,
@@ -196,5 +196,37 @@ describe('RegoPortalPermissionPolicy', () => {
       await policy.handle({ permission: catalogPermissions[0] }, user),
     ).toEqual({ result: AuthorizeResult.DENY });
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('decides with the portal revision in force, recording which one; none in force denies', async () => {
+    const active = new ActivePortalPolicy({ waitMs: 20 });
+    const records: PortalDecisionRecord[] = [];
+    const policy = new RegoPortalPermissionPolicy({
+      ...noLookups,
+      policy: active,
+      onDecision: record => {
+        records.push(record);
+      },
+    });
+    const user = { credentials: {} } as unknown as PolicyQueryUser;
+    const ask = () =>
+      policy.handle({ permission: catalogPermissions[0] }, user);
+    // nothing activated yet (the authz backend has not loaded its stored revision)
+    expect(await ask()).toEqual({ result: AuthorizeResult.DENY });
+    expect(records[0].answer.reason).toBe('policy_error');
+    expect(records[0].policyRevision).toBeUndefined();
+    active.activate(rego);
+    const fixed = new RegoPortalPermissionPolicy({
+      ...noLookups,
+      policy: rego,
+    });
+    expect(await ask()).toEqual(
+      await fixed.handle({ permission: catalogPermissions[0] }, user),
+    );
+    expect(records[1].policyRevision).toBe(rego.revision);
+    expect(records[1].answer.reason).not.toBe('policy_error');
+    active.fail(new Error('stored revision did not load'));
+    expect(await ask()).toEqual({ result: AuthorizeResult.DENY });
+    expect(records.at(-1)!.answer.reason).toBe('policy_error');
   });
 });

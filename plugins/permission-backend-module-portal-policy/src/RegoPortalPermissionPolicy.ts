@@ -10,9 +10,9 @@ import {
 } from '@backstage/plugin-permission-node';
 import {
   PORTAL_POLICY_ERROR,
-  PortalPolicy,
   PortalPolicyAnswer,
   PortalPolicyInput,
+  PortalPolicyProvider,
 } from '@internal/plugin-authz-node';
 import { PortalPolicyLookups } from './lookups';
 import { portalDecision } from './portalDecision';
@@ -28,6 +28,8 @@ export interface PortalDecisionRecord {
   answer: PortalPolicyAnswer;
   decision: PolicyDecision;
   latencyMs: number;
+  /** sha256 of the revision that decided; absent when no policy was in force. */
+  policyRevision?: string;
 }
 
 /**
@@ -39,7 +41,8 @@ export interface PortalDecisionRecord {
 export class RegoPortalPermissionPolicy implements PermissionPolicy {
   constructor(
     private readonly deps: PortalPolicyLookups & {
-      policy: PortalPolicy;
+      /** A fixed PortalPolicy, or the active stored revision (ActivePortalPolicy). */
+      policy: PortalPolicyProvider;
       /** Awaited: an allow whose record cannot be written is answered with a deny. */
       onDecision?: (record: PortalDecisionRecord) => Promise<void> | void;
       onError?: (error: Error) => void;
@@ -54,10 +57,15 @@ export class RegoPortalPermissionPolicy implements PermissionPolicy {
     const { permission } = request;
     let answer: PortalPolicyAnswer;
     let userRef: string | undefined;
+    let policyRevision: string | undefined;
     try {
-      const input = await this.input(request, user);
+      const [input, policy] = await Promise.all([
+        this.input(request, user),
+        this.deps.policy.current(),
+      ]);
       userRef = input.user?.ownershipRefs.find(ref => ref.startsWith('user:'));
-      answer = this.deps.policy.decide(input);
+      policyRevision = policy.revision;
+      answer = policy.decide(input);
     } catch (error) {
       this.deps.onError?.(error as Error);
       answer = PORTAL_POLICY_ERROR;
@@ -71,6 +79,7 @@ export class RegoPortalPermissionPolicy implements PermissionPolicy {
         answer,
         decision,
         latencyMs: performance.now() - started,
+        ...(policyRevision ? { policyRevision } : {}),
       });
     } catch (error) {
       // an audited decision whose record was not committed is not acted on

@@ -1,7 +1,7 @@
 import { TrustedOrgDirectory } from '@internal/plugin-catalog-backend-module-org-trust';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
-  PortalPolicy,
+  PortalPolicyProvider,
   teamsAccountAccess,
   teamsDataClasses,
 } from '@internal/plugin-authz-node';
@@ -47,10 +47,10 @@ export function createPortalPolicy(
   return new PortalPermissionPolicy(portalPolicyLookups(options));
 }
 
-/** The portal policy the backend runs: the Rego policy in `policies/portal`. */
+/** The portal policy the backend runs: the Rego policy (the active stored portal revision). */
 export function createRegoPortalPolicy(
   options: PortalPolicyOptions & {
-    policy: PortalPolicy;
+    policy: PortalPolicyProvider;
     onDecision?: (record: PortalDecisionRecord) => Promise<void> | void;
     onError?: (error: Error) => void;
   },

@@ -3,15 +3,13 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   OrgLocations,
   TrustedOrgDirectory,
 } from '@internal/plugin-catalog-backend-module-org-trust';
-import { PortalPolicy } from '@internal/plugin-authz-node';
-import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
+import { portalPolicyServiceRef } from '@internal/plugin-authz-node';
 import {
   platformEventsServiceRef,
   platformHubServiceRef,
@@ -39,6 +37,7 @@ export const permissionModulePortalPolicy = createBackendModule({
         logger: coreServices.logger,
         events: platformEventsServiceRef,
         hub: platformHubServiceRef,
+        portalPolicy: portalPolicyServiceRef,
       },
       async init({
         policy,
@@ -49,6 +48,7 @@ export const permissionModulePortalPolicy = createBackendModule({
         logger,
         events,
         hub,
+        portalPolicy,
       }) {
         const kind =
           config.getOptionalString('permission.portalPolicy') ?? 'rego';
@@ -76,49 +76,31 @@ export const permissionModulePortalPolicy = createBackendModule({
         }
         const onError = (error: Error) =>
           logger.error(`portal policy failed, denied: ${error.message}`);
-        try {
-          const portalPolicy = await PortalPolicy.load({
-            pluginIds: PORTAL_PLUGIN_IDS,
+        // the revision in force is read at every decision: the active stored portal revision
+        // (authz backend) or the repository policy; none in force denies
+        const recorder = new PortalDecisionRecorder({
+          events,
+          appendAudit: async records => {
+            const sink = await hub.waitForSink({
+              timeoutMs:
+                config.getOptionalNumber('platform.audit.sinkWaitMs') ?? 30_000,
+              caller: 'the portal permission policy',
+            });
+            await sink.appendAudit(records);
+          },
+          logger,
+          checkedSampleRate: config.getOptionalNumber(
+            'permission.checkedEventSampleRate',
+          ),
+        });
+        policy.setPolicy(
+          createRegoPortalPolicy({
+            ...options,
+            policy: portalPolicy,
+            onDecision: record => recorder.record(record),
             onError,
-          });
-          logger.info(
-            `portal policy: Rego revision ${portalPolicy.revision.slice(
-              0,
-              12,
-            )}`,
-          );
-          const recorder = new PortalDecisionRecorder({
-            events,
-            appendAudit: async records => {
-              const sink = await hub.waitForSink({
-                timeoutMs:
-                  config.getOptionalNumber('platform.audit.sinkWaitMs') ??
-                  30_000,
-                caller: 'the portal permission policy',
-              });
-              await sink.appendAudit(records);
-            },
-            policyRevision: portalPolicy.revision,
-            logger,
-            checkedSampleRate: config.getOptionalNumber(
-              'permission.checkedEventSampleRate',
-            ),
-          });
-          policy.setPolicy(
-            createRegoPortalPolicy({
-              ...options,
-              policy: portalPolicy,
-              onDecision: record => recorder.record(record),
-              onError,
-            }),
-          );
-        } catch (error) {
-          // fail closed: without the policy every request is denied
-          onError(error as Error);
-          policy.setPolicy({
-            handle: async () => ({ result: AuthorizeResult.DENY }),
-          });
-        }
+          }),
+        );
       },
     });
   },

@@ -1,13 +1,21 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  ActivePortalPolicy,
   AuthzEvaluator,
   CompiledPolicy,
   PolicySource,
+  PortalPolicy,
+  PortalPolicyOptions,
 } from '@internal/plugin-authz-node';
 import { createHash } from 'node:crypto';
 import { readBundle, RegoCompileError } from '@internal/rego-wasm';
 import { RequestValidationError } from '@internal/plugin-platform-node';
-import { RevisionStore } from './RevisionStore';
+import {
+  ACTIVATION_PREFIX,
+  PolicyKind,
+  RevisionStore,
+  StoredRevision,
+} from './RevisionStore';
 
 /** Compiles a candidate revision; compile errors become a 400 naming module, line and column. */
 export async function compileCandidate(
@@ -29,55 +37,112 @@ export async function compileCandidate(
   }
 }
 
+/** Where a policy's active revision is put in force on this replica. */
+export interface RevisionTarget {
+  readonly policy: PolicyKind;
+  /** sha256 of the revision in force here, if any. */
+  activeRevision(): string | undefined;
+  /** Puts a stored revision in force (its stored wasm, no recompilation). */
+  load(revision: StoredRevision): Promise<void>;
+  /** Cached subjects and decisions are stale (product data changed, or a resync). */
+  invalidate?(): void;
+}
+
+/** The Check API's policy: revisions go to the (root-scoped) evaluator. */
+export function evaluatorTarget(evaluator: AuthzEvaluator): RevisionTarget {
+  return {
+    policy: 'product',
+    activeRevision: () => evaluator.activeRevision,
+    load: async revision =>
+      evaluator.activate(
+        await CompiledPolicy.load(
+          revision.source,
+          revision.wasm,
+          revision.sha256,
+        ),
+      ),
+    invalidate: () => evaluator.invalidateData(),
+  };
+}
+
 /**
- * Keeps this replica's evaluator on the active revision stored in Postgres: seeds the
- * repository policy as the first revision, and reloads on every change notification.
+ * The portal's PermissionPolicy: revisions go to the portal policy in force in this process
+ * (read by the permission backend). Fails closed: a revision that does not load leaves no
+ * policy in force, so every portal decision denies until another revision loads.
+ */
+export function portalTarget(
+  active: ActivePortalPolicy,
+  options: PortalPolicyOptions,
+): RevisionTarget {
+  active.manage();
+  return {
+    policy: 'portal',
+    activeRevision: () => active.revision,
+    load: async revision => {
+      try {
+        active.activate(await PortalPolicy.fromRevision(revision, options));
+      } catch (error) {
+        active.fail(error as Error);
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Keeps this replica on a policy's active revision stored in Postgres: seeds the repository
+ * policy as the first revision, and reloads on every change notification.
  */
 export class PolicyRevisions {
   constructor(
     private readonly store: RevisionStore,
-    private readonly evaluator: AuthzEvaluator,
+    private readonly target: RevisionTarget,
     private readonly logger: LoggerService,
   ) {}
 
+  get policy(): PolicyKind {
+    return this.target.policy;
+  }
+
   /** First start: the repository's policy becomes revision 1, activated by the system. */
   async seed(source: PolicySource): Promise<void> {
-    if (await this.store.activeId()) return;
+    const { policy } = this.target;
+    if (await this.store.activeId(policy)) return;
     const compiled = await CompiledPolicy.compile(source);
     const { id } = await this.store.add(
       compiled.sha256,
       source,
       compiled.wasm,
       'system:repository',
+      policy,
     );
     await this.store.activate(id, 'system:repository', 'initial policy');
   }
 
   /** Loads the active revision (stored wasm, no recompilation) unless already active. */
   async sync(): Promise<void> {
-    const id = await this.store.activeId();
+    const id = await this.store.activeId(this.target.policy);
     if (!id) return;
     const revision = await this.store.get(id);
-    if (revision.sha256 === this.evaluator.activeRevision) return;
-    this.evaluator.activate(
-      await CompiledPolicy.load(
-        revision.source,
-        revision.wasm,
-        revision.sha256,
-      ),
-    );
+    if (revision.sha256 === this.target.activeRevision()) return;
+    await this.target.load(revision);
     this.logger.info(
-      `authz: revision ${id} (${revision.sha256.slice(0, 12)}) active`,
+      `authz: ${this.target.policy} revision ${id} (${revision.sha256.slice(
+        0,
+        12,
+      )}) active`,
     );
   }
 
   /** A notification payload from the change channel. */
   async onChange(payload: string): Promise<void> {
-    if (payload === 'data') this.evaluator.invalidateData();
+    if (payload === 'data') this.target.invalidate?.();
     else if (payload === 'resync') {
-      this.evaluator.invalidateData();
+      this.target.invalidate?.();
       await this.sync();
-    } else if (payload.startsWith('revision:')) await this.sync();
+    } else if (payload.startsWith(ACTIVATION_PREFIX[this.target.policy])) {
+      await this.sync();
+    }
   }
 }
 

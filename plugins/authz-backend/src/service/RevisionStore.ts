@@ -5,6 +5,15 @@ import { Knex } from 'knex';
 /** Channel on which every replica hears about activations and data changes. */
 export const AUTHZ_CHANNEL = 'authz_changes';
 
+/** The policies with revisions: the Check API's, and the portal's Backstage PermissionPolicy. */
+export type PolicyKind = 'product' | 'portal';
+
+/** The notification payload prefix of an activation: `revision:<id>`, `portal-revision:<id>`. */
+export const ACTIVATION_PREFIX: Record<PolicyKind, string> = {
+  product: 'revision:',
+  portal: 'portal-revision:',
+};
+
 interface DbRevisionRow {
   id: string;
   sha256: string;
@@ -14,6 +23,7 @@ interface DbRevisionRow {
   wasm: Buffer;
   author: string;
   created_at: Date;
+  policy: PolicyKind;
 }
 
 interface DbActivationRow {
@@ -35,12 +45,16 @@ export interface RevisionSummary {
 
 export interface StoredRevision {
   id: string;
+  policy: PolicyKind;
   sha256: string;
   source: PolicySource;
   wasm: Uint8Array;
 }
 
-/** Policy revisions and activations in the plugin's Postgres database. */
+/**
+ * Policy revisions and activations in the plugin's Postgres database. `policy` picks which
+ * policy's revisions `add`, `list`, `activeId` and `rollback` are about; ids are shared.
+ */
 export class RevisionStore {
   constructor(private readonly knex: Knex) {}
 
@@ -50,6 +64,7 @@ export class RevisionStore {
     source: PolicySource,
     wasm: Uint8Array,
     author: string,
+    policy: PolicyKind = 'product',
   ): Promise<{ id: string; created: boolean }> {
     const inserted = await this.knex('authz_policy_revisions')
       .insert({
@@ -59,6 +74,7 @@ export class RevisionStore {
         entrypoint: source.entrypoint,
         wasm: Buffer.from(wasm),
         author,
+        policy,
       })
       .onConflict('sha256')
       .ignore()
@@ -72,12 +88,13 @@ export class RevisionStore {
     return { id: String(existing.id), created: false };
   }
 
-  async list(): Promise<RevisionSummary[]> {
-    const active = await this.activeId();
+  async list(policy: PolicyKind = 'product'): Promise<RevisionSummary[]> {
+    const active = await this.activeId(policy);
     const rows: Pick<
       DbRevisionRow,
       'id' | 'sha256' | 'entrypoint' | 'author' | 'created_at'
     >[] = await this.knex('authz_policy_revisions')
+      .where({ policy })
       .orderBy('id', 'desc')
       .select('id', 'sha256', 'entrypoint', 'author', 'created_at');
     return rows.map(r => ({
@@ -99,6 +116,7 @@ export class RevisionStore {
     if (!row) throw new NotFoundError(`No policy revision ${id}`);
     return {
       id: String(row.id),
+      policy: row.policy,
       sha256: row.sha256,
       source: {
         modules: row.modules,
@@ -109,37 +127,61 @@ export class RevisionStore {
     };
   }
 
-  async activeId(): Promise<string | undefined> {
+  async activeId(policy: PolicyKind = 'product'): Promise<string | undefined> {
     const row: DbActivationRow | undefined = await this.knex(
       'authz_policy_activations',
     )
+      .where({ policy })
       .orderBy('id', 'desc')
       .first();
     return row ? String(row.revision_id) : undefined;
   }
 
   /**
-   * Activates a revision and notifies every replica in the same transaction (Postgres
-   * delivers the NOTIFY at commit, so no replica hears of an activation that rolled back).
+   * Activates a revision (for the policy it belongs to) and notifies every replica in the same
+   * transaction (Postgres delivers the NOTIFY at commit, so no replica hears of an activation
+   * that rolled back). With `policy`, a revision of another policy is refused (409).
    */
-  async activate(id: string, activatedBy: string, reason?: string) {
-    await this.knex.transaction(async tx => {
-      const exists = await tx('authz_policy_revisions')
+  async activate(
+    id: string,
+    activatedBy: string,
+    reason?: string,
+    policy?: PolicyKind,
+  ): Promise<PolicyKind> {
+    return this.knex.transaction(async tx => {
+      const row: Pick<DbRevisionRow, 'policy'> | undefined = await tx(
+        'authz_policy_revisions',
+      )
         .where({ id })
-        .first('id');
-      if (!exists) throw new NotFoundError(`No policy revision ${id}`);
+        .first('policy');
+      if (!row) throw new NotFoundError(`No policy revision ${id}`);
+      if (policy && row.policy !== policy) {
+        throw new ConflictError(
+          `Revision ${id} is a ${row.policy} policy revision, not a ${policy} one`,
+        );
+      }
       await tx('authz_policy_activations').insert({
         revision_id: id,
         activated_by: activatedBy,
         reason: reason ?? null,
+        policy: row.policy,
       });
-      await tx.raw('SELECT pg_notify(?, ?)', [AUTHZ_CHANNEL, `revision:${id}`]);
+      await tx.raw('SELECT pg_notify(?, ?)', [
+        AUTHZ_CHANNEL,
+        `${ACTIVATION_PREFIX[row.policy]}${id}`,
+      ]);
+      return row.policy;
     });
   }
 
-  /** Activates the revision that was active before the current one. */
-  async rollback(activatedBy: string, reason?: string): Promise<string> {
+  /** Activates the revision of `policy` that was active before the current one. */
+  async rollback(
+    activatedBy: string,
+    reason?: string,
+    policy: PolicyKind = 'product',
+  ): Promise<string> {
     const rows: DbActivationRow[] = await this.knex('authz_policy_activations')
+      .where({ policy })
       .orderBy('id', 'desc')
       .limit(50)
       .select();
@@ -148,7 +190,12 @@ export class RevisionStore {
     if (current === undefined || previous === undefined) {
       throw new ConflictError('There is no earlier revision to roll back to');
     }
-    await this.activate(String(previous), activatedBy, reason ?? 'rollback');
+    await this.activate(
+      String(previous),
+      activatedBy,
+      reason ?? 'rollback',
+      policy,
+    );
     return String(previous);
   }
 

@@ -13,6 +13,7 @@ import {
   AuthzEvaluator,
   AuthzService,
   DEFAULT_ENTRYPOINT,
+  PORTAL_ENTRYPOINT,
 } from '@internal/plugin-authz-node';
 import {
   actorRef,
@@ -20,7 +21,7 @@ import {
   openApiValidationErrors,
 } from '@internal/plugin-platform-node';
 import { BasicPermission } from '@backstage/plugin-permission-common';
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, NotFoundError } from '@backstage/errors';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { RequestValidationError } from '@internal/plugin-platform-node';
@@ -29,7 +30,8 @@ import {
   loadBundleCandidate,
   PolicyRevisions,
 } from './PolicyRevisions';
-import { AUTHZ_CHANNEL, RevisionStore } from './RevisionStore';
+import { AUTHZ_CHANNEL, PolicyKind, RevisionStore } from './RevisionStore';
+import { CatalogPortalUsers } from './portalUsers';
 import { EnforcementModes } from './EnforcementModes';
 import { ShadowStore } from './ShadowStore';
 import { evaluateCandidate, testCandidate } from './playground';
@@ -48,6 +50,10 @@ export interface RouterOptions {
   decisionLog: DecisionLog;
   store: RevisionStore;
   revisions: PolicyRevisions;
+  /** The portal PermissionPolicy's revisions (absent: product revisions only). */
+  portalRevisions?: PolicyRevisions;
+  /** Catalog users for the playground (absent: `GET /v1/portal-users` answers 404). */
+  portalUsers?: CatalogPortalUsers;
   shadow: ShadowStore;
   modes: EnforcementModes;
   /** Flipping to enforce is refused above this shadow discrepancy rate (unless forced). */
@@ -114,6 +120,15 @@ export async function createRouter(
       await event.fail({ error: error as Error });
       throw error;
     }
+  };
+
+  /** The revisions of `policy` this replica follows; 400 naming `field` when it has none. */
+  const revisionsOf = (policy: PolicyKind | undefined, field: string) => {
+    if (!policy || policy === 'product') return options.revisions;
+    if (options.portalRevisions) return options.portalRevisions;
+    throw RequestValidationError.fromIssues('request', [
+      { path: field, message: 'this backend keeps no portal policy revisions' },
+    ]);
   };
 
   api.get('/v1/health', async (_req, res) => {
@@ -195,27 +210,32 @@ export async function createRouter(
 
   api.get('/v1/revisions', async (req, res) => {
     await allowed(req, authzPolicyReadPermission);
-    res.json({ revisions: await options.store.list() });
+    const { policy } = revisionsOf(req.query.policy, 'query.policy');
+    res.json({ revisions: await options.store.list(policy) });
   });
 
   api.post('/v1/revisions', async (req, res) => {
     const credentials = await allowed(req, authzPolicyManagePermission);
+    const { policy } = revisionsOf(req.body.policy, 'body.policy');
     const source = {
       modules: req.body.modules,
       data: req.body.data ?? {},
-      entrypoint: req.body.entrypoint ?? DEFAULT_ENTRYPOINT,
+      entrypoint:
+        req.body.entrypoint ??
+        (policy === 'portal' ? PORTAL_ENTRYPOINT : DEFAULT_ENTRYPOINT),
     };
     const compiled = await compileCandidate(source);
     const ref = await policyChange(
       req,
       'policy-revision-create',
-      { sha256: compiled.sha256 },
+      { sha256: compiled.sha256, policy },
       () =>
         options.store.add(
           compiled.sha256,
           source,
           compiled.wasm,
           actorRef(credentials),
+          policy,
         ),
     );
     res.status(201).json({ id: ref.id, sha256: compiled.sha256 });
@@ -227,6 +247,7 @@ export async function createRouter(
     const data = revision.source.data;
     res.json({
       id: revision.id,
+      policy: revision.policy,
       sha256: revision.sha256,
       modules: revision.source.modules,
       // OPA's data root is an object (a bundle's data.json is merged under it)
@@ -263,22 +284,56 @@ export async function createRouter(
   api.post('/v1/revisions/:id/activate', async (req, res) => {
     const credentials = await allowed(req, authzPolicyManagePermission);
     const { id } = req.params;
-    await policyChange(req, 'policy-revision-activate', { id }, () =>
-      options.store.activate(id, actorRef(credentials), req.body?.reason),
+    const asked = req.body?.policy;
+    revisionsOf(asked, 'body.policy');
+    const policy = await policyChange(
+      req,
+      'policy-revision-activate',
+      { id, ...(asked ? { policy: asked } : {}) },
+      () =>
+        options.store.activate(
+          id,
+          actorRef(credentials),
+          req.body?.reason,
+          asked,
+        ),
     );
-    await options.revisions.sync();
+    // this replica answers only once the revision is in force here (the others follow the NOTIFY)
+    await revisionsOf(policy, 'body.policy').sync();
     const revision = await options.store.get(id);
     res.json({ id, sha256: revision.sha256 });
   });
 
   api.post('/v1/revisions/rollback', async (req, res) => {
     const credentials = await allowed(req, authzPolicyManagePermission);
-    const id = await policyChange(req, 'policy-revision-rollback', {}, () =>
-      options.store.rollback(actorRef(credentials), req.body?.reason),
+    const revisions = revisionsOf(req.body?.policy, 'body.policy');
+    const id = await policyChange(
+      req,
+      'policy-revision-rollback',
+      { policy: revisions.policy },
+      () =>
+        options.store.rollback(
+          actorRef(credentials),
+          req.body?.reason,
+          revisions.policy,
+        ),
     );
-    await options.revisions.sync();
+    await revisions.sync();
     const revision = await options.store.get(id);
     res.json({ id, sha256: revision.sha256 });
+  });
+
+  api.get('/v1/portal-users', async (req, res) => {
+    await allowed(req, authzPolicyReadPermission);
+    if (!options.portalUsers) {
+      throw new NotFoundError('this backend reads no catalog users');
+    }
+    res.json({
+      users: await options.portalUsers.list(
+        req.query.q,
+        Number(req.query.limit ?? 100),
+      ),
+    });
   });
 
   api.post('/v1/data/changed', async (req, res) => {

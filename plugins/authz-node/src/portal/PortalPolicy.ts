@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Registry, register as globalRegistry } from 'prom-client';
 import { AuthzMetrics, authzMetrics } from '../metrics';
-import { CompiledPolicy } from '../policy/CompiledPolicy';
+import { CompiledPolicy, PolicySource } from '../policy/CompiledPolicy';
 import {
   defaultPolicyRoot,
   readPolicyDirectory,
@@ -71,12 +71,43 @@ function asAnswer(value: unknown): PortalPolicyAnswer {
   throw new Error(`the portal decision has no valid result`);
 }
 
+export interface PortalPolicyOptions {
+  /** PORTAL_PLUGIN_IDS: fill `data.portal_config.plugin_ids` (the list exists once, in platform-common). */
+  pluginIds: readonly string[];
+  maxEvaluationMs?: number;
+  metrics?: Registry;
+  onError?: (error: Error) => void;
+}
+
+/** Where the portal policy in force comes from: a fixed policy, or the active stored revision. */
+export interface PortalPolicyProvider {
+  /** The policy deciding now; rejects when there is none (the caller then denies). */
+  current(): Promise<PortalPolicy>;
+}
+
+/** The source with `data.portal_config.plugin_ids` filled in. */
+function withPluginIds(
+  source: PolicySource,
+  pluginIds: readonly string[],
+): PolicySource {
+  const data = (source.data ?? {}) as {
+    portal_config?: Record<string, unknown>;
+  };
+  return {
+    ...source,
+    data: {
+      ...data,
+      portal_config: { ...data.portal_config, plugin_ids: [...pluginIds] },
+    },
+  };
+}
+
 /**
  * The portal's Backstage permission policy (Rego, `policies/portal`) evaluated in-process by
  * opa-wasm. `decide` never throws: a load or evaluation error, a malformed answer or a slow
  * evaluation all deny with reason `policy_error` and count in `authz_policy_errors_total`.
  */
-export class PortalPolicy {
+export class PortalPolicy implements PortalPolicyProvider {
   private constructor(
     private readonly policy: CompiledPolicy,
     private readonly metrics: AuthzMetrics,
@@ -88,34 +119,47 @@ export class PortalPolicy {
    * Compiles the portal policy. `pluginIds` (PORTAL_PLUGIN_IDS) fill
    * `data.portal_config.plugin_ids`: the repository keeps that list once, in platform-common.
    */
-  static async load(options: {
-    pluginIds: readonly string[];
-    directory?: string;
-    maxEvaluationMs?: number;
-    metrics?: Registry;
-    onError?: (error: Error) => void;
-  }): Promise<PortalPolicy> {
+  static async load(
+    options: PortalPolicyOptions & { directory?: string },
+  ): Promise<PortalPolicy> {
     const source = readPolicyDirectory(
       options.directory ?? path.join(defaultPolicyRoot(), 'portal'),
       { entrypoint: PORTAL_ENTRYPOINT },
     );
-    const data = source.data as { portal_config?: Record<string, unknown> };
-    const policy = await CompiledPolicy.compile({
-      ...source,
-      data: {
-        ...data,
-        portal_config: {
-          ...data.portal_config,
-          plugin_ids: [...options.pluginIds],
-        },
-      },
-    });
+    const policy = await CompiledPolicy.compile(
+      withPluginIds(source, options.pluginIds),
+    );
+    return PortalPolicy.of(policy, options);
+  }
+
+  /**
+   * A stored revision (its compiled wasm, no recompilation); `revision` stays the stored
+   * sha256. Throws when the module lacks the portal entrypoint.
+   */
+  static async fromRevision(
+    revision: { source: PolicySource; wasm: Uint8Array; sha256: string },
+    options: PortalPolicyOptions,
+  ): Promise<PortalPolicy> {
+    const policy = await CompiledPolicy.load(
+      withPluginIds(revision.source, options.pluginIds),
+      revision.wasm,
+      revision.sha256,
+    );
+    return PortalPolicy.of(policy, options);
+  }
+
+  private static of(policy: CompiledPolicy, options: PortalPolicyOptions) {
     return new PortalPolicy(
       policy,
       authzMetrics(options.metrics ?? globalRegistry),
       options.maxEvaluationMs ?? 50,
       options.onError,
     );
+  }
+
+  /** A fixed policy is its own active revision. */
+  async current(): Promise<PortalPolicy> {
+    return this;
   }
 
   /** sha256 of the modules, data and entrypoint evaluated. */
