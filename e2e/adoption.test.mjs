@@ -2,7 +2,10 @@
 // scores the API returns, and after a feature-team engineer (Maya Cohen, dashboards) queries the
 // filter engine, the matrix shows the dashboards × filtering cell as measured (platform request
 // telemetry flushes once a minute, so this waits up to ~2.5 minutes); the Inventory tab shows
-// that team's measured filter-engine calls as the API reports them.
+// that team's measured filter-engine calls as the API reports them, and the team's records in
+// the platform audit store (the filter query's audit record, team from the catalog) beside them;
+// the portal's own adoption plugin, calling authz as service principal plugin:adoption, counts
+// for platform-services through the org catalog's platform.portal/service-principal claim.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -57,6 +60,7 @@ describe('Platform adoption in the real portal', () => {
       FEATURE_TEAMS.map(t => `group:default/${t}`),
     );
     const callsBefore = cellOf(before0.body).evidence.calls30d;
+    const auditedBefore = cellOf(before0.body).evidence.audit?.events30d ?? 0;
 
     const query = await callJson(
       'POST',
@@ -87,6 +91,17 @@ describe('Platform adoption in the real portal', () => {
     assert.equal(cell.source, 'measured');
     assert.ok(cell.phase >= 1, JSON.stringify(cell));
     assert.ok(cell.evidence.lastCallAt);
+    // The query's audit record committed before the answer (filters audits every query).
+    assert.ok(
+      cell.evidence.audit.events30d > auditedBefore,
+      JSON.stringify(cell),
+    );
+    assert.ok(
+      cell.evidence.audit.actions.some(
+        a => a.action === 'filters.filters-query' && a.outcome === 'succeeded',
+      ),
+      JSON.stringify(cell.evidence.audit),
+    );
 
     const { body: api } = await callJson('GET', `${API}/scorecards`, maya);
     assert.equal(api.scorecards.length, 9);
@@ -131,6 +146,31 @@ describe('Platform adoption in the real portal', () => {
         .measuredConsumers.find(c => c.team === 'group:default/dashboards');
       assert.ok(measured.calls30d >= 1, JSON.stringify(measured));
       assert.match(inv.measurement.source, /requestsByTeam/);
+      const audited = inv.capabilities
+        .find(c => c.id === 'filtering')
+        .auditConsumers.find(c => c.team === 'group:default/dashboards');
+      assert.ok(audited.events30d >= 1, JSON.stringify(audited));
+      assert.equal(inv.auditMeasurement.ok, true, inv.auditMeasurement.detail);
+      assert.match(inv.auditMeasurement.source, /audit store/);
+      // The adoption plugin reads authz shadow stats as plugin:adoption; the org catalog maps
+      // that principal to platform-services.
+      assert.ok(
+        inv.servicePrincipals.some(
+          p =>
+            p.service === 'service:plugin:adoption' &&
+            p.team === 'group:default/platform-services' &&
+            p.status === 'mapped',
+        ),
+        JSON.stringify(inv.servicePrincipals),
+      );
+      const adoptionCalls = inv.capabilities
+        .find(c => c.id === 'permissions')
+        .measuredServices.find(s => s.service === 'service:plugin:adoption');
+      assert.equal(
+        adoptionCalls?.team,
+        'group:default/platform-services',
+        JSON.stringify(inv.capabilities.find(c => c.id === 'permissions')),
+      );
       await page.getByRole('tab', { name: 'Inventory' }).click();
       const callers = page.getByTestId('callers-filtering-dashboards');
       await callers.waitFor();
@@ -141,6 +181,20 @@ describe('Platform adoption in the real portal', () => {
       assert.match(
         await page.getByTestId('measurement').textContent(),
         /requestsByTeam/,
+      );
+      assert.equal(
+        Number(await callers.getByTestId('events30d').textContent()),
+        audited.events30d,
+      );
+      assert.match(
+        await page.getByTestId('audit-measurement').textContent(),
+        /audit store/,
+      );
+      assert.match(
+        await page
+          .getByTestId('callers-permissions-service:plugin:adoption')
+          .textContent(),
+        /service:plugin:adoption → platform-services/,
       );
       await page.screenshot({
         path: join(artifacts, 'adoption-inventory.png'),
