@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { createBenchDatabase } from '@internal/dev-database';
 import { Logger, makeWorkerUtils, run, WorkerUtils } from 'graphile-worker';
 import knexFactory, { Knex } from 'knex';
@@ -27,6 +28,8 @@ import {
   DbExportJobRow,
   ExportStore,
 } from '../../plugins/exports-backend/src/service/ExportStore';
+import { JobDispatcher } from '../../plugins/exports-backend/src/service/queue/JobDispatcher';
+import { QueueListener } from '../../plugins/exports-backend/src/service/queue/QueueListener';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 // pg-boss at batch 1 waits its poll interval after every fetch: 4 workers × 1 job / 0.5 s.
@@ -63,30 +66,31 @@ interface System {
 }
 
 const quietGraphile = new Logger(() => () => {});
+const quietLogger = {
+  error: () => {},
+  warn: () => {},
+  info: () => {},
+  debug: () => {},
+  child: () => quietLogger,
+} as unknown as LoggerService;
 
 /**
- * `claimIndex`: the trial runs with the partial index for the claim's ORDER BY that the migrations
- * create (`export_jobs_claim_order`); trials without it drop it, to show what it changes.
+ * ExportStore through the runner's own dispatch: a JobDispatcher with WORKERS slots claims as
+ * many jobs as there are idle slots in one `claimBatch`, the run is a no-op followed by
+ * `complete` (what ExportRunner does at the end of a job). `local`: the replica that queued the
+ * job wakes its dispatcher (POST /v1/exports does); `listen`: a QueueListener on its own
+ * connection wakes it on NOTIFY export_jobs_queued (every replica has one in the plugin).
  */
 function exportStoreSystem(
   knex: Knex,
   connection: Knex.PgConnectionConfig,
-  options: { wakeOnEnqueue: boolean; claimIndex?: boolean },
+  options: { name: string; local: boolean; listen: boolean },
 ): System {
-  const { wakeOnEnqueue, claimIndex = false } = options;
   return {
-    name: `export-store${wakeOnEnqueue ? '' : '-poll'}${
-      claimIndex ? '+claim-index' : ''
-    }`,
+    name: options.name,
     jobs: JOBS,
     async start(onStart) {
       await knex('export_jobs').delete();
-      // The migrations create the claim index (export_jobs_claim_order); trials without it drop it.
-      if (claimIndex)
-        await knex.raw(
-          `CREATE INDEX IF NOT EXISTS export_jobs_claim_order ON export_jobs (priority DESC, created_at, id) WHERE status = 'queued'`,
-        );
-      else await knex.raw('DROP INDEX IF EXISTS export_jobs_claim_order');
       const pool = knexFactory({
         client: 'pg',
         connection,
@@ -94,42 +98,35 @@ function exportStoreSystem(
       });
       const store = new ExportStore(pool);
       const enqueuer = new ExportStore(knex);
-      let stopping = false;
-      let waiting: (() => void)[] = [];
-      const wake = () => {
-        const w = waiting;
-        waiting = [];
-        w.forEach(f => f());
-      };
-      // The loop of ExportRunner with a no-op run: claim, complete, or sleep until the poll/wake.
-      const loop = async (w: number) => {
-        while (!stopping) {
-          const job: DbExportJobRow | undefined = await store.claim({
-            workerId: `bench-${w}`,
+      const dispatcher = new JobDispatcher<DbExportJobRow>({
+        slots: WORKERS,
+        pollMs: POLL_MS,
+        claim: count =>
+          store.claimBatch({
+            workerId: 'bench',
             leaseMs: 30_000,
             perTenantLimit: PER_TENANT_LIMIT,
-          });
-          if (job) {
-            onStart(job.id);
-            await store.complete(
-              job.id,
-              job.lease_token!,
-              { rowsWritten: 0, bytesWritten: 0, storageKey: 'bench' },
-              60_000,
-              async () => {},
-            );
-            continue;
-          }
-          await new Promise<void>(resolve => {
-            const timer = setTimeout(resolve, POLL_MS);
-            waiting.push(() => {
-              clearTimeout(timer);
-              resolve();
-            });
-          });
-        }
-      };
-      const loops = Array.from({ length: WORKERS }, (_, w) => loop(w));
+            count,
+          }),
+        run: async job => {
+          onStart(job.id);
+          await store.complete(
+            job.id,
+            job.lease_token!,
+            { rowsWritten: 0, bytesWritten: 0, storageKey: 'bench' },
+            60_000,
+            async () => {},
+          );
+        },
+        onError: e => console.error(`export-store: ${e}`),
+      });
+      const listener = new QueueListener({
+        db: pool,
+        logger: quietLogger,
+        onNotify: () => dispatcher.wake(),
+      });
+      if (options.listen) await listener.start();
+      dispatcher.start();
       const row = (i: number) => ({
         id: randomUUID(),
         dataset: 'events',
@@ -148,7 +145,7 @@ function exportStoreSystem(
           await knex('export_jobs').insert(
             Array.from({ length: count }, (_, i) => row(i)),
           );
-          if (wakeOnEnqueue) wake();
+          if (options.local) dispatcher.wake();
         },
         async enqueueOne() {
           const { row: created } = await enqueuer.create({
@@ -161,7 +158,7 @@ function exportStoreSystem(
             readableDataClasses: ['public'],
             requestedBy: 'user:default/bench',
           });
-          if (wakeOnEnqueue) wake();
+          if (options.local) dispatcher.wake();
           return created.id;
         },
         async completed() {
@@ -171,12 +168,9 @@ function exportStoreSystem(
           return Number(c);
         },
         async stop() {
-          stopping = true;
-          wake();
-          await Promise.all(loops);
+          await listener.stop();
+          await dispatcher.stop();
           await pool.destroy();
-          if (claimIndex)
-            await knex.raw('DROP INDEX IF EXISTS export_jobs_claim_order');
         },
       };
     },
@@ -365,9 +359,21 @@ async function main() {
     });
     await utils.migrate();
     const systems = [
-      exportStoreSystem(db.knex, c, { wakeOnEnqueue: true }),
-      exportStoreSystem(db.knex, c, { wakeOnEnqueue: false }),
-      exportStoreSystem(db.knex, c, { wakeOnEnqueue: true, claimIndex: true }),
+      exportStoreSystem(db.knex, c, {
+        name: 'export-store',
+        local: true,
+        listen: true,
+      }),
+      exportStoreSystem(db.knex, c, {
+        name: 'export-store-other-replica',
+        local: false,
+        listen: true,
+      }),
+      exportStoreSystem(db.knex, c, {
+        name: 'export-store-poll-only',
+        local: false,
+        listen: false,
+      }),
       pgBossSystem(db.knex, connectionString, 1),
       pgBossSystem(db.knex, connectionString, 10),
       graphileSystem(db.knex, connectionString, utils),

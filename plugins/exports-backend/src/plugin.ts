@@ -17,10 +17,10 @@ import { ExportStore } from './service/ExportStore';
 import { expireExports } from './service/expireExports';
 import { createExportStorage } from './service/storage/createExportStorage';
 import { AccountLookup, createRouter } from './service/router';
-import { signDownloadToken, DOWNLOAD_URL_TTL_MS } from './service/signedUrls';
 import { WebhookDeliverer } from './service/webhooks';
 import { WebhookDispatcher } from './service/delivery/WebhookDispatcher';
 import { WebhookOutbox } from './service/delivery/WebhookOutbox';
+import { freshDownloadUrl } from './service/delivery/freshDownloadUrl';
 import { QueueListener } from './service/queue/QueueListener';
 import { readExportLimits } from './service/writers/limits';
 
@@ -97,21 +97,11 @@ export const exportsPlugin = createBackendPlugin({
           logger,
           backoffBaseMs: webhookConfig?.getOptionalNumber('backoffBaseMs'),
           pollMs,
-          // A download URL signed for this attempt (it is valid 15 min).
-          freshFields: async row => {
-            if (row.payload.status !== 'succeeded') return {};
-            const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_MS);
-            const base = await deps.discovery.getExternalBaseUrl('exports');
-            const token = signDownloadToken(
-              signingSecret!,
-              row.job_id,
-              expiresAt,
-            );
-            return {
-              downloadUrl: `${base}/v1/download/${token}`,
-              downloadUrlExpiresAt: expiresAt.toISOString(),
-            };
-          },
+          freshFields: row =>
+            freshDownloadUrl(row, {
+              secret: signingSecret!,
+              baseUrl: () => deps.discovery.getExternalBaseUrl('exports'),
+            }),
         });
         // export.completed / export.failed (after the last attempt) with the schema's properties.
         const emitFinished = async (

@@ -187,82 +187,31 @@ export class ExportStore {
 
   /**
    * Claims up to `count` jobs (highest priority, oldest first) within the per-tenant limit, in
-   * one transaction of two statements. The limit needs the running count and the claim to be
-   * atomic per account, so the first statement picks the accounts of the next jobs and takes a
-   * transaction-scoped advisory lock per account (in key order: no deadlocks); the second counts
-   * and claims, with a snapshot that sees every claim committed before the locks were granted.
-   * Claims for different accounts run in parallel (the old single lock serialized every claim
-   * in the cluster). A short claim (an account found full once locked because another replica
-   * claimed meanwhile, or more accounts beyond the candidates) tries again, at most twice.
+   * one round trip (two when the first finds nothing): the `export_jobs_claim` function
+   * (migration 20261202032000 explains how it keeps the limit across replicas with an advisory
+   * lock per account). Claims for different
+   * accounts run in parallel; the old single lock serialized every claim in the cluster.
    */
   async claimBatch(
     options: ClaimOptions & { count: number },
   ): Promise<DbExportJobRow[]> {
-    const claimed: DbExportJobRow[] = [];
-    for (let round = 0; round < 3 && claimed.length < options.count; round++) {
-      const want = options.count - claimed.length;
-      const { jobs, accounts } = await this.claimFromNextAccounts({
-        ...options,
-        count: want,
-      });
-      claimed.push(...jobs);
-      if (accounts === 0) break; // nothing claimable left
-    }
-    return claimed.sort(claimOrder);
-  }
-
-  private async claimFromNextAccounts(
-    options: ClaimOptions & { count: number },
-  ): Promise<{ jobs: DbExportJobRow[]; accounts: number }> {
-    const { count, perTenantLimit } = options;
-    return this.db.transaction(async tx => {
-      const locked = await tx.raw(
-        `WITH next_jobs AS MATERIALIZED (
-           SELECT j.account_id, j.priority, j.created_at, j.id FROM export_jobs j
-           WHERE j.status = 'queued' AND j.run_after <= now()
-             AND (SELECT count(*) FROM export_jobs r
-                  WHERE r.account_id = j.account_id AND r.status = 'running') < ?
-           ORDER BY j.priority DESC, j.created_at, j.id
-           LIMIT ?
-         ), next_accounts AS MATERIALIZED (
-           SELECT account_id FROM next_jobs GROUP BY account_id
-           ORDER BY max(priority) DESC, min(created_at)
-           LIMIT ?
-         )
-         SELECT account_id, pg_advisory_xact_lock(?, hashtext(account_id::text))::text AS locked
-         FROM next_accounts ORDER BY hashtext(account_id::text)`,
-        [perTenantLimit, Math.max(50, count * 10), count, CLAIM_LOCK_KEY],
-      );
-      const accounts = (locked.rows as { account_id: string }[]).map(
-        r => r.account_id,
-      );
-      if (accounts.length === 0) return { jobs: [], accounts: 0 };
-      const result = await tx.raw(
-        `UPDATE export_jobs SET status = 'running', attempts = attempts + 1,
-           lease_owner = ?, lease_token = gen_random_uuid(),
-           lease_expires_at = now() + (? * interval '1 millisecond'),
-           started_at = coalesce(started_at, now())
-         WHERE status = 'queued' AND id IN (
-           SELECT id FROM (
-             SELECT j.id, j.priority, j.created_at,
-               row_number() OVER (PARTITION BY j.account_id
-                 ORDER BY j.priority DESC, j.created_at, j.id) AS nth,
-               (SELECT count(*) FROM export_jobs r
-                WHERE r.account_id = j.account_id AND r.status = 'running') AS running
-             FROM export_jobs j
-             WHERE j.status = 'queued' AND j.run_after <= now()
-               AND j.account_id = ANY(?::uuid[])) c
-           WHERE c.nth + c.running <= ?
-           ORDER BY c.priority DESC, c.created_at, c.id
-           LIMIT ?)
-         RETURNING *`,
-        [options.workerId, options.leaseMs, accounts, perTenantLimit, count],
-      );
-      return {
-        jobs: result.rows as DbExportJobRow[],
-        accounts: accounts.length,
-      };
-    });
+    if (options.count < 1) return [];
+    const claimWith = async (wait: boolean) =>
+      (
+        await this.db.raw('SELECT * FROM export_jobs_claim(?, ?, ?, ?, ?, ?)', [
+          options.workerId,
+          options.leaseMs,
+          options.perTenantLimit,
+          options.count,
+          CLAIM_LOCK_KEY,
+          wait,
+        ])
+      ).rows as DbExportJobRow[];
+    // Try-locks first; empty (the queue is, or every candidate account was being claimed by
+    // someone else): once more, waiting for the locks of the next accounts.
+    let rows = await claimWith(false);
+    if (rows.length === 0) rows = await claimWith(true);
+    return rows.sort(claimOrder);
   }
 
   /**

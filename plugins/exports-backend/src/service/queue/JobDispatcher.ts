@@ -1,9 +1,7 @@
-import { PollingLoop } from './PollingLoop';
-
 export interface JobDispatcherOptions<J> {
   /** Jobs run at the same time in this process. */
   slots: number;
-  /** Idle: claim again after this long unless woken (new job, a slot freed). */
+  /** Idle slots look for work this often unless woken (new job, a slot freed). */
   pollMs: number;
   /** Claims up to `count` jobs in one round trip. */
   claim(count: number): Promise<J[]>;
@@ -12,44 +10,63 @@ export interface JobDispatcherOptions<J> {
 }
 
 /**
- * Fills free slots: one claim asks for as many jobs as there are idle slots, each claimed job
- * runs in its own slot, and a finished job wakes the claim loop at once. Between claims the
- * loop sleeps until the poll or a `wake()` (LISTEN/NOTIFY, a job queued in this process).
+ * Fills free slots: a claim asks for as many jobs as there are free slots not already being
+ * claimed for, and each claimed job runs in its own slot. A job's end claims for its slot at
+ * once, even while another claim is in flight: claims overlap instead of queueing behind each
+ * other (under load a round trip, not the claim's SQL, is most of a claim's time). Idle slots
+ * claim on `wake()` (LISTEN/NOTIFY, a job queued in this process) and at every poll.
  */
 export class JobDispatcher<J> {
   private readonly running = new Set<Promise<void>>();
-  private readonly loop: PollingLoop;
+  private readonly claims = new Set<Promise<void>>();
+  /** Slots that claims in flight are claiming for. */
+  private claiming = 0;
+  private poll: NodeJS.Timeout | undefined;
+  private stopping = false;
 
-  constructor(private readonly options: JobDispatcherOptions<J>) {
-    this.loop = new PollingLoop({
-      pollMs: options.pollMs,
-      pass: () => this.fillSlots(),
-      onError: options.onError,
-    });
-  }
+  constructor(private readonly options: JobDispatcherOptions<J>) {}
 
   start() {
-    this.loop.start();
+    this.stopping = false;
+    this.poll ??= setInterval(() => this.fill(), this.options.pollMs);
+    this.fill();
   }
 
   /** There may be new work: claim now instead of at the next poll. */
   wake() {
-    this.loop.wake();
+    this.fill();
   }
 
-  /** Stops claiming and waits for the running jobs. */
+  /** Stops claiming and waits for claims in flight and the running jobs. */
   async stop() {
-    await this.loop.stop();
+    this.stopping = true;
+    clearInterval(this.poll);
+    this.poll = undefined;
+    await Promise.all(this.claims);
     await Promise.all(this.running);
   }
 
-  /** True when every free slot got a job (more may be waiting once one frees). */
-  private async fillSlots(): Promise<boolean> {
-    const free = this.options.slots - this.running.size;
-    if (free <= 0) return false;
-    const jobs = await this.options.claim(free);
-    jobs.forEach(job => this.launch(job));
-    return jobs.length > 0 && jobs.length === free;
+  private fill() {
+    if (this.stopping) return;
+    const free = this.options.slots - this.running.size - this.claiming;
+    if (free <= 0) return;
+    this.claiming += free;
+    let full = false;
+    const claim: Promise<void> = this.options
+      .claim(free)
+      .then(jobs => {
+        // Jobs claimed while stopping still run: they are leased to this process.
+        jobs.forEach(job => this.launch(job));
+        full = jobs.length === free;
+      })
+      .catch(e => this.options.onError(e))
+      .finally(() => {
+        this.claiming -= free;
+        this.claims.delete(claim);
+        // Every slot got a job: more may be waiting (slots still free claim again now).
+        if (full) this.fill();
+      });
+    this.claims.add(claim);
   }
 
   private launch(job: J) {
@@ -58,7 +75,7 @@ export class JobDispatcher<J> {
       .catch(e => this.options.onError(e))
       .finally(() => {
         this.running.delete(running);
-        this.loop.wake();
+        this.fill();
       });
     this.running.add(running);
   }
