@@ -30,6 +30,7 @@ export type ShadowStatsResponse = Json<Paths['/v1/shadow/stats']['get']>;
 export type DecisionPage = Json<Paths['/v1/decisions']['get']>;
 export type LoggedDecision = OpenApi.components['schemas']['LoggedDecision'];
 export type RegoError = OpenApi.components['schemas']['RegoError'];
+export type PortalUser = OpenApi.components['schemas']['PortalUser'];
 
 export interface DecisionFilter {
   subject?: string;
@@ -44,6 +45,8 @@ export interface DecisionFilter {
 export interface AuthzApi {
   listRevisions(): Promise<RevisionList>;
   getRevision(id: string): Promise<RevisionSource>;
+  /** The organisation's catalog users with their teams and grants (portal-user subjects). */
+  listPortalUsers(q?: string): Promise<PortalUser[]>;
   evaluate(body: EvaluateRequest): Promise<EvaluateResponse>;
   runTests(body: TestRequest): Promise<TestResponse>;
   replay(body: ReplayRequest): Promise<ReplayResult>;
@@ -69,6 +72,12 @@ export class AuthzClient implements AuthzApi {
   }
   getRevision(id: string) {
     return this.client.call('get', '/v1/revisions/{id}', { params: { id } });
+  }
+  async listPortalUsers(q?: string) {
+    const { users } = await this.client.call('get', '/v1/portal-users', {
+      query: { ...(q ? { q } : {}), limit: 500 },
+    });
+    return users;
   }
   evaluate(body: EvaluateRequest) {
     return this.client.call('post', '/v1/evaluate', { body });

@@ -1,4 +1,5 @@
 import { Grid, MenuItem, TextField, Typography } from '@material-ui/core';
+import { PortalUser } from '../../api/AuthzApi';
 
 export interface PlaygroundInput {
   subjectType: 'product-user' | 'portal-user';
@@ -12,6 +13,8 @@ export interface PlaygroundInput {
   resourceAccount: string;
   /** Comma-separated, e.g. `pii`. */
   dataClasses: string;
+  /** The picked catalog user's teams and grants, as the service resolves them. */
+  portalUser?: PortalUser;
 }
 
 /** The policy input, shaped as the evaluator builds it from a check. */
@@ -30,7 +33,15 @@ export function toPolicyInput(i: PlaygroundInput): Record<string, unknown> {
             role: i.role,
             plan: i.plan,
           }
-        : { type: i.subjectType, id: i.subjectId },
+        : {
+            ...(i.portalUser && {
+              teams: i.portalUser.teams,
+              accountAccess: i.portalUser.accountAccess,
+              dataClasses: i.portalUser.dataClasses,
+            }),
+            type: i.subjectType,
+            id: i.subjectId,
+          },
     action: i.action,
     resource: {
       type: i.resourceType,
@@ -41,12 +52,46 @@ export function toPolicyInput(i: PlaygroundInput): Record<string, unknown> {
   };
 }
 
-/** Pick a subject (product user attributes or a catalog user ref), an action and a resource. */
+const teamName = (ref: string) => ref.replace(/^group:(default\/)?/, '');
+
+/** What a catalog user carries as a `portal-user` subject. */
+const PortalUserAttributes = ({ user }: { user: PortalUser }) => (
+  <Grid item xs={12} data-testid="portal-user-attributes">
+    <Typography variant="body2">
+      Teams: {user.teams.map(teamName).join(', ') || 'none'}
+    </Typography>
+    <Typography variant="body2">
+      Account access:{' '}
+      {user.accountAccess === '*'
+        ? 'all accounts'
+        : user.accountAccess.join(', ') || 'none'}
+      {' · '}Data classes: {user.dataClasses.join(', ') || 'public only'}
+    </Typography>
+    <Typography variant="caption">
+      From the organisation's catalog locations, as the Check API resolves this
+      user.
+    </Typography>
+  </Grid>
+);
+
+/**
+ * Pick a subject (a product user's attributes, or a catalog user with their teams), an action
+ * and a resource.
+ */
 export const InputBuilder = (props: {
   value: PlaygroundInput;
   onChange: (value: PlaygroundInput) => void;
+  /** The organisation's catalog users; undefined while loading. */
+  portalUsers?: PortalUser[];
 }) => {
   const v = props.value;
+  const users = props.portalUsers ?? [];
+  const pickUser = (ref: string) =>
+    props.onChange({
+      ...v,
+      subjectId: ref,
+      portalUser: users.find(u => u.ref === ref),
+    });
   const field = (
     key: keyof PlaygroundInput,
     label: string,
@@ -75,11 +120,35 @@ export const InputBuilder = (props: {
       <Typography variant="subtitle1">Input</Typography>
       <Grid container spacing={1}>
         {field('subjectType', 'Subject type', ['product-user', 'portal-user'])}
-        {field(
-          'subjectId',
-          v.subjectType === 'product-user'
-            ? 'Product user id'
-            : 'User entity ref',
+        {v.subjectType === 'product-user' || users.length === 0 ? (
+          field(
+            'subjectId',
+            v.subjectType === 'product-user'
+              ? 'Product user id'
+              : 'User entity ref',
+          )
+        ) : (
+          <Grid item xs={6}>
+            <TextField
+              fullWidth
+              size="small"
+              select
+              label="Catalog user"
+              value={v.portalUser ? v.subjectId : ''}
+              inputProps={{ 'aria-label': 'Catalog user' }}
+              onChange={e => pickUser(e.target.value)}
+            >
+              {users.map(u => (
+                <MenuItem key={u.ref} value={u.ref}>
+                  {u.displayName ?? u.ref} (
+                  {u.teams.map(teamName).join(', ') || 'no team'})
+                </MenuItem>
+              ))}
+            </TextField>
+          </Grid>
+        )}
+        {v.subjectType === 'portal-user' && v.portalUser && (
+          <PortalUserAttributes user={v.portalUser} />
         )}
         {v.subjectType === 'product-user' && (
           <>

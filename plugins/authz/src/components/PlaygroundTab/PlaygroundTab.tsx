@@ -45,6 +45,7 @@ const Playground = ({ revision }: { revision: RevisionSource }) => {
     resourceAccount: 'acct-1',
     dataClasses: '',
   });
+  const portalUsers = useAsync(() => api.listPortalUsers(), [api]);
   const [evaluated, setEvaluated] = useState<
     EvaluateResponse & { roundTripMs?: number }
   >();
@@ -154,7 +155,11 @@ const Playground = ({ revision }: { revision: RevisionSource }) => {
           </Box>
         </Grid>
         <Grid item xs={12} md={5}>
-          <InputBuilder value={input} onChange={setInput} />
+          <InputBuilder
+            value={input}
+            onChange={setInput}
+            portalUsers={portalUsers.value}
+          />
           <Box mt={2} data-testid="decision">
             {evaluateError && <ResponseErrorPanel error={evaluateError} />}
             {evaluated?.decision && (

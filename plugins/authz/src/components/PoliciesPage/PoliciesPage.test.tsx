@@ -27,6 +27,21 @@ function fakeApi(): jest.Mocked<AuthzApi> {
       ],
     })),
     getRevision: jest.fn(async () => revision),
+    listPortalUsers: jest.fn(async () => [
+      {
+        ref: 'user:default/maya.cohen',
+        displayName: 'Maya Cohen',
+        teams: ['group:default/dashboards'],
+        accountAccess: '*',
+        dataClasses: [],
+      },
+      {
+        ref: 'user:default/sam',
+        teams: ['group:default/sre'],
+        accountAccess: [],
+        dataClasses: ['pii'],
+      },
+    ]),
     evaluate: jest.fn(async body =>
       body.modules['authz.rego'].includes('{{')
         ? {
@@ -133,6 +148,45 @@ describe('PoliciesPage playground', () => {
     ).toBeInTheDocument();
     expect(api.replay).toHaveBeenCalledWith(
       expect.objectContaining({ limit: 1000 }),
+    );
+  });
+
+  it('builds a portal-user input from a picked catalog user with their teams', async () => {
+    const api = fakeApi();
+    await renderInTestApp(
+      <TestApiProvider apis={[[authzApiRef, api]]}>
+        <PoliciesPage />
+      </TestApiProvider>,
+    );
+    await screen.findByText(/DENIED — reason/, {}, { timeout: 20_000 });
+    fireEvent.mouseDown(screen.getByLabelText('Subject type'));
+    fireEvent.click(await screen.findByRole('option', { name: 'portal-user' }));
+    fireEvent.mouseDown(await screen.findByLabelText('Catalog user'));
+    fireEvent.click(
+      await screen.findByRole('option', { name: 'Maya Cohen (dashboards)' }),
+    );
+    expect(await screen.findByText('Teams: dashboards')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        /Account access: all accounts · Data classes: public only/,
+      ),
+    ).toBeInTheDocument();
+    await waitFor(
+      () =>
+        expect(api.evaluate).toHaveBeenLastCalledWith(
+          expect.objectContaining({
+            input: expect.objectContaining({
+              subject: {
+                type: 'portal-user',
+                id: 'user:default/maya.cohen',
+                teams: ['group:default/dashboards'],
+                accountAccess: '*',
+                dataClasses: [],
+              },
+            }),
+          }),
+        ),
+      { timeout: 20_000 },
     );
   });
 });
