@@ -12,7 +12,7 @@ import {
 import { useApi } from '@backstage/core-plugin-api';
 import { adoptionApiRef, InventoryDto } from '../../api/AdoptionApi';
 import { shortTeam, when } from './format';
-import { Loaded } from './Loaded';
+import { Loaded } from '../Loaded';
 
 type Capability = InventoryDto['capabilities'][number];
 

@@ -15,7 +15,7 @@ import CloseIcon from '@material-ui/icons/Close';
 import { useApi } from '@backstage/core-plugin-api';
 import { adoptionApiRef, CellDto, MatrixDto } from '../../api/AdoptionApi';
 import { PHASE_COLOURS, PHASE_LABELS, shortTeam, when } from './format';
-import { Loaded } from './Loaded';
+import { Loaded } from '../Loaded';
 
 function CellDrawer({ cell, onClose }: { cell: CellDto; onClose: () => void }) {
   const api = useApi(adoptionApiRef);

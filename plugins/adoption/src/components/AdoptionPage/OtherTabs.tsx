@@ -35,7 +35,7 @@ import {
   RoadmapDto,
 } from '../../api/AdoptionApi';
 import { shortTeam, when } from './format';
-import { Loaded } from './Loaded';
+import { Loaded } from '../Loaded';
 
 type Reminder = CampaignList['campaigns'][number]['reminders'][number];
 

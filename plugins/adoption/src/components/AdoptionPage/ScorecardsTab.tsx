@@ -18,7 +18,7 @@ import {
   ScorecardList,
 } from '../../api/AdoptionApi';
 import { PHASE_LABELS, shortTeam, when } from './format';
-import { Loaded } from './Loaded';
+import { Loaded } from '../Loaded';
 
 const LEVEL_COLOURS: Record<string, string> = {
   none: '#9e9e9e',
