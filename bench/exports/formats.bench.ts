@@ -43,6 +43,10 @@ const CSV_RUNS = Number(process.env.BENCH_CSV_RUNS ?? 5);
 const XLSX_RUNS = Number(process.env.BENCH_XLSX_RUNS ?? 1);
 const PDF_RUNS = Number(process.env.BENCH_PDF_RUNS ?? 3);
 const PDF_ROWS = Number(process.env.BENCH_PDF_ROWS ?? 10_000);
+/** Which parts run (comma-separated): csv, xlsx, pdf. */
+const FORMATS = new Set(
+  (process.env.BENCH_FORMATS ?? 'csv,xlsx,pdf').split(',').map(f => f.trim()),
+);
 const ACCOUNT = '00000000-0000-4000-8000-0000000be0c0';
 const FIELDS = [
   'id',
@@ -80,6 +84,7 @@ async function child(spec: ChildSpec) {
   const engine = demoEngine(spec.connection);
   const exporter = new FilterExporter(engine, { costThreshold: 1e12 });
   const started = performance.now();
+  const cpuAtStart = process.cpuUsage();
   let rows = 0;
   if (spec.contender === 'cursor') {
     // The rows alone (no file): the ceiling the query sets for any XLSX writer.
@@ -122,11 +127,13 @@ async function child(spec: ChildSpec) {
     await workbook.commit();
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuAtStart);
   await engine.close();
   process.stdout.write(
     JSON.stringify({
       rows,
       seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       maxRssMB: process.resourceUsage().maxRSS / 1024,
       bytes: statSync(spec.file).size,
     }),
@@ -153,6 +160,7 @@ async function runChild(spec: ChildSpec) {
   return JSON.parse(out) as {
     rows: number;
     seconds: number;
+    cpuSeconds: number;
     maxRssMB: number;
     bytes: number;
   };
@@ -207,6 +215,7 @@ async function pdfHandPlaced(
 }
 
 async function main() {
+  const loadAtStart = os.loadavg()[0];
   const db = await createBenchDatabase({ productData: { eventRows: 10_000 } });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'formats-bench-'));
   const connection = { ...db.connection };
@@ -237,166 +246,185 @@ async function main() {
     };
 
     // 1. CSV vs psql \copy, interleaved.
-    const built = FilterEngine.build(
-      engine.getDataset('events'),
-      undefined,
-      context(),
-      {
-        kind: 'rows',
-        fields: FIELDS,
-        unbounded: true,
-      },
-    );
-    const settings = setConfigStatement(built.bindings);
-    const settingsSql = settings.text.replace(
-      /\$(\d+)/g,
-      (_, n) => `'${settings.values[Number(n) - 1]}'`,
-    );
-    const c = connection as {
-      host: string;
-      port: number;
-      user: string;
-      password: string;
-      database: string;
-    };
-    const url = `postgres://${c.user}:${encodeURIComponent(c.password)}@${
-      c.host
-    }:${c.port}/${c.database}`;
-    const ours: number[] = [];
-    const psql: number[] = [];
-    let csvBytes = 0;
-    for (let run = 0; run < CSV_RUNS; run++) {
-      const file = path.join(dir, 'ours.csv');
-      let t = performance.now();
-      const result = await exporter.exportCsv(
-        request,
+    if (FORMATS.has('csv')) {
+      const built = FilterEngine.build(
+        engine.getDataset('events'),
+        undefined,
         context(),
-        createWriteStream(file),
+        {
+          kind: 'rows',
+          fields: FIELDS,
+          unbounded: true,
+        },
       );
-      ours.push((performance.now() - t) / 1000);
-      csvBytes = result.bytes;
-      const script = path.join(dir, 'copy.sql');
-      writeFileSync(
-        script,
-        `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSET LOCAL TimeZone = 'UTC';\n${settingsSql};\n\\copy (${result.copySql
-          .replace(/^COPY \(/, '')
-          .replace(
-            /\) TO STDOUT WITH \(FORMAT csv, HEADER\)$/,
-            '',
-          )}) TO '${path.join(
-          dir,
-          'psql.csv',
-        )}' WITH (FORMAT csv, HEADER)\nCOMMIT;\n`,
+      const settings = setConfigStatement(built.bindings);
+      const settingsSql = settings.text.replace(
+        /\$(\d+)/g,
+        (_, n) => `'${settings.values[Number(n) - 1]}'`,
       );
-      t = performance.now();
-      await promisify(execFile)('/usr/bin/psql', [
-        '-X',
-        '-q',
-        '-v',
-        'ON_ERROR_STOP=1',
-        '-f',
-        script,
-        url,
-      ]);
-      psql.push((performance.now() - t) / 1000);
-      const psqlBytes = statSync(path.join(dir, 'psql.csv')).size;
-      if (psqlBytes !== csvBytes)
-        throw new Error(`psql wrote ${psqlBytes} bytes, ours ${csvBytes}`);
+      const c = connection as {
+        host: string;
+        port: number;
+        user: string;
+        password: string;
+        database: string;
+      };
+      const url = `postgres://${c.user}:${encodeURIComponent(c.password)}@${
+        c.host
+      }:${c.port}/${c.database}`;
+      const ours: number[] = [];
+      const psql: number[] = [];
+      let csvBytes = 0;
+      for (let run = 0; run < CSV_RUNS; run++) {
+        const file = path.join(dir, 'ours.csv');
+        let t = performance.now();
+        const result = await exporter.exportCsv(
+          request,
+          context(),
+          createWriteStream(file),
+        );
+        ours.push((performance.now() - t) / 1000);
+        csvBytes = result.bytes;
+        const script = path.join(dir, 'copy.sql');
+        writeFileSync(
+          script,
+          `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\nSET LOCAL TimeZone = 'UTC';\n${settingsSql};\n\\copy (${result.copySql
+            .replace(/^COPY \(/, '')
+            .replace(
+              /\) TO STDOUT WITH \(FORMAT csv, HEADER\)$/,
+              '',
+            )}) TO '${path.join(
+            dir,
+            'psql.csv',
+          )}' WITH (FORMAT csv, HEADER)\nCOMMIT;\n`,
+        );
+        t = performance.now();
+        await promisify(execFile)('/usr/bin/psql', [
+          '-X',
+          '-q',
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-f',
+          script,
+          url,
+        ]);
+        psql.push((performance.now() - t) / 1000);
+        const psqlBytes = statSync(path.join(dir, 'psql.csv')).size;
+        if (psqlBytes !== csvBytes)
+          throw new Error(`psql wrote ${psqlBytes} bytes, ours ${csvBytes}`);
+      }
+      const mb = csvBytes / 1e6;
+      report.csv = {
+        bytes: csvBytes,
+        runs: CSV_RUNS,
+        oursMBps: mb / median(ours),
+        psqlMBps: mb / median(psql),
+        ratio: median(psql) / median(ours),
+        oursSeconds: ours,
+        psqlSeconds: psql,
+      };
     }
-    const mb = csvBytes / 1e6;
-    report.csv = {
-      bytes: csvBytes,
-      runs: CSV_RUNS,
-      oursMBps: mb / median(ours),
-      psqlMBps: mb / median(psql),
-      ratio: median(psql) / median(ours),
-      oursSeconds: ours,
-      psqlSeconds: psql,
-    };
 
     // 2. XLSX, one child process per contender and run (peak RSS is per process).
-    const xlsx: Record<
-      string,
-      { rowsPerS: number[]; maxRssMB: number[]; bytes: number }
-    > = {
-      ours: { rowsPerS: [], maxRssMB: [], bytes: 0 },
-      exceljs: { rowsPerS: [], maxRssMB: [], bytes: 0 },
-      cursor: { rowsPerS: [], maxRssMB: [], bytes: 0 },
-    };
-    for (let run = 0; run < XLSX_RUNS; run++) {
-      for (const contender of ['ours', 'exceljs', 'cursor'] as const) {
-        const file = path.join(dir, `${contender}.xlsx`);
-        const r = await runChild({ connection, contender, file });
-        if (r.rows !== ROWS)
-          throw new Error(`${contender} wrote ${r.rows} rows`);
-        xlsx[contender].rowsPerS.push(r.rows / r.seconds);
-        xlsx[contender].maxRssMB.push(r.maxRssMB);
-        xlsx[contender].bytes = r.bytes;
-        rmSync(file);
+    if (FORMATS.has('xlsx')) {
+      const xlsx: Record<
+        string,
+        {
+          rowsPerS: number[];
+          cpuSeconds: number[];
+          maxRssMB: number[];
+          bytes: number;
+        }
+      > = {
+        ours: { rowsPerS: [], cpuSeconds: [], maxRssMB: [], bytes: 0 },
+        exceljs: { rowsPerS: [], cpuSeconds: [], maxRssMB: [], bytes: 0 },
+        cursor: { rowsPerS: [], cpuSeconds: [], maxRssMB: [], bytes: 0 },
+      };
+      const contenders = ['ours', 'exceljs', 'cursor'] as const;
+      for (let run = 0; run < XLSX_RUNS; run++) {
+        // Order rotated per run: no contender always runs first or last.
+        for (let k = 0; k < contenders.length; k++) {
+          const contender = contenders[(run + k) % contenders.length];
+          const file = path.join(dir, `${contender}.xlsx`);
+          const r = await runChild({ connection, contender, file });
+          if (r.rows !== ROWS)
+            throw new Error(`${contender} wrote ${r.rows} rows`);
+          xlsx[contender].rowsPerS.push(r.rows / r.seconds);
+          xlsx[contender].cpuSeconds.push(r.cpuSeconds);
+          xlsx[contender].maxRssMB.push(r.maxRssMB);
+          xlsx[contender].bytes = r.bytes;
+          rmSync(file);
+        }
       }
+      report.xlsx = {
+        runs: XLSX_RUNS,
+        oursRowsPerS: median(xlsx.ours.rowsPerS),
+        exceljsRowsPerS: median(xlsx.exceljs.rowsPerS),
+        ratio: median(xlsx.ours.rowsPerS) / median(xlsx.exceljs.rowsPerS),
+        oursCpuSeconds: median(xlsx.ours.cpuSeconds),
+        exceljsCpuSeconds: median(xlsx.exceljs.cpuSeconds),
+        cursorOnlyCpuSeconds: median(xlsx.cursor.cpuSeconds),
+        oursPeakRssMB: median(xlsx.ours.maxRssMB),
+        oursMaxPeakRssMB: Math.max(...xlsx.ours.maxRssMB),
+        exceljsPeakRssMB: median(xlsx.exceljs.maxRssMB),
+        cursorOnlyRowsPerS: median(xlsx.cursor.rowsPerS),
+        cursorOnlyPeakRssMB: median(xlsx.cursor.maxRssMB),
+        oursBytes: xlsx.ours.bytes,
+        exceljsBytes: xlsx.exceljs.bytes,
+        detail: xlsx,
+      };
     }
-    report.xlsx = {
-      runs: XLSX_RUNS,
-      oursRowsPerS: median(xlsx.ours.rowsPerS),
-      exceljsRowsPerS: median(xlsx.exceljs.rowsPerS),
-      ratio: median(xlsx.ours.rowsPerS) / median(xlsx.exceljs.rowsPerS),
-      oursPeakRssMB: median(xlsx.ours.maxRssMB),
-      exceljsPeakRssMB: median(xlsx.exceljs.maxRssMB),
-      cursorOnlyRowsPerS: median(xlsx.cursor.rowsPerS),
-      cursorOnlyPeakRssMB: median(xlsx.cursor.maxRssMB),
-      oursBytes: xlsx.ours.bytes,
-      exceljsBytes: xlsx.exceljs.bytes,
-      detail: xlsx,
-    };
 
     // 3. PDF on the first PDF_ROWS rows of the same query.
-    const rows: unknown[][] = [];
-    let columns: { name: string; type: never }[] = [];
-    await exporter
-      .exportRows(request, context(), {
-        columns: cs => {
-          columns = cs as never;
-        },
-        rows: batch => {
-          if (rows.length < PDF_ROWS)
-            rows.push(...batch.slice(0, PDF_ROWS - rows.length));
-          if (rows.length >= PDF_ROWS) throw new Error('enough');
-        },
-      })
-      .catch(e => {
-        if (e.message !== 'enough') throw e;
-      });
-    const pdfOurs: number[] = [];
-    const pdfBase: number[] = [];
-    for (let run = 0; run < PDF_RUNS; run++) {
-      let t = performance.now();
-      const w = new PdfWriter(createWriteStream(path.join(dir, 'ours.pdf')), {
-        title: 'bench',
-      });
-      await w.columns(columns);
-      for (let i = 0; i < rows.length; i += 2000)
-        await w.rows(rows.slice(i, i + 2000));
-      await w.end();
-      pdfOurs.push((performance.now() - t) / 1000);
-      t = performance.now();
-      await pdfHandPlaced(
-        createWriteStream(path.join(dir, 'base.pdf')),
-        columns.map(col => col.name),
-        rows,
-      );
-      pdfBase.push((performance.now() - t) / 1000);
+    if (FORMATS.has('pdf')) {
+      const rows: unknown[][] = [];
+      let columns: { name: string; type: never }[] = [];
+      await exporter
+        .exportRows(request, context(), {
+          columns: cs => {
+            columns = cs as never;
+          },
+          rows: batch => {
+            if (rows.length < PDF_ROWS)
+              rows.push(...batch.slice(0, PDF_ROWS - rows.length));
+            if (rows.length >= PDF_ROWS) throw new Error('enough');
+          },
+        })
+        .catch(e => {
+          if (e.message !== 'enough') throw e;
+        });
+      const pdfOurs: number[] = [];
+      const pdfBase: number[] = [];
+      for (let run = 0; run < PDF_RUNS; run++) {
+        let t = performance.now();
+        const w = new PdfWriter(createWriteStream(path.join(dir, 'ours.pdf')), {
+          title: 'bench',
+        });
+        await w.columns(columns);
+        for (let i = 0; i < rows.length; i += 2000)
+          await w.rows(rows.slice(i, i + 2000));
+        await w.end();
+        pdfOurs.push((performance.now() - t) / 1000);
+        t = performance.now();
+        await pdfHandPlaced(
+          createWriteStream(path.join(dir, 'base.pdf')),
+          columns.map(col => col.name),
+          rows,
+        );
+        pdfBase.push((performance.now() - t) / 1000);
+      }
+      report.pdf = {
+        rows: rows.length,
+        runs: PDF_RUNS,
+        oursRowsPerS: rows.length / median(pdfOurs),
+        handPlacedRowsPerS: rows.length / median(pdfBase),
+        ratio: median(pdfBase) / median(pdfOurs),
+        oursBytes: statSync(path.join(dir, 'ours.pdf')).size,
+        handPlacedBytes: statSync(path.join(dir, 'base.pdf')).size,
+        oursSeconds: pdfOurs,
+        handPlacedSeconds: pdfBase,
+      };
     }
-    report.pdf = {
-      rows: rows.length,
-      runs: PDF_RUNS,
-      oursRowsPerS: rows.length / median(pdfOurs),
-      handPlacedRowsPerS: rows.length / median(pdfBase),
-      ratio: median(pdfBase) / median(pdfOurs),
-      oursBytes: statSync(path.join(dir, 'ours.pdf')).size,
-      handPlacedBytes: statSync(path.join(dir, 'base.pdf')).size,
-      oursSeconds: pdfOurs,
-      handPlacedSeconds: pdfBase,
-    };
     await engine.close();
 
     console.log(JSON.stringify(report, null, 2));
@@ -408,28 +436,57 @@ async function main() {
     const csv = report.csv as any;
     const x = report.xlsx as any;
     const p = report.pdf as any;
-    console.log(`
-| format | contender | median | baseline | baseline median | ratio |
-| --- | --- | --- | --- | --- | --- |
-| CSV (${f(
-      csv.bytes / 1e6,
-    )} MB, ${CSV_RUNS} runs) | FilterExporter.exportCsv | ${f(
-      csv.oursMBps,
-      1,
-    )} MB/s | psql \\copy | ${f(csv.psqlMBps, 1)} MB/s | ${f(csv.ratio, 2)}× |
-| XLSX (${f(ROWS)} rows, ${XLSX_RUNS} run(s)) | XlsxWriter | ${f(
-      x.oursRowsPerS,
-    )} rows/s, peak RSS ${f(x.oursPeakRssMB)} MB | exceljs streaming | ${f(
-      x.exceljsRowsPerS,
-    )} rows/s, peak RSS ${f(x.exceljsPeakRssMB)} MB | ${f(x.ratio, 2)}× |
-| XLSX ceiling | the cursor alone (rows read, no file) | ${f(
-      x.cursorOnlyRowsPerS,
-    )} rows/s, peak RSS ${f(x.cursorOnlyPeakRssMB)} MB | | | |
-| PDF (${f(p.rows)} rows, ${PDF_RUNS} runs) | PdfWriter | ${f(
-      p.oursRowsPerS,
-    )} rows/s | pdfkit hand-placed cells | ${f(
-      p.handPlacedRowsPerS,
-    )} rows/s | ${f(p.ratio, 2)}× |`);
+    const lines = [
+      '| format | contender | median | baseline | baseline median | ratio |',
+      '| --- | --- | --- | --- | --- | --- |',
+    ];
+    if (csv) {
+      lines.push(
+        `| CSV (${f(
+          csv.bytes / 1e6,
+        )} MB, ${CSV_RUNS} runs) | FilterExporter.exportCsv | ${f(
+          csv.oursMBps,
+          1,
+        )} MB/s | psql \\copy | ${f(csv.psqlMBps, 1)} MB/s | ${f(
+          csv.ratio,
+          2,
+        )}× |`,
+      );
+    }
+    if (x) {
+      lines.push(
+        `| XLSX (${f(ROWS)} rows, ${XLSX_RUNS} run(s)) | XlsxWriter | ${f(
+          x.oursRowsPerS,
+        )} rows/s, peak RSS ${f(x.oursPeakRssMB)} MB, CPU ${f(
+          x.oursCpuSeconds,
+          1,
+        )} s | exceljs streaming | ${f(x.exceljsRowsPerS)} rows/s, peak RSS ${f(
+          x.exceljsPeakRssMB,
+        )} MB, CPU ${f(x.exceljsCpuSeconds, 1)} s | ${f(x.ratio, 2)}× |`,
+        `| XLSX ceiling | the cursor alone (rows read, no file) | ${f(
+          x.cursorOnlyRowsPerS,
+        )} rows/s, peak RSS ${f(x.cursorOnlyPeakRssMB)} MB, CPU ${f(
+          x.cursorOnlyCpuSeconds,
+          1,
+        )} s | | | |`,
+      );
+    }
+    if (p) {
+      lines.push(
+        `| PDF (${f(p.rows)} rows, ${PDF_RUNS} runs) | PdfWriter | ${f(
+          p.oursRowsPerS,
+        )} rows/s | pdfkit hand-placed cells | ${f(
+          p.handPlacedRowsPerS,
+        )} rows/s | ${f(p.ratio, 2)}× |`,
+      );
+    }
+    console.log(`\n${lines.join('\n')}`);
+    console.log(
+      `load average (1 min) at start ${f(loadAtStart, 2)}, at end ${f(
+        os.loadavg()[0],
+        2,
+      )} on ${os.cpus().length} cores`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await db.destroy();

@@ -1,5 +1,7 @@
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { unzipSync } from 'fflate';
+import { crc32 } from 'node:zlib';
 import { XlsxWriter } from './XlsxWriter';
 import { columnLetters, escapeXmlText, excelSerial } from './xlsxParts';
 
@@ -75,6 +77,88 @@ describe('XlsxWriter', () => {
     });
     expect(ids).toEqual(rows.map(r => r[0]));
     expect(workbook.worksheets.map(s => s.rowCount)).toEqual([5, 5, 3]);
+  });
+
+  it('keeps enum values in a shared strings table and whitespace as written', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', c => chunks.push(c));
+    const writer = new XlsxWriter(out);
+    await writer.columns([
+      { name: 'kind', type: 'enum' },
+      { name: 'note', type: 'string' },
+    ]);
+    const kinds = ['query.run', 'user.login', 'a & <b>'];
+    const notes = [
+      '  leading',
+      'trailing ',
+      'two\nlines',
+      'tab\there',
+      '',
+      'x  y',
+    ];
+    const written = Array.from({ length: 12 }, (_, i) => [
+      kinds[i % kinds.length],
+      notes[i % notes.length],
+    ]);
+    await writer.rows(written.slice(0, 5));
+    await writer.rows(written.slice(5));
+    await writer.end();
+    const file = Buffer.concat(chunks);
+    const entries = Object.keys(unzipSync(new Uint8Array(file)));
+    expect(entries).toContain('xl/sharedStrings.xml');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(file as never);
+    const sheet = workbook.worksheets[0];
+    const read: unknown[][] = [];
+    sheet.eachRow((row, n) => {
+      if (n > 1) read.push([row.getCell(1).value, row.getCell(2).value]);
+    });
+    // An empty string is an empty text cell, which reads back as no value (as in Excel).
+    expect(read).toEqual(written.map(([k, n]) => [k, n === '' ? null : n]));
+  });
+
+  it('records each entry with the CRC-32 and size of its content', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', c => chunks.push(c));
+    const writer = new XlsxWriter(out, { maxRowsPerSheet: 700 });
+    await writer.columns([
+      { name: 'id', type: 'string' },
+      { name: 'kind', type: 'enum' },
+    ]);
+    for (let i = 0; i < 2000; i += 500) {
+      await writer.rows(
+        Array.from({ length: 500 }, (_, j) => [`row ${i + j}`, `k${j % 7}`]),
+      );
+    }
+    await writer.end();
+    const file = Buffer.concat(chunks);
+    const contents = unzipSync(new Uint8Array(file));
+    // The end record gives the central directory: 46 bytes + name, extra, comment per entry.
+    const end = file.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    const recorded: Record<string, { crc: number; size: number }> = {};
+    let offset = file.readUInt32LE(end + 16);
+    for (let n = file.readUInt16LE(end + 10); n > 0; n--) {
+      expect(file.readUInt32LE(offset)).toBe(0x02014b50);
+      const nameLength = file.readUInt16LE(offset + 28);
+      recorded[file.toString('utf8', offset + 46, offset + 46 + nameLength)] = {
+        crc: file.readUInt32LE(offset + 16),
+        size: file.readUInt32LE(offset + 24),
+      };
+      offset +=
+        46 +
+        nameLength +
+        file.readUInt16LE(offset + 30) +
+        file.readUInt16LE(offset + 32);
+    }
+    expect(Object.keys(recorded).sort()).toEqual(Object.keys(contents).sort());
+    for (const [name, content] of Object.entries(contents)) {
+      expect(recorded[name]).toEqual({
+        crc: crc32(content),
+        size: content.length,
+      });
+    }
   });
 
   it('writes a header-only workbook for an empty result', async () => {

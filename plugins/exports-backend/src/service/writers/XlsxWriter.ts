@@ -1,9 +1,10 @@
+import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { Zip } from 'fflate';
 import { FilterExportColumn } from '@internal/plugin-filters-node';
 import { NativeZipDeflate } from './NativeZipDeflate';
-import { RowFileWriter, writeWithBackpressure } from './RowFileWriter';
+import { RowFileWriter } from './RowFileWriter';
 import { RunAbortedError } from './RunAbortedError';
 import {
   columnLetters,
@@ -12,6 +13,7 @@ import {
   excelSerial,
   ROOT_RELS_XML,
   SHEET_END,
+  sharedStringsXml,
   sheetPath,
   sheetStart,
   STYLE_DATE,
@@ -25,6 +27,12 @@ import {
 export const XLSX_MAX_DATA_ROWS_PER_SHEET = 1_048_575;
 /** Characters a cell holds at most. */
 export const XLSX_MAX_CELL_CHARS = 32_767;
+/** Distinct enum values kept in the shared strings table; further values are inline. */
+export const XLSX_MAX_SHARED_STRINGS = 10_000;
+/** Batches whose XML may wait for compression before `rows` waits too. */
+const BATCHES_IN_FLIGHT = 2;
+/** Smallest pooled XML buffer (a 2,000-row batch of seven columns is ~0.7 MB of XML). */
+const MIN_BUFFER_BYTES = 1024 * 1024;
 
 export interface XlsxWriterOptions {
   /** Data rows per sheet before the next sheet (with the header again) begins. */
@@ -38,21 +46,44 @@ const WIDTH_BY_TYPE: Record<string, number | undefined> = {
   uuid: 38,
 };
 
+/** Leading or trailing whitespace, line breaks, tabs or runs of spaces need xml:space. */
+function needsPreserve(text: string): boolean {
+  const last = text.length - 1;
+  return (
+    text.charCodeAt(0) <= 32 ||
+    text.charCodeAt(last) <= 32 ||
+    text.includes('\n') ||
+    text.includes('\t') ||
+    text.includes('  ')
+  );
+}
+
 /**
- * Streams an XLSX workbook: the sheet XML is generated per batch (inline strings, no shared
- * strings table, so memory does not grow with the rows) and deflated by fflate's streaming
- * zip (entries deflated by Node's zlib) as it is pushed; each batch waits for `out` to drain, so the database is read only as
- * fast as storage takes the file. Numbers are number cells, timestamps date cells (UTC),
+ * Streams an XLSX workbook: the sheet XML is generated per batch (inline strings; values of
+ * enum columns, a bounded set, in a shared strings table written at the end) and deflated by
+ * zlib streams on fflate's streaming zip as it is pushed. A batch is built while the next is
+ * fetched, and compressed on the thread pool while later ones are built; `rows` waits for the
+ * previous batch, and a batch waits when more than two are still being compressed or `out`
+ * is full, so memory stays bounded and the database is read only as fast as storage takes
+ * the file. Numbers are number cells, timestamps date cells (UTC),
  * booleans boolean cells, NULL an absent cell.
  */
 export class XlsxWriter implements RowFileWriter {
   private readonly zip: Zip;
+  private readonly zipDone: Promise<void>;
   private readonly maxRowsPerSheet: number;
   private readonly level: NonNullable<XlsxWriterOptions['level']>;
-  private readonly output: Uint8Array[] = [];
   private zipError: Error | undefined;
-  private columnRefs: string[] = [];
+  private inFlight: Promise<void>[] = [];
+  /** Buffers zlib has finished reading, reused for the next batches' XML. */
+  private readonly spareBuffers: Buffer[] = [];
+  /** The last batch handed to rows(), built and compressed in the background. */
+  private previous: Promise<void> = Promise.resolve();
+  /** `<c r="A` … per column: a cell is its prefix, the row number and the rest. */
+  private cellPrefixes: string[] = [];
   private columnNames: string[] = [];
+  private sharedColumns: boolean[] = [];
+  private readonly shared = new Map<string, number>();
   private widths: (number | undefined)[] = [];
   private sheet: NativeZipDeflate | undefined;
   private sheets = 0;
@@ -64,21 +95,44 @@ export class XlsxWriter implements RowFileWriter {
     this.maxRowsPerSheet =
       options.maxRowsPerSheet ?? XLSX_MAX_DATA_ROWS_PER_SHEET;
     this.level = options.level ?? 1;
-    this.zip = new Zip((error, data) => {
-      if (error) this.zipError = error;
-      else this.output.push(data);
+    let zipFinished: () => void;
+    this.zipDone = new Promise(resolve => {
+      zipFinished = resolve;
+    });
+    this.zip = new Zip((error, data, final) => {
+      if (error) {
+        this.zipError = error;
+        zipFinished();
+        return;
+      }
+      this.out.write(data);
+      if (final) zipFinished();
     });
   }
 
   async columns(columns: FilterExportColumn[]): Promise<void> {
-    this.columnRefs = columns.map((_, i) => columnLetters(i));
+    this.cellPrefixes = columns.map((_, i) => `<c r="${columnLetters(i)}`);
     this.columnNames = columns.map(c => c.name);
+    this.sharedColumns = columns.map(c => c.type === 'enum');
     this.widths = columns.map(c => WIDTH_BY_TYPE[c.type]);
     this.startSheet();
-    await this.flush();
+    await this.settle(BATCHES_IN_FLIGHT);
   }
 
+  /**
+   * Takes a batch and returns before its XML is built (after the previous batch was built):
+   * building it then overlaps with the caller fetching the next one from the database.
+   */
   async rows(batch: unknown[][]): Promise<void> {
+    await this.previous;
+    this.previous = new Promise(resolve => setImmediate(resolve)).then(() =>
+      this.writeBatch(batch),
+    );
+    // Its failure is thrown by the next rows() or end().
+    this.previous.catch(() => undefined);
+  }
+
+  private async writeBatch(batch: unknown[][]): Promise<void> {
     let xml = '';
     for (const row of batch) {
       if (this.sheetRows === this.maxRowsPerSheet) {
@@ -92,19 +146,32 @@ export class XlsxWriter implements RowFileWriter {
       xml += this.rowXml(this.sheetRows + 1, row);
     }
     this.push(xml);
-    await this.flush();
+    await this.settle(BATCHES_IN_FLIGHT);
   }
 
   async end(): Promise<void> {
+    await this.previous;
     if (!this.sheet) this.startSheet();
     this.endSheet();
-    this.addPart('[Content_Types].xml', contentTypesXml(this.sheets));
+    const hasShared = this.shared.size > 0;
+    if (hasShared) {
+      this.addPart('xl/sharedStrings.xml', sharedStringsXml(this.shared));
+    }
+    this.addPart(
+      '[Content_Types].xml',
+      contentTypesXml(this.sheets, hasShared),
+    );
     this.addPart('_rels/.rels', ROOT_RELS_XML);
     this.addPart('xl/workbook.xml', workbookXml(this.sheets));
-    this.addPart('xl/_rels/workbook.xml.rels', workbookRelsXml(this.sheets));
+    this.addPart(
+      'xl/_rels/workbook.xml.rels',
+      workbookRelsXml(this.sheets, hasShared),
+    );
     this.addPart('xl/styles.xml', STYLES_XML);
     this.zip.end();
-    await this.flush();
+    await this.settle(0);
+    await this.zipDone;
+    if (this.zipError) throw this.zipError;
     this.out.end();
     await finished(this.out);
   }
@@ -116,8 +183,8 @@ export class XlsxWriter implements RowFileWriter {
     this.zip.add(this.sheet);
     let header = '<row r="1">';
     this.columnNames.forEach((name, i) => {
-      header += `<c r="${
-        this.columnRefs[i]
+      header += `${
+        this.cellPrefixes[i]
       }1" t="inlineStr" s="${STYLE_HEADER}"><is><t>${escapeXmlText(
         name,
       )}</t></is></c>`;
@@ -126,61 +193,96 @@ export class XlsxWriter implements RowFileWriter {
   }
 
   private endSheet() {
-    this.sheet!.push(Buffer.from(SHEET_END), true);
+    this.track(this.sheet!.add(Buffer.from(SHEET_END), true));
     this.sheet = undefined;
   }
 
   private addPart(name: string, xml: string) {
     const part = new NativeZipDeflate(name, this.level);
     this.zip.add(part);
-    part.push(Buffer.from(xml), true);
+    this.track(part.add(Buffer.from(xml), true));
   }
 
+  /**
+   * Encodes a batch's XML into a buffer from a small pool and hands it to the sheet; the
+   * buffer returns to the pool once zlib has read it. A fresh buffer per batch would be
+   * external memory that outlives the young generation while zlib holds it (tens of MB
+   * waiting for a full GC).
+   */
   private push(xml: string) {
-    if (xml) this.sheet!.push(Buffer.from(xml));
+    if (!xml) return;
+    let buffer = this.spareBuffers.pop();
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (!buffer || buffer.length < xml.length * 3) {
+      buffer = Buffer.allocUnsafe(Math.max(xml.length * 3, MIN_BUFFER_BYTES));
+    }
+    const used = buffer.write(xml);
+    const compressed = this.sheet!.add(buffer.subarray(0, used));
+    const spare = buffer;
+    compressed.then(
+      () => this.spareBuffers.push(spare),
+      () => undefined,
+    );
+    this.track(compressed);
+  }
+
+  private track(compressed: Promise<void>) {
+    // Awaited in settle(); handled now so a failure before then is not an unhandled rejection.
+    compressed.catch(() => undefined);
+    this.inFlight.push(compressed);
+  }
+
+  /** Waits until at most `batches` are being compressed and `out` can take more. */
+  private async settle(batches: number) {
+    while (this.inFlight.length > batches) await this.inFlight.shift();
+    if (this.zipError) throw this.zipError;
+    if (this.out.writableNeedDrain) await once(this.out, 'drain');
   }
 
   private rowXml(r: number, row: unknown[]): string {
-    let xml = `<row r="${r}">`;
+    const rs = String(r);
+    let xml = `<row r="${rs}">`;
     for (let i = 0; i < row.length; i++) {
       const v = row[i];
       if (v === null || v === undefined) continue;
-      const ref = `${this.columnRefs[i]}${r}`;
       if (typeof v === 'number') {
         xml += Number.isFinite(v)
-          ? `<c r="${ref}"><v>${v}</v></c>`
-          : this.stringCell(ref, String(v), r, i);
+          ? `${this.cellPrefixes[i]}${rs}"><v>${v}</v></c>`
+          : this.stringCell(i, rs, String(v));
       } else if (v instanceof Date) {
-        const t = v.getTime();
-        if (!Number.isNaN(t)) {
-          xml += `<c r="${ref}" s="${STYLE_DATE}"><v>${excelSerial(v)}</v></c>`;
+        if (!Number.isNaN(v.getTime())) {
+          xml += `${
+            this.cellPrefixes[i]
+          }${rs}" s="${STYLE_DATE}"><v>${excelSerial(v)}</v></c>`;
         }
       } else if (typeof v === 'boolean') {
-        xml += `<c r="${ref}" t="b"><v>${v ? 1 : 0}</v></c>`;
+        xml += `${this.cellPrefixes[i]}${rs}" t="b"><v>${v ? 1 : 0}</v></c>`;
       } else {
-        xml += this.stringCell(ref, String(v), r, i);
+        xml += this.stringCell(i, rs, String(v));
       }
     }
     return `${xml}</row>`;
   }
 
-  private stringCell(ref: string, text: string, r: number, column: number) {
+  private stringCell(column: number, rs: string, text: string) {
     if (text.length > XLSX_MAX_CELL_CHARS) {
       throw new RunAbortedError(
         'size_limit',
-        `Field "${this.columnNames[column]}" of row ${r} in sheet ${this.sheets} has ${text.length} characters; an XLSX cell holds at most ${XLSX_MAX_CELL_CHARS}: export it as CSV`,
+        `Field "${this.columnNames[column]}" of row ${rs} in sheet ${this.sheets} has ${text.length} characters; an XLSX cell holds at most ${XLSX_MAX_CELL_CHARS}: export it as CSV`,
       );
     }
-    return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escapeXmlText(
-      text,
-    )}</t></is></c>`;
-  }
-
-  /** Hands the zip's output to `out`, waiting whenever `out` is full. */
-  private async flush() {
-    if (this.zipError) throw this.zipError;
-    while (this.output.length > 0) {
-      await writeWithBackpressure(this.out, this.output.shift()!);
+    if (this.sharedColumns[column]) {
+      let index = this.shared.get(text);
+      if (index === undefined && this.shared.size < XLSX_MAX_SHARED_STRINGS) {
+        index = this.shared.size;
+        this.shared.set(text, index);
+      }
+      if (index !== undefined) {
+        return `${this.cellPrefixes[column]}${rs}" t="s"><v>${index}</v></c>`;
+      }
     }
+    return `${this.cellPrefixes[column]}${rs}" t="inlineStr"><is><t${
+      needsPreserve(text) ? ' xml:space="preserve"' : ''
+    }>${escapeXmlText(text)}</t></is></c>`;
   }
 }

@@ -30,12 +30,15 @@ export function sheetStart(columnWidths: (number | undefined)[]): string {
 
 export const SHEET_END = '</sheetData></worksheet>';
 
-export function contentTypesXml(sheets: number): string {
+export function contentTypesXml(sheets: number, sharedStrings = false): string {
   let overrides = '';
   for (let n = 1; n <= sheets; n++) {
     overrides += `<Override PartName="/${sheetPath(
       n,
     )}" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`;
+  }
+  if (sharedStrings) {
+    overrides += `<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>`;
   }
   return `${XML_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>${overrides}</Types>`;
 }
@@ -54,7 +57,7 @@ export function workbookXml(sheets: number): string {
   return `${XML_HEAD}<workbook xmlns="${MAIN_NS}" xmlns:r="${REL_NS}"><sheets>${list}</sheets></workbook>`;
 }
 
-export function workbookRelsXml(sheets: number): string {
+export function workbookRelsXml(sheets: number, sharedStrings = false): string {
   let rels = '';
   for (let n = 1; n <= sheets; n++) {
     rels += `<Relationship Id="rId${n}" Type="${REL_NS}/worksheet" Target="worksheets/sheet${n}.xml"/>`;
@@ -62,7 +65,21 @@ export function workbookRelsXml(sheets: number): string {
   rels += `<Relationship Id="rId${
     sheets + 1
   }" Type="${REL_NS}/styles" Target="styles.xml"/>`;
+  if (sharedStrings) {
+    rels += `<Relationship Id="rId${
+      sheets + 2
+    }" Type="${REL_NS}/sharedStrings" Target="sharedStrings.xml"/>`;
+  }
   return `${XML_HEAD}<Relationships xmlns="${PKG_REL_NS}">${rels}</Relationships>`;
+}
+
+/** The shared strings table: `strings` maps each text to its index (insertion order). */
+export function sharedStringsXml(strings: Map<string, number>): string {
+  let items = '';
+  for (const text of strings.keys()) {
+    items += `<si><t xml:space="preserve">${escapeXmlText(text)}</t></si>`;
+  }
+  return `${XML_HEAD}<sst xmlns="${MAIN_NS}" uniqueCount="${strings.size}">${items}</sst>`;
 }
 
 export const STYLES_XML = `${XML_HEAD}<styleSheet xmlns="${MAIN_NS}"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>`;
