@@ -1,8 +1,9 @@
 /*
  * For the benchmarks: loads the repository's TypeScript (authz-node, the permission module …)
  * by bundling it with esbuild once per run, npm dependencies external. The bundle is written
- * inside the repository so that its node_modules resolve, and removed once loaded. Also builds
- * the rego-wasm runtime the policies need.
+ * inside the repository so that its node_modules resolve, and removed once loaded (lru-cache is
+ * bundled from the importing package, so authz-node gets its own version, 11, not the root's 9).
+ * Also builds the rego-wasm runtime the policies need.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,7 +14,6 @@ const regoDir = path.join(repo, 'packages/rego-wasm');
 const EXTERNAL = [
   '@open-policy-agent/opa-wasm',
   'yaml',
-  'lru-cache',
   'prom-client',
   'knex',
   'pg',

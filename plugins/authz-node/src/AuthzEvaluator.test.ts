@@ -72,7 +72,10 @@ function check(
   };
 }
 
-function evaluator(users = fakeUsers(), metrics = new Registry()) {
+function evaluator(
+  users: ProductUserSource = fakeUsers(),
+  metrics = new Registry(),
+) {
   const e = new AuthzEvaluator({ productUsers: users, metrics });
   e.activate(product);
   return e;

@@ -8,7 +8,6 @@ import {
 } from '@internal/plugin-authz-common';
 import { Registry, register as globalRegistry } from 'prom-client';
 import { DecisionCache, DecisionCacheOptions } from './cache/DecisionCache';
-import { decisionKey } from './cache/decisionKey';
 import { AuthzMetrics, authzMetrics } from './metrics';
 import { CompiledPolicy, PolicyDecision } from './policy/CompiledPolicy';
 import { ProductUserSource } from './subjects/ProductUserDirectory';
@@ -71,6 +70,8 @@ export class AuthzEvaluator {
   private readonly cache: DecisionCache;
   private readonly metrics: AuthzMetrics;
   private readonly maxEvaluationMs: number;
+  /** Bumped whenever cached decisions are dropped (revision, data or subject source change). */
+  private generation = 0;
 
   constructor(private readonly options: AuthzEvaluatorOptions) {
     this.cache = new DecisionCache(options.cache);
@@ -82,13 +83,13 @@ export class AuthzEvaluator {
   /** Where `portal-user` subjects' teams come from (the authz backend wires the catalog). */
   setPortalUsers(source: PortalUserSource): void {
     this.portalUsers = source;
-    this.cache.clear();
+    this.clearCache();
   }
 
   /** Makes `policy` the active revision; cached decisions of the previous one are dropped. */
   activate(policy: CompiledPolicy): void {
     this.policy = policy;
-    this.cache.clear();
+    this.clearCache();
   }
 
   /**
@@ -113,6 +114,11 @@ export class AuthzEvaluator {
   invalidateData(): void {
     this.options.productUsers.invalidate();
     this.portalUsers?.invalidate();
+    this.clearCache();
+  }
+
+  private clearCache(): void {
+    this.generation++;
     this.cache.clear();
   }
 
@@ -124,8 +130,30 @@ export class AuthzEvaluator {
     return this.cache.hitRate;
   }
 
-  async check(check: CheckRequest): Promise<Decision> {
-    return (await this.checkBatch([check]))[0];
+  /**
+   * One check. A cached answer is returned without a batch: no arrays and no awaits, the
+   * in-process SDK's hot path.
+   */
+  check(check: CheckRequest): Promise<Decision> {
+    const policy = this.policy;
+    const started = this.options.onDecision ? performance.now() : 0;
+    const hit = policy && this.cache.get(check);
+    if (hit) {
+      const decision = this.decision(hit, policy.sha256, true);
+      this.options.onDecision?.([
+        { check, decision, latencyUs: (performance.now() - started) * 1000 },
+      ]);
+      return Promise.resolve(decision);
+    }
+    const decisions: Decision[] = [undefined as never];
+    const latencyUs = [0];
+    return this.decideMisses(
+      policy,
+      [check],
+      [0],
+      { decisions, latencyUs },
+      started || performance.now(),
+    ).then(() => decisions[0]);
   }
 
   async checkBatch(checks: CheckRequest[]): Promise<Decision[]> {
@@ -135,49 +163,71 @@ export class AuthzEvaluator {
   /** `checkBatch` with each decision's latency (for the decision log). */
   async checkBatchTimed(checks: CheckRequest[]): Promise<TimedDecisions> {
     const policy = this.policy;
-    const revision = policy?.sha256 ?? 'none';
-    const decisions: Decision[] = new Array(checks.length);
-    const latencyUs: number[] = new Array(checks.length);
+    const decided: TimedDecisions = {
+      decisions: new Array(checks.length),
+      latencyUs: new Array(checks.length),
+    };
+    const { decisions, latencyUs } = decided;
     const misses: number[] = [];
     let t = performance.now();
     for (let i = 0; i < checks.length; i++) {
-      const hit = policy ? this.cache.get(decisionKey(checks[i])) : undefined;
+      const hit = policy && this.cache.get(checks[i]);
       if (hit) {
-        decisions[i] = this.decision(hit, revision, true);
+        decisions[i] = this.decision(hit, policy.sha256, true);
       } else misses.push(i);
       const now = performance.now();
       latencyUs[i] = (now - t) * 1000;
       t = now;
     }
     if (misses.length > 0) {
-      const subjects = await this.subjectsOf(misses.map(i => checks[i]));
-      const loaded = performance.now();
-      // every miss of the batch waited for the subjects' load
-      const loadUs = (loaded - t) * 1000;
-      t = loaded;
-      for (const i of misses) {
-        const check = checks[i];
-        const evaluated = this.evaluate(policy, {
-          subject: subjects(check),
-          action: check.action,
-          resource: {
-            ...check.resource.attributes,
-            type: check.resource.type,
-            id: check.resource.id,
-          },
-          context: check.context,
-        });
-        if (evaluated.reason !== POLICY_ERROR_REASON) {
-          this.cache.set(decisionKey(check), evaluated);
-        }
-        decisions[i] = this.decision(evaluated, revision, false);
-        const now = performance.now();
-        latencyUs[i] += loadUs + (now - t) * 1000;
-        t = now;
+      await this.decideMisses(policy, checks, misses, decided, t);
+    } else {
+      this.options.onDecision?.(records(checks, decisions, latencyUs));
+    }
+    return decided;
+  }
+
+  /**
+   * Evaluates the checks at `misses` (their subjects loaded in one call) into `decided`, adding
+   * to each latency the subject load and its evaluation; `since` is when the lookups ended.
+   */
+  private async decideMisses(
+    policy: CompiledPolicy | undefined,
+    checks: CheckRequest[],
+    misses: number[],
+    decided: TimedDecisions,
+    since: number,
+  ): Promise<void> {
+    const { decisions, latencyUs } = decided;
+    const generation = this.generation;
+    const revision = policy?.sha256 ?? 'none';
+    const subjects = await this.subjectsOf(misses.map(i => checks[i]));
+    // a revision or data change while the subjects loaded: answer, but cache nothing stale
+    const cacheable = generation === this.generation;
+    let t = performance.now();
+    // every miss of the batch waited for the subjects' load
+    const loadUs = (t - since) * 1000;
+    for (const i of misses) {
+      const check = checks[i];
+      const evaluated = this.evaluate(policy, {
+        subject: subjects(check),
+        action: check.action,
+        resource: {
+          ...check.resource.attributes,
+          type: check.resource.type,
+          id: check.resource.id,
+        },
+        context: check.context,
+      });
+      if (cacheable && evaluated.reason !== POLICY_ERROR_REASON) {
+        this.cache.set(check, evaluated);
       }
+      decisions[i] = this.decision(evaluated, revision, false);
+      const now = performance.now();
+      latencyUs[i] += loadUs + (now - t) * 1000;
+      t = now;
     }
     this.options.onDecision?.(records(checks, decisions, latencyUs));
-    return { decisions, latencyUs };
   }
 
   /**
@@ -213,10 +263,7 @@ export class AuthzEvaluator {
     policyRevision: string,
     cacheHit: boolean,
   ): Decision {
-    this.metrics.decisions.inc({
-      allowed: String(d.allowed),
-      cache: cacheHit ? 'hit' : 'miss',
-    });
+    this.metrics.countDecision(d.allowed, cacheHit);
     return {
       allowed: d.allowed,
       reason: d.reason,
