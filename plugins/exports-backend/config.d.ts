@@ -36,7 +36,11 @@ export interface Config {
     leaseSeconds?: number;
     /** Lease renewal and progress writes (default 2). */
     heartbeatSeconds?: number;
-    /** How often an idle worker looks for work (default 1). */
+    /**
+     * How often an idle worker looks for work, and the webhook outbox for due deliveries
+     * (default 1). A fallback: new jobs wake idle workers on every replica at once
+     * (LISTEN/NOTIFY), a finished job's webhook is sent at once by its replica.
+     */
     pollSeconds?: number;
     /** Running jobs per account across all replicas (default 2). */
     perTenantConcurrency?: number;
@@ -64,9 +68,12 @@ export interface Config {
        * @visibility secret
        */
       secret?: string;
-      /** Attempts per notification (default 4). */
+      /**
+       * Attempts per notification (default 4). Pending attempts are kept in Postgres
+       * (`export_webhook_outbox`): a restart does not lose them, any replica makes them.
+       */
       attempts?: number;
-      /** Backoff base in ms: base, 4×base, 16×base … (default 1000). */
+      /** Backoff base in ms: base, 4×base, 16×base … at most 15 minutes (default 1000). */
       backoffBaseMs?: number;
     };
   };
