@@ -1,5 +1,6 @@
 // SLOs in the real portal: after a short run of the traffic simulator (real requests through
-// the platform services as several catalog users), the SLO list shows measured SLIs, the
+// the platform services as several catalog users), the SLO list shows measured SLIs (among
+// them the cached and uncached permission-check SLOs from the authz decision latency), the
 // detail page draws burn rates, and a runbook renders.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,7 +63,8 @@ describe('SLO pages in the real portal', () => {
         headers: { 'x-portal-dev-user': 'maya.cohen' },
       })
     ).json();
-    // Real permission checks over the authz HTTP route: the permission-check SLI's source.
+    // Real permission checks over the authz HTTP route (permission-check-http's source; each is
+    // also an evaluated decision for permission-check-uncached).
     const checkStatuses = [];
     for (let i = 0; i < 5; i++) {
       const check = await callJson(
@@ -98,6 +100,8 @@ describe('SLO pages in the real portal', () => {
     assert.equal(exported.status, 202, JSON.stringify(exported.body));
     const output = await simulate(20);
     assert.match(output, /filter query 200/);
+    // The simulator repeats each permission check: the repeats come from the decision cache.
+    assert.match(output, /permission check \(cached\) 200/);
     // Request rollups are flushed every minute; then the scheduler ingests them.
     const list = await waitFor(
       'a measured availability SLI',
@@ -122,13 +126,39 @@ describe('SLO pages in the real portal', () => {
           `${E2E_BASE}/api/slo/v1/slos`,
           user.backstageIdentity.token,
         );
-        const slo = body.items.find(s => s.id === 'permission-check-uncached');
+        const slo = body.items.find(s => s.id === 'permission-check-http');
         return slo?.total >= checkStatuses.length ? slo : undefined;
       },
       { backend: suite.backend, timeoutMs: 120_000, intervalMs: 3_000 },
     );
     assert.ok(permissionSlo.sli !== null && permissionSlo.sli <= 1);
     assert.equal(permissionSlo.dataStatus.ok, true);
+    // The spec's cached / uncached SLOs, from the permission service's decision latency.
+    const decisionSlos = await waitFor(
+      'measured cached and uncached permission-check SLIs',
+      async () => {
+        const body = await getJson(
+          `${E2E_BASE}/api/slo/v1/slos`,
+          user.backstageIdentity.token,
+        );
+        const cached = body.items.find(s => s.id === 'permission-check-cached');
+        const uncached = body.items.find(
+          s => s.id === 'permission-check-uncached',
+        );
+        return cached?.total > 0 && uncached?.total >= checkStatuses.length
+          ? { cached, uncached }
+          : undefined;
+      },
+      { backend: suite.backend, timeoutMs: 120_000, intervalMs: 3_000 },
+    );
+    for (const [segment, slo] of Object.entries(decisionSlos)) {
+      assert.ok(slo.sli !== null && slo.sli >= 0 && slo.sli <= 1, slo.id);
+      assert.deepEqual(slo.dataStatus, {
+        ok: true,
+        message: `measured from the permission service's decision latency histograms (${segment} decisions, per minute)`,
+        lastMinute: slo.dataStatus.lastMinute,
+      });
+    }
     const exportsSlo = await waitFor(
       'a measured export-completion SLI from the exports jobs table',
       async () => {
@@ -159,16 +189,9 @@ describe('SLO pages in the real portal', () => {
       await signIn();
       await page.getByRole('link', { name: 'SLOs' }).first().click();
       await page.getByText('Platform availability 99.9 % monthly').waitFor();
-      // The list shows a measured SLI (events counted) and the plain no-data message.
+      // The list shows measured SLIs (events counted).
       await page
         .getByText(/\(\d[\d,]* events\)/)
-        .first()
-        .waitFor();
-      await page
-        .getByText(
-          'no data: cached and uncached decision latency are not recorded separately',
-          { exact: false },
-        )
         .first()
         .waitFor();
       await page.screenshot({
@@ -213,6 +236,23 @@ describe('SLO pages in the real portal', () => {
 
       await page.getByRole('link', { name: 'db-failover' }).first().click();
       await page.getByText('Decide within 5 minutes').waitFor();
+
+      // The cached permission-check SLO shows its measured SLI and source.
+      await page.getByRole('link', { name: 'SLOs' }).first().click();
+      await page
+        .getByRole('link', { name: 'Cached permission checks p99 under 5 ms' })
+        .click();
+      await page
+        .getByText(
+          "measured from the permission service's decision latency histograms (cached decisions, per minute)",
+          { exact: false },
+        )
+        .waitFor();
+      assert.match(await page.getByTestId('current-sli').innerText(), /%$/);
+      await page.screenshot({
+        path: join(artifacts, 'slo-permission-check-cached.png'),
+        fullPage: true,
+      });
 
       // The export-completion SLO shows its measured source and time.
       await page.getByRole('link', { name: 'SLOs' }).first().click();
