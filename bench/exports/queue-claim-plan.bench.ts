@@ -1,7 +1,9 @@
 /**
- * The claim query of `ExportStore.claim` on a queue of BENCH_QUEUED jobs (50 accounts): its
- * execution time from EXPLAIN ANALYZE (median of 30) without and with a partial index for its
- * ORDER BY (migration 20261202003000), against the same query without it. Run: see bench/exports/README-queue.md.
+ * The claim query `ExportStore.claim` ran until 2026-12-02 (one statement under a global
+ * advisory lock; now `export_jobs_claim` picks accounts with the same scan) on a queue of
+ * BENCH_QUEUED jobs (50 accounts): its execution time from EXPLAIN ANALYZE (median of 30)
+ * without and with the partial index for its ORDER BY (migration 20261202003000).
+ * Run: see bench/exports/README-queue.md.
  */
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -11,7 +13,7 @@ import { Knex } from 'knex';
 const QUEUED = Number(process.env.BENCH_QUEUED ?? 1000);
 const RUNS = 30;
 
-// The SELECT inside ExportStore.claim's UPDATE, with perTenantLimit 2.
+// The SELECT inside the former ExportStore.claim's UPDATE, with perTenantLimit 2.
 const CLAIM = `EXPLAIN (ANALYZE, FORMAT JSON)
   SELECT j.id FROM export_jobs j
   WHERE j.status = 'queued' AND j.run_after <= now()

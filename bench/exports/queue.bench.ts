@@ -10,9 +10,10 @@
  *      normal enqueue call, 20–60 ms apart, into idle workers; enqueue call → handler start.
  *
  * Every system gets the same worker count, its own pool of 10 connections, a 500 ms idle poll,
- * and its wake-up path: ExportStore's runner wakes its own workers when its replica queues a job
- * (`export-store`; `export-store-poll` is another replica, which only polls), pg-boss runs with
- * `useListenNotify` and `notify: true` queues, graphile-worker always LISTENs for new jobs.
+ * and its wake-up path: ExportStore's dispatcher is woken by its own replica's enqueue and by
+ * LISTEN/NOTIFY (`export-store`), by LISTEN/NOTIFY only (`export-store-other-replica`) or by
+ * nothing but its poll (`export-store-poll-only`); pg-boss runs with `useListenNotify` and
+ * `notify: true` queues, graphile-worker always LISTENs for new jobs.
  * Prints medians (throughput) and pooled p50/p99 (latency), and ratios against ExportStore.
  */
 import os from 'node:os';

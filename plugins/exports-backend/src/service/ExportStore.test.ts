@@ -283,6 +283,16 @@ describe('ExportStore queue (real Postgres)', () => {
     expect((await store.retry(row.id))!.status).toBe('queued');
   });
 
+  it('jobs get the configured attempts unless the request sets its own', async () => {
+    const configured = new ExportStore(knex, { jobAttempts: 5 });
+    expect((await configured.create(newExportJob())).row.max_attempts).toBe(5);
+    expect(
+      (await configured.create(newExportJob({ maxAttempts: 2 }))).row
+        .max_attempts,
+    ).toBe(2);
+    expect((await store.create(newExportJob())).row.max_attempts).toBe(3);
+  });
+
   it('the same idempotency key from the same caller gives the same job', async () => {
     const a = await store.create(newExportJob({ idempotencyKey: 'k' }));
     const b = await store.create(newExportJob({ idempotencyKey: 'k' }));

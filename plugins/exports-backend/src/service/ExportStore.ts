@@ -104,6 +104,8 @@ const claimOrder = (a: DbExportJobRow, b: DbExportJobRow) =>
 export interface ExportStoreOptions {
   /** Delivery attempts of a job's webhook (default 4). */
   webhookAttempts?: number;
+  /** Attempts of a job created without `maxAttempts` (default 3; config `exports.maxAttempts`). */
+  jobAttempts?: number;
 }
 
 /**
@@ -115,9 +117,11 @@ export interface ExportStoreOptions {
  */
 export class ExportStore {
   private readonly webhookAttempts: number;
+  private readonly jobAttempts: number;
 
   constructor(private readonly db: Knex, options: ExportStoreOptions = {}) {
     this.webhookAttempts = options.webhookAttempts ?? 4;
+    this.jobAttempts = options.jobAttempts ?? 3;
   }
 
   async create(
@@ -139,7 +143,7 @@ export class ExportStore {
         requested_by: job.requestedBy,
         team: job.team ?? null,
         idempotency_key: job.idempotencyKey ?? null,
-        max_attempts: job.maxAttempts ?? 3,
+        max_attempts: job.maxAttempts ?? this.jobAttempts,
       })
       .onConflict(['requested_by', 'idempotency_key'])
       .ignore()
