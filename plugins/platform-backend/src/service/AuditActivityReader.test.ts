@@ -142,6 +142,64 @@ describe('AuditActivityReader (real Postgres, records through the real AuditStor
   });
 });
 
+describe('AuditActivityReader day cache (real Postgres)', () => {
+  it('reads only the partial days live and reuses whole past days until they expire', async () => {
+    const knex = await databases.init();
+    const store = new AuditStore(knex);
+    const times = [
+      '2026-11-20T11:00:00Z', // before the window
+      '2026-11-20T13:00:00Z', // partial first day
+      '2026-11-21T00:00:00Z', // whole day
+      '2026-11-21T23:59:59Z',
+      '2026-11-22T05:00:00Z', // partial last day (today)
+      '2026-11-22T06:30:00Z', // after the window
+    ];
+    await store.appendMany(times.map(t => record({ occurred_at: at(t) })));
+    const teams = async () =>
+      new Map([['user:default/maya.cohen', 'group:default/dashboards']]);
+    let now = Date.parse('2026-11-22T07:00:00Z');
+    const cached = new AuditActivityReader(knex, teams, {
+      closedDayCacheMs: 60_000,
+      now: () => now,
+    });
+    const live = new AuditActivityReader(knex, teams, { closedDayCacheMs: 0 });
+    const q = {
+      from: at('2026-11-20T12:00:00Z'),
+      to: at('2026-11-22T06:00:00Z'),
+      plugins: ['filters'],
+    };
+    const counts = (rows: Array<{ day: Date; count: number }>) =>
+      rows.map(r => [r.day.toISOString().slice(0, 10), r.count]);
+    const expected = [
+      ['2026-11-20', 1],
+      ['2026-11-21', 2],
+      ['2026-11-22', 1],
+    ];
+    expect(counts(await cached.activityByTeam(q))).toEqual(expected);
+    expect(counts(await live.activityByTeam(q))).toEqual(expected);
+
+    // A record in today's part shows at once; one backdated into the cached day after expiry.
+    await store.appendMany([
+      record({ occurred_at: at('2026-11-22T05:30:00Z') }),
+      record({ occurred_at: at('2026-11-21T12:00:00Z') }),
+    ]);
+    expect(counts(await cached.activityByTeam(q))).toEqual([
+      ['2026-11-20', 1],
+      ['2026-11-21', 2],
+      ['2026-11-22', 2],
+    ]);
+    now += 60_000;
+    expect(counts(await cached.activityByTeam(q))).toEqual([
+      ['2026-11-20', 1],
+      ['2026-11-21', 3],
+      ['2026-11-22', 2],
+    ]);
+    expect(counts(await live.activityByTeam(q))).toEqual(
+      counts(await cached.activityByTeam(q)),
+    );
+  });
+});
+
 describe('catalogActorTeams', () => {
   it("maps users to their first catalog group over the catalog's by-refs API, cached", async () => {
     const calls: Array<{ url: string; body: any; auth: string | null }> = [];
