@@ -188,4 +188,76 @@ describe('permission service (authz) in the real backend', () => {
       await browser.close();
     }
   });
+
+  it('portal users: catalog teams in the input builder, the portal policy as a stored revision (Chromium)', async () => {
+    const { token } = await devUserToken('maya.cohen');
+    // the repository's policies/portal is the seeded, active portal revision
+    const portal = await callJson(
+      'GET',
+      api('/revisions?policy=portal'),
+      token,
+    );
+    assert.equal(portal.status, 200, JSON.stringify(portal.body));
+    const seeded = portal.body.revisions.find(r => r.active);
+    assert.equal(seeded?.author, 'system:repository');
+    assert.equal(seeded.entrypoint, 'portal/authz/decision');
+    // catalog users with the teams the organisation's locations vouch for
+    const users = await callJson('GET', api('/portal-users?q=maya'), token);
+    assert.equal(users.status, 200, JSON.stringify(users.body));
+    const maya = users.body.users.find(
+      u => u.ref === 'user:default/maya.cohen',
+    );
+    assert.deepEqual(maya.teams, ['group:default/dashboards']);
+    assert.equal(maya.accountAccess, '*');
+
+    const browser = await launchChromium();
+    try {
+      const { page, pageErrors, signIn } = await openPortalAs(browser, {
+        search: 'maya',
+        displayName: 'Maya Cohen',
+      });
+      await signIn();
+      await page.getByRole('link', { name: 'Policies' }).click();
+      const editor = page.getByLabel('Rego source');
+      await editor.waitFor();
+      await page.getByLabel('Subject type').click();
+      await page.getByRole('option', { name: 'portal-user' }).click();
+      await page.getByLabel('Catalog user').click();
+      await page
+        .getByRole('option', { name: 'Maya Cohen (dashboards)' })
+        .click();
+      await page
+        .getByTestId('portal-user-attributes')
+        .getByText('Teams: dashboards')
+        .waitFor();
+      const decision = page.getByTestId('decision');
+      await decision
+        .getByText('DENIED — reason tenant_isolation')
+        .waitFor({ timeout: 30_000 });
+      // the edit: members of the dashboards team read dashboards
+      const revisions = await callJson('GET', api('/revisions'), token);
+      const active = revisions.body.revisions.find(r => r.active);
+      const source = (
+        await callJson('GET', api(`/revisions/${active.id}`), token)
+      ).body.modules['authz.rego'];
+      const first =
+        'decision := {"allowed": false, "reason": "tenant_isolation"} if {';
+      await editor.fill(
+        source.replace(
+          first,
+          'decision := {"allowed": true, "reason": "dashboards_team"} if {\n\t"group:default/dashboards" in input.subject.teams\n} else := {"allowed": false, "reason": "tenant_isolation"} if {',
+        ),
+      );
+      await decision
+        .getByText('ALLOWED — reason dashboards_team')
+        .waitFor({ timeout: 30_000 });
+      await page.screenshot({
+        path: join(artifacts, 'policies-catalog-user.png'),
+        fullPage: true,
+      });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
+  });
 });
