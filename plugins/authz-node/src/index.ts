@@ -20,7 +20,6 @@ export {
 } from './policy/policyDirectory';
 export { DecisionCache } from './cache/DecisionCache';
 export type { DecisionCacheOptions } from './cache/DecisionCache';
-export { decisionKey } from './cache/decisionKey';
 export { ProductUserDirectory } from './subjects/ProductUserDirectory';
 export type {
   ProductUserAttributes,
