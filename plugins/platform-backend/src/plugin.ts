@@ -101,7 +101,9 @@ export const platformPlugin = createBackendPlugin({
           source: events,
           telemetryReader: telemetry,
           // Aggregated per day and actor team (users resolved through the catalog).
-          auditReader: new AuditActivityReader(knex, catalogActorTeams(deps)),
+          auditReader: new AuditActivityReader(knex, catalogActorTeams(deps), {
+            statementTimeoutMs,
+          }),
         });
         lifecycle.addShutdownHook(() => audit.drain());
 

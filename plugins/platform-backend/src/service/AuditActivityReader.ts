@@ -4,6 +4,7 @@ import {
   AuditActivityQuery,
   PlatformAuditReader,
 } from '@internal/plugin-platform-node';
+import { withStatementTimeout } from './statementTimeout';
 
 /** The team of each user actor: a group ref, `none` (no team) or absent (not in the catalog). */
 export type ActorTeams = (
@@ -49,6 +50,8 @@ export class AuditActivityReader implements PlatformAuditReader {
     private readonly options: {
       closedDayCacheMs?: number;
       now?: () => number;
+      /** Postgres statement_timeout of each read (default 15 s, as the API's reads). */
+      statementTimeoutMs?: number;
     } = {},
   ) {}
 
@@ -96,20 +99,25 @@ export class AuditActivityReader implements PlatformAuditReader {
     from: number,
     to: number,
   ): Promise<DbActivityRow[]> {
-    const { rows } = await this.knex.raw<{ rows: DbActivityRow[] }>(
-      `SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day,
+    const { rows } = await withStatementTimeout(
+      this.knex,
+      this.options.statementTimeoutMs,
+      tx =>
+        tx.raw<{ rows: DbActivityRow[] }>(
+          `SELECT date_trunc('day', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day,
               plugin, action, outcome, actor,
               count(*)::bigint AS count, max(occurred_at) AS last_at
          FROM platform_audit_log
         WHERE occurred_at >= :from AND occurred_at < :to
           AND (:all OR plugin = ANY(:plugins))
         GROUP BY 1, 2, 3, 4, 5`,
-      {
-        from: new Date(from),
-        to: new Date(to),
-        all: q.plugins === undefined,
-        plugins: q.plugins ?? [],
-      },
+          {
+            from: new Date(from),
+            to: new Date(to),
+            all: q.plugins === undefined,
+            plugins: q.plugins ?? [],
+          },
+        ),
     );
     return rows;
   }
