@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { CheckRequest, Decision } from '@internal/plugin-authz-common';
-import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
 import { EnforcementMode, ShadowRecord } from './ShadowStore';
+import { commitStatement } from './decisionLog/commitStatement';
 
 /** One answered decision, as the log keeps it. */
 export interface LoggedDecision {
@@ -17,70 +17,6 @@ export interface LoggedDecision {
    * evaluation on a miss; never the log commit). Absent in `off` mode (nothing evaluated).
    */
   latencyUs?: number;
-}
-
-/** One cache outcome's share of a commit, added to its minute's latency histogram. */
-interface LatencyHistogram {
-  cacheHit: boolean;
-  decisions: number;
-  /** NON-cumulative counts per LATENCY_BUCKETS_MS bound, then the overflow count. */
-  buckets: number[];
-}
-
-const LATENCY_BOUNDS_US = LATENCY_BUCKETS_MS.map(ms => ms * 1000);
-
-/** Whole µs, rounded up: a decision never records less time than it took. */
-const storedLatencyUs = (latencyUs: number) => Math.ceil(latencyUs);
-
-/** The bucket of a latency: the first bound it does not exceed, else the overflow. */
-function bucketOf(latencyUs: number): number {
-  let i = 0;
-  while (i < LATENCY_BOUNDS_US.length && latencyUs > LATENCY_BOUNDS_US[i]) i++;
-  return i;
-}
-
-/** Histograms of the decisions that carry a latency, by cache outcome (misses first). */
-export function latencyHistograms(
-  decisions: readonly LoggedDecision[],
-): LatencyHistogram[] {
-  const byOutcome = [false, true].map(cacheHit => ({
-    cacheHit,
-    decisions: 0,
-    buckets: new Array<number>(LATENCY_BOUNDS_US.length + 1).fill(0),
-  }));
-  for (const d of decisions) {
-    if (d.latencyUs === undefined) continue;
-    const h = byOutcome[d.decision.cacheHit ? 1 : 0];
-    h.decisions++;
-    h.buckets[bucketOf(storedLatencyUs(d.latencyUs))]++;
-  }
-  return byOutcome.filter(h => h.decisions > 0);
-}
-
-/**
- * Adds histograms to their minute's rows. The minute is the transaction's `now()`, the same
- * clock as `decided_at` of the rows inserted with them, so the histograms always sum to the
- * logged decisions of that minute. Rows go in one statement in a fixed order (misses, hits),
- * so concurrent commits of several replicas lock them in the same order.
- */
-async function addLatencyHistograms(
-  tx: Knex.Transaction,
-  histograms: LatencyHistogram[],
-): Promise<void> {
-  if (histograms.length === 0) return;
-  const values = histograms
-    .map(() => "(date_trunc('minute', now()), ?, ?, ?::bigint[])")
-    .join(', ');
-  await tx.raw(
-    `INSERT INTO authz_decision_latency_minutes AS t (minute, cache_hit, decisions, buckets)
-     VALUES ${values}
-     ON CONFLICT (minute, cache_hit) DO UPDATE SET
-       decisions = t.decisions + excluded.decisions,
-       buckets = ARRAY(
-         SELECT a + b FROM unnest(t.buckets, excluded.buckets) WITH ORDINALITY AS u(a, b, i) ORDER BY i
-       )`,
-    histograms.flatMap(h => [h.cacheHit, h.decisions, h.buckets]),
-  );
 }
 
 interface DbDecisionRow {
@@ -154,9 +90,6 @@ interface Pending {
   failed: (error: Error) => void;
 }
 
-const subjectOf = (c: CheckRequest) => `${c.subject.type}:${c.subject.id}`;
-const resourceOf = (c: CheckRequest) => `${c.resource.type}:${c.resource.id}`;
-
 const toEntry = (r: DbDecisionRow): DecisionLogEntry => ({
   seq: String(r.id),
   decisionId: r.decision_id,
@@ -179,7 +112,7 @@ const toEntry = (r: DbDecisionRow): DecisionLogEntry => ({
 
 /**
  * The durable decision log, written by group commit: every append waiting while a commit is
- * in flight joins the next one (one transaction, one multi-row insert per table), and each
+ * in flight joins the next one (one statement, see commitStatement), and each
  * append resolves only once its rows are committed. Under load appends wait for room in the
  * queue (backpressure) rather than dropping anything.
  */
@@ -261,50 +194,8 @@ export class DecisionLog {
   private async commit(batch: Pending[]): Promise<void> {
     const decisions = batch.flatMap(p => p.decisions);
     const shadow = batch.flatMap(p => p.shadow);
-    await this.knex.transaction(async tx => {
-      if (decisions.length > 0) {
-        await tx('authz_decisions').insert(
-          decisions.map(d => ({
-            decision_id: d.decision.decisionId,
-            caller: d.caller,
-            subject: subjectOf(d.check),
-            action: d.check.action,
-            resource: resourceOf(d.check),
-            team: d.team ?? null,
-            endpoint: d.endpoint ?? null,
-            mode: d.decision.mode ?? 'enforce',
-            allowed: d.decision.allowed,
-            reason: d.decision.reason,
-            policy_allowed: d.policy?.allowed ?? null,
-            policy_reason: d.policy?.reason ?? null,
-            policy_revision: d.decision.policyRevision,
-            cache_hit: d.decision.cacheHit,
-            check: JSON.stringify(d.check),
-            latency_us:
-              d.latencyUs === undefined ? null : storedLatencyUs(d.latencyUs),
-          })),
-        );
-        await addLatencyHistograms(tx, latencyHistograms(decisions));
-      }
-      if (shadow.length > 0) {
-        await tx('authz_shadow_decisions').insert(
-          shadow.map(r => ({
-            team: r.team,
-            endpoint: r.endpoint,
-            decision_id: r.decisionId,
-            subject: r.subject,
-            action: r.action,
-            resource: r.resource,
-            legacy_allowed: r.legacyAllowed,
-            legacy_reason: r.legacyReason ?? null,
-            policy_allowed: r.policyAllowed,
-            policy_reason: r.policyReason,
-            policy_revision: r.policyRevision,
-            discrepancy: r.legacyAllowed !== r.policyAllowed,
-          })),
-        );
-      }
-    });
+    const { sql, bindings } = commitStatement(decisions, shadow);
+    await this.knex.raw(sql, bindings as Knex.RawBinding[]);
     if (decisions.length > 0) await this.options.onCommitted?.(decisions);
   }
 

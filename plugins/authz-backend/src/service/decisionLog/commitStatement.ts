@@ -1,0 +1,127 @@
+import type { LoggedDecision } from '../DecisionLog';
+import type { ShadowRecord } from '../ShadowStore';
+import { latencyHistograms, storedLatencyUs } from './latencyHistograms';
+
+/** A column of a table and the Postgres array type its values are sent as. */
+type Column<T> = [name: string, arrayType: string, value: (row: T) => unknown];
+
+const subjectOf = (d: LoggedDecision) =>
+  `${d.check.subject.type}:${d.check.subject.id}`;
+const resourceOf = (d: LoggedDecision) =>
+  `${d.check.resource.type}:${d.check.resource.id}`;
+
+const DECISION_COLUMNS: Column<LoggedDecision>[] = [
+  ['decision_id', 'uuid[]', d => d.decision.decisionId],
+  ['caller', 'text[]', d => d.caller],
+  ['subject', 'text[]', subjectOf],
+  ['action', 'text[]', d => d.check.action],
+  ['resource', 'text[]', resourceOf],
+  ['team', 'text[]', d => d.team ?? null],
+  ['endpoint', 'text[]', d => d.endpoint ?? null],
+  ['mode', 'text[]', d => d.decision.mode ?? 'enforce'],
+  ['allowed', 'bool[]', d => d.decision.allowed],
+  ['reason', 'text[]', d => d.decision.reason],
+  ['policy_allowed', 'bool[]', d => d.policy?.allowed ?? null],
+  ['policy_reason', 'text[]', d => d.policy?.reason ?? null],
+  ['policy_revision', 'text[]', d => d.decision.policyRevision],
+  ['cache_hit', 'bool[]', d => d.decision.cacheHit],
+  ['check', 'jsonb[]', d => JSON.stringify(d.check)],
+  [
+    'latency_us',
+    'int4[]',
+    d => (d.latencyUs === undefined ? null : storedLatencyUs(d.latencyUs)),
+  ],
+];
+
+const SHADOW_COLUMNS: Column<ShadowRecord>[] = [
+  ['team', 'text[]', r => r.team],
+  ['endpoint', 'text[]', r => r.endpoint],
+  ['decision_id', 'uuid[]', r => r.decisionId],
+  ['subject', 'text[]', r => r.subject],
+  ['action', 'text[]', r => r.action],
+  ['resource', 'text[]', r => r.resource],
+  ['legacy_allowed', 'bool[]', r => r.legacyAllowed],
+  ['legacy_reason', 'text[]', r => r.legacyReason ?? null],
+  ['policy_allowed', 'bool[]', r => r.policyAllowed],
+  ['policy_reason', 'text[]', r => r.policyReason],
+  ['policy_revision', 'text[]', r => r.policyRevision],
+  ['discrepancy', 'bool[]', r => r.legacyAllowed !== r.policyAllowed],
+];
+
+/**
+ * `INSERT INTO table (columns) SELECT * FROM unnest(one array per column)`: a fixed number of
+ * parameters however many rows (no per-row placeholders for the driver and knex to expand).
+ */
+function insertRows<T>(
+  table: string,
+  columns: Column<T>[],
+  rows: readonly T[],
+  bindings: unknown[],
+): string {
+  const arrays = columns.map(() => new Array<unknown>(rows.length));
+  for (let r = 0; r < rows.length; r++) {
+    for (let c = 0; c < columns.length; c++) {
+      arrays[c][r] = columns[c][2](rows[r]);
+    }
+  }
+  bindings.push(...arrays);
+  return `INSERT INTO ${table} (${columns
+    .map(([name]) => `"${name}"`)
+    .join(', ')}) SELECT * FROM unnest(${columns
+    .map(([, type]) => `?::${type}`)
+    .join(', ')})`;
+}
+
+/**
+ * One group commit as ONE statement (one round trip, atomic, durable when it returns): the
+ * decisions, their latency added to the minute's histograms, and the shadow records, as
+ * data-modifying CTEs. The minute is the statement's `now()`, the clock of the rows'
+ * `decided_at`, so the histograms always sum to the logged decisions of that minute; the
+ * histogram rows go in a fixed order (misses, hits), so concurrent commits of several replicas
+ * lock them in the same order.
+ */
+export function commitStatement(
+  decisions: readonly LoggedDecision[],
+  shadow: readonly ShadowRecord[],
+): { sql: string; bindings: unknown[] } {
+  const bindings: unknown[] = [];
+  const parts: string[] = [];
+  if (decisions.length > 0) {
+    parts.push(
+      `decisions AS (${insertRows(
+        'authz_decisions',
+        DECISION_COLUMNS,
+        decisions,
+        bindings,
+      )})`,
+    );
+    const histograms = latencyHistograms(decisions);
+    if (histograms.length > 0) {
+      parts.push(`latency AS (
+        INSERT INTO authz_decision_latency_minutes AS t (minute, cache_hit, decisions, buckets)
+        VALUES ${histograms
+          .map(() => "(date_trunc('minute', now()), ?, ?, ?::bigint[])")
+          .join(', ')}
+        ON CONFLICT (minute, cache_hit) DO UPDATE SET
+          decisions = t.decisions + excluded.decisions,
+          buckets = ARRAY(
+            SELECT a + b
+            FROM unnest(t.buckets, excluded.buckets) WITH ORDINALITY AS u(a, b, i)
+            ORDER BY i
+          ))`);
+      for (const h of histograms)
+        bindings.push(h.cacheHit, h.decisions, h.buckets);
+    }
+  }
+  if (shadow.length > 0) {
+    parts.push(
+      `shadow AS (${insertRows(
+        'authz_shadow_decisions',
+        SHADOW_COLUMNS,
+        shadow,
+        bindings,
+      )})`,
+    );
+  }
+  return { sql: `WITH ${parts.join(',\n')}\nSELECT 1`, bindings };
+}
