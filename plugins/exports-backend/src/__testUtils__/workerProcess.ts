@@ -1,4 +1,4 @@
-/* A worker process for the crash test: runs the export queue until it is killed. */
+/* A backend worker process for the crash and two-process tests: runs the export queue until it is killed. */
 import knexFactory from 'knex';
 import { ExportRunner } from '../service/ExportRunner';
 import { ExportStore } from '../service/ExportStore';
@@ -15,13 +15,15 @@ const runner = new ExportRunner({
     options.delayMsPerChunk,
   ),
   logger: console as any,
-  workers: 1,
+  workers: options.workers ?? 1,
   leaseMs: options.leaseMs,
   heartbeatMs: options.heartbeatMs,
   pollMs: 50,
   perTenantLimit: 2,
   retentionMs: 86_400_000,
   maxBytes: 1024 ** 3,
+  // The exactly-once test counts which process finished which job.
+  onFinished: (job, outcome) => process.stdout.write(`${outcome} ${job.id}\n`),
 });
 runner.start();
 process.stdout.write('ready\n');

@@ -265,17 +265,11 @@ describe('ExportRunner (real Postgres, real files)', () => {
     expect(allFiles(root)).toEqual([]);
   });
 
-  it('kill -9 of the worker process mid-export: the job is re-claimed and the file is byte-identical to an undisturbed run', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'exports-crash-'));
-    // Undisturbed reference run.
-    const reference = await store.create(newJob({ region: 'us' }));
-    runner(root).start();
-    const ref = await settled(reference.row.id);
-    expect(ref.status).toBe('succeeded');
-    await Promise.all(runners.splice(0).map(r => r.stop()));
-    const expected = readFileSync(join(root, ref.storage_key!));
-
-    const { row } = await store.create(newJob());
+  /** A backend process running the export queue (`__testUtils__/workerProcess.ts`), ready. */
+  async function workerProcess(
+    root: string,
+    options: { leaseMs: number; delayMsPerChunk: number; workers?: number },
+  ) {
     const child = spawn(
       process.execPath,
       [
@@ -290,31 +284,97 @@ describe('ExportRunner (real Postgres, real files)', () => {
             own: JSON.parse(JSON.stringify(connectionOfKnex(own))),
             product: JSON.parse(JSON.stringify(connectionOfKnex(product))),
             root,
-            leaseMs: 1500,
             heartbeatMs: 100,
-            delayMsPerChunk: 40,
+            ...options,
           }),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
     children.push(child);
-    let stderr = '';
     let stdout = '';
-    child.stderr!.on('data', d => (stderr += d));
+    let stderr = '';
     child.stdout!.on('data', d => (stdout += d));
+    child.stderr!.on('data', d => (stderr += d));
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`worker died: ${stderr}`);
       return stdout.includes('ready') ? true : undefined;
     }, 200_000);
+    return {
+      child,
+      output: () => `${stdout} ${stderr}`,
+      /** Ids of the jobs this process finished with `outcome`. */
+      finished: (outcome: string) =>
+        stdout
+          .split('\n')
+          .filter(l => l.startsWith(`${outcome} `))
+          .map(l => l.slice(outcome.length + 1)),
+    };
+  }
+
+  it('two backend processes on one Postgres complete 200 jobs, each exactly once', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'exports-two-'));
+    const accounts = (await product('accounts').select('id').limit(20)).map(r =>
+      String(r.id),
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const { row } = await store.create(
+        demoCsvJob(accounts[i % accounts.length], { fields: ['id'] }),
+      );
+      ids.push(row.id);
+    }
+    const processes = await Promise.all(
+      [1, 2].map(() =>
+        workerProcess(root, {
+          leaseMs: 30_000,
+          delayMsPerChunk: 0,
+          workers: 2,
+        }),
+      ),
+    );
+    const rows = await waitFor(async () => {
+      const r = await own('export_jobs').whereIn('id', ids);
+      return r.every(j => j.status === 'succeeded') ? r : undefined;
+    }, 240_000).catch(e => {
+      throw new Error(
+        `${e.message}; workers said: ${processes.map(p => p.output())}`,
+      );
+    });
+    expect(rows.every(j => j.completions === 1 && j.attempts === 1)).toBe(true);
+    const [first, second] = processes.map(p => p.finished('succeeded'));
+    expect(first.length).toBeGreaterThan(0);
+    expect(second.length).toBeGreaterThan(0);
+    expect(first.filter(id => second.includes(id))).toEqual([]);
+    expect([...first, ...second].sort()).toEqual([...ids].sort());
+    expect(processes.flatMap(p => p.finished('lost'))).toEqual([]);
+  });
+
+  it('kill -9 of the worker process mid-export: the job is re-claimed and the file is byte-identical to an undisturbed run', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'exports-crash-'));
+    // Undisturbed reference run.
+    const reference = await store.create(newJob({ region: 'us' }));
+    runner(root).start();
+    const ref = await settled(reference.row.id);
+    expect(ref.status).toBe('succeeded');
+    await Promise.all(runners.splice(0).map(r => r.stop()));
+    const expected = readFileSync(join(root, ref.storage_key!));
+
+    const { row } = await store.create(newJob());
+    const worker = await workerProcess(root, {
+      leaseMs: 1500,
+      delayMsPerChunk: 40,
+    });
+    const { child } = worker;
     await waitFor(async () => {
       const r = await store.get(row.id);
-      if (child.exitCode !== null) throw new Error(`worker died: ${stderr}`);
+      if (child.exitCode !== null)
+        throw new Error(`worker died: ${worker.output()}`);
       return r && r.status === 'running' && Number(r.rows_written) > 0
         ? r
         : undefined;
     }, 90_000).catch(e => {
-      throw new Error(`${e.message}; worker said: ${stdout} ${stderr}`);
+      throw new Error(`${e.message}; worker said: ${worker.output()}`);
     });
     child.kill('SIGKILL');
     await new Promise(r => child.once('exit', r));
