@@ -2,6 +2,7 @@ import request from 'supertest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import express from 'express';
 import Router from 'express-promise-router';
 import {
   coreServices,
@@ -127,7 +128,13 @@ const portalProbe = createBackendPlugin({
             res.json({ result: 'DENY', reason: 'policy_error' });
           }
         });
+        // records a decision the way the permission module's recorder does
+        router.post('/record', express.json(), async (req, res) => {
+          await portalPolicy.record(req.body);
+          res.json({ recorded: true });
+        });
         httpRouter.addAuthPolicy({ path: '/decide', allow: 'unauthenticated' });
+        httpRouter.addAuthPolicy({ path: '/record', allow: 'unauthenticated' });
         httpRouter.use(router);
       },
     });
@@ -496,6 +503,87 @@ decision := {"allowed": "group:default/dashboards" in input.subject.teams, "reas
     expect(res.body.error.details.issues[0]).toMatchObject({
       path: 'body.modules.portal.rego',
       message: expect.stringMatching(/^2:\d+: /),
+    });
+  });
+
+  it("replays the recorded portal decisions against a candidate portal policy, users from today's catalog", async () => {
+    const revision = (await probe(server)).revision;
+    const recorded = [
+      {
+        userRef: ANA,
+        permission: { name: 'catalog.location.create', action: 'create' },
+        result: 'DENY',
+        reason: 'catalog_admin_only',
+        policyRevision: revision,
+      },
+      {
+        userRef: SAM,
+        permission: { name: 'catalog.location.create', action: 'create' },
+        result: 'ALLOW',
+        reason: 'platform_admin',
+        policyRevision: revision,
+      },
+      {
+        permission: { name: 'platform.audit.read', action: 'read' },
+        result: 'DENY',
+        reason: 'no_user',
+        policyRevision: revision,
+      },
+    ];
+    for (const decision of recorded) {
+      const res = await request(replica)
+        .post('/api/portalprobe/record')
+        .send(decision);
+      expect(res.status).toBe(200);
+    }
+    expect(await authzDb('authz_portal_decisions').count()).toEqual([
+      { count: '3' },
+    ]);
+    const repo = readPolicyDirectory(path.join(defaultPolicyRoot(), 'portal'));
+    const data = repo.data as {
+      portal_config: { catalog_admin_permissions: string[] };
+    };
+    const replay = (modules: Record<string, string>, candidateData: object) =>
+      request(server)
+        .post('/api/authz/v1/replay')
+        .set(asUser(ANA))
+        .send({ policy: 'portal', modules, data: candidateData, limit: 3 });
+    // the repository policy decides today as it did then
+    const same = await replay(repo.modules, repo.data as object);
+    expect(same.status).toBe(200);
+    expect(same.body).toMatchObject({ replayed: 3, flipped: 0, flips: [] });
+    // a candidate that lets everyone register catalog locations flips ana's denial only
+    const open = await replay(repo.modules, {
+      portal_config: {
+        ...data.portal_config,
+        catalog_admin_permissions:
+          data.portal_config.catalog_admin_permissions.filter(
+            p => p !== 'catalog.location.create',
+          ),
+      },
+    });
+    expect(open.status).toBe(200);
+    expect(open.body).toMatchObject({ replayed: 3, flipped: 1 });
+    expect(open.body.flips).toEqual([
+      expect.objectContaining({
+        subject: `portal-user:${ANA}`,
+        action: 'catalog.location.create',
+        team: 'group:default/dashboards',
+        before: {
+          allowed: false,
+          reason: 'catalog_admin_only',
+          result: 'DENY',
+        },
+        after: { allowed: true, reason: 'default_allow', result: 'ALLOW' },
+      }),
+    ]);
+    expect(open.body.blastRadius).toContainEqual({
+      team: 'group:default/dashboards',
+      action: 'catalog.location.create',
+      replayed: 1,
+      flipped: 1,
+      nowAllowed: 1,
+      nowDenied: 0,
     });
   });
 });

@@ -8,6 +8,7 @@ import {
   authzEvaluatorServiceRef,
   defaultPolicyRoot,
   PORTAL_ENTRYPOINT,
+  PortalPolicy,
   portalPolicyServiceRef,
   readPolicyDirectory,
 } from '@internal/plugin-authz-node';
@@ -28,6 +29,7 @@ import {
   portalTarget,
 } from './service/PolicyRevisions';
 import { catalogPortalUsers } from './service/portalUsers';
+import { PortalDecisionStore } from './service/portalReplay';
 import { RevisionStore } from './service/RevisionStore';
 import { EnforcementModes } from './service/EnforcementModes';
 import { ShadowStore } from './service/ShadowStore';
@@ -105,15 +107,18 @@ export const authzPlugin = createBackendPlugin({
               path.join(defaultPolicyRoot(), 'product'),
           ),
         );
+        const portalOptions = {
+          pluginIds: PORTAL_PLUGIN_IDS,
+          onError: (error: Error) =>
+            logger.error(`portal policy failed, denied: ${error.message}`),
+        };
         const portalRevisions = new PolicyRevisions(
           store,
-          portalTarget(portalPolicy, {
-            pluginIds: PORTAL_PLUGIN_IDS,
-            onError: error =>
-              logger.error(`portal policy failed, denied: ${error.message}`),
-          }),
+          portalTarget(portalPolicy, portalOptions),
           logger,
         );
+        const portalDecisions = new PortalDecisionStore(knex);
+        portalPolicy.setRecorder(decision => portalDecisions.insert(decision));
         await portalRevisions.seed(
           readPolicyDirectory(
             config.getOptionalString('authz.portalPolicyDirectory') ??
@@ -187,6 +192,11 @@ export const authzPlugin = createBackendPlugin({
             revisions,
             portalRevisions,
             portalUsers,
+            portalReplay: {
+              decisions: portalDecisions,
+              load: candidate =>
+                PortalPolicy.fromRevision(candidate, portalOptions),
+            },
             activeRevision: () => evaluator.activeRevision,
             shadow,
             modes,

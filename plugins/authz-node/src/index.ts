@@ -46,6 +46,7 @@ export {
   portalPolicyServiceRef,
 } from './service';
 export { ActivePortalPolicy } from './portal/ActivePortalPolicy';
+export type { RecordedPortalDecision } from './portal/ActivePortalPolicy';
 export type { AuthzService } from './service';
 export { createRequirePermission } from './middleware/requirePermission';
 export type { RequirePermissionOptions } from './middleware/requirePermission';

@@ -12,7 +12,10 @@ import {
   platformEventsReadPermission,
 } from '@internal/plugin-platform-common';
 import { EventSchemaRegistry } from '@internal/plugin-platform-node';
-import { PortalPolicy } from '@internal/plugin-authz-node';
+import {
+  PortalPolicy,
+  RecordedPortalDecision,
+} from '@internal/plugin-authz-node';
 import { PortalDecisionRecorder } from './PortalDecisionRecorder';
 import { RegoPortalPermissionPolicy } from './RegoPortalPermissionPolicy';
 import { ADMIN_GROUPS } from './roles';
@@ -26,6 +29,7 @@ beforeAll(async () => {
 function setup(options: { random?: () => number; failAudit?: boolean }) {
   const events: { name: string; envelope: Record<string, unknown> }[] = [];
   const audit: AuditRecordInput[] = [];
+  const replayable: RecordedPortalDecision[] = [];
   const recorder = new PortalDecisionRecorder({
     events: {
       emit: async (name, properties, identity) => {
@@ -47,6 +51,9 @@ function setup(options: { random?: () => number; failAudit?: boolean }) {
       if (options.failAudit) throw new Error('audit store down');
       audit.push(...records);
     },
+    recordForReplay: async decision => {
+      replayable.push(decision);
+    },
     policyRevision: rego.revision,
     logger: mockServices.logger.mock(),
     random: options.random,
@@ -59,7 +66,7 @@ function setup(options: { random?: () => number; failAudit?: boolean }) {
       policy: rego,
       onDecision: record => recorder.record(record),
     });
-  return { events, audit, policyFor };
+  return { events, audit, replayable, policyFor };
 }
 
 const user = { credentials: {} } as unknown as PolicyQueryUser;
@@ -68,7 +75,9 @@ const admin = ['user:default/priya.raman', ADMIN_GROUPS[0]];
 
 describe('PortalDecisionRecorder', () => {
   it('audits denials and admin actions, not ordinary reads, and emits valid v2 events', async () => {
-    const { events, audit, policyFor } = setup({ random: () => 0 });
+    const { events, audit, replayable, policyFor } = setup({
+      random: () => 0,
+    });
     await policyFor(engineer).handle(
       { permission: catalogLocationCreatePermission },
       user,
@@ -114,6 +123,24 @@ describe('PortalDecisionRecorder', () => {
         'succeeded',
         'platform_admin',
       ],
+    ]);
+    // the same decisions are kept for replay, with what replay needs to ask again
+    expect(replayable).toEqual([
+      {
+        userRef: 'user:default/maya.cohen',
+        permission: { name: 'catalog.location.create', action: 'create' },
+        result: 'DENY',
+        reason: 'catalog_admin_only',
+        policyRevision: rego.revision,
+      },
+      expect.objectContaining({
+        userRef: 'user:default/priya.raman',
+        result: 'ALLOW',
+        reason: 'platform_admin',
+      }),
+      expect.objectContaining({
+        permission: { name: 'platform.audit.read', action: 'read' },
+      }),
     ]);
     expect(events.map(e => e.name)).toEqual([
       'permission.denied.v2',

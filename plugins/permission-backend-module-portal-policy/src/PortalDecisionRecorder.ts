@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { AuditRecordInput } from '@internal/plugin-platform-common';
 import { PlatformEventsService } from '@internal/plugin-platform-node';
+import { RecordedPortalDecision } from '@internal/plugin-authz-node';
 import { PortalDecisionRecord } from './RegoPortalPermissionPolicy';
 import { ADMIN_ONLY_PERMISSIONS } from './roles';
 
@@ -31,6 +32,11 @@ export class PortalDecisionRecorder {
     private readonly options: {
       events: Pick<PlatformEventsService, 'emit'>;
       appendAudit: (records: AuditRecordInput[]) => Promise<void>;
+      /**
+       * Keeps the audited decisions for replay (the authz backend's portal decision table,
+       * through ActivePortalPolicy.record); awaited with the audit append.
+       */
+      recordForReplay?: (decision: RecordedPortalDecision) => Promise<void>;
       /** Used when a record names no revision (no policy was in force). */
       policyRevision?: string;
       logger: LoggerService;
@@ -46,7 +52,10 @@ export class PortalDecisionRecorder {
   async record(record: PortalDecisionRecord): Promise<void> {
     this.emitEvents(record);
     if (isAudited(record)) {
-      await this.options.appendAudit([this.auditRecord(record)]);
+      await Promise.all([
+        this.options.appendAudit([this.auditRecord(record)]),
+        this.options.recordForReplay?.(this.replayRecord(record)),
+      ]);
     }
   }
 
@@ -71,6 +80,23 @@ export class PortalDecisionRecorder {
         policyRevision: this.revisionOf(record),
         latencyMs: record.latencyMs,
       },
+    };
+  }
+
+  private replayRecord(record: PortalDecisionRecord): RecordedPortalDecision {
+    const { permission, answer, userRef } = record;
+    return {
+      ...(userRef ? { userRef } : {}),
+      permission: {
+        name: permission.name,
+        action: permission.attributes.action ?? 'read',
+        ...('resourceType' in permission
+          ? { resourceType: permission.resourceType }
+          : {}),
+      },
+      result: answer.result,
+      reason: answer.reason,
+      policyRevision: this.revisionOf(record),
     };
   }
 

@@ -88,6 +88,7 @@ export const permissionModulePortalPolicy = createBackendModule({
             });
             await sink.appendAudit(records);
           },
+          recordForReplay: decision => portalPolicy.record(decision),
           logger,
           checkedSampleRate: config.getOptionalNumber(
             'permission.checkedEventSampleRate',

@@ -8,8 +8,8 @@ export interface ReplayFlip {
   action: string;
   resource: string;
   team?: string;
-  before: { allowed: boolean; reason: string };
-  after: { allowed: boolean; reason: string };
+  before: ReplayAnswer;
+  after: ReplayAnswer;
 }
 
 export interface BlastRadiusRow {
@@ -29,24 +29,31 @@ export interface ReplayResult {
   flips: ReplayFlip[];
 }
 
+/** One recorded decision decided again: what the policy answered then and what it answers now. */
+export type ReplayedDecision = ReplayFlip;
+
 /**
- * Decides recorded checks again with a candidate revision and compares with what the policy
- * decided then: what flips, grouped by calling team and action (the blast radius).
+ * An answer as replay compares it: `allowed`, and for the portal policy its `result`
+ * (`CONDITIONAL` counts as allowed under conditions; a change of result is a flip).
  */
-export async function replayDecisions(
-  evaluator: AuthzEvaluator,
-  candidate: CompiledPolicy,
-  recorded: DecisionLogEntry[],
+export interface ReplayAnswer {
+  allowed: boolean;
+  reason: string;
+  result?: 'ALLOW' | 'DENY' | 'CONDITIONAL';
+}
+
+const outcome = (a: ReplayAnswer) => a.result ?? String(a.allowed);
+
+/** What flips, grouped by calling team and action (the blast radius), newest flips first. */
+export function replaySummary(
+  candidate: string,
+  replayed: ReplayedDecision[],
   maxFlips: number,
-): Promise<ReplayResult> {
-  const after = await evaluator.decideWith(
-    candidate,
-    recorded.map(r => r.check),
-  );
+): ReplayResult {
   const groups = new Map<string, BlastRadiusRow>();
   const flips: ReplayFlip[] = [];
   let flipped = 0;
-  recorded.forEach((r, i) => {
+  for (const r of replayed) {
     const key = `${r.team ?? ''}\u0000${r.action}`;
     let row = groups.get(key);
     if (!row) {
@@ -61,29 +68,16 @@ export async function replayDecisions(
       groups.set(key, row);
     }
     row.replayed++;
-    const before = { allowed: r.policyAllowed!, reason: r.policyReason! };
-    const now = { allowed: after[i].allowed, reason: after[i].reason };
-    if (before.allowed === now.allowed) return;
+    if (outcome(r.before) === outcome(r.after)) continue;
     flipped++;
     row.flipped++;
-    if (now.allowed) row.nowAllowed++;
+    if (r.after.allowed) row.nowAllowed++;
     else row.nowDenied++;
-    if (flips.length < maxFlips) {
-      flips.push({
-        decisionId: r.decisionId,
-        decidedAt: r.decidedAt,
-        subject: r.subject,
-        action: r.action,
-        resource: r.resource,
-        ...(r.team ? { team: r.team } : {}),
-        before,
-        after: now,
-      });
-    }
-  });
+    if (flips.length < maxFlips) flips.push(r);
+  }
   return {
-    candidate: candidate.sha256,
-    replayed: recorded.length,
+    candidate,
+    replayed: replayed.length,
     flipped,
     blastRadius: [...groups.values()].sort(
       (a, b) =>
@@ -93,4 +87,34 @@ export async function replayDecisions(
     ),
     flips,
   };
+}
+
+/**
+ * Decides recorded checks again with a candidate revision and compares with what the policy
+ * decided then: what flips, grouped by calling team and action (the blast radius).
+ */
+export async function replayDecisions(
+  evaluator: AuthzEvaluator,
+  candidate: CompiledPolicy,
+  recorded: DecisionLogEntry[],
+  maxFlips: number,
+): Promise<ReplayResult> {
+  const after = await evaluator.decideWith(
+    candidate,
+    recorded.map(r => r.check),
+  );
+  return replaySummary(
+    candidate.sha256,
+    recorded.map((r, i) => ({
+      decisionId: r.decisionId,
+      decidedAt: r.decidedAt,
+      subject: r.subject,
+      action: r.action,
+      resource: r.resource,
+      ...(r.team ? { team: r.team } : {}),
+      before: { allowed: r.policyAllowed!, reason: r.policyReason! },
+      after: { allowed: after[i].allowed, reason: after[i].reason },
+    })),
+    maxFlips,
+  );
 }

@@ -12,8 +12,10 @@ import {
 import {
   AuthzEvaluator,
   AuthzService,
+  CompiledPolicy,
   DEFAULT_ENTRYPOINT,
   PORTAL_ENTRYPOINT,
+  PortalPolicy,
 } from '@internal/plugin-authz-node';
 import {
   actorRef,
@@ -32,6 +34,7 @@ import {
 } from './PolicyRevisions';
 import { AUTHZ_CHANNEL, PolicyKind, RevisionStore } from './RevisionStore';
 import { CatalogPortalUsers } from './portalUsers';
+import { PortalDecisionStore, replayPortalDecisions } from './portalReplay';
 import { EnforcementModes } from './EnforcementModes';
 import { ShadowStore } from './ShadowStore';
 import { evaluateCandidate, testCandidate } from './playground';
@@ -54,6 +57,11 @@ export interface RouterOptions {
   portalRevisions?: PolicyRevisions;
   /** Catalog users for the playground (absent: `GET /v1/portal-users` answers 404). */
   portalUsers?: CatalogPortalUsers;
+  /** The portal policy's recorded decisions and how a candidate is loaded (portal replay). */
+  portalReplay?: {
+    decisions: PortalDecisionStore;
+    load: (candidate: CompiledPolicy) => Promise<PortalPolicy>;
+  };
   shadow: ShadowStore;
   modes: EnforcementModes;
   /** Flipping to enforce is refused above this shadow discrepancy rate (unless forced). */
@@ -396,6 +404,33 @@ export async function createRouter(
 
   api.post('/v1/replay', async (req, res) => {
     await allowed(req, authzPolicyReadPermission);
+    if (req.body.policy === 'portal') {
+      const { portalReplay, portalUsers } = options;
+      if (!portalReplay || !portalUsers) {
+        throw RequestValidationError.fromIssues('request', [
+          {
+            path: 'body.policy',
+            message: 'this backend keeps no portal policy decisions',
+          },
+        ]);
+      }
+      const candidate = await portalReplay.load(
+        await compileCandidate({
+          modules: req.body.modules,
+          data: req.body.data ?? {},
+          entrypoint: req.body.entrypoint ?? PORTAL_ENTRYPOINT,
+        }),
+      );
+      res.json(
+        await replayPortalDecisions(
+          candidate,
+          await portalReplay.decisions.last(req.body.limit ?? 1000),
+          portalUsers.directory,
+          req.body.maxFlips ?? 200,
+        ),
+      );
+      return;
+    }
     const candidate = await compileCandidate({
       modules: req.body.modules,
       data: req.body.data ?? {},

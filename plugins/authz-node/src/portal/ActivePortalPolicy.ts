@@ -1,5 +1,15 @@
 import { PortalPolicy, PortalPolicyProvider } from './PortalPolicy';
 
+/** One recorded portal decision, as replay decides it again. */
+export interface RecordedPortalDecision {
+  /** The user's entity ref; absent when the request carried no user. */
+  userRef?: string;
+  permission: { name: string; action: string; resourceType?: string };
+  result: 'ALLOW' | 'DENY' | 'CONDITIONAL';
+  reason: string;
+  policyRevision: string;
+}
+
 /**
  * The portal policy in force in this backend process. With the authz backend in the process it
  * is the active stored revision (the backend claims it with `manage()` and activates revisions
@@ -13,6 +23,7 @@ export class ActivePortalPolicy implements PortalPolicyProvider {
   private failure?: Error;
   private managed = false;
   private waiters: Array<() => void> = [];
+  private recorder?: (decision: RecordedPortalDecision) => Promise<void>;
   private readonly waitMs: number;
 
   constructor(options: { waitMs?: number } = {}) {
@@ -26,6 +37,18 @@ export class ActivePortalPolicy implements PortalPolicyProvider {
 
   get isManaged(): boolean {
     return this.managed;
+  }
+
+  /** Where recorded decisions go (the authz backend's portal decision table). */
+  setRecorder(
+    recorder: (decision: RecordedPortalDecision) => Promise<void>,
+  ): void {
+    this.recorder = recorder;
+  }
+
+  /** Records a decision for replay; resolves once stored (at once without a recorder). */
+  async record(decision: RecordedPortalDecision): Promise<void> {
+    await this.recorder?.(decision);
   }
 
   /** sha256 of the revision in force, undefined when none is. */
