@@ -3,6 +3,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { exportsPermissions } from '@internal/plugin-exports-common';
 import { filterEngineServiceRef } from '@internal/plugin-filters-node';
 import {
@@ -14,6 +15,7 @@ import knexFactory from 'knex';
 import { ExportMetrics } from './service/ExportMetrics';
 import { ExportRunner } from './service/ExportRunner';
 import { ExportStore } from './service/ExportStore';
+import { loadRunTimeAccessCheck } from './service/access';
 import { expireExports } from './service/expireExports';
 import { createExportStorage } from './service/storage/createExportStorage';
 import { AccountLookup, createRouter } from './service/router';
@@ -35,6 +37,8 @@ export const exportsPlugin = createBackendPlugin({
         httpRouter: coreServices.httpRouter,
         discovery: coreServices.discovery,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        catalog: catalogServiceRef,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
@@ -147,7 +151,18 @@ export const exportsPlugin = createBackendPlugin({
         const metrics = new ExportMetrics(deps.hub.metrics, () =>
           store.queueStats(),
         );
+        // Jobs are authorized again when they run: access revoked since the request fails the
+        // job with permission_revoked (decided from the catalog by the portal policy).
+        const runTimeAccessCheck = await loadRunTimeAccessCheck({
+          config,
+          catalog: deps.catalog,
+          auth: deps.auth,
+          engine: deps.filters.engine,
+          auditor: deps.auditor,
+          logger,
+        });
         const runner = new ExportRunner({
+          runTimeAccessCheck,
           store,
           storage,
           exporter: deps.filters.exporter,
