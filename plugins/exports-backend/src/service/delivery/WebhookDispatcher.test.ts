@@ -193,6 +193,38 @@ describe('durable webhook delivery (real Postgres, real receiver)', () => {
     expect(await new WebhookOutbox(own).ofJob(download.id)).toEqual([]);
   });
 
+  it('an attempt that could not build its request (download URL unavailable) is logged and retried', async () => {
+    receiver = await startWebhookReceiver();
+    const jobId = await finishedJobWithWebhook(`${receiver.baseUrl}/d`);
+    let calls = 0;
+    const d = new WebhookDispatcher({
+      outbox: new WebhookOutbox(own),
+      deliverer: new WebhookDeliverer({
+        secret: SECRET,
+        allowedHosts: ['127.0.0.1'],
+      }),
+      logger: mockServices.logger.mock(),
+      freshFields: async row => {
+        calls += 1;
+        if (calls === 1) throw new Error('discovery unavailable');
+        return freshDownloadUrl(row, { secret: SECRET, baseUrl: testBaseUrl });
+      },
+      backoffBaseMs: 20,
+      pollMs: 50,
+    });
+    dispatchers.push(d);
+    d.start();
+    const attempts = await waitFor(async () => {
+      const rows = await log(jobId);
+      return rows.length === 2 ? rows : undefined;
+    });
+    expect(attempts.map(r => [r.attempt, r.error, r.delivered])).toEqual([
+      [1, 'discovery unavailable', false],
+      [2, null, true],
+    ]);
+    expect(receiver.received).toHaveLength(1);
+  });
+
   it('a job failed for good (its lease ran out on the last attempt) gets its webhook too', async () => {
     receiver = await startWebhookReceiver();
     const { row } = await store.create(

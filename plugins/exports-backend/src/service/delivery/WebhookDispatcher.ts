@@ -1,7 +1,11 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { PollingLoop } from '../queue/PollingLoop';
 import { WebhookDeliverer } from '../webhooks';
-import { DbWebhookOutboxRow, WebhookOutbox } from './WebhookOutbox';
+import {
+  DbWebhookOutboxRow,
+  WebhookAttemptResult,
+  WebhookOutbox,
+} from './WebhookOutbox';
 
 export interface WebhookDispatcherOptions {
   outbox: WebhookOutbox;
@@ -56,11 +60,22 @@ export class WebhookDispatcher {
     );
     await Promise.all(
       claimed.map(async row => {
-        const body = JSON.stringify({
-          ...row.payload,
-          ...(await this.options.freshFields(row)),
-        });
-        const result = await deliverer.attempt(row.url, body);
+        let result: WebhookAttemptResult;
+        try {
+          const body = JSON.stringify({
+            ...row.payload,
+            ...(await this.options.freshFields(row)),
+          });
+          result = await deliverer.attempt(row.url, body);
+        } catch (e) {
+          // No request was made (e.g. the base URL could not be resolved): a failed attempt.
+          result = {
+            statusCode: null,
+            error: String((e as Error)?.message ?? e).slice(0, 500),
+            delivered: false,
+            permanent: false,
+          };
+        }
         await outbox.finishAttempt(
           row,
           result,
