@@ -7,9 +7,11 @@
 //   scripts/with-node.sh node plugins/adoption-backend/bench/audit-read.mjs
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const require = createRequire(`${repo}plugins/platform-backend/package.json`);
 const knexFactory = require('knex');
+
 const base = process.env.PORTAL_TEST_POSTGRES_URL;
 const N = Number(process.env.ROWS ?? 1_000_000);
 const admin = knexFactory({ client: 'pg', connection: base });
@@ -58,9 +60,9 @@ const timeWarm = async () => {
   ]);
   return Number(process.hrtime.bigint() - s) / 1e6;
 };
-const reader = [],
-  floor = [],
-  warm = [];
+const reader = [];
+const floor = [];
+const warm = [];
 let groups = 0;
 for (let i = 0; i < 7; i++) {
   // interleaved, same run

@@ -209,6 +209,22 @@ describe('AdoptionService (real Postgres)', () => {
     });
   });
 
+  /** The service over this test's store, sources and telemetry, with `over` replacing deps. */
+  const serviceWith = (
+    over: Partial<ConstructorParameters<typeof AdoptionService>[0]>,
+  ) =>
+    new AdoptionService({
+      store,
+      sources,
+      catalog: { entities: async () => catalog },
+      telemetry,
+      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
+      settings: { legacyQuietDays: 14, backfillDays: 30 },
+      logger: mockServices.logger.mock(),
+      now: () => now,
+      ...over,
+    });
+
   beforeEach(async () => {
     for (const t of [
       'adoption_usage_minutes',
@@ -245,22 +261,6 @@ describe('AdoptionService (real Postgres)', () => {
     };
     service = serviceWith({});
   });
-
-  /** The service over this test's store, sources and telemetry, with `over` replacing deps. */
-  const serviceWith = (
-    over: Partial<ConstructorParameters<typeof AdoptionService>[0]>,
-  ) =>
-    new AdoptionService({
-      store,
-      sources,
-      catalog: { entities: async () => catalog },
-      telemetry,
-      definitions: loadDefinitions(findAdoptionDir(path.resolve(__dirname))!),
-      settings: { legacyQuietDays: 14, backfillDays: 30 },
-      logger: mockServices.logger.mock(),
-      now: () => now,
-      ...over,
-    });
 
   const cell = (
     m: any,
