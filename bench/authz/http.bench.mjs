@@ -9,7 +9,7 @@
  * whose subject is in authz.productUserCallers and allowed the authz plugin), PRODUCT_USER_ID,
  * ACCOUNT_ID (that user's account), RATE (requests/s, default 100), REQUESTS (per series,
  * default 1,000), BATCHES (default 50), CONCURRENCY (clients of the concurrent batch series,
- * default 8).
+ * default 8), DENY_EVERY (every n-th check is a denial, default 3; 0 for none), SERIES (`all`, or `batch` for only the batch series, e.g. to profile them).
  * Run: scripts/with-node.sh node bench/authz/http.bench.mjs
  */
 import os from 'node:os';
@@ -24,6 +24,8 @@ const RATE = Number(process.env.RATE ?? 100);
 const REQUESTS = Number(process.env.REQUESTS ?? 1000);
 const BATCHES = Number(process.env.BATCHES ?? 50);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
+// every DENY_EVERY-th check asks for an action viewers lack (a denial); 0: none
+const DENY_EVERY = Number(process.env.DENY_EVERY ?? 3);
 if (!base || !token || !userId || !accountId) {
   throw new Error(
     'Set AUTHZ_BASE_URL, SERVICE_TOKEN, PRODUCT_USER_ID and ACCOUNT_ID',
@@ -67,7 +69,10 @@ async function paced(make) {
 
 const check = i => ({
   subject: { type: 'product-user', id: userId },
-  action: i % 3 === 0 ? 'dashboard.delete' : 'dashboard.read',
+  action:
+    DENY_EVERY > 0 && i % DENY_EVERY === 0
+      ? 'dashboard.delete'
+      : 'dashboard.read',
   // 200 distinct resources: the first round misses the decision cache, later rounds hit it
   resource: {
     type: 'dashboard',
@@ -77,6 +82,7 @@ const check = i => ({
 });
 
 async function main() {
+  if (process.env.SERIES === 'batch') return batchesOnly();
   for (let i = 0; i < 200; i++) {
     await call('/v1/health', undefined, false);
     await call('/v1/check', check(i));
@@ -143,6 +149,21 @@ async function main() {
   console.log(
     `POST /v1/check/batch, 100 checks per request, ${CONCURRENCY} concurrent clients: ${Math.round(
       concurrentRate,
+    )} decisions/s over ${BATCHES} requests`,
+  );
+}
+
+async function batchesOnly() {
+  const started = performance.now();
+  for (let b = 0; b < BATCHES; b++) {
+    await call('/v1/check/batch', {
+      checks: Array.from({ length: 100 }, (_, i) => check(b * 100 + i)),
+    });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `POST /v1/check/batch, 100 checks per request, sequential: ${Math.round(
+      (BATCHES * 100) / seconds,
     )} decisions/s over ${BATCHES} requests`,
   );
 }

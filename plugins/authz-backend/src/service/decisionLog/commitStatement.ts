@@ -2,8 +2,8 @@ import type { LoggedDecision } from '../DecisionLog';
 import type { ShadowRecord } from '../ShadowStore';
 import { latencyHistograms, storedLatencyUs } from './latencyHistograms';
 
-/** A column of a table and the Postgres array type its values are sent as. */
-type Column<T> = [name: string, arrayType: string, value: (row: T) => unknown];
+/** A column of a table, its Postgres type and its value for a row. */
+type Column<T> = [name: string, type: string, value: (row: T) => unknown];
 
 const subjectOf = (d: LoggedDecision) =>
   `${d.check.subject.type}:${d.check.subject.id}`;
@@ -11,46 +11,47 @@ const resourceOf = (d: LoggedDecision) =>
   `${d.check.resource.type}:${d.check.resource.id}`;
 
 const DECISION_COLUMNS: Column<LoggedDecision>[] = [
-  ['decision_id', 'uuid[]', d => d.decision.decisionId],
-  ['caller', 'text[]', d => d.caller],
-  ['subject', 'text[]', subjectOf],
-  ['action', 'text[]', d => d.check.action],
-  ['resource', 'text[]', resourceOf],
-  ['team', 'text[]', d => d.team ?? null],
-  ['endpoint', 'text[]', d => d.endpoint ?? null],
-  ['mode', 'text[]', d => d.decision.mode ?? 'enforce'],
-  ['allowed', 'bool[]', d => d.decision.allowed],
-  ['reason', 'text[]', d => d.decision.reason],
-  ['policy_allowed', 'bool[]', d => d.policy?.allowed ?? null],
-  ['policy_reason', 'text[]', d => d.policy?.reason ?? null],
-  ['policy_revision', 'text[]', d => d.decision.policyRevision],
-  ['cache_hit', 'bool[]', d => d.decision.cacheHit],
-  ['check', 'jsonb[]', d => JSON.stringify(d.check)],
+  ['decision_id', 'uuid', d => d.decision.decisionId],
+  ['caller', 'text', d => d.caller],
+  ['subject', 'text', subjectOf],
+  ['action', 'text', d => d.check.action],
+  ['resource', 'text', resourceOf],
+  ['team', 'text', d => d.team ?? null],
+  ['endpoint', 'text', d => d.endpoint ?? null],
+  ['mode', 'text', d => d.decision.mode ?? 'enforce'],
+  ['allowed', 'boolean', d => d.decision.allowed],
+  ['reason', 'text', d => d.decision.reason],
+  ['policy_allowed', 'boolean', d => d.policy?.allowed ?? null],
+  ['policy_reason', 'text', d => d.policy?.reason ?? null],
+  ['policy_revision', 'text', d => d.decision.policyRevision],
+  ['cache_hit', 'boolean', d => d.decision.cacheHit],
+  ['check', 'jsonb', d => d.check],
   [
     'latency_us',
-    'int4[]',
+    'integer',
     d => (d.latencyUs === undefined ? null : storedLatencyUs(d.latencyUs)),
   ],
 ];
 
 const SHADOW_COLUMNS: Column<ShadowRecord>[] = [
-  ['team', 'text[]', r => r.team],
-  ['endpoint', 'text[]', r => r.endpoint],
-  ['decision_id', 'uuid[]', r => r.decisionId],
-  ['subject', 'text[]', r => r.subject],
-  ['action', 'text[]', r => r.action],
-  ['resource', 'text[]', r => r.resource],
-  ['legacy_allowed', 'bool[]', r => r.legacyAllowed],
-  ['legacy_reason', 'text[]', r => r.legacyReason ?? null],
-  ['policy_allowed', 'bool[]', r => r.policyAllowed],
-  ['policy_reason', 'text[]', r => r.policyReason],
-  ['policy_revision', 'text[]', r => r.policyRevision],
-  ['discrepancy', 'bool[]', r => r.legacyAllowed !== r.policyAllowed],
+  ['team', 'text', r => r.team],
+  ['endpoint', 'text', r => r.endpoint],
+  ['decision_id', 'uuid', r => r.decisionId],
+  ['subject', 'text', r => r.subject],
+  ['action', 'text', r => r.action],
+  ['resource', 'text', r => r.resource],
+  ['legacy_allowed', 'boolean', r => r.legacyAllowed],
+  ['legacy_reason', 'text', r => r.legacyReason ?? null],
+  ['policy_allowed', 'boolean', r => r.policyAllowed],
+  ['policy_reason', 'text', r => r.policyReason],
+  ['policy_revision', 'text', r => r.policyRevision],
+  ['discrepancy', 'boolean', r => r.legacyAllowed !== r.policyAllowed],
 ];
 
 /**
- * `INSERT INTO table (columns) SELECT * FROM unnest(one array per column)`: a fixed number of
- * parameters however many rows (no per-row placeholders for the driver and knex to expand).
+ * `INSERT INTO table (columns) SELECT * FROM jsonb_to_recordset(one JSON array of the rows)`:
+ * one parameter however many rows, serialised by JSON.stringify and parsed by Postgres (no
+ * per-value escaping in the driver, no per-row placeholders for knex to expand).
  */
 function insertRows<T>(
   table: string,
@@ -58,18 +59,16 @@ function insertRows<T>(
   rows: readonly T[],
   bindings: unknown[],
 ): string {
-  const arrays = columns.map(() => new Array<unknown>(rows.length));
+  const records = new Array<Record<string, unknown>>(rows.length);
   for (let r = 0; r < rows.length; r++) {
-    for (let c = 0; c < columns.length; c++) {
-      arrays[c][r] = columns[c][2](rows[r]);
-    }
+    const record: Record<string, unknown> = {};
+    for (const [name, , value] of columns) record[name] = value(rows[r]);
+    records[r] = record;
   }
-  bindings.push(...arrays);
-  return `INSERT INTO ${table} (${columns
-    .map(([name]) => `"${name}"`)
-    .join(', ')}) SELECT * FROM unnest(${columns
-    .map(([, type]) => `?::${type}`)
-    .join(', ')})`;
+  bindings.push(JSON.stringify(records));
+  const names = columns.map(([name]) => `"${name}"`).join(', ');
+  const types = columns.map(([name, type]) => `"${name}" ${type}`).join(', ');
+  return `INSERT INTO ${table} (${names}) SELECT ${names} FROM jsonb_to_recordset(?::jsonb) AS r(${types})`;
 }
 
 /**
