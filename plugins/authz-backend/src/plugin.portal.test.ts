@@ -586,4 +586,29 @@ decision := {"allowed": "group:default/dashboards" in input.subject.teams, "reas
       nowDenied: 0,
     });
   });
+
+  it('the playground evaluates a portal policy candidate with the portal plugin ids, as the permission backend does', async () => {
+    const repo = readPolicyDirectory(path.join(defaultPolicyRoot(), 'portal'));
+    const res = await request(server)
+      .post('/api/authz/v1/evaluate')
+      .set(asUser(ANA))
+      .send({
+        modules: repo.modules,
+        data: repo.data,
+        entrypoint: PORTAL_ENTRYPOINT,
+        input: {
+          permission: {
+            name: 'authz.policy.manage',
+            attributes: { action: 'update' },
+          },
+          user: LOCATION_CREATE.user,
+        },
+      });
+    expect(res.status).toBe(200);
+    // without the plugin ids every answer would be missing_plugin_ids
+    expect(res.body.result).toEqual({
+      result: 'DENY',
+      reason: 'portal_mutation_admin_only',
+    });
+  });
 });

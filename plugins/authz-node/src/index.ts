@@ -54,6 +54,7 @@ export {
   PortalPolicy,
   PORTAL_ENTRYPOINT,
   PORTAL_POLICY_ERROR,
+  withPortalPluginIds,
 } from './portal/PortalPolicy';
 export type {
   PortalPolicyInput,

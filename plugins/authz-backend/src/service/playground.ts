@@ -3,7 +3,10 @@ import {
   CompiledPolicy,
   DEFAULT_ENTRYPOINT,
   PolicySource,
+  PORTAL_ENTRYPOINT,
+  withPortalPluginIds,
 } from '@internal/plugin-authz-node';
+import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
 import {
   RegoCompileError,
   RegoErrorDetail,
@@ -20,18 +23,26 @@ export interface EvaluateResponse {
   evalMs?: number;
 }
 
-/** Compiles candidate sources (never stored) and evaluates one input: the playground. */
+/**
+ * Compiles candidate sources (never stored) and evaluates one input: the playground. A portal
+ * policy candidate (entrypoint portal/authz/decision) gets the portal plugin ids in its data,
+ * as the permission backend evaluates it.
+ */
 export async function evaluateCandidate(body: {
   modules: Record<string, string>;
   data?: Record<string, unknown>;
   entrypoint?: string;
   input: Record<string, unknown>;
 }): Promise<EvaluateResponse> {
-  const source: PolicySource = {
+  const asked: PolicySource = {
     modules: body.modules,
     data: body.data ?? {},
     entrypoint: body.entrypoint ?? DEFAULT_ENTRYPOINT,
   };
+  const source =
+    asked.entrypoint === PORTAL_ENTRYPOINT
+      ? withPortalPluginIds(asked, PORTAL_PLUGIN_IDS)
+      : asked;
   const t0 = performance.now();
   let policy: CompiledPolicy;
   try {

@@ -85,8 +85,11 @@ export interface PortalPolicyProvider {
   current(): Promise<PortalPolicy>;
 }
 
-/** The source with `data.portal_config.plugin_ids` filled in. */
-function withPluginIds(
+/**
+ * The source with `data.portal_config.plugin_ids` filled in, as the portal policy is always
+ * evaluated (stored revisions and `policies/portal` keep the list out of their data).
+ */
+export function withPortalPluginIds(
   source: PolicySource,
   pluginIds: readonly string[],
 ): PolicySource {
@@ -127,7 +130,7 @@ export class PortalPolicy implements PortalPolicyProvider {
       { entrypoint: PORTAL_ENTRYPOINT },
     );
     const policy = await CompiledPolicy.compile(
-      withPluginIds(source, options.pluginIds),
+      withPortalPluginIds(source, options.pluginIds),
     );
     return PortalPolicy.of(policy, options);
   }
@@ -141,7 +144,7 @@ export class PortalPolicy implements PortalPolicyProvider {
     options: PortalPolicyOptions,
   ): Promise<PortalPolicy> {
     const policy = await CompiledPolicy.load(
-      withPluginIds(revision.source, options.pluginIds),
+      withPortalPluginIds(revision.source, options.pluginIds),
       revision.wasm,
       revision.sha256,
     );

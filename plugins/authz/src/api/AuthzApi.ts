@@ -31,6 +31,7 @@ export type DecisionPage = Json<Paths['/v1/decisions']['get']>;
 export type LoggedDecision = OpenApi.components['schemas']['LoggedDecision'];
 export type RegoError = OpenApi.components['schemas']['RegoError'];
 export type PortalUser = OpenApi.components['schemas']['PortalUser'];
+export type PolicyKind = OpenApi.components['schemas']['PolicyKind'];
 
 export interface DecisionFilter {
   subject?: string;
@@ -43,7 +44,8 @@ export interface DecisionFilter {
 }
 
 export interface AuthzApi {
-  listRevisions(): Promise<RevisionList>;
+  /** Revisions of the product policy (default) or the portal policy. */
+  listRevisions(policy?: PolicyKind): Promise<RevisionList>;
   getRevision(id: string): Promise<RevisionSource>;
   /** The organisation's catalog users with their teams and grants (portal-user subjects). */
   listPortalUsers(q?: string): Promise<PortalUser[]>;
@@ -67,8 +69,10 @@ export class AuthzClient implements AuthzApi {
     this.client = new OpenApiClient('authz', deps);
   }
 
-  listRevisions() {
-    return this.client.call('get', '/v1/revisions');
+  listRevisions(policy?: PolicyKind) {
+    return this.client.call('get', '/v1/revisions', {
+      query: policy ? { policy } : {},
+    });
   }
   getRevision(id: string) {
     return this.client.call('get', '/v1/revisions/{id}', { params: { id } });

@@ -1,10 +1,11 @@
-import { AuthzApi, RevisionSource } from '../api/AuthzApi';
+import { AuthzApi, PolicyKind, RevisionSource } from '../api/AuthzApi';
 
-/** The active revision's source (the playground starts from it). */
+/** The active revision's source of a policy (the playground starts from it). */
 export async function loadActiveRevision(
   api: AuthzApi,
+  policy?: PolicyKind,
 ): Promise<RevisionSource | undefined> {
-  const { revisions } = await api.listRevisions();
+  const { revisions } = await api.listRevisions(policy);
   const active = revisions.find(r => r.active) ?? revisions[0];
   return active ? api.getRevision(active.id) : undefined;
 }

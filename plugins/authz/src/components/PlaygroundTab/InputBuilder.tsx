@@ -1,5 +1,5 @@
 import { Grid, MenuItem, TextField, Typography } from '@material-ui/core';
-import { PortalUser } from '../../api/AuthzApi';
+import { PolicyKind, PortalUser } from '../../api/AuthzApi';
 
 export interface PlaygroundInput {
   subjectType: 'product-user' | 'portal-user';
@@ -15,10 +15,40 @@ export interface PlaygroundInput {
   dataClasses: string;
   /** The picked catalog user's teams and grants, as the service resolves them. */
   portalUser?: PortalUser;
+  /** Portal policy: the Backstage permission asked about. */
+  permissionName: string;
+  permissionAction: string;
+  /** Empty for a basic permission. */
+  permissionResourceType: string;
 }
 
-/** The policy input, shaped as the evaluator builds it from a check. */
-export function toPolicyInput(i: PlaygroundInput): Record<string, unknown> {
+/** The portal policy's input, as the permission backend's portal-policy module builds it. */
+function toPortalInput(i: PlaygroundInput): Record<string, unknown> {
+  const user = i.portalUser;
+  return {
+    permission: {
+      name: i.permissionName,
+      attributes: { action: i.permissionAction },
+      ...(i.permissionResourceType
+        ? { resourceType: i.permissionResourceType }
+        : {}),
+    },
+    user: user
+      ? {
+          ownershipRefs: [user.ref, ...user.teams],
+          accountAccess: user.accountAccess,
+          dataClasses: user.dataClasses,
+        }
+      : null,
+  };
+}
+
+/** The policy input, shaped as the evaluator (or, for the portal policy, the permission module) builds it. */
+export function toPolicyInput(
+  i: PlaygroundInput,
+  policy: PolicyKind = 'product',
+): Record<string, unknown> {
+  if (policy === 'portal') return toPortalInput(i);
   const dataClasses = i.dataClasses
     .split(',')
     .map(s => s.trim())
@@ -83,6 +113,7 @@ export const InputBuilder = (props: {
   onChange: (value: PlaygroundInput) => void;
   /** The organisation's catalog users; undefined while loading. */
   portalUsers?: PortalUser[];
+  policy?: PolicyKind;
 }) => {
   const v = props.value;
   const users = props.portalUsers ?? [];
@@ -115,38 +146,58 @@ export const InputBuilder = (props: {
       </TextField>
     </Grid>
   );
+  const userPicker = (
+    <Grid item xs={6}>
+      <TextField
+        fullWidth
+        size="small"
+        select
+        label="Catalog user"
+        value={v.portalUser ? v.subjectId : ''}
+        inputProps={{ 'aria-label': 'Catalog user' }}
+        onChange={e => pickUser(e.target.value)}
+      >
+        {users.map(u => (
+          <MenuItem key={u.ref} value={u.ref}>
+            {u.displayName ?? u.ref} (
+            {u.teams.map(teamName).join(', ') || 'no team'})
+          </MenuItem>
+        ))}
+      </TextField>
+    </Grid>
+  );
+  if (props.policy === 'portal') {
+    return (
+      <>
+        <Typography variant="subtitle1">Input</Typography>
+        <Grid container spacing={1}>
+          {userPicker}
+          {v.portalUser && <PortalUserAttributes user={v.portalUser} />}
+          {field('permissionName', 'Permission')}
+          {field('permissionAction', 'Permission action', [
+            'read',
+            'create',
+            'update',
+            'delete',
+          ])}
+          {field('permissionResourceType', 'Permission resource type')}
+        </Grid>
+      </>
+    );
+  }
   return (
     <>
       <Typography variant="subtitle1">Input</Typography>
       <Grid container spacing={1}>
         {field('subjectType', 'Subject type', ['product-user', 'portal-user'])}
-        {v.subjectType === 'product-user' || users.length === 0 ? (
-          field(
-            'subjectId',
-            v.subjectType === 'product-user'
-              ? 'Product user id'
-              : 'User entity ref',
-          )
-        ) : (
-          <Grid item xs={6}>
-            <TextField
-              fullWidth
-              size="small"
-              select
-              label="Catalog user"
-              value={v.portalUser ? v.subjectId : ''}
-              inputProps={{ 'aria-label': 'Catalog user' }}
-              onChange={e => pickUser(e.target.value)}
-            >
-              {users.map(u => (
-                <MenuItem key={u.ref} value={u.ref}>
-                  {u.displayName ?? u.ref} (
-                  {u.teams.map(teamName).join(', ') || 'no team'})
-                </MenuItem>
-              ))}
-            </TextField>
-          </Grid>
-        )}
+        {v.subjectType === 'product-user' || users.length === 0
+          ? field(
+              'subjectId',
+              v.subjectType === 'product-user'
+                ? 'Product user id'
+                : 'User entity ref',
+            )
+          : userPicker}
         {v.subjectType === 'portal-user' && v.portalUser && (
           <PortalUserAttributes user={v.portalUser} />
         )}

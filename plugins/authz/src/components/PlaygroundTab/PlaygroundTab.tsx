@@ -14,6 +14,7 @@ import {
 import {
   authzApiRef,
   EvaluateResponse,
+  PolicyKind,
   ReplayResult,
   RevisionSource,
   TestResponse,
@@ -26,7 +27,23 @@ import { TestResults } from './TestResults';
 
 const EVALUATE_DEBOUNCE_MS = 400;
 
-const Playground = ({ revision }: { revision: RevisionSource }) => {
+/** The portal policy's answer (`{ result, reason, … }`), when the result is one. */
+function portalAnswer(
+  result: unknown,
+): { result: string; reason: string } | undefined {
+  const r = result as { result?: unknown; reason?: unknown } | undefined;
+  return typeof r?.result === 'string' && typeof r.reason === 'string'
+    ? { result: r.result, reason: r.reason }
+    : undefined;
+}
+
+const Playground = ({
+  revision,
+  policy,
+}: {
+  revision: RevisionSource;
+  policy: PolicyKind;
+}) => {
   const api = useApi(authzApiRef);
   const [modules, setModules] = useState(revision.modules);
   const files = Object.keys(modules).sort();
@@ -44,6 +61,9 @@ const Playground = ({ revision }: { revision: RevisionSource }) => {
     resourceId: 'd-1',
     resourceAccount: 'acct-1',
     dataClasses: '',
+    permissionName: 'catalog.location.create',
+    permissionAction: 'create',
+    permissionResourceType: '',
   });
   const portalUsers = useAsync(() => api.listPortalUsers(), [api]);
   const [evaluated, setEvaluated] = useState<
@@ -72,7 +92,7 @@ const Playground = ({ revision }: { revision: RevisionSource }) => {
           modules: policyModules,
           data: revision.data,
           entrypoint: revision.entrypoint,
-          input: toPolicyInput(input),
+          input: toPolicyInput(input, policy),
         })
         .then(r => {
           setEvaluateError(undefined);
@@ -81,7 +101,7 @@ const Playground = ({ revision }: { revision: RevisionSource }) => {
         .catch(setEvaluateError);
     },
     EVALUATE_DEBOUNCE_MS,
-    [policyModules, input],
+    [policyModules, input, policy],
   );
 
   // a new revision resets the editor
@@ -104,6 +124,7 @@ const Playground = ({ revision }: { revision: RevisionSource }) => {
           modules: policyModules,
           data: revision.data,
           entrypoint: revision.entrypoint,
+          policy,
           limit: replayLimit,
         }),
       );
@@ -159,6 +180,7 @@ const Playground = ({ revision }: { revision: RevisionSource }) => {
             value={input}
             onChange={setInput}
             portalUsers={portalUsers.value}
+            policy={policy}
           />
           <Box mt={2} data-testid="decision">
             {evaluateError && <ResponseErrorPanel error={evaluateError} />}
@@ -168,12 +190,21 @@ const Playground = ({ revision }: { revision: RevisionSource }) => {
                 <code>{evaluated.decision.reason}</code>
               </Typography>
             )}
-            {evaluated && !evaluated.decision && errors.length === 0 && (
-              <Typography>
-                No decision:{' '}
-                {evaluated.evaluationError ?? 'the entrypoint is undefined'}
+            {!evaluated?.decision && portalAnswer(evaluated?.result) && (
+              <Typography variant="h6">
+                {portalAnswer(evaluated?.result)!.result} — reason{' '}
+                <code>{portalAnswer(evaluated?.result)!.reason}</code>
               </Typography>
             )}
+            {evaluated &&
+              !evaluated.decision &&
+              !portalAnswer(evaluated.result) &&
+              errors.length === 0 && (
+                <Typography>
+                  No decision:{' '}
+                  {evaluated.evaluationError ?? 'the entrypoint is undefined'}
+                </Typography>
+              )}
             {evaluated && (
               <Typography variant="caption" component="p">
                 compile {evaluated.compileMs.toFixed(1)} ms
@@ -226,14 +257,40 @@ const Playground = ({ revision }: { revision: RevisionSource }) => {
   );
 };
 
-/** Edit the active revision's Rego, see errors and the decision as you type, test and replay. */
+/**
+ * Edit the active revision's Rego of the product policy (the Check API's) or the portal policy
+ * (the portal's Backstage PermissionPolicy), see errors and the decision as you type, test and
+ * replay.
+ */
 export const PlaygroundTab = () => {
   const api = useApi(authzApiRef);
-  const active = useAsync(() => loadActiveRevision(api), [api]);
-  if (active.loading) return <Progress />;
-  if (active.error) return <ResponseErrorPanel error={active.error} />;
-  if (!active.value) {
-    return <Typography>No policy revision is stored yet.</Typography>;
+  const [policy, setPolicy] = useState<PolicyKind>('product');
+  const active = useAsync(() => loadActiveRevision(api, policy), [api, policy]);
+  const picker = (
+    <TextField
+      select
+      label="Policy"
+      size="small"
+      value={policy}
+      inputProps={{ 'aria-label': 'Policy' }}
+      onChange={e => setPolicy(e.target.value as PolicyKind)}
+    >
+      <MenuItem value="product">product (Check API)</MenuItem>
+      <MenuItem value="portal">portal (Backstage permissions)</MenuItem>
+    </TextField>
+  );
+  let body;
+  if (active.loading) body = <Progress />;
+  else if (active.error) body = <ResponseErrorPanel error={active.error} />;
+  else if (!active.value) {
+    body = <Typography>No policy revision is stored yet.</Typography>;
+  } else {
+    body = <Playground key={policy} revision={active.value} policy={policy} />;
   }
-  return <Playground revision={active.value} />;
+  return (
+    <Box mt={2}>
+      {picker}
+      {body}
+    </Box>
+  );
 };

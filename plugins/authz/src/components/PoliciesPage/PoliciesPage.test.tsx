@@ -12,12 +12,21 @@ const revision = {
   entrypoint: 'product/authz/decision',
 };
 
+const portalRevision = {
+  id: '2',
+  policy: 'portal' as const,
+  sha256: 'c'.repeat(64),
+  modules: { 'portal.rego': 'package portal.authz\n' },
+  data: {},
+  entrypoint: 'portal/authz/decision',
+};
+
 function fakeApi(): jest.Mocked<AuthzApi> {
   return {
-    listRevisions: jest.fn(async () => ({
+    listRevisions: jest.fn(async (policy?: string) => ({
       revisions: [
         {
-          id: '1',
+          id: policy === 'portal' ? portalRevision.id : '1',
           sha256: revision.sha256,
           entrypoint: revision.entrypoint,
           author: 'seed',
@@ -26,7 +35,9 @@ function fakeApi(): jest.Mocked<AuthzApi> {
         },
       ],
     })),
-    getRevision: jest.fn(async () => revision),
+    getRevision: jest.fn(async (id: string) =>
+      id === portalRevision.id ? portalRevision : revision,
+    ),
     listPortalUsers: jest.fn(async () => [
       {
         ref: 'user:default/maya.cohen',
@@ -42,8 +53,16 @@ function fakeApi(): jest.Mocked<AuthzApi> {
         dataClasses: ['pii'],
       },
     ]),
-    evaluate: jest.fn(async body =>
-      body.modules['authz.rego'].includes('{{')
+    evaluate: jest.fn(async body => {
+      if (body.entrypoint === portalRevision.entrypoint) {
+        return {
+          errors: [],
+          result: { result: 'DENY', reason: 'catalog_admin_only' },
+          compileMs: 3,
+          evalMs: 0.01,
+        };
+      }
+      return body.modules['authz.rego'].includes('{{')
         ? {
             errors: [
               {
@@ -61,8 +80,8 @@ function fakeApi(): jest.Mocked<AuthzApi> {
             decision: { allowed: false, reason: 'tenant_isolation' },
             compileMs: 3,
             evalMs: 0.01,
-          },
-    ),
+          };
+    }),
     runTests: jest.fn(),
     replay: jest.fn(async () => ({
       candidate: 'b'.repeat(64),
@@ -184,6 +203,54 @@ describe('PoliciesPage playground', () => {
                 dataClasses: [],
               },
             }),
+          }),
+        ),
+      { timeout: 20_000 },
+    );
+  });
+
+  it('switches to the portal policy: its active revision, a permission and a catalog user as input', async () => {
+    const api = fakeApi();
+    await renderInTestApp(
+      <TestApiProvider apis={[[authzApiRef, api]]}>
+        <PoliciesPage />
+      </TestApiProvider>,
+    );
+    await screen.findByText(/DENIED — reason/, {}, { timeout: 20_000 });
+    fireEvent.mouseDown(screen.getByLabelText('Policy'));
+    fireEvent.click(
+      await screen.findByRole('option', {
+        name: 'portal (Backstage permissions)',
+      }),
+    );
+    fireEvent.mouseDown(await screen.findByLabelText('Catalog user'));
+    fireEvent.click(
+      await screen.findByRole('option', { name: 'Maya Cohen (dashboards)' }),
+    );
+    expect(
+      await screen.findByText(/DENY — reason/, {}, { timeout: 20_000 }),
+    ).toBeInTheDocument();
+    expect(screen.getByText('catalog_admin_only')).toBeInTheDocument();
+    expect(api.listRevisions).toHaveBeenLastCalledWith('portal');
+    await waitFor(
+      () =>
+        expect(api.evaluate).toHaveBeenLastCalledWith(
+          expect.objectContaining({
+            entrypoint: 'portal/authz/decision',
+            input: {
+              permission: {
+                name: 'catalog.location.create',
+                attributes: { action: 'create' },
+              },
+              user: {
+                ownershipRefs: [
+                  'user:default/maya.cohen',
+                  'group:default/dashboards',
+                ],
+                accountAccess: '*',
+                dataClasses: [],
+              },
+            },
           }),
         ),
       { timeout: 20_000 },
