@@ -2,10 +2,8 @@ import {
   coreServices,
   createServiceFactory,
   createServiceRef,
-  LifecycleService,
 } from '@backstage/backend-plugin-api';
-import { DatabaseManager } from '@backstage/backend-defaults/database';
-import { Knex } from 'knex';
+import { otherPluginDatabase } from '@internal/plugin-platform-node';
 import { DatabaseExportJobsReader, ExportJobsReader } from './ExportJobsReader';
 
 /** The plugin id whose database holds `export_jobs`. */
@@ -29,29 +27,12 @@ export const exportJobsReaderServiceRef = createServiceRef<ExportJobsReader>({
         lifecycle: coreServices.rootLifecycle,
       },
       factory({ config, logger, lifecycle }) {
-        let reader: Promise<ExportJobsReader> | undefined;
-        const open = () => {
-          reader ??= (async () => {
-            const manager = DatabaseManager.fromConfig(config, {
-              rootLogger: logger,
-              rootLifecycle: lifecycle,
-              migrations: { skip: true },
-            });
-            const client: Knex = await manager
-              .forPlugin(EXPORTS_PLUGIN_ID, {
-                logger: logger.child({ service: 'exports-jobs-reader' }),
-                // Shutdown of the pool is registered on the root lifecycle by the manager.
-                lifecycle: lifecycle as unknown as LifecycleService,
-              })
-              .getClient();
-            return new DatabaseExportJobsReader(client);
-          })();
-          // A failed open (database down at start) is retried at the next read.
-          reader.catch(() => {
-            reader = undefined;
-          });
-          return reader;
-        };
+        const open = otherPluginDatabase(
+          { config, rootLogger: logger, rootLifecycle: lifecycle },
+          EXPORTS_PLUGIN_ID,
+          'exports-jobs-reader',
+          client => new DatabaseExportJobsReader(client),
+        );
         return {
           finishedJobs: async q => (await open()).finishedJobs(q),
           completionMinutes: async q => (await open()).completionMinutes(q),

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { migratedDatabase } from './database';
+export { migratedDatabase, otherPluginDatabase } from './database';
 export { EventSchemaRegistry } from './events/EventSchemaRegistry';
 export type { EventSchemaDocument } from './events/EventSchemaRegistry';
 export { EventProducer, isUuid } from './events/EventProducer';

@@ -2,11 +2,9 @@ import {
   coreServices,
   createServiceFactory,
   createServiceRef,
-  LifecycleService,
 } from '@backstage/backend-plugin-api';
-import { DatabaseManager } from '@backstage/backend-defaults/database';
 import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
-import { Knex } from 'knex';
+import { otherPluginDatabase } from '@internal/plugin-platform-node';
 import { DatabaseDecisionLatencyReader } from './DecisionLatencyReader';
 import { DecisionLatencyReader } from './types';
 
@@ -33,31 +31,12 @@ export const authzDecisionLatencyReaderServiceRef =
           rootLifecycle: coreServices.rootLifecycle,
         },
         createRootContext({ config, rootLogger, rootLifecycle }) {
-          let reader: Promise<DecisionLatencyReader> | undefined;
-          const open = () => {
-            reader ??= (async () => {
-              const manager = DatabaseManager.fromConfig(config, {
-                rootLogger,
-                rootLifecycle,
-                migrations: { skip: true },
-              });
-              const client: Knex = await manager
-                .forPlugin(AUTHZ_PLUGIN_ID, {
-                  logger: rootLogger.child({
-                    service: 'authz-decision-latency-reader',
-                  }),
-                  // The manager registers closing the pool on the root lifecycle.
-                  lifecycle: rootLifecycle as unknown as LifecycleService,
-                })
-                .getClient();
-              return new DatabaseDecisionLatencyReader(client);
-            })();
-            // A failed open (database down at start) is retried at the next read.
-            reader.catch(() => {
-              reader = undefined;
-            });
-            return reader;
-          };
+          const open = otherPluginDatabase(
+            { config, rootLogger, rootLifecycle },
+            AUTHZ_PLUGIN_ID,
+            'authz-decision-latency-reader',
+            client => new DatabaseDecisionLatencyReader(client),
+          );
           const shared: DecisionLatencyReader = {
             bucketBoundsMs: LATENCY_BUCKETS_MS,
             latencyMinutes: async q => (await open()).latencyMinutes(q),
