@@ -9,7 +9,7 @@
  * whose subject is in authz.productUserCallers and allowed the authz plugin), PRODUCT_USER_ID,
  * ACCOUNT_ID (that user's account), RATE (requests/s, default 100), REQUESTS (per series,
  * default 1,000), BATCHES (default 50), CONCURRENCY (clients of the concurrent batch series,
- * default 8), DENY_EVERY (every n-th check is a denial, default 3; 0 for none), SERIES (`all`, or `batch` for only the batch series, e.g. to profile them).
+ * default 8), DENY_EVERY (every n-th check is a denial, default 3; 0 for none), SERIES (`all`; `check` or `batch` for only that series, e.g. to profile it).
  * Run: scripts/with-node.sh node bench/authz/http.bench.mjs
  */
 import os from 'node:os';
@@ -83,6 +83,7 @@ const check = i => ({
 
 async function main() {
   if (process.env.SERIES === 'batch') return batchesOnly();
+  if (process.env.SERIES === 'check') return checksOnly();
   for (let i = 0; i < 200; i++) {
     await call('/v1/health', undefined, false);
     await call('/v1/check', check(i));
@@ -150,6 +151,16 @@ async function main() {
     `POST /v1/check/batch, 100 checks per request, ${CONCURRENCY} concurrent clients: ${Math.round(
       concurrentRate,
     )} decisions/s over ${BATCHES} requests`,
+  );
+}
+
+async function checksOnly() {
+  for (let i = 0; i < 200; i++) await call('/v1/check', check(i));
+  const ms = (await paced(i => call('/v1/check', check(i + 1)))).map(r => r.ms);
+  console.log(
+    `POST /v1/check at ${RATE}/s: p50 ${quantile(ms, 0.5).toFixed(
+      2,
+    )} ms, p99 ${quantile(ms, 0.99).toFixed(2)} ms`,
   );
 }
 

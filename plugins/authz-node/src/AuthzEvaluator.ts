@@ -209,16 +209,7 @@ export class AuthzEvaluator {
     const loadUs = (t - since) * 1000;
     for (const i of misses) {
       const check = checks[i];
-      const evaluated = this.evaluate(policy, {
-        subject: subjects(check),
-        action: check.action,
-        resource: {
-          ...check.resource.attributes,
-          type: check.resource.type,
-          id: check.resource.id,
-        },
-        context: check.context,
-      });
+      const evaluated = this.evaluate(policy, policyInput(check, subjects));
       if (cacheable && evaluated.reason !== POLICY_ERROR_REASON) {
         this.cache.set(check, evaluated);
       }
@@ -242,16 +233,7 @@ export class AuthzEvaluator {
     const subjects = await this.subjectsOf(checks);
     return checks.map(check => {
       try {
-        return policy.evaluate({
-          subject: subjects(check),
-          action: check.action,
-          resource: {
-            ...check.resource.attributes,
-            type: check.resource.type,
-            id: check.resource.id,
-          },
-          context: check.context,
-        });
+        return policy.evaluate(policyInput(check, subjects));
       } catch {
         return { allowed: false, reason: POLICY_ERROR_REASON };
       }
@@ -320,6 +302,23 @@ export class AuthzEvaluator {
     this.metrics.policyErrors.inc({ kind });
     return { allowed: false, reason: POLICY_ERROR_REASON };
   }
+}
+
+/** The policy's input for a check: the subject's attributes, the resource's with its id. */
+function policyInput(
+  check: CheckRequest,
+  subjects: (check: CheckRequest) => Record<string, unknown>,
+): PolicyInput {
+  return {
+    subject: subjects(check),
+    action: check.action,
+    resource: {
+      ...check.resource.attributes,
+      type: check.resource.type,
+      id: check.resource.id,
+    },
+    context: check.context,
+  };
 }
 
 function records(
