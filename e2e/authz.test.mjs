@@ -189,7 +189,7 @@ describe('permission service (authz) in the real backend', () => {
     }
   });
 
-  it('portal users: catalog teams in the input builder, the portal policy as a stored revision (Chromium)', async () => {
+  it('portal users: catalog teams in the input builder; the portal policy as a stored revision, in the playground and replayed (Chromium)', async () => {
     const { token } = await devUserToken('maya.cohen');
     // the repository's policies/portal is the seeded, active portal revision
     const portal = await callJson(
@@ -253,6 +253,60 @@ describe('permission service (authz) in the real backend', () => {
         .waitFor({ timeout: 30_000 });
       await page.screenshot({
         path: join(artifacts, 'policies-catalog-user.png'),
+        fullPage: true,
+      });
+
+      // the portal policy in the playground: Maya may not change policy revisions (test 2 was
+      // such a denial, recorded by the permission backend for replay)
+      const portalActive = portal.body.revisions.find(r => r.active);
+      const portalSource = (
+        await callJson('GET', api(`/revisions/${portalActive.id}`), token)
+      ).body.modules['portal.rego'];
+      await page.getByLabel('Policy').click();
+      await page
+        .getByRole('option', { name: 'portal (Backstage permissions)' })
+        .click();
+      await editor.waitFor();
+      await page.getByLabel('Catalog user').click();
+      await page
+        .getByRole('option', { name: 'Maya Cohen (dashboards)' })
+        .click();
+      await page
+        .getByLabel('Permission', { exact: true })
+        .fill('authz.policy.manage');
+      await page.getByLabel('Permission action').click();
+      await page.getByRole('option', { name: 'update' }).click();
+      await decision
+        .getByText('DENY — reason portal_mutation_admin_only')
+        .waitFor({ timeout: 30_000 });
+      const mutation =
+        '{"result": "DENY", "reason": "portal_mutation_admin_only"}';
+      assert.ok(
+        portalSource.includes(mutation),
+        'the portal policy has the rule',
+      );
+      await editor.fill(
+        portalSource.replace(
+          mutation,
+          '{"result": "ALLOW", "reason": "open_mutation"}',
+        ),
+      );
+      await decision
+        .getByText('ALLOW — reason open_mutation')
+        .waitFor({ timeout: 30_000 });
+      await page
+        .getByRole('button', { name: 'Replay against this candidate' })
+        .click();
+      const replay = page.getByTestId('replay-result');
+      const flipLine = replay.getByText(/\d+ of \d+ replayed decisions flip/);
+      await flipLine.waitFor({ timeout: 60_000 });
+      assert.ok(
+        Number((await flipLine.innerText()).split(' ')[0]) >= 1,
+        await flipLine.innerText(),
+      );
+      await replay.getByText('authz.policy.manage').first().waitFor();
+      await page.screenshot({
+        path: join(artifacts, 'policies-portal-replay.png'),
         fullPage: true,
       });
       assert.deepEqual(pageErrors, []);
