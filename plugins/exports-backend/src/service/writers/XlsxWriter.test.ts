@@ -122,14 +122,18 @@ describe('XlsxWriter', () => {
     const out = new PassThrough();
     const chunks: Buffer[] = [];
     out.on('data', c => chunks.push(c));
-    const writer = new XlsxWriter(out, { maxRowsPerSheet: 700 });
+    const writer = new XlsxWriter(out, { maxRowsPerSheet: 1800 });
     await writer.columns([
       { name: 'id', type: 'string' },
       { name: 'kind', type: 'enum' },
     ]);
     for (let i = 0; i < 2000; i += 500) {
       await writer.rows(
-        Array.from({ length: 500 }, (_, j) => [`row ${i + j}`, `k${j % 7}`]),
+        // ~0.3 MB of XML per batch: the 1 MiB XML buffer fills within the first sheet.
+        Array.from({ length: 500 }, (_, j) => [
+          `row ${i + j} ${'x'.repeat(600)}`,
+          `k${j % 7}`,
+        ]),
       );
     }
     await writer.end();
@@ -159,6 +163,27 @@ describe('XlsxWriter', () => {
         size: content.length,
       });
     }
+  });
+
+  it('writes a row larger than its XML buffer', async () => {
+    const wide = Array.from({ length: 12 }, (_, i) =>
+      String.fromCharCode(97 + i).repeat(30_000),
+    );
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', c => chunks.push(c));
+    const writer = new XlsxWriter(out);
+    await writer.columns(
+      wide.map((_, i) => ({ name: `c${i}`, type: 'string' as const })),
+    );
+    await writer.rows([['before'], wide, ['after']]);
+    await writer.end();
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.concat(chunks) as never);
+    const sheet = workbook.worksheets[0];
+    expect(sheet.getRow(2).getCell(1).value).toBe('before');
+    expect((sheet.getRow(3).values as unknown[]).slice(1)).toEqual(wide);
+    expect(sheet.getRow(4).getCell(1).value).toBe('after');
   });
 
   it('writes a header-only workbook for an empty result', async () => {

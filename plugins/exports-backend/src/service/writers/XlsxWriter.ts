@@ -29,10 +29,8 @@ export const XLSX_MAX_DATA_ROWS_PER_SHEET = 1_048_575;
 export const XLSX_MAX_CELL_CHARS = 32_767;
 /** Distinct enum values kept in the shared strings table; further values are inline. */
 export const XLSX_MAX_SHARED_STRINGS = 10_000;
-/** Batches whose XML may wait for compression before `rows` waits too. */
-const BATCHES_IN_FLIGHT = 2;
-/** Smallest pooled XML buffer (a 2,000-row batch of seven columns is ~0.7 MB of XML). */
-const MIN_BUFFER_BYTES = 1024 * 1024;
+/** Sheet XML is encoded into one buffer of this size and deflated whenever it is full. */
+const XML_BUFFER_BYTES = 1024 * 1024;
 
 export interface XlsxWriterOptions {
   /** Data rows per sheet before the next sheet (with the header again) begins. */
@@ -60,12 +58,11 @@ function needsPreserve(text: string): boolean {
 
 /**
  * Streams an XLSX workbook: the sheet XML is generated per batch (inline strings; values of
- * enum columns, a bounded set, in a shared strings table written at the end) and deflated by
- * zlib streams on fflate's streaming zip as it is pushed. A batch is built while the next is
- * fetched, and compressed on the thread pool while later ones are built; `rows` waits for the
- * previous batch, and a batch waits when more than two are still being compressed or `out`
- * is full, so memory stays bounded and the database is read only as fast as storage takes
- * the file. Numbers are number cells, timestamps date cells (UTC),
+ * enum columns, a bounded set, in a shared strings table written at the end), encoded into a
+ * 1 MiB buffer and deflated by Node's zlib onto fflate's streaming zip whenever it fills. A
+ * batch is written while the next is fetched; `rows` waits for the previous batch, which
+ * waits when `out` is full, so memory stays bounded and the database is read only as fast as
+ * storage takes the file. Numbers are number cells, timestamps date cells (UTC),
  * booleans boolean cells, NULL an absent cell.
  */
 export class XlsxWriter implements RowFileWriter {
@@ -74,10 +71,13 @@ export class XlsxWriter implements RowFileWriter {
   private readonly maxRowsPerSheet: number;
   private readonly level: NonNullable<XlsxWriterOptions['level']>;
   private zipError: Error | undefined;
-  private inFlight: Promise<void>[] = [];
-  /** Buffers zlib has finished reading, reused for the next batches' XML. */
-  private readonly spareBuffers: Buffer[] = [];
-  /** The last batch handed to rows(), built and compressed in the background. */
+  /**
+   * The current sheet's XML not deflated yet, encoded row by row: neither a batch-sized
+   * string nor a buffer per batch is allocated.
+   */
+  private readonly xml = Buffer.allocUnsafe(XML_BUFFER_BYTES);
+  private xmlBytes = 0;
+  /** The last batch handed to rows(), written in the background. */
   private previous: Promise<void> = Promise.resolve();
   /** `<c r="A` … per column: a cell is its prefix, the row number and the rest. */
   private cellPrefixes: string[] = [];
@@ -116,7 +116,7 @@ export class XlsxWriter implements RowFileWriter {
     this.sharedColumns = columns.map(c => c.type === 'enum');
     this.widths = columns.map(c => WIDTH_BY_TYPE[c.type]);
     this.startSheet();
-    await this.settle(BATCHES_IN_FLIGHT);
+    await this.settle();
   }
 
   /**
@@ -133,20 +133,16 @@ export class XlsxWriter implements RowFileWriter {
   }
 
   private async writeBatch(batch: unknown[][]): Promise<void> {
-    let xml = '';
     for (const row of batch) {
       if (this.sheetRows === this.maxRowsPerSheet) {
-        this.push(xml);
-        xml = '';
         this.endSheet();
         this.startSheet();
       }
       this.sheetRows++;
       this.rowsWritten++;
-      xml += this.rowXml(this.sheetRows + 1, row);
+      this.write(this.rowXml(this.sheetRows + 1, row));
     }
-    this.push(xml);
-    await this.settle(BATCHES_IN_FLIGHT);
+    await this.settle();
   }
 
   async end(): Promise<void> {
@@ -169,7 +165,6 @@ export class XlsxWriter implements RowFileWriter {
     );
     this.addPart('xl/styles.xml', STYLES_XML);
     this.zip.end();
-    await this.settle(0);
     await this.zipDone;
     if (this.zipError) throw this.zipError;
     this.out.end();
@@ -189,52 +184,39 @@ export class XlsxWriter implements RowFileWriter {
         name,
       )}</t></is></c>`;
     });
-    this.push(`${sheetStart(this.widths)}${header}</row>`);
+    this.write(`${sheetStart(this.widths)}${header}</row>`);
   }
 
   private endSheet() {
-    this.track(this.sheet!.add(Buffer.from(SHEET_END), true));
+    this.write(SHEET_END);
+    this.sheet!.push(this.xml.subarray(0, this.xmlBytes), true);
+    this.xmlBytes = 0;
     this.sheet = undefined;
   }
 
   private addPart(name: string, xml: string) {
     const part = new NativeZipDeflate(name, this.level);
     this.zip.add(part);
-    this.track(part.add(Buffer.from(xml), true));
+    part.push(Buffer.from(xml), true);
   }
 
-  /**
-   * Encodes a batch's XML into a buffer from a small pool and hands it to the sheet; the
-   * buffer returns to the pool once zlib has read it. A fresh buffer per batch would be
-   * external memory that outlives the young generation while zlib holds it (tens of MB
-   * waiting for a full GC).
-   */
-  private push(xml: string) {
-    if (!xml) return;
-    let buffer = this.spareBuffers.pop();
+  /** Appends XML to the current sheet, deflating the buffered XML first when it is full. */
+  private write(xml: string) {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    if (!buffer || buffer.length < xml.length * 3) {
-      buffer = Buffer.allocUnsafe(Math.max(xml.length * 3, MIN_BUFFER_BYTES));
+    if (this.xmlBytes + xml.length * 3 > this.xml.length) {
+      if (this.xmlBytes > 0)
+        this.sheet!.push(this.xml.subarray(0, this.xmlBytes));
+      this.xmlBytes = 0;
+      if (xml.length * 3 > this.xml.length) {
+        this.sheet!.push(Buffer.from(xml));
+        return;
+      }
     }
-    const used = buffer.write(xml);
-    const compressed = this.sheet!.add(buffer.subarray(0, used));
-    const spare = buffer;
-    compressed.then(
-      () => this.spareBuffers.push(spare),
-      () => undefined,
-    );
-    this.track(compressed);
+    this.xmlBytes += this.xml.write(xml, this.xmlBytes);
   }
 
-  private track(compressed: Promise<void>) {
-    // Awaited in settle(); handled now so a failure before then is not an unhandled rejection.
-    compressed.catch(() => undefined);
-    this.inFlight.push(compressed);
-  }
-
-  /** Waits until at most `batches` are being compressed and `out` can take more. */
-  private async settle(batches: number) {
-    while (this.inFlight.length > batches) await this.inFlight.shift();
+  /** Throws what the zip reported; waits while `out` is full. */
+  private async settle() {
     if (this.zipError) throw this.zipError;
     if (this.out.writableNeedDrain) await once(this.out, 'drain');
   }
