@@ -2,7 +2,9 @@
 // Postgres): the repository policy is revision 1, a signed-in engineer may check itself, may
 // read revisions but not change them, and the API refuses claims about other subjects.
 // In Chromium: the Policies playground decides as the source is edited, and replay of the
-// recorded decisions against the edited candidate shows the ones that flip.
+// recorded decisions against the edited candidate shows the ones that flip; a catalog user is
+// picked with their teams; the portal policy (a stored revision) is edited and replayed against
+// the decisions the permission backend recorded.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
