@@ -221,6 +221,85 @@ describe('ExportStore queue (real Postgres)', () => {
     expect((await store.get(row.id))!.status).toBe('running');
   });
 
+  it('completes the jobs finishing together in one transaction: renames under the row lock, each job its own outcome', async () => {
+    const jobs = [];
+    for (let i = 0; i < 4; i++)
+      jobs.push((await store.create(newExportJob())).row);
+    const hooked = (
+      await store.create(
+        newExportJob({
+          delivery: { type: 'webhook', url: 'http://hooks.example/x' },
+        }),
+      )
+    ).row;
+    const claimed = await store.claimBatch({ ...claimOpts(), count: 5 });
+    expect(claimed).toHaveLength(5);
+    const byId = new Map(claimed.map(c => [c.id, c]));
+    const [ok, lost, brokenDisk, ok2] = jobs.map(j => byId.get(j.id)!);
+    await knex('export_jobs')
+      .where({ id: lost.id })
+      .update({ lease_token: randomUUID() }); // re-claimed by someone else
+    const renamed: string[] = [];
+    const statusDuringRename = new Map<string, string>();
+    const completeJob = (job: typeof ok, commitFile?: () => Promise<void>) =>
+      store.complete(
+        job.id,
+        job.lease_token!,
+        { rowsWritten: 3, bytesWritten: 30, storageKey: `us/${job.id}.csv` },
+        60_000,
+        commitFile ??
+          (async () => {
+            // Another connection still sees the job running while its file is renamed.
+            statusDuringRename.set(
+              job.id,
+              (await knex('export_jobs').where({ id: job.id }).first()).status,
+            );
+            renamed.push(job.id);
+          }),
+      );
+    const outcomes = await Promise.allSettled([
+      completeJob(ok),
+      completeJob(lost),
+      completeJob(brokenDisk, async () => {
+        throw new Error('disk full');
+      }),
+      completeJob(ok2),
+      completeJob(byId.get(hooked.id)!),
+    ]);
+
+    expect(
+      outcomes.map(o => (o.status === 'fulfilled' ? o.value : 'rejected')),
+    ).toEqual([true, false, 'rejected', true, true]);
+    expect(renamed.sort()).toEqual([ok.id, ok2.id, hooked.id].sort());
+    expect([...statusDuringRename.values()]).toEqual([
+      'running',
+      'running',
+      'running',
+    ]);
+    const rows = new Map(
+      (await knex('export_jobs').select()).map(r => [r.id, r]),
+    );
+    for (const id of [ok.id, ok2.id, hooked.id]) {
+      expect(rows.get(id)).toMatchObject({
+        status: 'succeeded',
+        completions: 1,
+        storage_key: `us/${id}.csv`,
+        lease_token: null,
+      });
+      expect(Number(rows.get(id).rows_written)).toBe(3);
+    }
+    expect(rows.get(lost.id).status).toBe('running');
+    expect(rows.get(brokenDisk.id)).toMatchObject({
+      status: 'running',
+      lease_token: brokenDisk.lease_token,
+    });
+    const outbox = await knex('export_webhook_outbox').where({
+      job_id: hooked.id,
+    });
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0].url).toBe('http://hooks.example/x');
+  });
+
   it('retries with backoff up to max attempts, then fails; non-retryable fails at once', async () => {
     const { row } = await store.create(newExportJob({ maxAttempts: 2 }));
     const first = (await store.claim(claimOpts()))!;

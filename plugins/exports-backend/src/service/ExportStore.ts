@@ -8,6 +8,7 @@ import {
 import { ExportStats, measureExportStats } from './ExportStats';
 import type { DbWebhookDeliveryRow } from './webhooks';
 import { WebhookOutbox } from './delivery/WebhookOutbox';
+import { GroupCommit, GroupResult } from './queue/GroupCommit';
 
 /** A row of `export_jobs` as node-postgres returns it (bigint as string). */
 export interface DbExportJobRow {
@@ -87,6 +88,35 @@ export interface ProgressUpdate {
   etaSeconds?: number;
 }
 
+/** A finished job waiting for its group commit (`ExportStore.complete`). */
+interface Completion {
+  id: string;
+  leaseToken: string;
+  result: { rowsWritten: number; bytesWritten: number; storageKey: string };
+  retentionMs: number;
+  commitFile: () => Promise<void>;
+}
+
+/** What the group commit uses of a knex pool's connection (a node-postgres Client). */
+interface PgConnection {
+  query(text: string): Promise<PgResult | PgResult[]>;
+  escapeLiteral(value: string): string;
+}
+interface PgResult {
+  rows: unknown[];
+}
+
+/** Several statements in one round trip (simple protocol): one result per statement. */
+async function sqlResults(conn: PgConnection, text: string) {
+  const out = await conn.query(text);
+  return Array.isArray(out) ? out : [out];
+}
+
+/** A JSON value as a jsonb SQL literal (for the simple protocol, which has no parameters). */
+function jsonLiteral(conn: PgConnection, value: unknown): string {
+  return `${conn.escapeLiteral(JSON.stringify(value))}::jsonb`;
+}
+
 /** Backoff before attempt n+1 (n = attempts so far): 2 s, 4 s, 8 s … capped at 5 min. */
 export function retryDelayMs(attempts: number, baseMs = 2000): number {
   return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 300_000);
@@ -118,6 +148,9 @@ export interface ExportStoreOptions {
 export class ExportStore {
   private readonly webhookAttempts: number;
   private readonly jobAttempts: number;
+  private readonly completions = new GroupCommit<Completion, boolean>(items =>
+    this.completeMany(items),
+  );
 
   constructor(private readonly db: Knex, options: ExportStoreOptions = {}) {
     this.webhookAttempts = options.webhookAttempts ?? 4;
@@ -278,8 +311,11 @@ export class ExportStore {
   }
 
   /**
-   * Completes the job when this worker still holds its lease; `commitFile` runs inside the same
-   * transaction (rename the temporary file): if it throws, the job is not completed.
+   * Completes the job when this worker still holds its lease; `commitFile` (rename the
+   * temporary file) runs while the job's row is locked and its lease verified, before the
+   * transaction that marks it succeeded commits: if it throws, the job is not completed and
+   * the promise rejects. False when the lease was lost (`commitFile` was not called).
+   * Completions from one turn of the event loop share one transaction (`completeMany`).
    */
   async complete(
     id: string,
@@ -288,33 +324,105 @@ export class ExportStore {
     retentionMs: number,
     commitFile: () => Promise<void>,
   ): Promise<boolean> {
-    return this.db.transaction(async tx => {
-      const updated: DbExportJobRow[] = await tx('export_jobs')
-        .where({ id, lease_token: leaseToken, status: 'running' })
-        .update({
-          status: 'succeeded',
-          completions: tx.raw('completions + 1'),
-          rows_written: result.rowsWritten,
-          bytes_written: result.bytesWritten,
-          progress: 1,
-          eta_seconds: 0,
-          storage_key: result.storageKey,
-          finished_at: tx.fn.now(),
-          expires_at: tx.raw(`now() + (? * interval '1 millisecond')`, [
-            retentionMs,
-          ]),
-          lease_token: null,
-          lease_owner: null,
-          lease_expires_at: null,
-          error_type: null,
-          error_message: null,
-        })
-        .returning('*');
-      if (updated.length !== 1) return false;
-      await WebhookOutbox.enqueue(tx, updated[0], this.webhookAttempts);
-      await commitFile();
-      return true;
+    return this.completions.add({
+      id,
+      leaseToken,
+      result,
+      retentionMs,
+      commitFile,
     });
+  }
+
+  /**
+   * The group commit of completions, two round trips for the whole batch on one pooled
+   * connection (node-postgres' simple protocol, several statements per round trip):
+   * 1. `BEGIN` and lock the rows whose lease is still the completing worker's (FOR UPDATE);
+   * 2. rename the held jobs' files (in parallel, while the rows are locked: a worker whose
+   *    lease was lost never renames, and no one else can complete or re-claim the job);
+   * 3. mark the renamed ones succeeded, queue their webhooks, `COMMIT`.
+   * A failed rename leaves that job running (its run fails the attempt as before); the rest
+   * still complete. Crash windows: dying before 3 commits leaves renamed files under final
+   * names of jobs still `running`; their leases run out, the retry writes the same key again
+   * (or, after the last attempt, the job fails and the file is unreferenced: `storage_key` is
+   * only set by the commit). The file is therefore complete before the job is `succeeded`.
+   */
+  private async completeMany(
+    items: Completion[],
+  ): Promise<GroupResult<boolean>[]> {
+    const conn: PgConnection = await this.db.client.acquireConnection();
+    try {
+      const held = await sqlResults(
+        conn,
+        `BEGIN;
+         SELECT j.id, j.delivery->>'type' AS delivery_type FROM export_jobs j
+         JOIN jsonb_to_recordset(${jsonLiteral(
+           conn,
+           items.map(c => ({ id: c.id, token: c.leaseToken })),
+         )}) AS c(id uuid, token uuid) ON j.id = c.id AND j.lease_token = c.token
+         WHERE j.status = 'running' ORDER BY j.id FOR UPDATE OF j`,
+      );
+      const heldRows = held[1].rows as { id: string; delivery_type: string }[];
+      const heldIds = new Set(heldRows.map(r => r.id));
+      const results: GroupResult<boolean>[] = items.map(() => ({
+        value: false,
+      }));
+      const renamed: Completion[] = [];
+      await Promise.all(
+        items.map(async (item, i) => {
+          if (!heldIds.has(item.id)) return;
+          try {
+            await item.commitFile();
+            renamed.push(item);
+            results[i] = { value: true };
+          } catch (error) {
+            results[i] = { error };
+          }
+        }),
+      );
+      if (renamed.length === 0) {
+        await conn.query('COMMIT');
+        return results;
+      }
+      const withWebhook = heldRows.some(
+        r => r.delivery_type === 'webhook' && renamed.some(c => c.id === r.id),
+      );
+      const completed = await sqlResults(
+        conn,
+        `UPDATE export_jobs j SET status = 'succeeded', completions = j.completions + 1,
+           rows_written = c.rows, bytes_written = c.bytes, progress = 1, eta_seconds = 0,
+           storage_key = c.key, finished_at = now(),
+           expires_at = now() + (c.retention_ms * interval '1 millisecond'),
+           lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL,
+           error_type = NULL, error_message = NULL
+         FROM jsonb_to_recordset(${jsonLiteral(
+           conn,
+           renamed.map(c => ({
+             id: c.id,
+             rows: c.result.rowsWritten,
+             bytes: c.result.bytesWritten,
+             key: c.result.storageKey,
+             retention_ms: c.retentionMs,
+           })),
+         )}) AS c(id uuid, rows bigint, bytes bigint, key text, retention_ms double precision)
+         WHERE j.id = c.id
+         RETURNING j.*${withWebhook ? '' : '; COMMIT'}`,
+      );
+      if (withWebhook) {
+        // WebhookOutbox.enqueue builds its INSERT with knex: bound to this connection.
+        const onConn = ((table: string) =>
+          this.db(table).connection(conn)) as unknown as Knex;
+        for (const row of completed[0].rows as DbExportJobRow[]) {
+          await WebhookOutbox.enqueue(onConn, row, this.webhookAttempts);
+        }
+        await conn.query('COMMIT');
+      }
+      return results;
+    } catch (error) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await this.db.client.releaseConnection(conn);
+    }
   }
 
   /**

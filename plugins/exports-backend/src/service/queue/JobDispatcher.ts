@@ -22,6 +22,7 @@ export class JobDispatcher<J> {
   /** Slots that claims in flight are claiming for. */
   private claiming = 0;
   private poll: NodeJS.Timeout | undefined;
+  private fillScheduled = false;
   private stopping = false;
 
   constructor(private readonly options: JobDispatcherOptions<J>) {}
@@ -69,13 +70,26 @@ export class JobDispatcher<J> {
     this.claims.add(claim);
   }
 
+  /**
+   * Jobs completed together (one group commit) end in the same turn of the event loop: one
+   * claim for all their slots instead of one per slot.
+   */
+  private fillSoon() {
+    if (this.fillScheduled) return;
+    this.fillScheduled = true;
+    setImmediate(() => {
+      this.fillScheduled = false;
+      this.fill();
+    });
+  }
+
   private launch(job: J) {
     const running: Promise<void> = this.options
       .run(job)
       .catch(e => this.options.onError(e))
       .finally(() => {
         this.running.delete(running);
-        this.fill();
+        this.fillSoon();
       });
     this.running.add(running);
   }
