@@ -3,15 +3,22 @@ import useAsync from 'react-use/esm/useAsync';
 import { useApi } from '@backstage/core-plugin-api';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { Box, MenuItem, TextField, Typography } from '@material-ui/core';
-import { authzApiRef } from '../../api/AuthzApi';
+import { authzApiRef, PolicyKind } from '../../api/AuthzApi';
+import { PolicyPicker } from '../PolicyPicker';
 import { lineDiff } from './lineDiff';
 
-/** Two stored revisions side by side: every module and data.json, line by line. */
+/** Two stored revisions of one policy side by side: every module and data.json, line by line. */
 export const DiffTab = () => {
   const api = useApi(authzApiRef);
-  const list = useAsync(() => api.listRevisions(), [api]);
+  const [policy, setPolicy] = useState<PolicyKind>('product');
+  const list = useAsync(() => api.listRevisions(policy), [api, policy]);
   const [left, setLeft] = useState<string>();
   const [right, setRight] = useState<string>();
+  const pickPolicy = (next: PolicyKind) => {
+    setPolicy(next);
+    setLeft(undefined);
+    setRight(undefined);
+  };
   const revisions = list.value?.revisions ?? [];
   const a = left ?? revisions[1]?.id ?? revisions[0]?.id;
   const b = right ?? revisions[0]?.id;
@@ -52,6 +59,7 @@ export const DiffTab = () => {
     : [];
   return (
     <Box mt={2}>
+      <PolicyPicker value={policy} onChange={pickPolicy} />
       {picker('From revision', a, setLeft)}
       {picker('To revision', b, setRight)}
       {sources.loading && <Progress />}

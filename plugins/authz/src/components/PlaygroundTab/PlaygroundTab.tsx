@@ -20,6 +20,7 @@ import {
   TestResponse,
 } from '../../api/AuthzApi';
 import { loadActiveRevision } from '../activeRevision';
+import { PolicyPicker } from '../PolicyPicker';
 import { RegoEditor } from './RegoEditor';
 import { InputBuilder, PlaygroundInput, toPolicyInput } from './InputBuilder';
 import { ReplayPanel } from './ReplayPanel';
@@ -266,19 +267,7 @@ export const PlaygroundTab = () => {
   const api = useApi(authzApiRef);
   const [policy, setPolicy] = useState<PolicyKind>('product');
   const active = useAsync(() => loadActiveRevision(api, policy), [api, policy]);
-  const picker = (
-    <TextField
-      select
-      label="Policy"
-      size="small"
-      value={policy}
-      inputProps={{ 'aria-label': 'Policy' }}
-      onChange={e => setPolicy(e.target.value as PolicyKind)}
-    >
-      <MenuItem value="product">product (Check API)</MenuItem>
-      <MenuItem value="portal">portal (Backstage permissions)</MenuItem>
-    </TextField>
-  );
+  const picker = <PolicyPicker value={policy} onChange={setPolicy} />;
   let body;
   if (active.loading) body = <Progress />;
   else if (active.error) body = <ResponseErrorPanel error={active.error} />;

@@ -256,4 +256,30 @@ describe('PoliciesPage playground', () => {
       { timeout: 20_000 },
     );
   });
+
+  it('diffs revisions of the portal policy when picked', async () => {
+    const api = fakeApi();
+    await renderInTestApp(
+      <TestApiProvider apis={[[authzApiRef, api]]}>
+        <PoliciesPage />
+      </TestApiProvider>,
+    );
+    fireEvent.click(await screen.findByRole('tab', { name: 'Diff revisions' }));
+    await screen.findByTestId('revision-diff', {}, { timeout: 20_000 });
+    fireEvent.mouseDown(screen.getByLabelText('Policy'));
+    fireEvent.click(
+      await screen.findByRole('option', {
+        name: 'portal (Backstage permissions)',
+      }),
+    );
+    expect(
+      await screen.findByText(
+        'portal.rego: unchanged',
+        {},
+        { timeout: 20_000 },
+      ),
+    ).toBeInTheDocument();
+    expect(api.listRevisions).toHaveBeenLastCalledWith('portal');
+    expect(api.getRevision).toHaveBeenCalledWith(portalRevision.id);
+  });
 });
