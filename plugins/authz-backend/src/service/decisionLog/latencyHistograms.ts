@@ -11,8 +11,15 @@ export interface LatencyHistogram {
 
 const LATENCY_BOUNDS_US = LATENCY_BUCKETS_MS.map(ms => ms * 1000);
 
-/** Whole µs, rounded up: a decision never records less time than it took. */
-export const storedLatencyUs = (latencyUs: number) => Math.ceil(latencyUs);
+/** The largest value of the `integer` column (~35.8 minutes). */
+const MAX_STORED_US = 2_147_483_647;
+
+/**
+ * Whole µs, rounded up (a decision never records less time than it took), at most the column's
+ * maximum: an absurd latency must not fail the commit that carries other decisions.
+ */
+export const storedLatencyUs = (latencyUs: number) =>
+  Math.min(Math.ceil(latencyUs), MAX_STORED_US);
 
 /** The bucket of a stored latency: the first bound it does not exceed, else the overflow. */
 function bucketOf(latencyUs: number): number {
