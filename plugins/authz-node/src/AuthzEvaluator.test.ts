@@ -230,6 +230,36 @@ describe('AuthzEvaluator with the product policy', () => {
 });
 
 describe('fail closed', () => {
+  it('counts every decision by outcome and cache in authz_decisions_total, single checks and batches', async () => {
+    const metrics = new Registry();
+    const e = evaluator(fakeUsers(), metrics);
+    const read = check('u-viewer', 'dashboard.read', ACME);
+    const del = check('u-viewer', 'dashboard.delete', ACME);
+    await e.checkBatch([read, del]); // two misses
+    await e.check(read); // a hit through the single-check fast path
+    await e.checkBatch([read, del, del]); // three hits
+    const second = new AuthzEvaluator({ productUsers: fakeUsers(), metrics });
+    second.activate(product);
+    await second.check(read); // another evaluator (own cache, a miss), same series
+    const text = await metrics.metrics();
+    expect(text).toContain(
+      'authz_decisions_total{allowed="true",cache="miss"} 2',
+    );
+    expect(text).toContain(
+      'authz_decisions_total{allowed="true",cache="hit"} 3',
+    );
+    expect(text).toContain(
+      'authz_decisions_total{allowed="false",cache="miss"} 1',
+    );
+    expect(text).toContain(
+      'authz_decisions_total{allowed="false",cache="hit"} 2',
+    );
+    // counted once: a second collection adds nothing
+    expect(await metrics.metrics()).toContain(
+      'authz_decisions_total{allowed="true",cache="hit"} 2',
+    );
+  });
+
   it('denies with policy_error when no policy is active, and counts it', async () => {
     const metrics = new Registry();
     const e = new AuthzEvaluator({ productUsers: fakeUsers(), metrics });
