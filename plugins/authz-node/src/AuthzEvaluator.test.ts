@@ -246,7 +246,7 @@ describe('fail closed', () => {
       'authz_decisions_total{allowed="true",cache="miss"} 2',
     );
     expect(text).toContain(
-      'authz_decisions_total{allowed="true",cache="hit"} 3',
+      'authz_decisions_total{allowed="true",cache="hit"} 2',
     );
     expect(text).toContain(
       'authz_decisions_total{allowed="false",cache="miss"} 1',
