@@ -8,6 +8,12 @@ export interface Config {
     productUserCallers?: string[];
     /** Directory of the policy seeded as the first revision (default: policies/product). */
     policyDirectory?: string;
+    /** Directory of the portal policy seeded as the first portal revision (default: policies/portal). */
+    portalPolicyDirectory?: string;
+    portalPolicy?: {
+      /** Portal permission decisions wait this long for a portal policy in force, then deny (default 30000). */
+      waitMs?: number;
+    };
     /** An evaluation slower than this denies with policy_error (default 50). */
     maxEvaluationMs?: number;
     /** The decision log's group commit. */

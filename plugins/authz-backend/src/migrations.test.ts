@@ -10,6 +10,7 @@ const TABLES = [
   'authz_shadow_decisions',
   'authz_decisions',
   'authz_decision_latency_minutes',
+  'authz_portal_decisions',
 ];
 
 describe('authz migrations (real Postgres)', () => {
