@@ -5,6 +5,9 @@ import { PassThrough } from 'node:stream';
 import { PdfWriter } from './PdfWriter';
 import { pdfPages } from './testUtils/pdfPages';
 
+// Parsing the PDF back (pdf-parse) takes seconds on a busy machine: more than jest's 5 s default.
+jest.setTimeout(30_000);
+
 async function readPages(pdf: Buffer): Promise<string[]> {
   const path = join(mkdtempSync(join(tmpdir(), 'pdf-writer-')), 'out.pdf');
   writeFileSync(path, pdf);
