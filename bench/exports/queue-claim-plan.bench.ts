@@ -5,10 +5,10 @@
  * without and with the partial index for its ORDER BY (migration 20261202003000).
  * Run: see bench/exports/README-queue.md.
  */
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createBenchDatabase } from '@internal/dev-database';
 import { Knex } from 'knex';
+import { migrateExports, queuedJobRow } from './queueBenchParts';
 
 const QUEUED = Number(process.env.BENCH_QUEUED ?? 1000);
 const RUNS = 30;
@@ -35,27 +35,15 @@ async function medianExecutionMs(knex: Knex): Promise<number> {
 async function main() {
   const db = await createBenchDatabase();
   try {
-    await db.knex.migrate.latest({
-      directory: path.resolve(
-        __dirname,
-        '../../plugins/exports-backend/migrations',
-      ),
-    });
+    await migrateExports(db.knex);
     const accounts = Array.from({ length: 50 }, () => randomUUID());
-    await db.knex('export_jobs').insert(
-      Array.from({ length: QUEUED }, (_, i) => ({
-        id: randomUUID(),
-        dataset: 'events',
-        account_id: accounts[i % accounts.length],
-        region: 'us',
-        plan: 'mid_market',
-        priority: 0,
-        format: 'csv',
-        delivery: JSON.stringify({ type: 'download' }),
-        readable_data_classes: JSON.stringify(['public']),
-        requested_by: 'user:default/bench',
-      })),
-    );
+    await db
+      .knex('export_jobs')
+      .insert(
+        Array.from({ length: QUEUED }, (_, i) =>
+          queuedJobRow(accounts[i % accounts.length]),
+        ),
+      );
     // The migrations create the claim index; the baseline runs without it.
     await db.knex.raw('DROP INDEX IF EXISTS export_jobs_claim_order');
     await db.knex.raw('ANALYZE export_jobs');

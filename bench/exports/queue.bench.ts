@@ -17,7 +17,6 @@
  * Prints medians (throughput) and pooled p50/p99 (latency), and ratios against ExportStore.
  */
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { LoggerService } from '@backstage/backend-plugin-api';
@@ -31,6 +30,13 @@ import {
 } from '../../plugins/exports-backend/src/service/ExportStore';
 import { JobDispatcher } from '../../plugins/exports-backend/src/service/queue/JobDispatcher';
 import { QueueListener } from '../../plugins/exports-backend/src/service/queue/QueueListener';
+import {
+  completeNoOpJob,
+  median,
+  migrateExports,
+  percentile,
+  queuedJobRow,
+} from './queueBenchParts';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 1000);
 // pg-boss at batch 1 waits its poll interval after every fetch: 4 workers × 1 job / 0.5 s.
@@ -38,17 +44,14 @@ const SLOW_JOBS = Math.min(JOBS, Number(process.env.BENCH_SLOW_JOBS ?? 100));
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LATENCY_JOBS = Number(process.env.BENCH_LATENCY_JOBS ?? 50);
+/** Comma-separated system names to run (default all; export-store is always kept: the ratios' base). */
+const ONLY = process.env.BENCH_SYSTEMS?.split(',').map(x => x.trim());
 const POLL_MS = 500;
 const POOL = 10;
 const ACCOUNTS = Array.from({ length: 50 }, () => randomUUID());
 const PER_TENANT_LIMIT = 2;
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-const median = (xs: number[]) => percentile(xs, 50);
 
 /** A queue under test: idle workers that call `onStart(id)` when a job's handler starts. */
 interface Workers {
@@ -78,7 +81,8 @@ const quietLogger = {
 /**
  * ExportStore through the runner's own dispatch: a JobDispatcher with WORKERS slots claims as
  * many jobs as there are idle slots in one `claimBatch`, the run is a no-op followed by
- * `complete` (what ExportRunner does at the end of a job). `local`: the replica that queued the
+ * `completeAndClaim` (what ExportRunner does at the end of a job: group commit of the jobs
+ * finishing together, each claiming its slot's next job in the commit's round trip). `local`: the replica that queued the
  * job wakes its dispatcher (POST /v1/exports does); `listen`: a QueueListener on its own
  * connection wakes it on NOTIFY export_jobs_queued (every replica has one in the plugin).
  */
@@ -99,24 +103,22 @@ function exportStoreSystem(
       });
       const store = new ExportStore(pool);
       const enqueuer = new ExportStore(knex);
-      const dispatcher = new JobDispatcher<DbExportJobRow>({
+      const claimOptions = {
+        workerId: 'bench',
+        leaseMs: 30_000,
+        perTenantLimit: PER_TENANT_LIMIT,
+      };
+      const dispatcher: JobDispatcher<DbExportJobRow> = new JobDispatcher({
         slots: WORKERS,
         pollMs: POLL_MS,
-        claim: count =>
-          store.claimBatch({
-            workerId: 'bench',
-            leaseMs: 30_000,
-            perTenantLimit: PER_TENANT_LIMIT,
-            count,
-          }),
+        claim: count => store.claimBatch({ ...claimOptions, count }),
+        // As ExportRunner: the completion claims the slot's next job in its round trip.
         run: async job => {
           onStart(job.id);
-          await store.complete(
-            job.id,
-            job.lease_token!,
-            { rowsWritten: 0, bytesWritten: 0, storageKey: 'bench' },
-            60_000,
-            async () => {},
+          return completeNoOpJob(
+            store,
+            job,
+            dispatcher.accepting ? claimOptions : undefined,
           );
         },
         onError: e => console.error(`export-store: ${e}`),
@@ -128,18 +130,7 @@ function exportStoreSystem(
       });
       if (options.listen) await listener.start();
       dispatcher.start();
-      const row = (i: number) => ({
-        id: randomUUID(),
-        dataset: 'events',
-        account_id: ACCOUNTS[i % ACCOUNTS.length],
-        region: 'us',
-        plan: 'mid_market',
-        priority: 0,
-        format: 'csv',
-        delivery: JSON.stringify({ type: 'download' }),
-        readable_data_classes: JSON.stringify(['public']),
-        requested_by: 'user:default/bench',
-      });
+      const row = (i: number) => queuedJobRow(ACCOUNTS[i % ACCOUNTS.length]);
       let n = 0;
       return {
         async enqueueMany(count) {
@@ -344,12 +335,7 @@ async function latencyTrial(system: System): Promise<number[]> {
 async function main() {
   const db = await createBenchDatabase();
   try {
-    await db.knex.migrate.latest({
-      directory: path.resolve(
-        __dirname,
-        '../../plugins/exports-backend/migrations',
-      ),
-    });
+    await migrateExports(db.knex);
     const c = db.connection;
     const connectionString = `postgres://${encodeURIComponent(
       c.user,
@@ -359,7 +345,7 @@ async function main() {
       logger: quietGraphile,
     });
     await utils.migrate();
-    const systems = [
+    const allSystems = [
       exportStoreSystem(db.knex, c, {
         name: 'export-store',
         local: true,
@@ -379,6 +365,9 @@ async function main() {
       pgBossSystem(db.knex, connectionString, 10),
       graphileSystem(db.knex, connectionString, utils),
     ];
+    const systems = allSystems.filter(
+      s => !ONLY || s.name === 'export-store' || ONLY.includes(s.name),
+    );
     const throughput = new Map<string, number[]>(
       systems.map(s => [s.name, []]),
     );
@@ -426,6 +415,7 @@ async function main() {
         jobs: JOBS,
         workers: WORKERS,
         rounds: ROUNDS,
+        systems: systems.map(s => s.name),
         latencyJobsPerRound: LATENCY_JOBS,
         pollMs: POLL_MS,
         poolPerSystem: POOL,

@@ -12,7 +12,7 @@ import {
   FilterRejectedError,
   FilterRowSink,
 } from '@internal/plugin-filters-node';
-import { DbExportJobRow, ExportStore } from './ExportStore';
+import { ClaimOptions, DbExportJobRow, ExportStore } from './ExportStore';
 import { JobDispatcher } from './queue/JobDispatcher';
 import { ExportStorage, PendingExportFile } from './storage/ExportStorage';
 import { CountingSink, rowLimitError } from './writers/CountingSink';
@@ -100,15 +100,18 @@ export class ExportRunner {
       slots: options.workers,
       pollMs: options.pollMs,
       claim: count =>
-        options.store.claimBatch({
-          workerId: this.workerId,
-          leaseMs: options.leaseMs,
-          perTenantLimit: options.perTenantLimit,
-          count,
-        }),
-      run: job => this.run(job),
+        options.store.claimBatch({ ...this.claimOptions(), count }),
+      run: job => this.run(job, { claimNext: true }),
       onError: e => options.logger.warn(`exports: claiming failed: ${e}`),
     });
+  }
+
+  private claimOptions(): ClaimOptions {
+    return {
+      workerId: this.workerId,
+      leaseMs: this.options.leaseMs,
+      perTenantLimit: this.options.perTenantLimit,
+    };
   }
 
   start() {
@@ -147,8 +150,15 @@ export class ExportRunner {
     );
   }
 
-  /** Runs one claimed job to its end (exported for tests). */
-  async run(job: DbExportJobRow): Promise<void> {
+  /**
+   * Runs one claimed job to its end (exported for tests). With `claimNext` (the dispatcher's
+   * runs), a successful completion also claims this slot's next job in the same round trip
+   * and returns it.
+   */
+  async run(
+    job: DbExportJobRow,
+    options: { claimNext?: boolean } = {},
+  ): Promise<DbExportJobRow | void> {
     const { store, storage, logger } = this.options;
     const token = job.lease_token!;
     let pending: PendingExportFile | undefined;
@@ -252,31 +262,38 @@ export class ExportRunner {
       if (sink.aborted) throw sink.aborted;
       const key = storage.keyFor(job.region, job.id, format);
       const file = pending;
-      const done = await store.complete(
-        job.id,
-        token,
-        {
+      const completion = {
+        id: job.id,
+        leaseToken: token,
+        result: {
           rowsWritten: rowsSoFar(),
           bytesWritten: sink.bytes,
           storageKey: key,
         },
-        this.options.retentionMs,
-        () => storage.commit(file, key),
+        retentionMs: this.options.retentionMs,
+        commitFile: () => storage.commit(file, key),
+      };
+      const { completed, next } = await store.completeAndClaim(
+        completion,
+        options.claimNext && this.dispatcher.accepting
+          ? this.claimOptions()
+          : undefined,
       );
-      if (!done) {
+      if (!completed) {
         await storage.discard(file);
         this.options.onFinished?.(job, 'lost');
-        return;
+        return undefined;
       }
       pending = undefined;
       this.options.onFinished?.(job, 'succeeded');
+      return next;
     } catch (error) {
       if (heartbeat) clearInterval(heartbeat);
       if (pending) await storage.discard(pending).catch(() => undefined);
       const classified = classify(error);
       if (classified.type === 'lease_lost') {
         this.options.onFinished?.(job, 'lost');
-        return;
+        return undefined;
       }
       const type = classified.type;
       const outcome = await store
@@ -296,6 +313,7 @@ export class ExportRunner {
         type,
         message: classified.message,
       });
+      return undefined;
     }
   }
 }

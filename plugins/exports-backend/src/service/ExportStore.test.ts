@@ -300,6 +300,61 @@ describe('ExportStore queue (real Postgres)', () => {
     expect(outbox[0].url).toBe('http://hooks.example/x');
   });
 
+  it("a completion can claim the worker's next job in its transaction, within the per-tenant limit; a failed claim loses no completion", async () => {
+    const account = randomUUID();
+    for (let i = 0; i < 3; i++)
+      await store.create(newExportJob({ accountId: account }));
+    const [a, b] = await store.claimBatch({
+      ...claimOpts(30_000, 2),
+      count: 3,
+    });
+    expect(b).toBeDefined();
+    expect(await store.claim(claimOpts(30_000, 2))).toBeUndefined(); // account full
+    const completion = (job: typeof a) => ({
+      id: job.id,
+      leaseToken: job.lease_token!,
+      result: {
+        rowsWritten: 1,
+        bytesWritten: 1,
+        storageKey: `us/${job.id}.csv`,
+      },
+      retentionMs: 60_000,
+      commitFile: async () => {},
+    });
+
+    const first = await store.completeAndClaim(
+      completion(a),
+      claimOpts(30_000, 2),
+    );
+    expect(first.completed).toBe(true);
+    // a's slot of the account was freed in the same transaction: the third job is claimable.
+    expect(first.next).toMatchObject({
+      account_id: account,
+      status: 'running',
+    });
+    expect((await store.get(a.id))!.status).toBe('succeeded');
+    expect(
+      await knex('export_jobs').where({
+        account_id: account,
+        status: 'running',
+      }),
+    ).toHaveLength(2);
+
+    const lost = await store.completeAndClaim(
+      { ...completion(b), leaseToken: randomUUID() },
+      claimOpts(30_000, 2),
+    );
+    expect(lost).toEqual({ completed: false });
+
+    await store.create(newExportJob());
+    const badClaim = await store.completeAndClaim(completion(b), {
+      ...claimOpts(30_000, 2),
+      perTenantLimit: 1e12, // not an integer for the claim function: the claim fails
+    });
+    expect(badClaim).toEqual({ completed: true });
+    expect((await store.get(b.id))!.status).toBe('succeeded');
+  });
+
   it('retries with backoff up to max attempts, then fails; non-retryable fails at once', async () => {
     const { row } = await store.create(newExportJob({ maxAttempts: 2 }));
     const first = (await store.claim(claimOpts()))!;

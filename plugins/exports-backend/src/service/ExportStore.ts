@@ -89,12 +89,20 @@ export interface ProgressUpdate {
 }
 
 /** A finished job waiting for its group commit (`ExportStore.complete`). */
-interface Completion {
+export interface Completion {
   id: string;
   leaseToken: string;
   result: { rowsWritten: number; bytesWritten: number; storageKey: string };
   retentionMs: number;
   commitFile: () => Promise<void>;
+  /** Claim this worker's next job in the completion's transaction. */
+  claimNext?: ClaimOptions;
+}
+
+/** A number as an SQL literal (finite numbers only: they are inlined into simple-protocol SQL). */
+function sqlNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+  return String(value);
 }
 
 /** What the group commit uses of a knex pool's connection (a node-postgres Client). */
@@ -148,9 +156,10 @@ export interface ExportStoreOptions {
 export class ExportStore {
   private readonly webhookAttempts: number;
   private readonly jobAttempts: number;
-  private readonly completions = new GroupCommit<Completion, boolean>(items =>
-    this.completeMany(items),
-  );
+  private readonly completions = new GroupCommit<
+    Completion,
+    { completed: boolean; next?: DbExportJobRow }
+  >(items => this.completeMany(items));
 
   constructor(private readonly db: Knex, options: ExportStoreOptions = {}) {
     this.webhookAttempts = options.webhookAttempts ?? 4;
@@ -324,13 +333,27 @@ export class ExportStore {
     retentionMs: number,
     commitFile: () => Promise<void>,
   ): Promise<boolean> {
-    return this.completions.add({
-      id,
-      leaseToken,
-      result,
-      retentionMs,
-      commitFile,
-    });
+    return (
+      await this.completions.add({
+        id,
+        leaseToken,
+        result,
+        retentionMs,
+        commitFile,
+      })
+    ).completed;
+  }
+
+  /**
+   * `complete`; with `claimNext` (the claim's options), a completed job's worker also claims
+   * its next job in the same transaction and round trip (try-locks only, like a first claim).
+   * `next` is undefined when nothing was claimable then (the caller claims as usual).
+   */
+  async completeAndClaim(
+    completion: Omit<Completion, 'claimNext'>,
+    claimNext?: ClaimOptions,
+  ): Promise<{ completed: boolean; next?: DbExportJobRow }> {
+    return this.completions.add({ ...completion, claimNext });
   }
 
   /**
@@ -339,7 +362,9 @@ export class ExportStore {
    * 1. `BEGIN` and lock the rows whose lease is still the completing worker's (FOR UPDATE);
    * 2. rename the held jobs' files (in parallel, while the rows are locked: a worker whose
    *    lease was lost never renames, and no one else can complete or re-claim the job);
-   * 3. mark the renamed ones succeeded, queue their webhooks, `COMMIT`.
+   * 3. mark the renamed ones succeeded, queue their webhooks, claim the next jobs of the
+   *    completions that asked for one (after a savepoint: a failed claim loses no
+   *    completion), `COMMIT`.
    * A failed rename leaves that job running (its run fails the attempt as before); the rest
    * still complete. Crash windows: dying before 3 commits leaves renamed files under final
    * names of jobs still `running`; their leases run out, the retry writes the same key again
@@ -348,7 +373,7 @@ export class ExportStore {
    */
   private async completeMany(
     items: Completion[],
-  ): Promise<GroupResult<boolean>[]> {
+  ): Promise<GroupResult<{ completed: boolean; next?: DbExportJobRow }>[]> {
     const conn: PgConnection = await this.db.client.acquireConnection();
     try {
       const held = await sqlResults(
@@ -363,9 +388,13 @@ export class ExportStore {
       );
       const heldRows = held[1].rows as { id: string; delivery_type: string }[];
       const heldIds = new Set(heldRows.map(r => r.id));
-      const results: GroupResult<boolean>[] = items.map(() => ({
-        value: false,
-      }));
+      const webhookIds = new Set(
+        heldRows.filter(r => r.delivery_type === 'webhook').map(r => r.id),
+      );
+      const results: GroupResult<{
+        completed: boolean;
+        next?: DbExportJobRow;
+      }>[] = items.map(() => ({ value: { completed: false } }));
       const renamed: Completion[] = [];
       await Promise.all(
         items.map(async (item, i) => {
@@ -373,22 +402,61 @@ export class ExportStore {
           try {
             await item.commitFile();
             renamed.push(item);
-            results[i] = { value: true };
+            results[i] = { value: { completed: true } };
           } catch (error) {
             results[i] = { error };
           }
         }),
       );
-      if (renamed.length === 0) {
-        await conn.query('COMMIT');
+      const withWebhook = renamed.some(c => webhookIds.has(c.id));
+      const update =
+        renamed.length > 0 && this.completionSql(conn, renamed, withWebhook);
+      if (update && withWebhook) {
+        const [completed] = await sqlResults(conn, update);
+        // WebhookOutbox.enqueue builds its INSERT with knex: bound to this connection.
+        const onConn = ((table: string) =>
+          this.db(table).connection(conn)) as unknown as Knex;
+        for (const row of completed.rows as DbExportJobRow[]) {
+          await WebhookOutbox.enqueue(onConn, row, this.webhookAttempts);
+        }
+        await this.commitClaiming(conn, undefined, undefined);
         return results;
       }
-      const withWebhook = heldRows.some(
-        r => r.delivery_type === 'webhook' && renamed.some(c => c.id === r.id),
+      // The claim's options: those of the first completion asking for a next job; the
+      // completions asking with other options (another dispatcher) claim as usual.
+      const asking = renamed.filter(c => c.claimNext);
+      const options = asking[0]?.claimNext;
+      const claimers = asking.filter(
+        c =>
+          c.claimNext!.workerId === options?.workerId &&
+          c.claimNext!.leaseMs === options?.leaseMs &&
+          c.claimNext!.perTenantLimit === options?.perTenantLimit,
       );
-      const completed = await sqlResults(
+      const claimed = await this.commitClaiming(
         conn,
-        `UPDATE export_jobs j SET status = 'succeeded', completions = j.completions + 1,
+        update || undefined,
+        options && { ...options, count: claimers.length },
+      );
+      claimed.sort(claimOrder).forEach((next, n) => {
+        const i = items.indexOf(claimers[n]);
+        results[i] = { value: { completed: true, next } };
+      });
+      return results;
+    } catch (error) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await this.db.client.releaseConnection(conn);
+    }
+  }
+
+  /** The UPDATE that marks the renamed completions succeeded (their rows are locked). */
+  private completionSql(
+    conn: PgConnection,
+    renamed: Completion[],
+    returnRows: boolean,
+  ): string {
+    return `UPDATE export_jobs j SET status = 'succeeded', completions = j.completions + 1,
            rows_written = c.rows, bytes_written = c.bytes, progress = 1, eta_seconds = 0,
            storage_key = c.key, finished_at = now(),
            expires_at = now() + (c.retention_ms * interval '1 millisecond'),
@@ -404,24 +472,44 @@ export class ExportStore {
              retention_ms: c.retentionMs,
            })),
          )}) AS c(id uuid, rows bigint, bytes bigint, key text, retention_ms double precision)
-         WHERE j.id = c.id
-         RETURNING j.*${withWebhook ? '' : '; COMMIT'}`,
-      );
-      if (withWebhook) {
-        // WebhookOutbox.enqueue builds its INSERT with knex: bound to this connection.
-        const onConn = ((table: string) =>
-          this.db(table).connection(conn)) as unknown as Knex;
-        for (const row of completed[0].rows as DbExportJobRow[]) {
-          await WebhookOutbox.enqueue(onConn, row, this.webhookAttempts);
-        }
-        await conn.query('COMMIT');
-      }
-      return results;
+         WHERE j.id = c.id${returnRows ? ' RETURNING j.*' : ''}`;
+  }
+
+  /**
+   * One round trip: `first` (if any), a claim of `claim.count` jobs (if any) after a
+   * savepoint, COMMIT. A failed claim is rolled back to the savepoint and the rest commits
+   * (one more round trip); nothing is claimed then.
+   */
+  private async commitClaiming(
+    conn: PgConnection,
+    first: string | undefined,
+    claim: (ClaimOptions & { count: number }) | undefined,
+  ): Promise<DbExportJobRow[]> {
+    const wantsClaim = claim && claim.count > 0;
+    const statements = [
+      first,
+      wantsClaim && 'SAVEPOINT next_jobs',
+      wantsClaim &&
+        `SELECT * FROM export_jobs_claim(${conn.escapeLiteral(
+          claim.workerId,
+        )}, ${sqlNumber(claim.leaseMs)}, ${sqlNumber(
+          claim.perTenantLimit,
+        )}, ${sqlNumber(claim.count)}, ${CLAIM_LOCK_KEY}, false)`,
+      'COMMIT',
+    ].filter((x): x is string => typeof x === 'string');
+    try {
+      const results = await sqlResults(conn, statements.join(';\n'));
+      return wantsClaim
+        ? (results[results.length - 2].rows as DbExportJobRow[])
+        : [];
     } catch (error) {
-      await conn.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      await this.db.client.releaseConnection(conn);
+      if (!wantsClaim) throw error;
+      // The claim failed, or the statement before it (then the savepoint does not exist and
+      // this throws too: the caller rolls back).
+      await conn.query('ROLLBACK TO SAVEPOINT next_jobs; COMMIT').catch(() => {
+        throw error;
+      });
+      return [];
     }
   }
 

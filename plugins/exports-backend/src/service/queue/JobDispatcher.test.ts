@@ -74,3 +74,40 @@ async function until(condition: () => boolean) {
     await new Promise(r => setTimeout(r, 1));
   }
 }
+
+describe('JobDispatcher hand-over', () => {
+  it('runs the next job a finishing run hands over in the same slot, without a claim, and stop() waits for it', async () => {
+    const asked: number[] = [];
+    const ran: string[] = [];
+    let release: () => void = () => {};
+    const dispatcher = new JobDispatcher<string>({
+      slots: 1,
+      pollMs: 60_000,
+      claim: async count => {
+        asked.push(count);
+        return asked.length === 1 ? ['a'] : [];
+      },
+      run: async job => {
+        ran.push(job);
+        if (job === 'a') return 'b';
+        await new Promise<void>(r => (release = r));
+        return undefined;
+      },
+      onError: e => {
+        throw e;
+      },
+    });
+    dispatcher.start();
+    await until(() => ran.length === 2);
+    expect(ran).toEqual(['a', 'b']);
+    expect(asked).toEqual([1]); // 'b' came with 'a''s end, the slot was never free
+    const stopped = dispatcher.stop();
+    let done = false;
+    stopped.then(() => (done = true));
+    await new Promise(r => setTimeout(r, 20));
+    expect(done).toBe(false);
+    expect(dispatcher.accepting).toBe(false);
+    release();
+    await stopped;
+  });
+});

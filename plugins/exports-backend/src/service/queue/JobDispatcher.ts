@@ -5,7 +5,11 @@ export interface JobDispatcherOptions<J> {
   pollMs: number;
   /** Claims up to `count` jobs in one round trip. */
   claim(count: number): Promise<J[]>;
-  run(job: J): Promise<void>;
+  /**
+   * Runs a job. It may resolve with the slot's next job, claimed together with the job's
+   * completion (one round trip for both): that job runs in the slot at once.
+   */
+  run(job: J): Promise<J | void>;
   onError(error: unknown): void;
 }
 
@@ -43,8 +47,15 @@ export class JobDispatcher<J> {
     this.stopping = true;
     clearInterval(this.poll);
     this.poll = undefined;
-    await Promise.all(this.claims);
-    await Promise.all(this.running);
+    // A job handed over by a finishing one joins `running` while we wait.
+    while (this.claims.size > 0 || this.running.size > 0) {
+      await Promise.all([...this.claims, ...this.running]);
+    }
+  }
+
+  /** False once stop() was called: runs should not claim a next job. */
+  get accepting(): boolean {
+    return !this.stopping;
   }
 
   private fill() {
@@ -86,7 +97,14 @@ export class JobDispatcher<J> {
   private launch(job: J) {
     const running: Promise<void> = this.options
       .run(job)
-      .catch(e => this.options.onError(e))
+      .then(
+        next => {
+          this.running.delete(running);
+          // Leased to this process, like jobs claimed while stopping: it runs.
+          if (next) this.launch(next);
+        },
+        e => this.options.onError(e),
+      )
       .finally(() => {
         this.running.delete(running);
         this.fillSoon();
