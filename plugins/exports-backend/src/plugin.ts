@@ -85,6 +85,7 @@ export const exportsPlugin = createBackendPlugin({
 
         const webhookConfig = c?.getOptionalConfig('webhooks');
         const store = new ExportStore(client, {
+          jobAttempts: c?.getOptionalNumber('maxAttempts'),
           webhookAttempts: webhookConfig?.getOptionalNumber('attempts'),
         });
         const webhookHosts = (
