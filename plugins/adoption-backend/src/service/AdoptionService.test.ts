@@ -19,6 +19,7 @@ import {
   EnforcementSetting,
   EvidenceSources,
   ShadowStat,
+  SloStatus,
 } from './sources';
 
 /** A seeded platform request rollup (what the telemetry reader returns for it). */
@@ -187,6 +188,10 @@ class FakeSources implements EvidenceSources {
   async capacitySamples(limit: string) {
     return this.samples[limit] ?? [];
   }
+  slos: Record<string, SloStatus> = {};
+  async slo(id: string) {
+    return this.slos[id];
+  }
 }
 
 describe('AdoptionService (real Postgres)', () => {
@@ -196,7 +201,6 @@ describe('AdoptionService (real Postgres)', () => {
   let sources: FakeSources;
   let service: AdoptionService;
   let store: AdoptionStore;
-  let p99Buckets: number[];
   let telemetry: PlatformTelemetryReader;
 
   beforeAll(async () => {
@@ -241,21 +245,9 @@ describe('AdoptionService (real Postgres)', () => {
     now = new Date('2026-12-01T12:00:30Z');
     sources = new FakeSources();
     store = new AdoptionStore(knex);
-    p99Buckets = [];
     telemetry = {
       bucketBoundsMs: [1, 5, 10],
-      requestMinutes: async () =>
-        p99Buckets.length
-          ? [
-              {
-                minute: new Date(now.getTime() - 60_000),
-                resolutionMinutes: 1,
-                count: p99Buckets.reduce((a, b) => a + b, 0),
-                errors: 0,
-                buckets: p99Buckets,
-              },
-            ]
-          : [],
+      requestMinutes: async () => [],
       pageLoadMinutes: async () => [],
       requestsByTeam: q => sources.requestsByTeam(q),
     };
@@ -506,7 +498,23 @@ describe('AdoptionService (real Postgres)', () => {
         discrepancies: 5,
       },
     ];
-    p99Buckets = [900, 95, 4, 1];
+    const cachedChecks = (good: number, total: number): SloStatus => ({
+      id: 'permission-check-cached',
+      name: 'Cached permission checks p99 under 5 ms',
+      objective: 0.99,
+      window: 'rolling-30d',
+      thresholdMs: 5,
+      sliSource: 'permission-checks',
+      sli: good / total,
+      good,
+      total,
+      dataStatus: {
+        ok: true,
+        message: 'authz decision latency',
+        lastMinute: '2026-12-01T11:59:00.000Z',
+      },
+    });
+    sources.slos['permission-check-cached'] = cachedChecks(995, 1000);
     sources.samples['postgres-connections'] = [
       { value: 160, at: '2026-11-01T00:00:00Z' },
       { value: 70, at: '2026-12-01T00:00:00Z' },
@@ -522,7 +530,9 @@ describe('AdoptionService (real Postgres)', () => {
     });
     expect(c.get('M3 Permission check latency < 5 ms p99')).toMatchObject({
       status: 'met',
-      detail: expect.stringContaining('p99 <= 5 ms'),
+      detail: expect.stringContaining('99.50% of 1000 events at most 5 ms'),
+      source: 'SLO plugin: permission-check-cached (permission-checks)',
+      measuredAt: '2026-12-01T11:59:00.000Z',
     });
     expect(c.get('M1 Active connections reduced by >= 50%')).toMatchObject({
       status: 'met',
@@ -530,7 +540,7 @@ describe('AdoptionService (real Postgres)', () => {
     });
 
     sources.stats[0].discrepancies = 50;
-    p99Buckets = [900, 80, 19, 1];
+    sources.slos['permission-check-cached'] = cachedChecks(980, 1000);
     c = await byText();
     expect(c.get('M6 Discrepancy rate < 0.1%')?.status).toBe('not-met');
     expect(c.get('M3 Permission check latency < 5 ms p99')?.status).toBe(

@@ -962,60 +962,40 @@ export class AdoptionService {
           measuredAt: at,
         };
       }
-      case 'latencyP99': {
-        const reader = this.deps.telemetry;
-        if (!reader)
-          return notMeasurable('platform telemetry reader not available');
+      case 'sloObjective': {
+        let slo;
         try {
-          const minutes = await reader.requestMinutes({
-            from: new Date(now.getTime() - DAY_MS),
-            to: now,
-            service: measure.service,
-            route: measure.route,
-          });
-          const buckets = reader.bucketBoundsMs.map(() => 0).concat([0]);
-          let count = 0;
-          for (const mn of minutes) {
-            count += mn.count;
-            mn.buckets.forEach((b, i) => (buckets[i] += b));
-          }
-          if (count === 0)
-            return notMeasurable(
-              `no ${measure.service} ${measure.route} requests in the last 24 h (platform request telemetry)`,
-            );
-          const target = Math.ceil(count * 0.99);
-          let seen = 0;
-          let idx = buckets.length - 1;
-          for (let i = 0; i < buckets.length; i++) {
-            seen += buckets[i];
-            if (seen >= target) {
-              idx = i;
-              break;
-            }
-          }
-          const bound = reader.bucketBoundsMs[idx];
-          if (bound === undefined) {
-            return {
-              text: c.text,
-              status: 'not-met',
-              detail: `p99 above the largest histogram bound over ${count} requests`,
-              source: 'platform request telemetry (histogram)',
-              measuredAt: at,
-            };
-          }
-          return {
-            text: c.text,
-            status: bound <= measure.maxMs ? 'met' : 'not-met',
-            detail: `p99 <= ${bound} ms (histogram bucket bound) over ${count} requests in 24 h; limit ${measure.maxMs} ms. Server-side HTTP latency of the check endpoint, not the in-process cached path`,
-            source:
-              'platform request telemetry (platformTelemetryReaderServiceRef)',
-            measuredAt: at,
-          };
+          slo = await this.deps.sources.slo(measure.slo);
         } catch (e) {
           return notMeasurable(
-            `platform telemetry unreadable: ${(e as Error).message}`,
+            `SLO plugin unreadable: ${(e as Error).message}`,
           );
         }
+        if (!slo)
+          return notMeasurable(`no SLO ${measure.slo} in the SLO plugin`);
+        if (slo.sli === null || slo.total === 0) {
+          return notMeasurable(
+            `SLO ${slo.id} has no data in its window (${slo.dataStatus.message})`,
+          );
+        }
+        const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+        const latency =
+          slo.thresholdMs !== undefined
+            ? ` at most ${slo.thresholdMs} ms`
+            : ' good';
+        return {
+          text: c.text,
+          status: slo.sli >= slo.objective ? 'met' : 'not-met',
+          detail: `${pct(slo.sli)} of ${slo.total} events${latency} (${
+            slo.good
+          } good) over ${slo.window}; objective ${pct(slo.objective)} (${
+            slo.name
+          })`,
+          source: `SLO plugin: ${slo.id}${
+            slo.sliSource ? ` (${slo.sliSource})` : ''
+          }`,
+          measuredAt: slo.dataStatus.lastMinute ?? at,
+        };
       }
       case 'connectionsReduced':
       case 'limitBelow': {

@@ -13,7 +13,8 @@ export type CriterionMeasure =
     }
   | { kind: 'shadowTracked' }
   | { kind: 'discrepancyBelow'; maxRate: number }
-  | { kind: 'latencyP99'; service: string; route: string; maxMs: number }
+  /** Met while the SLO plugin's SLO meets its objective over its window. */
+  | { kind: 'sloObjective'; slo: string }
   | { kind: 'connectionsReduced'; limit: string; reductionPct: number }
   | { kind: 'limitBelow'; limit: string; max: number };
 
