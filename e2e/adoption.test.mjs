@@ -5,7 +5,8 @@
 // that team's measured filter-engine calls as the API reports them, and the team's records in
 // the platform audit store (the filter query's audit record, team from the catalog) beside them;
 // the portal's own adoption plugin, calling authz as service principal plugin:adoption, counts
-// for platform-services through the org catalog's platform.portal/service-principal claim.
+// for platform-services through the org catalog's platform.portal/service-principal claim; the
+// roadmap's permission-latency criterion is read from the SLO plugin.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -105,6 +106,19 @@ describe('Platform adoption in the real portal', () => {
 
     const { body: api } = await callJson('GET', `${API}/scorecards`, maya);
     assert.equal(api.scorecards.length, 9);
+
+    // The permission-latency criterion reads the SLO plugin with adoption's service token: the
+    // SLO answers (with data or with its own "no data" message), never "unreadable".
+    const { body: roadmap } = await callJson('GET', `${API}/roadmap`, maya);
+    const latency = roadmap.milestones
+      .find(m => m.id === 'M3')
+      .criteria.find(c => c.text === 'Permission check latency < 5 ms p99');
+    assert.ok(
+      latency.status === 'not-measurable'
+        ? /^SLO permission-check-cached has no data/.test(latency.detail)
+        : latency.source.startsWith('SLO plugin: permission-check-cached'),
+      JSON.stringify(latency),
+    );
 
     const browser = await launchChromium();
     try {
