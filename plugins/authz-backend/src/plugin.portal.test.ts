@@ -18,11 +18,7 @@ import {
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import orgTrustModule from '@internal/plugin-catalog-backend-module-org-trust';
 import {
-  EventSchemaRegistry,
-  PlatformHub,
-  platformHubServiceRef,
-} from '@internal/plugin-platform-node';
-import {
+  hubWithMemorySink,
   passthroughRequestTelemetry,
   recordingEvents,
   waitFor,
@@ -202,24 +198,7 @@ async function startPortal(dir: string, byPlugin: Record<string, Knex>) {
       allowAllButOutsider,
       passthroughRequestTelemetry,
       recordingEvents([]),
-      createServiceFactory({
-        service: platformHubServiceRef,
-        deps: {},
-        factory: () => {
-          const hub = new PlatformHub(EventSchemaRegistry.fromPackage(), {
-            processMetrics: false,
-          });
-          hub.attach({
-            sink: {
-              appendAudit: async () => {},
-              ingestEvents: async () => {},
-              ingestRollups: async () => {},
-            },
-            source: {} as any,
-          });
-          return hub;
-        },
-      }),
+      hubWithMemorySink(),
     ],
   });
   return backend.server;

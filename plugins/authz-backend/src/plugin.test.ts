@@ -13,13 +13,9 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { seedProductData } from '@internal/dev-database';
+import { AuditRecordInput } from '@internal/plugin-platform-common';
 import {
-  EventSchemaRegistry,
-  PlatformHub,
-  PlatformSink,
-  platformHubServiceRef,
-} from '@internal/plugin-platform-node';
-import {
+  hubWithMemorySink,
   passthroughRequestTelemetry,
   permissionsByRule,
   recordingEvents,
@@ -100,7 +96,7 @@ const sdkProbe = createBackendPlugin({
   },
 });
 // what reached the platform audit store and event log of either instance
-const auditStore: Parameters<PlatformSink['appendAudit']>[0] = [];
+const auditStore: AuditRecordInput[] = [];
 const events: RecordedEvent[] = [];
 
 async function startAuthz(connection: JsonObject, pluginKnex: Knex) {
@@ -144,26 +140,7 @@ async function startAuthz(connection: JsonObject, pluginKnex: Knex) {
       }),
       passthroughRequestTelemetry,
       recordingEvents(events),
-      createServiceFactory({
-        service: platformHubServiceRef,
-        deps: {},
-        factory: () => {
-          const hub = new PlatformHub(EventSchemaRegistry.fromPackage(), {
-            processMetrics: false,
-          });
-          hub.attach({
-            sink: {
-              appendAudit: async records => {
-                auditStore.push(...records);
-              },
-              ingestEvents: async () => {},
-              ingestRollups: async () => {},
-            },
-            source: {} as any,
-          });
-          return hub;
-        },
-      }),
+      hubWithMemorySink(auditStore),
     ],
   });
   return backend.server;

@@ -15,11 +15,7 @@ import { Knex } from 'knex';
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import authzPlugin from '@internal/plugin-authz-backend';
 import {
-  EventSchemaRegistry,
-  PlatformHub,
-  platformHubServiceRef,
-} from '@internal/plugin-platform-node';
-import {
+  hubWithMemorySink,
   passthroughRequestTelemetry,
   permissionsByRule,
   recordingEvents,
@@ -53,26 +49,6 @@ function databasePerPlugin(dbs: Record<string, Knex>) {
     }),
   });
 }
-
-/** The platform hub with an in-memory sink (the platform backend is not under test). */
-const hubWithMemorySink = createServiceFactory({
-  service: platformHubServiceRef,
-  deps: {},
-  factory: () => {
-    const hub = new PlatformHub(EventSchemaRegistry.fromPackage(), {
-      processMetrics: false,
-    });
-    hub.attach({
-      sink: {
-        appendAudit: async () => {},
-        ingestEvents: async () => {},
-        ingestRollups: async () => {},
-      },
-      source: {} as any,
-    });
-    return hub;
-  },
-});
 
 interface SloItem {
   id: string;
@@ -120,7 +96,7 @@ describe('permission-check SLOs from real checks (authz and slo backends in one 
         permissionsByRule(() => true),
         passthroughRequestTelemetry,
         recordingEvents(events),
-        hubWithMemorySink,
+        hubWithMemorySink(),
         emptyTelemetryReader,
         noExportJobs,
         manualScheduler(tasks),

@@ -12,5 +12,6 @@ export type {
   RecordedEvent,
 } from './services';
 export { waitFor } from './waitFor';
+export { hubWithMemorySink } from './hub';
 export { startWebhookReceiver } from './webhookReceiver';
 export type { WebhookReceiver, ReceivedWebhook } from './webhookReceiver';
