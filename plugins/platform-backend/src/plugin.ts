@@ -20,6 +20,7 @@ import { QaChecks } from './service/QaChecks';
 import { TelemetryStore } from './service/TelemetryStore';
 import { RetentionService } from './service/Retention';
 import { AuditActivityReader } from './service/AuditActivityReader';
+import { OrgLocations } from '@internal/plugin-catalog-backend-module-org-trust';
 import { catalogActorTeams } from './service/catalogActorTeams';
 
 /**
@@ -67,6 +68,7 @@ export const platformPlugin = createBackendPlugin({
         const statementTimeoutMs = config.getOptionalNumber(
           'platform.statementTimeoutMs',
         );
+        const orgLocations = OrgLocations.fromConfig(config);
         const events = new EventStore(knex, hub.registry, {
           statementTimeoutMs,
         });
@@ -101,9 +103,16 @@ export const platformPlugin = createBackendPlugin({
           source: events,
           telemetryReader: telemetry,
           // Aggregated per day and actor team (users resolved through the catalog).
-          auditReader: new AuditActivityReader(knex, catalogActorTeams(deps), {
-            statementTimeoutMs,
-          }),
+          auditReader: new AuditActivityReader(
+            knex,
+            catalogActorTeams({
+              ...deps,
+              isOrgEntity: entity => orgLocations.isOrgEntity(entity),
+            }),
+            {
+              statementTimeoutMs,
+            },
+          ),
         });
         lifecycle.addShutdownHook(() => audit.drain());
 

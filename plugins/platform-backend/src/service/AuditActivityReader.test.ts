@@ -201,7 +201,51 @@ describe('AuditActivityReader day cache (real Postgres)', () => {
 });
 
 describe('catalogActorTeams', () => {
-  it("maps users to their first catalog group over the catalog's by-refs API, cached", async () => {
+  const ORG = 'file:/org/org-groups.yaml';
+  const origin = (from: string) => ({
+    'backstage.io/managed-by-origin-location': from,
+  });
+  /** The catalog: org users and groups, plus what a registered location added. */
+  const entities: Record<string, any> = {
+    'user:default/maya': {
+      kind: 'User',
+      metadata: { name: 'maya', annotations: origin(ORG) },
+      relations: [
+        { type: 'ownerOf', targetRef: 'component:default/x' },
+        // a registered Group listing maya as member, sorted before her real teams
+        { type: 'memberOf', targetRef: 'group:default/aaa-takeover' },
+        { type: 'memberOf', targetRef: 'group:default/reporting' },
+        { type: 'memberOf', targetRef: 'group:default/dashboards' },
+      ],
+    },
+    'user:default/solo': {
+      kind: 'User',
+      metadata: { name: 'solo', annotations: origin(ORG) },
+      relations: [],
+    },
+    'user:default/registered': {
+      kind: 'User',
+      metadata: { name: 'registered', annotations: origin('url:https://x/y') },
+      relations: [{ type: 'memberOf', targetRef: 'group:default/dashboards' }],
+    },
+    'group:default/dashboards': {
+      kind: 'Group',
+      metadata: { name: 'dashboards', annotations: origin(ORG) },
+    },
+    'group:default/reporting': {
+      kind: 'Group',
+      metadata: { name: 'reporting', annotations: origin(ORG) },
+    },
+    'group:default/aaa-takeover': {
+      kind: 'Group',
+      metadata: {
+        name: 'aaa-takeover',
+        annotations: origin('url:https://x/y'),
+      },
+    },
+  };
+
+  it("maps users to their first organisation group over the catalog's by-refs API, cached", async () => {
     const calls: Array<{ url: string; body: any; auth: string | null }> = [];
     const fakeFetch = (async (url: string, init: RequestInit) => {
       const body = JSON.parse(String(init.body));
@@ -212,28 +256,7 @@ describe('catalogActorTeams', () => {
       });
       return new Response(
         JSON.stringify({
-          items: body.entityRefs.map((ref: string) =>
-            ref === 'user:default/ghost'
-              ? null
-              : {
-                  kind: 'User',
-                  metadata: { name: ref.split('/')[1] },
-                  relations:
-                    ref === 'user:default/solo'
-                      ? []
-                      : [
-                          { type: 'ownerOf', targetRef: 'component:default/x' },
-                          {
-                            type: 'memberOf',
-                            targetRef: 'group:default/dashboards',
-                          },
-                          {
-                            type: 'memberOf',
-                            targetRef: 'group:default/reporting',
-                          },
-                        ],
-                },
-          ),
+          items: body.entityRefs.map((ref: string) => entities[ref] ?? null),
         }),
         { status: 200, headers: { 'content-type': 'application/json' } },
       );
@@ -241,23 +264,35 @@ describe('catalogActorTeams', () => {
     const teams = catalogActorTeams({
       discovery: mockServices.discovery(),
       auth: mockServices.auth(),
+      isOrgEntity: e =>
+        e.metadata.annotations?.['backstage.io/managed-by-origin-location'] ===
+        ORG,
       fetch: fakeFetch,
     });
     const refs = [
       'user:default/maya',
       'user:default/solo',
+      'user:default/registered',
       'user:default/ghost',
     ];
     const first = await teams(refs);
     expect([...first.entries()]).toEqual([
+      // not the registered aaa-takeover group, though it sorts first
       ['user:default/maya', 'group:default/dashboards'],
       ['user:default/solo', 'none'],
+      // a User from a registered location claims no team
+      ['user:default/registered', 'none'],
     ]);
-    expect(calls).toHaveLength(1);
+    expect(calls).toHaveLength(2);
     expect(calls[0].url).toMatch(/\/api\/catalog\/entities\/by-refs$/);
     expect(calls[0].auth).toMatch(/^Bearer /);
     expect(calls[0].body.entityRefs).toEqual(refs);
+    expect(calls[1].body.entityRefs.sort()).toEqual([
+      'group:default/aaa-takeover',
+      'group:default/dashboards',
+      'group:default/reporting',
+    ]);
     await teams(refs);
-    expect(calls).toHaveLength(1);
+    expect(calls).toHaveLength(2);
   });
 });
