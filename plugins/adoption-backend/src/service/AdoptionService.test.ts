@@ -498,12 +498,17 @@ describe('AdoptionService (real Postgres)', () => {
         discrepancies: 5,
       },
     ];
-    const cachedChecks = (good: number, total: number): SloStatus => ({
-      id: 'permission-check-cached',
-      name: 'Cached permission checks p99 under 5 ms',
+    const decisions = (
+      id: string,
+      thresholdMs: number,
+      good: number,
+      total: number,
+    ): SloStatus => ({
+      id,
+      name: id,
       objective: 0.99,
       window: 'rolling-30d',
-      thresholdMs: 5,
+      thresholdMs,
       sliSource: 'permission-checks',
       sli: good / total,
       good,
@@ -514,7 +519,18 @@ describe('AdoptionService (real Postgres)', () => {
         lastMinute: '2026-12-01T11:59:00.000Z',
       },
     });
-    sources.slos['permission-check-cached'] = cachedChecks(995, 1000);
+    sources.slos['permission-check-uncached'] = decisions(
+      'permission-check-uncached',
+      50,
+      199,
+      200,
+    );
+    sources.slos['permission-check-cached'] = decisions(
+      'permission-check-cached',
+      5,
+      995,
+      1000,
+    );
     sources.samples['postgres-connections'] = [
       { value: 160, at: '2026-11-01T00:00:00Z' },
       { value: 70, at: '2026-12-01T00:00:00Z' },
@@ -530,8 +546,11 @@ describe('AdoptionService (real Postgres)', () => {
     });
     expect(c.get('M3 Permission check latency < 5 ms p99')).toMatchObject({
       status: 'met',
-      detail: expect.stringContaining('99.50% of 1000 events at most 5 ms'),
-      source: 'SLO plugin: permission-check-cached (permission-checks)',
+      detail: expect.stringContaining(
+        'permission-check-cached: 99.50% of 1000 within 5 ms over rolling-30d (objective 99.00%); permission-check-uncached: 99.50% of 200 within 50 ms',
+      ),
+      source:
+        'SLO plugin: permission-check-cached (permission-checks), permission-check-uncached (permission-checks)',
       measuredAt: '2026-12-01T11:59:00.000Z',
     });
     expect(c.get('M1 Active connections reduced by >= 50%')).toMatchObject({
@@ -540,7 +559,13 @@ describe('AdoptionService (real Postgres)', () => {
     });
 
     sources.stats[0].discrepancies = 50;
-    sources.slos['permission-check-cached'] = cachedChecks(980, 1000);
+    // the cached SLO still meets its objective; the uncached one no longer does
+    sources.slos['permission-check-uncached'] = decisions(
+      'permission-check-uncached',
+      50,
+      190,
+      200,
+    );
     c = await byText();
     expect(c.get('M6 Discrepancy rate < 0.1%')?.status).toBe('not-met');
     expect(c.get('M3 Permission check latency < 5 ms p99')?.status).toBe(

@@ -963,38 +963,48 @@ export class AdoptionService {
         };
       }
       case 'sloObjective': {
-        let slo;
-        try {
-          slo = await this.deps.sources.slo(measure.slo);
-        } catch (e) {
-          return notMeasurable(
-            `SLO plugin unreadable: ${(e as Error).message}`,
+        const parts: string[] = [];
+        const sources: string[] = [];
+        let met = true;
+        let measuredAt: string | undefined;
+        for (const id of measure.slos) {
+          let slo;
+          try {
+            slo = await this.deps.sources.slo(id);
+          } catch (e) {
+            return notMeasurable(
+              `SLO plugin unreadable: ${(e as Error).message}`,
+            );
+          }
+          if (!slo) return notMeasurable(`no SLO ${id} in the SLO plugin`);
+          if (slo.sli === null || slo.total === 0) {
+            return notMeasurable(
+              `SLO ${slo.id} has no data in its window (${slo.dataStatus.message})`,
+            );
+          }
+          const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+          const within =
+            slo.thresholdMs !== undefined
+              ? ` within ${slo.thresholdMs} ms`
+              : ' good';
+          met &&= slo.sli >= slo.objective;
+          parts.push(
+            `${slo.id}: ${pct(slo.sli)} of ${slo.total}${within} over ${
+              slo.window
+            } (objective ${pct(slo.objective)})`,
           );
-        }
-        if (!slo)
-          return notMeasurable(`no SLO ${measure.slo} in the SLO plugin`);
-        if (slo.sli === null || slo.total === 0) {
-          return notMeasurable(
-            `SLO ${slo.id} has no data in its window (${slo.dataStatus.message})`,
+          sources.push(
+            `${slo.id}${slo.sliSource ? ` (${slo.sliSource})` : ''}`,
           );
+          const last = slo.dataStatus.lastMinute ?? undefined;
+          if (last && (!measuredAt || last < measuredAt)) measuredAt = last;
         }
-        const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-        const latency =
-          slo.thresholdMs !== undefined
-            ? ` at most ${slo.thresholdMs} ms`
-            : ' good';
         return {
           text: c.text,
-          status: slo.sli >= slo.objective ? 'met' : 'not-met',
-          detail: `${pct(slo.sli)} of ${slo.total} events${latency} (${
-            slo.good
-          } good) over ${slo.window}; objective ${pct(slo.objective)} (${
-            slo.name
-          })`,
-          source: `SLO plugin: ${slo.id}${
-            slo.sliSource ? ` (${slo.sliSource})` : ''
-          }`,
-          measuredAt: slo.dataStatus.lastMinute ?? at,
+          status: met ? 'met' : 'not-met',
+          detail: parts.join('; ') + (measure.note ? `. ${measure.note}` : ''),
+          source: `SLO plugin: ${sources.join(', ')}`,
+          measuredAt: measuredAt ?? at,
         };
       }
       case 'connectionsReduced':

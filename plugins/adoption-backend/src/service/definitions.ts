@@ -13,8 +13,11 @@ export type CriterionMeasure =
     }
   | { kind: 'shadowTracked' }
   | { kind: 'discrepancyBelow'; maxRate: number }
-  /** Met while the SLO plugin's SLO meets its objective over its window. */
-  | { kind: 'sloObjective'; slo: string }
+  /**
+   * Met while every listed SLO of the SLO plugin meets its objective over its window; `note`
+   * says what the SLIs measure (shown with the result).
+   */
+  | { kind: 'sloObjective'; slos: string[]; note?: string }
   | { kind: 'connectionsReduced'; limit: string; reductionPct: number }
   | { kind: 'limitBelow'; limit: string; max: number };
 
