@@ -60,7 +60,8 @@ export class CheckNode {
 
 /**
  * Maps a check to one node per distinct check, walking the check's own strings (subject
- * type and id, action, resource type and id, every attribute name and value) as Map keys:
+ * type and id, action, resource type and id, every attribute and context name and value) as
+ * Map keys:
  * no key string is built, and strings that V8 already hashed (literals, strings JSON.parse
  * internalized) cost one lookup each. The token sequence is self-delimiting (counts before
  * attributes, lengths before array items, symbols for structure; only nested objects become
@@ -84,6 +85,8 @@ export class CheckTrie {
     this.step(resource.type);
     this.step(resource.id);
     this.attributes(resource.attributes);
+    // the policy sees `context` too, so two checks differing only there are different checks
+    this.attributes(check.context as Record<string, unknown> | undefined);
     const found = this.node;
     this.node = undefined;
     return found;

@@ -26,8 +26,9 @@ const check: fc.Arbitrary<CheckRequest> = fc
     rt: text,
     rid: text,
     ra: attrs,
+    ctx: attrs,
   })
-  .map(({ st, sid, sa, action, rt, rid, ra }) => ({
+  .map(({ st, sid, sa, action, rt, rid, ra, ctx }) => ({
     subject: {
       type: st as CheckRequest['subject']['type'],
       id: sid,
@@ -35,6 +36,7 @@ const check: fc.Arbitrary<CheckRequest> = fc
     },
     action,
     resource: { type: rt, id: rid, ...(ra ? { attributes: ra } : {}) },
+    ...(ctx ? { context: ctx } : {}),
   }));
 
 /** Structural identity of a check (what the cache must distinguish). */
@@ -47,6 +49,7 @@ const identity = (c: CheckRequest) =>
     c.resource.type,
     c.resource.id,
     c.resource.attributes ? Object.entries(c.resource.attributes) : null,
+    c.context ? Object.entries(c.context) : null,
   ]);
 
 const sample: CheckRequest = {
@@ -93,7 +96,8 @@ describe('DecisionCache', () => {
   });
 
   it('keeps the size limit and prunes evicted and expired checks from the trie', async () => {
-    const cache = new DecisionCache({ maxEntries: 10, ttlMs: 50 });
+    // a TTL far above the time 1,000 sets take on a busy machine (50 ms failed under load)
+    const cache = new DecisionCache({ maxEntries: 10, ttlMs: 1000 });
     const nth = (n: number): CheckRequest => ({
       ...sample,
       resource: { ...sample.resource, id: `d${n}` },
@@ -108,7 +112,7 @@ describe('DecisionCache', () => {
     // chain per held check: evicted checks left nothing behind
     const prefix = 5;
     expect(cache.trieNodes).toBe(prefix + 10 * (nodesOfOne - prefix));
-    await new Promise(resolve => setTimeout(resolve, 80));
+    await new Promise(resolve => setTimeout(resolve, 1100));
     for (let n = 990; n < 1000; n++) expect(cache.get(nth(n))).toBeUndefined();
     expect(cache.trieNodes).toBe(0);
     expect(cache.hitRate).toBeCloseTo(1 / 12);
