@@ -13,6 +13,12 @@ import {
 } from '@backstage/plugin-catalog-node';
 import { seedProductData } from '@internal/dev-database';
 import {
+  ActivePortalPolicy,
+  PortalPolicy,
+  portalPolicyServiceRef,
+} from '@internal/plugin-authz-node';
+import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
+import {
   connectionOfKnex,
   demoEventsDatasetConfig,
 } from '@internal/plugin-filters-node/testUtils';
@@ -22,6 +28,7 @@ import {
 } from '@internal/plugin-platform-node/testUtils';
 import { busiestAccountIn } from './__testUtils__/exportsTestBackend';
 import { OrgCatalog } from './service/access/__testUtils__/orgCatalog';
+import { accountActRevokingPortalPolicy } from './service/access/__testUtils__/revokingPortalPolicy';
 import { exportsPlugin } from './plugin';
 
 jest.setTimeout(120_000);
@@ -30,12 +37,15 @@ const ANNA = 'user:default/anna';
 
 /**
  * The plugin as wired: with `permission.enabled` the runner re-authorizes each job from the
- * catalog through the Rego portal policy. Requests are allowed by the (mocked) permission
+ * catalog through the Rego portal policy in force (portalPolicyServiceRef, here one the test
+ * activates revisions on, as the authz backend does). Requests are allowed by the (mocked) permission
  * service, standing for a token issued before the team's grants changed.
  */
 describe('exports plugin: run-time re-authorization (real Postgres, real policy)', () => {
   const databases = TestDatabases.create({ ids: ['POSTGRES_18'] });
   const catalog = new OrgCatalog();
+  const portalPolicy = new ActivePortalPolicy({ waitMs: 1_000 });
+  let repositoryPolicy: PortalPolicy;
   let server: any;
   let stop: () => Promise<void>;
   let us: string;
@@ -48,11 +58,20 @@ describe('exports plugin: run-time re-authorization (real Postgres, real policy)
     us = await busiestAccountIn(product, 'us');
     eu = await busiestAccountIn(product, 'eu');
     catalog.team('payments', { accountAccess: us }).user('anna', ['payments']);
+    repositoryPolicy = await PortalPolicy.load({
+      pluginIds: PORTAL_PLUGIN_IDS,
+    });
+    portalPolicy.activate(repositoryPolicy);
     const backend = await startTestBackend({
       features: [
         exportsPlugin,
         mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
         mockServices.database.factory({ knex: own }),
+        createServiceFactory({
+          service: portalPolicyServiceRef,
+          deps: {},
+          factory: () => portalPolicy,
+        }),
         createServiceFactory({
           service: catalogServiceRef,
           deps: {},
@@ -111,21 +130,34 @@ describe('exports plugin: run-time re-authorization (real Postgres, real policy)
     }, 60_000);
   }
 
+  const revokedActFor = (accountId: string) => ({
+    status: 'failed',
+    rowsWritten: 0,
+    error: {
+      type: 'permission_revoked',
+      message: `user:default/anna may no longer act for account ${accountId} (filters.account.act)`,
+    },
+  });
+
   it("runs the export of an account anna's team may act for", async () => {
     const job = await exportOf(us);
     expect(job).toMatchObject({ status: 'succeeded', error: null });
     expect(job.rowsWritten).toBeGreaterThan(0);
   });
 
+  it('re-checks with the portal revision in force when the job runs', async () => {
+    // The team still has the account; an admin activated a revision denying account access.
+    portalPolicy.activate(await accountActRevokingPortalPolicy());
+    try {
+      expect(await exportOf(us)).toMatchObject(revokedActFor(us));
+    } finally {
+      portalPolicy.activate(repositoryPolicy);
+    }
+    expect(await exportOf(us)).toMatchObject({ status: 'succeeded' });
+  });
+
   it('fails with permission_revoked when the team does not (or no longer) have the account', async () => {
-    expect(await exportOf(eu)).toMatchObject({
-      status: 'failed',
-      rowsWritten: 0,
-      error: {
-        type: 'permission_revoked',
-        message: `user:default/anna may no longer act for account ${eu} (filters.account.act)`,
-      },
-    });
+    expect(await exportOf(eu)).toMatchObject(revokedActFor(eu));
     // The grant is read again for every job: taken away now, the next export fails too.
     catalog.team('payments', { accountAccess: 'none' });
     expect(await exportOf(us)).toMatchObject({

@@ -5,6 +5,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { exportsPermissions } from '@internal/plugin-exports-common';
+import { portalPolicyServiceRef } from '@internal/plugin-authz-node';
 import { filterEngineServiceRef } from '@internal/plugin-filters-node';
 import {
   platformEventsServiceRef,
@@ -50,6 +51,7 @@ export const exportsPlugin = createBackendPlugin({
         filters: filterEngineServiceRef,
         events: platformEventsServiceRef,
         hub: platformHubServiceRef,
+        portalPolicy: portalPolicyServiceRef,
       },
       async init(deps) {
         const { config, logger } = deps;
@@ -153,11 +155,12 @@ export const exportsPlugin = createBackendPlugin({
           store.queueStats(),
         );
         // Jobs are authorized again when they run: access revoked since the request fails the
-        // job with permission_revoked (decided from the catalog by the portal policy).
-        const runTimeAccessCheck = await loadRunTimeAccessCheck({
+        // job with permission_revoked (decided from the catalog by the portal policy in force).
+        const runTimeAccessCheck = loadRunTimeAccessCheck({
           config,
           catalog: deps.catalog,
           auth: deps.auth,
+          portalPolicy: deps.portalPolicy,
           engine: deps.filters.engine,
           auditor: deps.auditor,
           logger,

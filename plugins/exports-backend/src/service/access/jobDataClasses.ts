@@ -8,7 +8,8 @@ import { ExportJobAccess, RequiredPermission } from './requiredPermissions';
  * Whether the job reads a data class outside `granted`. The job records every class its
  * requester could read in the dataset; it reads fewer when it names its fields: the filter
  * engine's own query build (fields, filter paths, key fields) decides, with only `granted`
- * readable. Without named fields every readable class is a column of the file.
+ * readable. Without named fields every readable class is a column of the file. Fails closed:
+ * a build that throws for any reason counts as reading beyond.
  */
 export function jobReadsBeyond(
   engine: Pick<FilterEngine, 'getDataset'>,
@@ -28,9 +29,10 @@ export function jobReadsBeyond(
       { kind: 'rows', fields: job.fields, unbounded: true },
     );
     return false;
-  } catch (error) {
-    // Anything but a data-class refusal is the run's own failure to report, not a revocation.
-    return (error as Error).name === 'NotAllowedError';
+  } catch {
+    // A refusal, and any other failure to prove the job stays within `granted`: it reads
+    // beyond, so a lost class is never ignored because the build failed for another reason.
+    return true;
   }
 }
 

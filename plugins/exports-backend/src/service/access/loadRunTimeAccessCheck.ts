@@ -4,11 +4,10 @@ import {
   LoggerService,
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { InputError, ServiceUnavailableError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { FilterEngine } from '@internal/plugin-filters-node';
-import { PortalPolicy } from '@internal/plugin-authz-node';
-import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
+import { PortalPolicyProvider } from '@internal/plugin-authz-node';
 import { RunTimeAccessCheck } from '../ExportRunner';
 import {
   PortalUserPolicy,
@@ -17,23 +16,24 @@ import {
 } from './portalUserPolicy';
 import { createRunTimeAccessCheck } from './runTimeAccessCheck';
 
-const RUN_TIME_MAX_EVALUATION_MS = 500;
-
 /**
  * The run-time check for the plugin, with the portal policy the permission backend is
- * configured with (`permission.portalPolicy`: rego, the default, or typescript). With
- * `permission.enabled` off Backstage allows every request, so there is nothing to re-check:
- * undefined. A Rego policy that does not load makes every check throw (jobs are retried, then
- * fail), as the permission backend then denies everything.
+ * configured with (`permission.portalPolicy`: rego, the default, or typescript). With rego,
+ * every check asks `portalPolicy` (portalPolicyServiceRef: the activated stored revision, or
+ * the repository's policies/portal without the authz backend) for the policy in force then, as
+ * the permission backend does for each decision. None in force makes the check throw (jobs are
+ * retried, then fail). With `permission.enabled` off Backstage allows every request, so there
+ * is nothing to re-check: undefined.
  */
-export async function loadRunTimeAccessCheck(options: {
+export function loadRunTimeAccessCheck(options: {
   config: Config;
   catalog: Pick<CatalogService, 'getEntityByRef'>;
   auth: Pick<AuthService, 'getOwnServiceCredentials'>;
+  portalPolicy: PortalPolicyProvider;
   engine?: Pick<FilterEngine, 'getDataset'>;
   auditor?: AuditorService;
   logger: LoggerService;
-}): Promise<RunTimeAccessCheck | undefined> {
+}): RunTimeAccessCheck | undefined {
   const { config, logger } = options;
   if (!config.getOptionalBoolean('permission.enabled')) {
     logger.warn(
@@ -46,29 +46,7 @@ export async function loadRunTimeAccessCheck(options: {
   if (kind === 'typescript') {
     policy = typescriptPortalUserPolicy;
   } else if (kind === 'rego') {
-    try {
-      policy = regoPortalUserPolicy(
-        await PortalPolicy.load({
-          pluginIds: PORTAL_PLUGIN_IDS,
-          // Off the request path: a slow evaluation on a busy machine should not cost the
-          // job an attempt (the permission backend keeps its own 50 ms limit).
-          maxEvaluationMs: RUN_TIME_MAX_EVALUATION_MS,
-          onError: error =>
-            logger.error(
-              `exports: portal policy failed at run time: ${error.message}`,
-            ),
-        }),
-      );
-    } catch (error) {
-      logger.error(`exports: the portal policy did not load: ${error}`);
-      policy = () => ({
-        handle: async () => {
-          throw new ServiceUnavailableError(
-            `the portal policy did not load: ${(error as Error).message}`,
-          );
-        },
-      });
-    }
+    policy = regoPortalUserPolicy(options.portalPolicy);
   } else {
     throw new InputError(
       `permission.portalPolicy must be one of rego, typescript, got '${kind}'`,

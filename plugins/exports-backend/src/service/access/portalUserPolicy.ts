@@ -5,8 +5,8 @@ import {
 } from '@backstage/plugin-permission-node';
 import {
   PORTAL_POLICY_ERROR,
-  PortalPolicy,
   PortalPolicyAnswer,
+  PortalPolicyProvider,
 } from '@internal/plugin-authz-node';
 import { TrustedOrgDirectory } from '@internal/plugin-catalog-backend-module-org-trust';
 import {
@@ -24,11 +24,14 @@ const userInfo = async (user: PolicyQueryUser) => user.info;
 
 /**
  * The Rego portal policy as the permission backend runs it (`createRegoPortalPolicy`: catalog
- * lookups, opa-wasm evaluation, typed conditions). That policy answers a lookup or evaluation
- * error with a deny (`policy_error`); here such an answer throws instead, so an unreachable
- * catalog or a broken policy is never mistaken for a revoked permission.
+ * lookups, opa-wasm evaluation, typed conditions), deciding with `policy.current()` at each
+ * check. That policy answers a lookup or evaluation error, or no policy in force, with a deny
+ * (`policy_error`); here such an answer throws instead, so an unreachable catalog or a missing
+ * or broken policy is never mistaken for a revoked permission.
  */
-export function regoPortalUserPolicy(policy: PortalPolicy): PortalUserPolicy {
+export function regoPortalUserPolicy(
+  policy: PortalPolicyProvider,
+): PortalUserPolicy {
   return directory => ({
     async handle(request, user) {
       let answer: PortalPolicyAnswer | undefined;

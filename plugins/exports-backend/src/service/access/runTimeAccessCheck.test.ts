@@ -1,11 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { PortalPolicy } from '@internal/plugin-authz-node';
-import { readDatasets } from '@internal/plugin-filters-node';
-import { demoEventsDatasetConfig } from '@internal/plugin-filters-node/testUtils';
+import { ActivePortalPolicy, PortalPolicy } from '@internal/plugin-authz-node';
 import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
 import { RunTimeAccessCheck } from '../ExportRunner';
+import { eventsDataset } from './__testUtils__/eventsDataset';
 import { OrgCatalog, orgConfig } from './__testUtils__/orgCatalog';
+import { accountActRevokingPortalPolicy } from './__testUtils__/revokingPortalPolicy';
 import {
   PortalUserPolicy,
   regoPortalUserPolicy,
@@ -28,23 +27,6 @@ const job = (overrides: Partial<ExportJobAccess> = {}): ExportJobAccess => ({
   ...overrides,
 });
 
-// The demo dataset's definitions (no database): `email` is of data class pii.
-const [eventsDataset] = readDatasets(
-  new ConfigReader({
-    platform: {
-      productDatabase: {
-        connection: {
-          host: 'unused',
-          port: 5432,
-          user: 'unused',
-          password: 'unused',
-          database: 'unused',
-        },
-      },
-      datasets: { events: demoEventsDatasetConfig() },
-    },
-  }),
-);
 const engine = { getDataset: () => eventsDataset };
 
 let rego: PortalPolicy;
@@ -170,6 +152,39 @@ describe.each([
     });
   },
 );
+
+describe('run-time access check with the portal policy in force (rego)', () => {
+  it('decides with the revision active at each check; none in force throws', async () => {
+    const active = new ActivePortalPolicy({ waitMs: 20 });
+    const catalog = new OrgCatalog()
+      .team('payments', { accountAccess: ACCOUNT, dataClasses: 'pii' })
+      .user('anna', ['payments']);
+    const check = createRunTimeAccessCheck({
+      config: orgConfig(),
+      catalog: catalog.service,
+      auth: mockServices.auth(),
+      policy: regoPortalUserPolicy(active),
+      engine,
+    });
+    // No revision active yet: fail closed with a retryable error, never an allow.
+    await expect(check(job() as any)).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+    });
+    active.activate(rego);
+    await expect(check(job() as any)).resolves.toBeUndefined();
+    // An admin activates a stricter revision after the request: the same job is revoked.
+    active.activate(
+      await accountActRevokingPortalPolicy({ maxEvaluationMs: 5_000 }),
+    );
+    await expect(check(job() as any)).resolves.toBe(
+      `user:default/anna may no longer act for account ${ACCOUNT} (filters.account.act)`,
+    );
+    active.fail(new Error('stored revision did not load'));
+    await expect(check(job() as any)).rejects.toMatchObject({
+      name: 'ServiceUnavailableError',
+    });
+  });
+});
 
 describe('run-time access check of service principals', () => {
   const check = (externalAccess: object[], extra: object = {}) =>
