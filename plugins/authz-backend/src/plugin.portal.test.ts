@@ -33,12 +33,15 @@ import {
 import { Knex } from 'knex';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { authzPlugin } from './plugin';
+import { ACTIVATION_PREFIX, AUTHZ_CHANNEL } from './service/RevisionStore';
 
 jest.setTimeout(180_000);
 
 const ANA = 'user:default/ana';
 const SAM = 'user:default/sam';
 const OUTSIDER = 'user:default/outsider';
+/** In `sre`, an admin group of policies/portal: the portal policy grants sam authz.policy.manage. */
+const ADMIN = SAM;
 
 // The organisation's location: two teams with grants, two users.
 const ORG_YAML = `
@@ -137,22 +140,63 @@ const portalProbe = createBackendPlugin({
   },
 });
 
+// What the permission module's catalog lookups find for the users of ORG_YAML.
+const PORTAL_USERS: Record<string, PortalPolicyInput['user']> = {
+  [ANA]: {
+    ownershipRefs: [ANA, 'group:default/dashboards'],
+    accountAccess: ['a1', 'b2'],
+    dataClasses: ['finance'],
+  },
+  [SAM]: {
+    ownershipRefs: [SAM, 'group:default/sre'],
+    accountAccess: [],
+    dataClasses: ['pii'],
+  },
+};
+
 /**
- * The permission service for this test: everyone but OUTSIDER is allowed, conditional requests
- * (the catalog's entity reads) included. The portal policy itself is exercised through the
- * portal policy in force (`portalprobe`) and in the permission module's tests.
+ * The permission service for this test: `authz.policy.manage` is decided by the portal policy
+ * in force in the process (as the permission backend's portal-policy module does), so a
+ * revision that locked the admins out would really lock them out; OUTSIDER is denied
+ * everything; the rest (catalog reads, authz.policy.read) is allowed. The permission module's
+ * own tests cover the module itself.
  */
-const allowAllButOutsider = createServiceFactory({
+const permissionsFromPortalPolicy = createServiceFactory({
   service: coreServices.permissions,
-  deps: {},
-  factory: () => {
-    const decide = (requests: unknown[], options: any) =>
-      requests.map(() => ({
-        result:
-          options.credentials.principal.userEntityRef === OUTSIDER
-            ? AuthorizeResult.DENY
-            : AuthorizeResult.ALLOW,
-      })) as any;
+  deps: { portalPolicy: portalPolicyServiceRef },
+  factory: ({ portalPolicy }) => {
+    const decideOne = async (
+      permission: { name: string; attributes: { action?: string } },
+      userRef: string | undefined,
+    ) => {
+      if (userRef === OUTSIDER) return AuthorizeResult.DENY;
+      if (permission.name !== 'authz.policy.manage') {
+        return AuthorizeResult.ALLOW;
+      }
+      try {
+        const answer = (await portalPolicy.current()).decide({
+          permission: {
+            name: permission.name,
+            attributes: { action: permission.attributes.action },
+          },
+          user: (userRef && PORTAL_USERS[userRef]) || null,
+        });
+        return answer.result === 'ALLOW'
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY;
+      } catch {
+        return AuthorizeResult.DENY;
+      }
+    };
+    const decide = async (requests: any[], options: any) =>
+      Promise.all(
+        requests.map(async ({ permission }) => ({
+          result: await decideOne(
+            permission,
+            options.credentials.principal.userEntityRef,
+          ),
+        })),
+      ) as any;
     return { authorize: decide, authorizeConditional: decide };
   },
 });
@@ -195,7 +239,7 @@ async function startPortal(dir: string, byPlugin: Record<string, Knex>) {
           },
         },
       }),
-      allowAllButOutsider,
+      permissionsFromPortalPolicy,
       passthroughRequestTelemetry,
       recordingEvents([]),
       hubWithMemorySink(),
@@ -247,6 +291,16 @@ describe('authz backend: portal users from the real catalog, portal policy revis
     }, 60_000);
   });
 
+  /** Stores a portal revision as the admin. */
+  const storePortalRevision = (
+    modules: Record<string, string>,
+    data: Record<string, unknown>,
+  ) =>
+    request(server)
+      .post('/api/authz/v1/revisions')
+      .set(asUser(ADMIN))
+      .send({ policy: 'portal', modules, data });
+
   const probe = async (backend: any) =>
     (await request(backend).get('/api/portalprobe/decide')).body;
 
@@ -284,7 +338,7 @@ describe('authz backend: portal users from the real catalog, portal policy revis
   it('a portal user checking itself is decided with its catalog teams; naming another user is a 403', async () => {
     const teams = await request(server)
       .post('/api/authz/v1/revisions')
-      .set(asUser(ANA))
+      .set(asUser(ADMIN))
       .send({
         modules: {
           'authz.rego': `package product.authz
@@ -296,7 +350,7 @@ decision := {"allowed": "group:default/dashboards" in input.subject.teams, "reas
     expect(teams.status).toBe(201);
     const act = await request(server)
       .post(`/api/authz/v1/revisions/${teams.body.id}/activate`)
-      .set(asUser(ANA))
+      .set(asUser(ADMIN))
       .send({ policy: 'product' });
     expect(act.status).toBe(200);
     const check = (as: string, id: string) =>
@@ -371,25 +425,21 @@ decision := {"allowed": "group:default/dashboards" in input.subject.teams, "reas
 
   it('activating a portal revision reaches the other replica within 1 s; rollback restores', async () => {
     const repo = readPolicyDirectory(path.join(defaultPolicyRoot(), 'portal'));
-    const candidate = await request(server)
-      .post('/api/authz/v1/revisions')
-      .set(asUser(ANA))
-      .send({
-        policy: 'portal',
-        modules: {
-          ...repo.modules,
-          'portal.rego': repo.modules['portal.rego'].replace(
-            '{"result": "DENY", "reason": "catalog_admin_only"}',
-            '{"result": "DENY", "reason": "catalog_frozen"}',
-          ),
-        },
-        data: repo.data as Record<string, unknown>,
-      });
+    const candidate = await storePortalRevision(
+      {
+        ...repo.modules,
+        'portal.rego': repo.modules['portal.rego'].replace(
+          '{"result": "DENY", "reason": "catalog_admin_only"}',
+          '{"result": "DENY", "reason": "catalog_frozen"}',
+        ),
+      },
+      repo.data as Record<string, unknown>,
+    );
     expect(candidate.status).toBe(201);
     // a portal revision is not a product one
     const wrong = await request(server)
       .post(`/api/authz/v1/revisions/${candidate.body.id}/activate`)
-      .set(asUser(ANA))
+      .set(asUser(ADMIN))
       .send({ policy: 'product' });
     expect(wrong.status).toBe(409);
     expect((await probe(replica)).reason).toBe('catalog_admin_only');
@@ -397,7 +447,7 @@ decision := {"allowed": "group:default/dashboards" in input.subject.teams, "reas
     const activated = Date.now();
     const act = await request(server)
       .post(`/api/authz/v1/revisions/${candidate.body.id}/activate`)
-      .set(asUser(ANA))
+      .set(asUser(ADMIN))
       .send({ reason: 'freeze catalog registrations' });
     expect(act.status).toBe(200);
     expect(await probe(server)).toMatchObject({ reason: 'catalog_frozen' });
@@ -422,7 +472,7 @@ decision := {"allowed": "group:default/dashboards" in input.subject.teams, "reas
 
     const back = await request(server)
       .post('/api/authz/v1/revisions/rollback')
-      .set(asUser(ANA))
+      .set(asUser(ADMIN))
       .send({ policy: 'portal' });
     expect(back.status).toBe(200);
     const restored = Date.now();
@@ -435,12 +485,12 @@ decision := {"allowed": "group:default/dashboards" in input.subject.teams, "reas
     expect(Date.now() - restored).toBeLessThan(1000);
   });
 
-  it('fails closed: an activated portal revision that does not load denies everything until the next one', async () => {
-    const before = await probe(replica);
-    const [broken] = await authzDb('authz_policy_revisions')
+  /** A broken portal revision (its wasm is not a module), stored without the API. */
+  const storeBrokenRevision = async (sha: string) => {
+    const [row] = await authzDb('authz_policy_revisions')
       .insert({
         policy: 'portal',
-        sha256: 'b'.repeat(64),
+        sha256: sha.repeat(64),
         modules: JSON.stringify({ 'portal.rego': 'package portal.authz' }),
         data: JSON.stringify({}),
         entrypoint: PORTAL_ENTRYPOINT,
@@ -448,11 +498,148 @@ decision := {"allowed": "group:default/dashboards" in input.subject.teams, "reas
         author: 'test',
       })
       .returning('id');
+    return String(row.id);
+  };
+
+  /** Activates a portal revision behind the API's back (as a replica without the vetting would). */
+  const activateInDb = async (id: string) => {
+    await authzDb('authz_policy_activations').insert({
+      revision_id: id,
+      activated_by: 'test',
+      reason: 'test',
+      policy: 'portal',
+    });
+    await authzDb.raw('SELECT pg_notify(?, ?)', [
+      AUTHZ_CHANNEL,
+      `${ACTIVATION_PREFIX.portal}${id}`,
+    ]);
+  };
+
+  const activePortalId = async () =>
+    String(
+      (
+        await authzDb('authz_policy_activations')
+          .where({ policy: 'portal' })
+          .orderBy('id', 'desc')
+          .first()
+      ).revision_id,
+    );
+
+  const portalActivations = async () =>
+    Number(
+      (
+        await authzDb('authz_policy_activations')
+          .where({ policy: 'portal' })
+          .count({ n: '*' })
+      )[0].n,
+    );
+
+  it('refuses (409) to activate a portal revision that does not load; nothing changes', async () => {
+    const before = await probe(replica);
+    const activations = await portalActivations();
+    const broken = await storeBrokenRevision('b');
     const act = await request(server)
-      .post(`/api/authz/v1/revisions/${broken.id}/activate`)
+      .post(`/api/authz/v1/revisions/${broken}/activate`)
+      .set(asUser(ADMIN))
+      .send({ policy: 'portal' });
+    expect(act.status).toBe(409);
+    expect(act.body.error.message).toMatch(
+      new RegExp(`^revision ${broken} does not load: `),
+    );
+    expect(await portalActivations()).toBe(activations);
+    for (const backend of [server, replica]) {
+      expect(await probe(backend)).toEqual(before);
+    }
+  });
+
+  it('refuses a portal revision or rollback that would deny authz.policy.manage to the acting admin; the admin keeps control', async () => {
+    const seeded = await probe(server);
+    const repo = readPolicyDirectory(path.join(defaultPolicyRoot(), 'portal'));
+    const data = repo.data as { portal_config: { admin_groups: string[] } };
+    const withAdmins = (adminGroups: string[], marker: string) =>
+      storePortalRevision(
+        {
+          ...repo.modules,
+          'portal.rego': `${repo.modules['portal.rego']}\n# ${marker}\n`,
+        },
+        { portal_config: { ...data.portal_config, admin_groups: adminGroups } },
+      );
+    // sre (sam's team) is no longer an admin group: sam would lose authz.policy.manage
+    const locking = await withAdmins(
+      ['group:default/platform-services'],
+      'locking',
+    );
+    expect(locking.status).toBe(201);
+    const refused = await request(server)
+      .post(`/api/authz/v1/revisions/${locking.body.id}/activate`)
+      .set(asUser(ADMIN))
+      .send({ policy: 'portal' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe(
+      `revision ${locking.body.id} would deny authz.policy.manage to ${ADMIN}: portal_mutation_admin_only`,
+    );
+    for (const backend of [server, replica]) {
+      expect(await probe(backend)).toEqual(seeded);
+    }
+
+    // a rollback to a locking revision (activated before, without the vetting) is refused too
+    const seededId = await activePortalId();
+    await activateInDb(locking.body.id);
+    await activateInDb(seededId);
+    for (const backend of [server, replica]) {
+      await waitFor(async () =>
+        (await probe(backend)).revision === seeded.revision ? true : undefined,
+      );
+    }
+    const rollback = await request(server)
+      .post('/api/authz/v1/revisions/rollback')
+      .set(asUser(ADMIN))
+      .send({ policy: 'portal' });
+    expect(rollback.status).toBe(409);
+    expect(rollback.body.error.message).toMatch(
+      `would deny authz.policy.manage to ${ADMIN}`,
+    );
+
+    // the admin keeps control: a revision that still makes them an admin activates
+    const keeping = await withAdmins(
+      [...data.portal_config.admin_groups, 'group:default/dashboards'],
+      'keeping',
+    );
+    const act = await request(server)
+      .post(`/api/authz/v1/revisions/${keeping.body.id}/activate`)
+      .set(asUser(ADMIN))
+      .send({ policy: 'portal' });
+    expect(act.status).toBe(200);
+    expect((await probe(server)).revision).toBe(keeping.body.sha256);
+    // ana, now in an admin group, passes the permission check (the decisions really come from
+    // the revision in force) but may not roll back to a revision that takes it from her
+    const anaBack = await request(server)
+      .post('/api/authz/v1/revisions/rollback')
       .set(asUser(ANA))
       .send({ policy: 'portal' });
-    expect(act.status).toBe(500);
+    expect(anaBack.status).toBe(409);
+    expect(anaBack.body.error.message).toMatch(
+      `would deny authz.policy.manage to ${ANA}: portal_mutation_admin_only`,
+    );
+    const back = await request(server)
+      .post('/api/authz/v1/revisions/rollback')
+      .set(asUser(ADMIN))
+      .send({ policy: 'portal' });
+    expect(back.status).toBe(200);
+    expect((await probe(server)).revision).toBe(seeded.revision);
+    // under the seeded revision again, ana may not
+    const denied = await request(server)
+      .post(`/api/authz/v1/revisions/${keeping.body.id}/activate`)
+      .set(asUser(ANA))
+      .send({ policy: 'portal' });
+    expect(denied.status).toBe(403);
+  });
+
+  it('fails closed: a portal revision in force that does not load denies everything, authz.policy.manage included', async () => {
+    const before = await probe(replica);
+    const previous = await activePortalId();
+    // the API refuses it (above); only a write behind its back gets it in force
+    await activateInDb(await storeBrokenRevision('c'));
     for (const backend of [server, replica]) {
       await waitFor(async () =>
         (await probe(backend)).reason === 'policy_error' ? true : undefined,
@@ -460,9 +647,11 @@ decision := {"allowed": "group:default/dashboards" in input.subject.teams, "reas
     }
     const back = await request(server)
       .post('/api/authz/v1/revisions/rollback')
-      .set(asUser(ANA))
+      .set(asUser(ADMIN))
       .send({ policy: 'portal' });
-    expect(back.status).toBe(200);
+    expect(back.status).toBe(403);
+    // recovery then needs the database, as docs/authz.md says
+    await activateInDb(previous);
     for (const backend of [server, replica]) {
       await waitFor(async () =>
         (await probe(backend)).revision === before.revision ? true : undefined,
@@ -473,7 +662,7 @@ decision := {"allowed": "group:default/dashboards" in input.subject.teams, "reas
   it('refuses a portal revision that does not compile, naming module, line and column', async () => {
     const res = await request(server)
       .post('/api/authz/v1/revisions')
-      .set(asUser(ANA))
+      .set(asUser(ADMIN))
       .send({
         policy: 'portal',
         modules: { 'portal.rego': 'package portal.authz\ndecision := {' },

@@ -114,7 +114,16 @@ export const authzPlugin = createBackendPlugin({
         };
         const portalRevisions = new PolicyRevisions(
           store,
-          portalTarget(portalPolicy, portalOptions),
+          portalTarget(portalPolicy, portalOptions, async userRef => {
+            const known = (await portalUsers.directory.load([userRef])).get(
+              userRef,
+            );
+            return {
+              ownershipRefs: [userRef, ...(known?.teams ?? [])],
+              accountAccess: known?.accountAccess ?? [],
+              dataClasses: known?.dataClasses ?? [],
+            };
+          }),
           logger,
         );
         const portalDecisions = new PortalDecisionStore(knex);

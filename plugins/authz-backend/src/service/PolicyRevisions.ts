@@ -1,10 +1,17 @@
-import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  BackstageUserPrincipal,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
+import { authzPolicyManagePermission } from '@internal/plugin-authz-common';
 import {
   ActivePortalPolicy,
   AuthzEvaluator,
   CompiledPolicy,
   PolicySource,
   PortalPolicy,
+  PortalPolicyInput,
   PortalPolicyOptions,
 } from '@internal/plugin-authz-node';
 import { createHash } from 'node:crypto';
@@ -46,6 +53,11 @@ export interface RevisionTarget {
   load(revision: StoredRevision): Promise<void>;
   /** Cached subjects and decisions are stale (product data changed, or a resync). */
   invalidate?(): void;
+  /**
+   * Refuses (409) a revision `actor` must not put in force; called before the activation
+   * commits, so a refused revision never reaches any replica.
+   */
+  vet?(revision: StoredRevision, actor: BackstageCredentials): Promise<void>;
 }
 
 /** The Check API's policy: revisions go to the (root-scoped) evaluator. */
@@ -65,17 +77,54 @@ export function evaluatorTarget(evaluator: AuthzEvaluator): RevisionTarget {
   };
 }
 
+/** A portal user as the portal policy sees them (`input.user`), looked up by entity ref. */
+export type PortalPolicyUserLookup = (
+  userRef: string,
+) => Promise<NonNullable<PortalPolicyInput['user']>>;
+
 /**
  * The portal's PermissionPolicy: revisions go to the portal policy in force in this process
  * (read by the permission backend). Fails closed: a revision that does not load leaves no
  * policy in force, so every portal decision denies until another revision loads.
+ *
+ * The portal policy also decides `authz.policy.manage`, the permission needed to activate or
+ * roll back. So a portal revision is vetted before it commits: it must load, and it must allow
+ * `authz.policy.manage` to the acting user (looked up by `userOf` as the permission module
+ * sees them); otherwise it would lock the admins out of undoing it. Service principals are not
+ * decided by the permission policy, so for them only loading is checked.
  */
 export function portalTarget(
   active: ActivePortalPolicy,
   options: PortalPolicyOptions,
+  userOf: PortalPolicyUserLookup,
 ): RevisionTarget {
   active.manage();
   return {
+    vet: async (revision, actor) => {
+      let policy: PortalPolicy;
+      try {
+        policy = await PortalPolicy.fromRevision(revision, options);
+      } catch (error) {
+        throw new ConflictError(
+          `revision ${revision.id} does not load: ${(error as Error).message}`,
+        );
+      }
+      const principal = actor.principal as Partial<BackstageUserPrincipal>;
+      if (principal.type !== 'user' || !principal.userEntityRef) return;
+      const userRef = principal.userEntityRef;
+      const answer = policy.decide({
+        permission: {
+          name: authzPolicyManagePermission.name,
+          attributes: { action: authzPolicyManagePermission.attributes.action },
+        },
+        user: await userOf(userRef),
+      });
+      if (answer.result !== 'ALLOW') {
+        throw new ConflictError(
+          `revision ${revision.id} would deny ${authzPolicyManagePermission.name} to ${userRef}: ${answer.reason}`,
+        );
+      }
+    },
     policy: 'portal',
     activeRevision: () => active.revision,
     load: async revision => {
@@ -102,6 +151,15 @@ export class PolicyRevisions {
 
   get policy(): PolicyKind {
     return this.target.policy;
+  }
+
+  /** What `RevisionStore.activate` calls before committing `actor`'s activation. */
+  vetFor(
+    actor: BackstageCredentials,
+  ): ((revision: StoredRevision) => Promise<void>) | undefined {
+    const { target } = this;
+    if (!target.vet) return undefined;
+    return revision => target.vet!(revision, actor);
   }
 
   /** First start: the repository's policy becomes revision 1, activated by the system. */

@@ -107,10 +107,8 @@ export class RevisionStore {
     }));
   }
 
-  async get(id: string): Promise<StoredRevision> {
-    const row: DbRevisionRow | undefined = await this.knex(
-      'authz_policy_revisions',
-    )
+  async get(id: string, db: Knex = this.knex): Promise<StoredRevision> {
+    const row: DbRevisionRow | undefined = await db('authz_policy_revisions')
       .where({ id })
       .first();
     if (!row) throw new NotFoundError(`No policy revision ${id}`);
@@ -140,13 +138,15 @@ export class RevisionStore {
   /**
    * Activates a revision (for the policy it belongs to) and notifies every replica in the same
    * transaction (Postgres delivers the NOTIFY at commit, so no replica hears of an activation
-   * that rolled back). With `policy`, a revision of another policy is refused (409).
+   * that rolled back). With `policy`, a revision of another policy is refused (409). `vet`
+   * sees the revision before the activation commits; what it throws refuses the activation.
    */
   async activate(
     id: string,
     activatedBy: string,
     reason?: string,
     policy?: PolicyKind,
+    vet?: (revision: StoredRevision) => Promise<void>,
   ): Promise<PolicyKind> {
     return this.knex.transaction(async tx => {
       const row: Pick<DbRevisionRow, 'policy'> | undefined = await tx(
@@ -160,6 +160,7 @@ export class RevisionStore {
           `Revision ${id} is a ${row.policy} policy revision, not a ${policy} one`,
         );
       }
+      if (vet) await vet(await this.get(id, tx));
       await tx('authz_policy_activations').insert({
         revision_id: id,
         activated_by: activatedBy,
@@ -179,6 +180,7 @@ export class RevisionStore {
     activatedBy: string,
     reason?: string,
     policy: PolicyKind = 'product',
+    vet?: (revision: StoredRevision) => Promise<void>,
   ): Promise<string> {
     const rows: DbActivationRow[] = await this.knex('authz_policy_activations')
       .where({ policy })
@@ -195,6 +197,7 @@ export class RevisionStore {
       activatedBy,
       reason ?? 'rollback',
       policy,
+      vet,
     );
     return String(previous);
   }

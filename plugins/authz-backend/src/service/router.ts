@@ -2,6 +2,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import {
   AuditorService,
+  BackstageCredentials,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
@@ -32,7 +33,12 @@ import {
   loadBundleCandidate,
   PolicyRevisions,
 } from './PolicyRevisions';
-import { AUTHZ_CHANNEL, PolicyKind, RevisionStore } from './RevisionStore';
+import {
+  AUTHZ_CHANNEL,
+  PolicyKind,
+  RevisionStore,
+  StoredRevision,
+} from './RevisionStore';
 import { CatalogPortalUsers } from './portalUsers';
 import { PortalDecisionStore, replayPortalDecisions } from './portalReplay';
 import { EnforcementModes } from './EnforcementModes';
@@ -129,6 +135,16 @@ export async function createRouter(
       throw error;
     }
   };
+
+  /** Vets a revision for `credentials` before its activation commits (by its own policy's rules). */
+  const vetting =
+    (credentials: BackstageCredentials) => async (revision: StoredRevision) => {
+      const revisions =
+        revision.policy === 'portal'
+          ? options.portalRevisions
+          : options.revisions;
+      await revisions?.vetFor(credentials)?.(revision);
+    };
 
   /** The revisions of `policy` this replica follows; 400 naming `field` when it has none. */
   const revisionsOf = (policy: PolicyKind | undefined, field: string) => {
@@ -304,6 +320,7 @@ export async function createRouter(
           actorRef(credentials),
           req.body?.reason,
           asked,
+          vetting(credentials),
         ),
     );
     // this replica answers only once the revision is in force here (the others follow the NOTIFY)
@@ -324,6 +341,7 @@ export async function createRouter(
           actorRef(credentials),
           req.body?.reason,
           revisions.policy,
+          vetting(credentials),
         ),
     );
     await revisions.sync();
