@@ -228,6 +228,48 @@ describe('run-time access check of service principals', () => {
     ).resolves.toMatch(/may no longer call the exports plugin/);
   });
 
+  it('takes the jwks entry with the longest matching subject prefix, a prefix-less one last', async () => {
+    const jwks = (subjectPrefix: string | undefined, plugin: string) => ({
+      type: 'jwks',
+      options: {
+        url: 'https://issuer.example/jwks.json',
+        ...(subjectPrefix ? { subjectPrefix } : {}),
+      },
+      accessRestrictions: [{ plugin }],
+    });
+    const external = (subject: string) =>
+      job({
+        requested_by: `service:external:${subject}`,
+        readable_data_classes: ['public'],
+      }) as any;
+    // The prefix-less entry comes first and does not allow exports; it must not decide for
+    // tokens the prefixed entries issued.
+    const entries = [
+      jwks(undefined, 'catalog'),
+      jwks('partner', 'catalog'),
+      jwks('partner:eu', 'exports'),
+    ];
+    await expect(
+      check(entries)(external('partner:eu:bot')),
+    ).resolves.toBeUndefined();
+    await expect(check(entries)(external('partner:bot'))).resolves.toMatch(
+      /may no longer call the exports plugin/,
+    );
+    await expect(check(entries)(external('other'))).resolves.toMatch(
+      /may no longer call the exports plugin/,
+    );
+    await expect(
+      check([jwks(undefined, 'exports'), jwks('partner', 'catalog')])(
+        external('other'),
+      ),
+    ).resolves.toBeUndefined();
+    await expect(
+      check([jwks(undefined, 'exports'), jwks('partner', 'catalog')])(
+        external('partner:bot'),
+      ),
+    ).resolves.toMatch(/may no longer call the exports plugin/);
+  });
+
   it('applies the permission list of the exports restriction', async () => {
     const restricted = token([
       {

@@ -23,25 +23,35 @@ const listOf = (entry: Config, key: string): string[] | undefined => {
   return values.length ? values : undefined;
 };
 
-/** The `backend.auth.externalAccess` entry a service subject authenticates with, if any. */
+/**
+ * The `backend.auth.externalAccess` entry a service subject authenticates with, if any: a
+ * static or legacy entry naming the subject, else the jwks entry with the longest matching
+ * `subjectPrefix` (`external:<prefix>:`). A jwks entry without a prefix matches every
+ * `external:` subject, so it is taken only when no prefixed entry matches: its restrictions
+ * must not be applied to a token another entry issued.
+ */
 function externalAccessEntry(
   config: Config,
   subject: string,
 ): Config | undefined {
   const entries =
     config.getOptionalConfigArray('backend.auth.externalAccess') ?? [];
-  return entries.find(entry => {
-    const type = entry.getString('type');
-    const options = entry.getOptionalConfig('options');
-    if (type === 'static' || type === 'legacy') {
-      return options?.getOptionalString('subject') === subject;
+  const named = entries.find(
+    entry =>
+      ['static', 'legacy'].includes(entry.getString('type')) &&
+      entry.getOptionalString('options.subject') === subject,
+  );
+  if (named) return named;
+  let best: { entry: Config; start: string } | undefined;
+  for (const entry of entries) {
+    if (entry.getString('type') !== 'jwks') continue;
+    const prefix = entry.getOptionalString('options.subjectPrefix');
+    const start = prefix ? `external:${prefix}:` : 'external:';
+    if (subject.startsWith(start) && start.length > (best?.start.length ?? 0)) {
+      best = { entry, start };
     }
-    if (type === 'jwks') {
-      const prefix = options?.getOptionalString('subjectPrefix');
-      return subject.startsWith(prefix ? `external:${prefix}:` : 'external:');
-    }
-    return false;
-  });
+  }
+  return best?.entry;
 }
 
 /**
