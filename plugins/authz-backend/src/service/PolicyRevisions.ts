@@ -49,8 +49,11 @@ export interface RevisionTarget {
   readonly policy: PolicyKind;
   /** sha256 of the revision in force here, if any. */
   activeRevision(): string | undefined;
-  /** Puts a stored revision in force (its stored wasm, no recompilation). */
-  load(revision: StoredRevision): Promise<void>;
+  /**
+   * Loads a stored revision (its stored wasm, no recompilation) and returns what puts it in
+   * force; that throws when the revision did not load (after putting the failure in force).
+   */
+  load(revision: StoredRevision): Promise<() => void>;
   /** Cached subjects and decisions are stale (product data changed, or a resync). */
   invalidate?(): void;
   /**
@@ -65,14 +68,14 @@ export function evaluatorTarget(evaluator: AuthzEvaluator): RevisionTarget {
   return {
     policy: 'product',
     activeRevision: () => evaluator.activeRevision,
-    load: async revision =>
-      evaluator.activate(
-        await CompiledPolicy.load(
-          revision.source,
-          revision.wasm,
-          revision.sha256,
-        ),
-      ),
+    load: async revision => {
+      const compiled = await CompiledPolicy.load(
+        revision.source,
+        revision.wasm,
+        revision.sha256,
+      );
+      return () => evaluator.activate(compiled);
+    },
     invalidate: () => evaluator.invalidateData(),
   };
 }
@@ -129,10 +132,13 @@ export function portalTarget(
     activeRevision: () => active.revision,
     load: async revision => {
       try {
-        active.activate(await PortalPolicy.fromRevision(revision, options));
+        const policy = await PortalPolicy.fromRevision(revision, options);
+        return () => active.activate(policy);
       } catch (error) {
-        active.fail(error as Error);
-        throw error;
+        return () => {
+          active.fail(error as Error);
+          throw error;
+        };
       }
     },
   };
@@ -177,13 +183,32 @@ export class PolicyRevisions {
     await this.store.activate(id, 'system:repository', 'initial policy');
   }
 
-  /** Loads the active revision (stored wasm, no recompilation) unless already active. */
-  async sync(): Promise<void> {
+  /**
+   * Loads the active revision (stored wasm, no recompilation) unless already active. Calls run
+   * one after another (change notifications and the activating request both sync), and a
+   * revision is put in force only if it is still the active one once loaded: a slow load of an
+   * older revision never replaces a newer one.
+   */
+  sync(): Promise<void> {
+    const run = this.syncing.then(() => this.syncNow());
+    this.syncing = run.catch(() => undefined);
+    return run;
+  }
+
+  private syncing: Promise<void> = Promise.resolve();
+
+  private async syncNow(): Promise<void> {
     const id = await this.store.activeId(this.target.policy);
     if (!id) return;
     const revision = await this.store.get(id);
     if (revision.sha256 === this.target.activeRevision()) return;
-    await this.target.load(revision);
+    const putInForce = await this.target.load(revision);
+    if ((await this.store.activeId(this.target.policy)) !== id) {
+      // activated meanwhile: catch up with that one instead
+      await this.syncNow();
+      return;
+    }
+    putInForce();
     this.logger.info(
       `authz: ${this.target.policy} revision ${id} (${revision.sha256.slice(
         0,
