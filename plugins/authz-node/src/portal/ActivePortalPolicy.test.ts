@@ -45,6 +45,18 @@ describe('ActivePortalPolicy', () => {
     active.activate(repository);
     await expect(active.current()).resolves.toBe(repository);
   });
+
+  it('wakes the callers waiting for a first activation when it fails to load: they deny at once', async () => {
+    // waitMs far beyond the test timeout: only the wake-up can settle the wait
+    const active = new ActivePortalPolicy({ waitMs: 600_000 });
+    const waiting = [active.current(), active.current()];
+    active.fail(new Error('not a wasm module'));
+    for (const pending of waiting) {
+      await expect(pending).rejects.toThrow(
+        'the active portal policy revision did not load: not a wasm module',
+      );
+    }
+  });
 });
 
 describe('PortalPolicy.fromRevision', () => {

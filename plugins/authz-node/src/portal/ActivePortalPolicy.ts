@@ -15,8 +15,9 @@ export interface RecordedPortalDecision {
  * is the active stored revision (the backend claims it with `manage()` and activates revisions
  * as they change on any replica); without it, the repository's `policies/portal`.
  *
- * Fails closed: until a policy is active, and after an activated revision failed to load,
- * `current()` waits up to `waitMs` for one and then rejects, so the caller denies.
+ * Fails closed: until a policy is active, `current()` waits up to `waitMs` for one and then
+ * rejects, so the caller denies; once an activated revision failed to load it rejects at once
+ * (waiting callers included) until another one is active.
  */
 export class ActivePortalPolicy implements PortalPolicyProvider {
   private policy?: PortalPolicy;
@@ -59,15 +60,20 @@ export class ActivePortalPolicy implements PortalPolicyProvider {
   activate(policy: PortalPolicy): void {
     this.policy = policy;
     this.failure = undefined;
-    const waiters = this.waiters;
-    this.waiters = [];
-    waiters.forEach(wake => wake());
+    this.wakeWaiters();
   }
 
-  /** The activated revision could not be loaded: deny until another one is active. */
+  /** The activated revision could not be loaded: deny (waiters at once) until another one is active. */
   fail(error: Error): void {
     this.policy = undefined;
     this.failure = error;
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    waiters.forEach(wake => wake());
   }
 
   async current(): Promise<PortalPolicy> {
