@@ -26,10 +26,15 @@ beforeAll(async () => {
   rego = await PortalPolicy.load({ pluginIds: PORTAL_PLUGIN_IDS });
 });
 
-function setup(options: { random?: () => number; failAudit?: boolean }) {
+function setup(options: {
+  random?: () => number;
+  failAudit?: boolean;
+  failReplay?: boolean;
+}) {
   const events: { name: string; envelope: Record<string, unknown> }[] = [];
   const audit: AuditRecordInput[] = [];
   const replayable: RecordedPortalDecision[] = [];
+  const logger = mockServices.logger.mock();
   const recorder = new PortalDecisionRecorder({
     events: {
       emit: async (name, properties, identity) => {
@@ -52,10 +57,11 @@ function setup(options: { random?: () => number; failAudit?: boolean }) {
       audit.push(...records);
     },
     recordForReplay: async decision => {
+      if (options.failReplay) throw new Error('authz database down');
       replayable.push(decision);
     },
     policyRevision: rego.revision,
-    logger: mockServices.logger.mock(),
+    logger,
     random: options.random,
   });
   const policyFor = (refs: string[]) =>
@@ -66,7 +72,7 @@ function setup(options: { random?: () => number; failAudit?: boolean }) {
       policy: rego,
       onDecision: record => recorder.record(record),
     });
-  return { events, audit, replayable, policyFor };
+  return { events, audit, replayable, policyFor, logger };
 }
 
 const user = { credentials: {} } as unknown as PolicyQueryUser;
@@ -206,5 +212,28 @@ describe('PortalDecisionRecorder', () => {
         user,
       ),
     ).toEqual({ result: 'ALLOW' });
+  });
+
+  it('an admin action whose replay record fails stands, audited, with a warning', async () => {
+    const { policyFor, audit, replayable, logger } = setup({
+      failReplay: true,
+    });
+    expect(
+      await policyFor(admin).handle(
+        { permission: catalogLocationCreatePermission },
+        user,
+      ),
+    ).toEqual({ result: 'ALLOW' });
+    expect(audit).toEqual([
+      expect.objectContaining({
+        action: 'permission.decision',
+        resource: 'catalog.location.create',
+        outcome: 'succeeded',
+      }),
+    ]);
+    expect(replayable).toEqual([]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'portal policy: decision on catalog.location.create not kept for replay: authz database down',
+    );
   });
 });

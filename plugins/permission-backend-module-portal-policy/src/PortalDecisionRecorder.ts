@@ -20,7 +20,7 @@ const adminOnly = new Set(ADMIN_ONLY_PERMISSIONS.map(p => p.name));
 /**
  * Where a portal policy decision goes besides the answer: denials and admin actions (an
  * administrator allowed a write or an admin-only read) into the platform audit store, awaited
- * — the decision waits for the record's commit; `permission.denied` for every denial and
+ * — the decision waits for the record's commit — and, best effort, into the replay table; `permission.denied` for every denial and
  * `permission.checked` for a sample of all decisions into the platform event log (v2 schemas:
  * no account, these decisions concern no tenant).
  */
@@ -34,7 +34,8 @@ export class PortalDecisionRecorder {
       appendAudit: (records: AuditRecordInput[]) => Promise<void>;
       /**
        * Keeps the audited decisions for replay (the authz backend's portal decision table,
-       * through ActivePortalPolicy.record); awaited with the audit append.
+       * through ActivePortalPolicy.record); awaited with the audit append, but a failure is
+       * only logged (a warning): replay misses that decision, the decision stands.
        */
       recordForReplay?: (decision: RecordedPortalDecision) => Promise<void>;
       /** Used when a record names no revision (no policy was in force). */
@@ -54,8 +55,21 @@ export class PortalDecisionRecorder {
     if (isAudited(record)) {
       await Promise.all([
         this.options.appendAudit([this.auditRecord(record)]),
-        this.options.recordForReplay?.(this.replayRecord(record)),
+        this.keepForReplay(record),
       ]);
+    }
+  }
+
+  /** Best effort: an authz database outage must not deny admin writes (the audit record stays). */
+  private async keepForReplay(record: PortalDecisionRecord): Promise<void> {
+    try {
+      await this.options.recordForReplay?.(this.replayRecord(record));
+    } catch (error) {
+      this.options.logger.warn(
+        `portal policy: decision on ${
+          record.permission.name
+        } not kept for replay: ${(error as Error).message}`,
+      );
     }
   }
 
