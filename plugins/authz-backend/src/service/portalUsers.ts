@@ -52,30 +52,59 @@ export function catalogPortalUsers(options: {
         },
         { credentials: await auth.getOwnServiceCredentials() },
       );
-      const needle = q?.trim().toLocaleLowerCase('en-US') ?? '';
-      const candidates = items
-        .map(entity => ({
+      return matchingPortalUsers(
+        items.map(entity => ({
           ref: stringifyEntityRef(entity),
           displayName: (
             entity.spec?.profile as { displayName?: string } | undefined
           )?.displayName,
-        }))
-        .filter(
-          u =>
-            !needle ||
-            u.ref.includes(needle) ||
-            u.displayName?.toLocaleLowerCase('en-US').includes(needle),
-        )
-        .sort((a, b) => a.ref.localeCompare(b.ref));
-      const known = await directory.load(candidates.map(u => u.ref));
-      return candidates
-        .filter(u => known.has(u.ref))
-        .slice(0, limit)
-        .map(u => ({
-          ref: u.ref,
-          ...(u.displayName ? { displayName: u.displayName } : {}),
-          ...known.get(u.ref)!,
-        }));
+        })),
+        directory,
+        q,
+        limit,
+      );
     },
   };
+}
+
+/**
+ * The first `limit` users (by ref) matching `q` (ref or display name, case-insensitive) that
+ * `directory` knows. Resolves them in pages of `limit`, so only about as many users as are
+ * answered are resolved, not every user of the catalog.
+ */
+export async function matchingPortalUsers(
+  users: { ref: string; displayName?: string }[],
+  directory: Pick<PortalUserDirectory, 'load'>,
+  q: string | undefined,
+  limit: number,
+): Promise<PortalUserSummary[]> {
+  const needle = q?.trim().toLocaleLowerCase('en-US') ?? '';
+  const candidates = users
+    .filter(
+      u =>
+        !needle ||
+        u.ref.toLocaleLowerCase('en-US').includes(needle) ||
+        u.displayName?.toLocaleLowerCase('en-US').includes(needle),
+    )
+    .sort((a, b) => a.ref.localeCompare(b.ref));
+  const found: PortalUserSummary[] = [];
+  const pageSize = Math.max(1, limit);
+  for (
+    let start = 0;
+    start < candidates.length && found.length < limit;
+    start += pageSize
+  ) {
+    const page = candidates.slice(start, start + pageSize);
+    const known = await directory.load(page.map(u => u.ref));
+    for (const u of page) {
+      const attributes = known.get(u.ref);
+      if (!attributes || found.length >= limit) continue;
+      found.push({
+        ref: u.ref,
+        ...(u.displayName ? { displayName: u.displayName } : {}),
+        ...attributes,
+      });
+    }
+  }
+  return found;
 }
