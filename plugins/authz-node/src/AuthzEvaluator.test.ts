@@ -400,6 +400,100 @@ decision := {"allowed": true, "reason": concat(",", input.subject.dataClasses)} 
     expect(loads).toEqual([['user:default/priya', 'user:default/nobody']]);
   });
 
+  it('a user the catalog cannot resolve denies only its own checks with policy_error, uncached', async () => {
+    const metrics = new Registry();
+    const e = evaluator(fakeUsers(), metrics);
+    let catalogDown = true;
+    const loads: string[][] = [];
+    e.setPortalUsers({
+      load: async refs => {
+        loads.push(refs);
+        if (catalogDown && refs.includes('user:default/broken')) {
+          throw new Error('catalog answered 503');
+        }
+        return new Map(
+          refs.map(ref => [
+            ref,
+            {
+              teams: ['group:default/sre'],
+              accountAccess: [],
+              dataClasses: [],
+            },
+          ]),
+        );
+      },
+      invalidate: () => {},
+    });
+    e.activate(await CompiledPolicy.compile(TEAMS_POLICY));
+    const portal = (id: string): CheckRequest => ({
+      subject: { type: 'portal-user', id },
+      action: 'catalog.read',
+      resource: { type: 'catalog', id: 'c' },
+    });
+    const recorded: DecisionRecord[] = [];
+    e.setSdkRecorder(async records => {
+      recorded.push(...records);
+    });
+    const [priya, broken, again] = await e.checkBatchAs('plugin:test', [
+      portal('user:default/priya'),
+      portal('user:default/broken'),
+      portal('user:default/broken'),
+    ]);
+    expect([priya.allowed, priya.reason]).toEqual([true, '']);
+    expect([broken.allowed, broken.reason]).toEqual([false, 'policy_error']);
+    expect([again.allowed, again.reason]).toEqual([false, 'policy_error']);
+    // the batch load failed, then each user was loaded alone
+    expect(loads).toEqual([
+      ['user:default/priya', 'user:default/broken'],
+      ['user:default/priya'],
+      ['user:default/broken'],
+    ]);
+    // every decision is still handed to the decision log
+    expect(recorded.map(r => r.decision.reason)).toEqual([
+      '',
+      'policy_error',
+      'policy_error',
+    ]);
+    const errors = await metrics.getSingleMetricAsString(
+      'authz_policy_errors_total',
+    );
+    expect(errors).toMatch(/kind="subject_load"} 2/);
+    // a denial for an outage is never cached: once the catalog answers, the policy decides
+    catalogDown = false;
+    const recovered = await e.check(portal('user:default/broken'));
+    expect([recovered.reason, recovered.cacheHit]).toEqual([
+      'not_in_sre',
+      false,
+    ]);
+  });
+
+  it('a product database outage denies the product-user checks with policy_error instead of throwing', async () => {
+    const e = evaluator({
+      load: async () => {
+        throw new Error('connection refused');
+      },
+      invalidate: () => {},
+    });
+    const [loaded, trusted] = await e.checkBatch([
+      check('u-admin', 'dashboard.read', ACME),
+      {
+        subject: {
+          type: 'product-user',
+          id: 'u-x',
+          attributes: { account: ACME, role: 'admin', plan: 'enterprise' },
+        },
+        action: 'dashboard.read',
+        resource: {
+          type: 'dashboard',
+          id: 'd1',
+          attributes: { account: ACME },
+        },
+      },
+    ]);
+    expect([loaded.allowed, loaded.reason]).toEqual([false, 'policy_error']);
+    expect(trusted.allowed).toBe(true);
+  });
+
   it('carry only type and id without a portal-user source', async () => {
     const e = evaluator();
     e.activate(await CompiledPolicy.compile(TEAMS_POLICY));

@@ -209,7 +209,10 @@ export class AuthzEvaluator {
     const loadUs = (t - since) * 1000;
     for (const i of misses) {
       const check = checks[i];
-      const evaluated = this.evaluate(policy, policyInput(check, subjects));
+      const subject = subjects(check);
+      const evaluated = subject
+        ? this.evaluate(policy, policyInput(check, subject))
+        : this.policyError('subject_load');
       if (cacheable && evaluated.reason !== POLICY_ERROR_REASON) {
         this.cache.set(check, evaluated);
       }
@@ -232,8 +235,10 @@ export class AuthzEvaluator {
   ): Promise<PolicyDecision[]> {
     const subjects = await this.subjectsOf(checks);
     return checks.map(check => {
+      const subject = subjects(check);
+      if (!subject) return { allowed: false, reason: POLICY_ERROR_REASON };
       try {
-        return policy.evaluate(policyInput(check, subjects));
+        return policy.evaluate(policyInput(check, subject));
       } catch {
         return { allowed: false, reason: POLICY_ERROR_REASON };
       }
@@ -257,20 +262,32 @@ export class AuthzEvaluator {
 
   /**
    * Subject attributes: passed by a trusted caller, else product users from the product
-   * database and portal users from the catalog.
+   * database and portal users from the catalog. `undefined` for a subject whose load failed
+   * (its checks deny with `policy_error`; the batch's other checks are still decided).
    */
   private async subjectsOf(
     checks: CheckRequest[],
-  ): Promise<(check: CheckRequest) => Record<string, unknown>> {
+  ): Promise<(check: CheckRequest) => Record<string, unknown> | undefined> {
     const [products, portal] = await Promise.all([
-      loadSubjects(this.options.productUsers, checks, 'product-user'),
-      loadSubjects(this.portalUsers, checks, 'portal-user'),
+      loadSubjects(this.options.productUsers, checks, 'product-user', false),
+      loadSubjects(this.portalUsers, checks, 'portal-user', true),
     ]);
+    for (const [kind, loaded] of [
+      ['product-user', products],
+      ['portal-user', portal],
+    ] as const) {
+      if (loaded.failed.size > 0) {
+        this.options.logger?.warn(
+          `authz: ${loaded.failed.size} ${kind} subject(s) could not be loaded, their checks deny: ${loaded.error}`,
+        );
+      }
+    }
     return check => {
       const { type, id, attributes } = check.subject;
-      const known =
-        attributes ?? (type === 'portal-user' ? portal : products).get(id);
-      return { ...known, type, id };
+      if (attributes) return { ...attributes, type, id };
+      const loaded = type === 'portal-user' ? portal : products;
+      if (loaded.failed.has(id)) return undefined;
+      return { ...loaded.found.get(id), type, id };
     };
   }
 
@@ -307,10 +324,10 @@ export class AuthzEvaluator {
 /** The policy's input for a check: the subject's attributes, the resource's with its id. */
 function policyInput(
   check: CheckRequest,
-  subjects: (check: CheckRequest) => Record<string, unknown>,
+  subject: Record<string, unknown>,
 ): PolicyInput {
   return {
-    subject: subjects(check),
+    subject,
     action: check.action,
     resource: {
       ...check.resource.attributes,
@@ -333,14 +350,49 @@ function records(
   }));
 }
 
-/** Loads the subjects of `type` the checks name without attributes, in one call. */
+interface LoadedSubjects<T> {
+  found: Map<string, T>;
+  /** Ids whose load failed (not the same as unknown: an unknown subject is just absent). */
+  failed: Set<string>;
+  error?: unknown;
+}
+
+/**
+ * Loads the subjects of `type` the checks name without attributes, in one call. When that call
+ * fails and `perId` is set (the catalog resolves each user on its own), each id is retried
+ * alone so one unresolvable user fails only its own checks; otherwise every id failed.
+ */
 async function loadSubjects<T>(
   source: { load(ids: string[]): Promise<Map<string, T>> } | undefined,
   checks: CheckRequest[],
   type: string,
-): Promise<Map<string, T>> {
-  const ids = checks
-    .filter(c => c.subject.type === type && !c.subject.attributes)
-    .map(c => c.subject.id);
-  return source && ids.length > 0 ? source.load(ids) : new Map();
+  perId: boolean,
+): Promise<LoadedSubjects<T>> {
+  const ids = [
+    ...new Set(
+      checks
+        .filter(c => c.subject.type === type && !c.subject.attributes)
+        .map(c => c.subject.id),
+    ),
+  ];
+  if (!source || ids.length === 0)
+    return { found: new Map(), failed: new Set() };
+  try {
+    return { found: await source.load(ids), failed: new Set() };
+  } catch (error) {
+    if (!perId || ids.length === 1) {
+      return { found: new Map(), failed: new Set(ids), error };
+    }
+    const loaded: LoadedSubjects<T> = {
+      found: new Map(),
+      failed: new Set(),
+      error,
+    };
+    const each = await Promise.allSettled(ids.map(id => source.load([id])));
+    each.forEach((result, i) => {
+      if (result.status === 'rejected') loaded.failed.add(ids[i]);
+      else result.value.forEach((v, k) => loaded.found.set(k, v));
+    });
+    return loaded;
+  }
 }
