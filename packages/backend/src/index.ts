@@ -1,5 +1,6 @@
 import { createBackend } from '@backstage/backend-defaults';
 import { platformAuditorServiceFactory } from '@internal/plugin-platform-backend';
+import { platformModuleAuthzRetention } from '@internal/plugin-authz-backend';
 import { productDemoDataPlugin } from './plugins/productDemoData';
 
 const backend = createBackend();
@@ -40,6 +41,8 @@ backend.add(import('@internal/plugin-slo-backend'));
 backend.add(import('@internal/plugin-capacity-backend'));
 backend.add(import('@internal/plugin-adoption-backend'));
 backend.add(import('@internal/plugin-authz-backend'));
+// The decision log and authz measurements in the platform's retention purge.
+backend.add(platformModuleAuthzRetention);
 backend.add(import('@internal/plugin-exports-backend'));
 
 backend.start();

@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export { authzPlugin as default } from './plugin';
+export { platformModuleAuthzRetention } from './retention/platformModuleAuthzRetention';

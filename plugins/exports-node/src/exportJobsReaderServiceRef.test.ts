@@ -4,6 +4,7 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { createBackendPlugin } from '@backstage/backend-plugin-api';
+import { pluginDatabaseConfig } from '@internal/plugin-platform-node/testUtils';
 import { Knex } from 'knex';
 import { ExportJobsReader } from './ExportJobsReader';
 import { exportJobsReaderServiceRef } from './exportJobsReaderServiceRef';
@@ -24,9 +25,6 @@ describe('exportJobsReaderServiceRef default factory', () => {
       region: 'eu',
       bytesWritten: 1234,
     });
-    const { host, port, user, password, database } = exportsDb.client.config
-      .connection as Record<string, string>;
-
     let reader: ExportJobsReader | undefined;
     const consumer = createBackendPlugin({
       pluginId: 'consumer',
@@ -43,16 +41,7 @@ describe('exportJobsReaderServiceRef default factory', () => {
       features: [
         consumer,
         mockServices.rootConfig.factory({
-          data: {
-            backend: {
-              database: {
-                client: 'pg',
-                connection: { host, port, user, password },
-                // The exports plugin's own database, as its plugin-scoped config names it.
-                plugin: { exports: { connection: { database } } },
-              },
-            },
-          },
+          data: pluginDatabaseConfig(exportsDb, 'exports'),
         }),
       ],
     });

@@ -8,6 +8,7 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
+import { pluginDatabaseConfig } from '@internal/plugin-platform-node/testUtils';
 import { knex as knexFactory, Knex } from 'knex';
 import { DECISION_LATENCY_TABLE } from './DecisionLatencyReader';
 import { authzDecisionLatencyReaderServiceRef } from './decisionLatencyReaderServiceRef';
@@ -70,15 +71,9 @@ describe('authzDecisionLatencyReaderServiceRef default factory', () => {
   it("reaches the authz plugin's database (one database per plugin) from other plugins", async () => {
     const authzDb: Knex = await databases.init('POSTGRES_18');
     await seedOneMinute(authzDb);
-    const { host, port, user, password, database } = authzDb.client.config
-      .connection as Record<string, string>;
-
-    const { backend, readers } = await readersWith({
-      client: 'pg',
-      connection: { host, port, user, password },
-      // The authz plugin's own database, as its plugin-scoped config names it.
-      plugin: { authz: { connection: { database } } },
-    });
+    const { backend, readers } = await readersWith(
+      pluginDatabaseConfig(authzDb, 'authz').backend.database,
+    );
     try {
       expect(readers).toHaveLength(2);
       for (const reader of readers) {

@@ -15,3 +15,4 @@ export { waitFor } from './waitFor';
 export { hubWithMemorySink } from './hub';
 export { startWebhookReceiver } from './webhookReceiver';
 export type { WebhookReceiver, ReceivedWebhook } from './webhookReceiver';
+export { pluginDatabaseConfig } from './pluginDatabaseConfig';
