@@ -187,6 +187,7 @@ export const authzPlugin = createBackendPlugin({
         const decisionLog = new DecisionLog(knex, {
           maxBatch: config.getOptionalNumber('authz.decisionLog.maxBatch'),
           maxQueued: config.getOptionalNumber('authz.decisionLog.maxQueued'),
+          events: decisions => trail.events(decisions),
           onCommitted: decisions => trail.committed(decisions),
         });
         evaluator.setSdkRecorder((records, caller) =>

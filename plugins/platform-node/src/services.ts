@@ -6,7 +6,13 @@ import {
 import { Request, RequestHandler } from 'express';
 import { EventIdentity } from '@internal/plugin-platform-common';
 import { platformHubServiceRef } from './hub';
-import { EmitOptions, EmitResult, EventProducer } from './events/EventProducer';
+import {
+  EmitOptions,
+  EmitResult,
+  EventProducer,
+  EventToEmit,
+  PreparedEvents,
+} from './events/EventProducer';
 import { OutboxRelay } from './events/OutboxRelay';
 import { EventConsumer, EventConsumerOptions } from './events/EventConsumer';
 import { migratePlatformNodeTables } from './events/migrations';
@@ -27,6 +33,17 @@ export interface PlatformEventsService {
     identity: EventIdentity,
     options?: EmitOptions,
   ): Promise<EmitResult>;
+  /** Emits several events as one outbox INSERT (optionally in the producer's `transaction`). */
+  emitMany(
+    events: readonly EventToEmit[],
+    options?: Pick<EmitOptions, 'transaction'>,
+  ): Promise<EmitResult[]>;
+  /**
+   * Builds and validates events for the caller to write in a statement of its own (their
+   * `insert()` as a data-modifying CTE of a commit: one round trip, atomic with the change);
+   * call `written()` after that commit.
+   */
+  prepare(events: readonly EventToEmit[]): PreparedEvents;
   /** Starts an at-least-once consumer of the platform event log, deduped on event_id. */
   subscribe(options: EventConsumerOptions): void;
   /** Delivers everything in this plugin's outbox now; returns the count (tests, shutdown). */
@@ -73,6 +90,8 @@ export const platformEventsServiceRef = createServiceRef<PlatformEventsService>(
           return {
             emit: (name, properties, identity, options) =>
               producer.emit(name, properties, identity, options),
+            emitMany: (events, options) => producer.emitMany(events, options),
+            prepare: events => producer.prepare(events),
             subscribe(options) {
               const consumer = new EventConsumer({
                 ...options,

@@ -5,6 +5,12 @@ import * as path from 'node:path';
 import { Knex } from 'knex';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { LATENCY_BUCKETS_MS } from '@internal/plugin-platform-common';
+import {
+  EventProducer,
+  EventSchemaRegistry,
+  migratePlatformNodeTables,
+  PlatformHub,
+} from '@internal/plugin-platform-node';
 import { DecisionLog, LoggedDecision } from './DecisionLog';
 import { DecisionTrail } from './DecisionTrail';
 import {
@@ -94,7 +100,13 @@ describe('DecisionLog (real Postgres)', () => {
               audited.push({ decisionId: r.meta?.decisionId, committedRows }),
             );
           },
-          events: { emit: async () => ({ accepted: true, eventId: 'e' }) },
+          events: {
+            prepare: () => ({
+              results: [],
+              insert: () => undefined,
+              written() {},
+            }),
+          },
           logger: mockServices.logger.mock(),
         });
         await trail.committed(decisions);
@@ -119,6 +131,77 @@ describe('DecisionLog (real Postgres)', () => {
     await expect(failing.append([decision(false)])).rejects.toThrow(
       'audit store down',
     );
+  });
+
+  it('writes the events of a batch into the platform outbox in its commit statement: no other statement, none for a failed commit', async () => {
+    await migratePlatformNodeTables(knex);
+    await knex('platform_event_outbox').delete();
+    const hub = new PlatformHub(EventSchemaRegistry.fromPackage(), {
+      processMetrics: false,
+    });
+    const producer = new EventProducer({
+      knex,
+      producer: 'authz',
+      registry: hub.registry,
+      metrics: hub.metrics,
+    });
+    const trail = new DecisionTrail({
+      appendAudit: async () => {},
+      events: producer,
+      logger: mockServices.logger.mock(),
+      random: () => 0.99, // no permission.checked: one event per denial
+    });
+    const log = new DecisionLog(knex, {
+      events: d => trail.events(d),
+      onCommitted: d => trail.committed(d),
+    });
+    const onResource = (allowed: boolean): LoggedDecision => {
+      const d = decision(allowed);
+      return {
+        ...d,
+        check: {
+          ...d.check,
+          resource: { type: 'dashboard', id: randomUUID() },
+        },
+      };
+    };
+    const batches = Array.from({ length: 50 }, () => [
+      onResource(true),
+      onResource(false),
+      onResource(false),
+    ]);
+    const statements: string[] = [];
+    const record = (q: { sql: string }) => statements.push(q.sql);
+    knex.on('query', record);
+    const commitsBefore = log.commits;
+    try {
+      await Promise.all(batches.map(b => log.append(b)));
+    } finally {
+      knex.off('query', record);
+    }
+    const outbox = await knex('platform_event_outbox')
+      .orderBy('id')
+      .select('name', 'payload', 'violations');
+    expect(outbox.map(r => r.payload.properties.resource_id).sort()).toEqual(
+      batches.flatMap(b => b.slice(1).map(d => d.check.resource.id)).sort(),
+    );
+    outbox.forEach(r => {
+      expect(r.name).toBe('permission.denied.v2');
+      expect(r.violations).toBe(null);
+      expect(r.payload.producer).toBe('authz');
+    });
+    // one statement per group commit carries decisions and events alike
+    expect(statements.length).toBe(log.commits - commitsBefore);
+    statements.forEach(sql => {
+      expect(sql).toContain('INSERT INTO authz_decisions');
+      expect(sql).toContain('INSERT INTO platform_event_outbox');
+    });
+
+    const duplicate = { ...batches[0][1] };
+    await expect(log.append([duplicate])).rejects.toThrow(/duplicate key/);
+    expect(await knex('platform_event_outbox').count({ n: '*' })).toEqual([
+      { n: String(outbox.length) },
+    ]);
   });
 
   it('latency: per decision and per-minute histograms by cache outcome, from concurrent logs, equal a direct count', async () => {

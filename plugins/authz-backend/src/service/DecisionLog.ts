@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { CheckRequest, Decision } from '@internal/plugin-authz-common';
 import { EnforcementMode, ShadowRecord } from './ShadowStore';
 import { commitStatement } from './decisionLog/commitStatement';
+import type { DecisionEvents } from './DecisionTrail';
 
 /** One answered decision, as the log keeps it. */
 export interface LoggedDecision {
@@ -76,6 +77,11 @@ export interface DecisionLogOptions {
   maxBatch?: number;
   /** Appends wait (backpressure) while this many decisions are queued (default 50,000). */
   maxQueued?: number;
+  /**
+   * The events of a batch (see DecisionTrail.events): their outbox rows are inserted by the
+   * commit statement itself, so they commit with the decisions in the same round trip.
+   */
+  events?: (decisions: readonly LoggedDecision[]) => DecisionEvents | undefined;
   /**
    * Called with each committed batch's decisions before its appends resolve (the audit store
    * and events, see DecisionTrail); a rejection fails the appends of the batch.
@@ -194,8 +200,15 @@ export class DecisionLog {
   private async commit(batch: Pending[]): Promise<void> {
     const decisions = batch.flatMap(p => p.decisions);
     const shadow = batch.flatMap(p => p.shadow);
-    const { sql, bindings } = commitStatement(decisions, shadow);
+    const events =
+      decisions.length > 0 ? this.options.events?.(decisions) : undefined;
+    const { sql, bindings } = commitStatement(
+      decisions,
+      shadow,
+      events?.insert(),
+    );
     await this.knex.raw(sql, bindings as Knex.RawBinding[]);
+    events?.written();
     if (decisions.length > 0) await this.options.onCommitted?.(decisions);
   }
 

@@ -41,16 +41,22 @@ function setup(random: () => number) {
       audit.push(...records);
     },
     events: {
-      emit: async (name, properties, identity) => {
-        envelopes.push({
-          event_id: '01900000-0000-7000-8000-000000000000',
-          name,
-          occurred_at: new Date().toISOString(),
-          producer: 'authz',
-          ...identity,
-          properties,
-        });
-        return { accepted: true, eventId: 'e' };
+      prepare: events => {
+        envelopes.push(
+          ...events.map(({ name, properties, identity }) => ({
+            event_id: '01900000-0000-7000-8000-000000000000',
+            name,
+            occurred_at: new Date().toISOString(),
+            producer: 'authz',
+            ...identity,
+            properties,
+          })),
+        );
+        return {
+          results: events.map(() => ({ accepted: true, eventId: 'e' })),
+          insert: () => undefined,
+          written: () => {},
+        };
       },
     },
     logger: mockServices.logger.mock(),
@@ -67,6 +73,7 @@ describe('DecisionTrail', () => {
       logged(false, { type: 'product-user', id: PRODUCT_USER }, ACCOUNT),
       logged(false, { type: 'portal-user', id: 'user:default/maya.cohen' }),
     ];
+    trail.events(decisions);
     await trail.committed(decisions);
     expect(audit).toEqual([
       expect.objectContaining({
@@ -108,7 +115,7 @@ describe('DecisionTrail', () => {
   it('samples permission.checked, never permission.denied', async () => {
     let i = 0;
     const { trail, envelopes } = setup(() => (i++ % 10) / 10);
-    await trail.committed(
+    trail.events(
       Array.from({ length: 200 }, (_, n) =>
         logged(n % 2 === 0, { type: 'product-user', id: PRODUCT_USER }),
       ),
@@ -117,5 +124,28 @@ describe('DecisionTrail', () => {
       envelopes.filter(e => e.name === name).length;
     expect(count('permission.denied.v2')).toBe(100);
     expect(count('permission.checked.v2')).toBe(20);
+  });
+
+  it('builds no events for a batch that has none, and a prepare failure leaves the decisions to commit', () => {
+    const { trail } = setup(() => 0.99);
+    expect(trail.events([logged(true, { type: 'service', id: 's' })])).toBe(
+      undefined,
+    );
+    const logger = mockServices.logger.mock();
+    const failing = new DecisionTrail({
+      appendAudit: async () => {},
+      events: {
+        prepare: () => {
+          throw new Error('registry unavailable');
+        },
+      },
+      logger,
+    });
+    expect(failing.events([logged(false, { type: 'service', id: 's' })])).toBe(
+      undefined,
+    );
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('registry unavailable'),
+    );
   });
 });

@@ -6,6 +6,12 @@ import {
 import { LoggedDecision } from './DecisionLog';
 
 type AuditRecords = Parameters<PlatformSink['appendAudit']>[0];
+type EventToEmit = Parameters<PlatformEventsService['prepare']>[0][number];
+/** A batch's events, written by the decision log's commit statement itself. */
+export type DecisionEvents = Pick<
+  ReturnType<PlatformEventsService['prepare']>,
+  'insert' | 'written'
+>;
 
 /** Default share of decisions emitted as `permission.checked` (spec: 10 %). */
 export const CHECKED_SAMPLE_RATE = 0.1;
@@ -13,11 +19,12 @@ export const CHECKED_SAMPLE_RATE = 0.1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * What follows a group commit of the decision log: every denial answered by the Check API as a
- * record of the platform audit store (one append per commit, awaited — the requests answer
- * only once their denials are in the audit store too), `permission.denied` for every denial
- * and `permission.checked` for a sample of all decisions into the platform event log (v2: the
- * account only when the check names a tenant).
+ * What goes with a group commit of the decision log: `permission.denied` for every denial and
+ * `permission.checked` for a sample of all decisions, as outbox rows the commit statement
+ * itself inserts (`events`: atomic with the decisions, no statement per event; v2: the account
+ * only when the check names a tenant); then every denial answered by the Check API as a record
+ * of the platform audit store (`committed`: one append per commit, awaited — the requests
+ * answer only once their denials are in the audit store too).
  */
 export class DecisionTrail {
   private readonly sampleRate: number;
@@ -26,7 +33,7 @@ export class DecisionTrail {
   constructor(
     private readonly options: {
       appendAudit: (records: AuditRecords) => Promise<void>;
-      events: Pick<PlatformEventsService, 'emit'>;
+      events: Pick<PlatformEventsService, 'prepare'>;
       logger: LoggerService;
       checkedSampleRate?: number;
       random?: () => number;
@@ -36,9 +43,28 @@ export class DecisionTrail {
     this.random = options.random ?? Math.random;
   }
 
+  /**
+   * The events of a batch about to commit, for its commit statement; undefined when there are
+   * none or they could not be built (events are best effort: logged, the decisions commit).
+   */
+  events(decisions: readonly LoggedDecision[]): DecisionEvents | undefined {
+    const events: EventToEmit[] = [];
+    for (const d of decisions) this.eventsOf(d, events);
+    if (events.length === 0) return undefined;
+    try {
+      return this.options.events.prepare(events);
+    } catch (error) {
+      this.options.logger.warn(
+        `authz: ${events.length} permission events not emitted: ${
+          (error as Error).message
+        }`,
+      );
+      return undefined;
+    }
+  }
+
   /** Called with the decisions of one committed batch; rejects if the audit append fails. */
   async committed(decisions: LoggedDecision[]): Promise<void> {
-    decisions.forEach(d => this.emitEvents(d));
     const denied = decisions.filter(d => !d.decision.allowed);
     if (denied.length > 0) {
       await this.options.appendAudit(denied.map(d => this.auditRecord(d)));
@@ -67,7 +93,7 @@ export class DecisionTrail {
     };
   }
 
-  private emitEvents(d: LoggedDecision) {
+  private eventsOf(d: LoggedDecision, out: EventToEmit[]) {
     const { check, decision } = d;
     const account = check.resource.attributes?.account;
     const identity = {
@@ -90,20 +116,18 @@ export class DecisionTrail {
       reason: decision.reason,
       policy_revision: decision.policyRevision,
     };
-    const emit = (name: string, properties: Record<string, unknown>) =>
-      this.options.events
-        .emit(name, properties, identity)
-        .catch(error =>
-          this.options.logger.warn(
-            `authz: ${name} not emitted: ${(error as Error).message}`,
-          ),
-        );
-    if (!decision.allowed) emit('permission.denied.v2', common);
+    if (!decision.allowed) {
+      out.push({ name: 'permission.denied.v2', properties: common, identity });
+    }
     if (this.random() < this.sampleRate) {
-      emit('permission.checked.v2', {
-        ...common,
-        result: decision.allowed ? 'allowed' : 'denied',
-        cache_hit: decision.cacheHit,
+      out.push({
+        name: 'permission.checked.v2',
+        properties: {
+          ...common,
+          result: decision.allowed ? 'allowed' : 'denied',
+          cache_hit: decision.cacheHit,
+        },
+        identity,
       });
     }
   }

@@ -109,6 +109,56 @@ describe('event contract end to end (real Postgres)', () => {
     expect(letter.violations[0]).toMatchObject({ schemaPath: '#/registry' });
   });
 
+  it('stores a relayed batch with one INSERT of its valid events, in delivery order, with its dead letters and identity merges', async () => {
+    const anonymous_id = '7d0e2f4a-1b3c-4d5e-8f90-a1b2c3d4e5f6';
+    const events = await producer.emitMany([
+      ...Array.from({ length: 200 }, (_, i) => ({
+        name: 'dashboard.loaded',
+        properties:
+          i % 50 === 3 ? { broken: true } : example('dashboard.loaded'),
+        identity: TEST_IDENTITY,
+      })),
+      {
+        name: 'identity.merged',
+        properties: { anonymous_id, method: 'sso' },
+        identity: { ...TEST_IDENTITY, anonymous_id },
+      },
+    ]);
+    const statements: string[] = [];
+    const record = (q: { sql: string }) => statements.push(q.sql);
+    db.knex.on('query', record);
+    try {
+      expect(await relay.drain()).toBe(201);
+    } finally {
+      db.knex.off('query', record);
+    }
+    expect(
+      statements.filter(sql => /insert into .?platform_events\b/i.test(sql)),
+    ).toHaveLength(1);
+    const stored = await db.knex('platform_events').orderBy('seq');
+    expect(stored.map(r => r.event_id)).toEqual(
+      events.filter(e => e.accepted).map(e => e.eventId),
+    );
+    expect(stored[0]).toMatchObject({
+      name: 'dashboard.loaded',
+      event_type: 'dashboard.loaded',
+      version: 1,
+      producer: 'exports',
+      ...TEST_IDENTITY,
+      anonymous_id: null,
+      properties: example('dashboard.loaded'),
+    });
+    expect((await store.deadLetters()).map(l => l.event_id).sort()).toEqual(
+      events
+        .filter(e => !e.accepted)
+        .map(e => e.eventId)
+        .sort(),
+    );
+    expect(await db.knex('platform_identity_merges')).toEqual([
+      expect.objectContaining({ anonymous_id, user_id: TEST_IDENTITY.user_id }),
+    ]);
+  });
+
   it('delivers an event_id stored twice once per consumer', async () => {
     const eventId = uuidv7();
     // The producer retried: the same event reaches the log twice.

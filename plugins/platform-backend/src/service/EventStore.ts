@@ -116,49 +116,50 @@ export class EventStore implements EventSource {
     );
   }
 
+  /**
+   * Stores a relayed batch in one transaction: the valid events as one multi-row insert (in
+   * delivery order), identity merges after them in order, the rest as dead letters in one insert.
+   */
   async ingest(
     deliveries: EventDelivery[],
   ): Promise<{ stored: number; deadLettered: number }> {
     if (deliveries.length === 0) return { stored: 0, deadLettered: 0 };
+    const valid: Record<string, any>[] = [];
+    const invalid: Array<{
+      payload: Record<string, unknown>;
+      violations: SchemaViolation[];
+    }> = [];
+    for (const delivery of deliveries) {
+      const payload = stripNul(delivery.payload);
+      const violations = delivery.violations.length
+        ? stripNul(delivery.violations)
+        : this.registry.validate(payload);
+      if (violations.length) invalid.push({ payload, violations });
+      else valid.push(payload);
+    }
     return this.knex.transaction(async tx => {
-      let stored = 0;
-      let deadLettered = 0;
-      for (const delivery of deliveries) {
-        const payload = stripNul(delivery.payload);
-        const violations = delivery.violations.length
-          ? stripNul(delivery.violations)
-          : this.registry.validate(payload);
-        if (violations.length) {
-          await this.deadLetter(tx, payload, violations);
-          deadLettered++;
-        } else {
-          await this.append(tx, payload);
-          stored++;
+      if (valid.length > 0) {
+        await tx.raw(
+          `INSERT INTO platform_events (event_id, name, event_type, version, occurred_at, producer, user_id, account_id, anonymous_id, properties)
+          SELECT event_id, name, event_type, version, occurred_at, producer, user_id, account_id, anonymous_id, properties
+          FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS (event_id uuid, name text, event_type text, version integer, occurred_at timestamptz, producer text, user_id text, account_id uuid, anonymous_id uuid, properties jsonb))
+            WITH ORDINALITY AS r(event_id, name, event_type, version, occurred_at, producer, user_id, account_id, anonymous_id, properties, n)
+          ORDER BY n`,
+          [JSON.stringify(valid.map(eventRow))],
+        );
+        for (const payload of valid) {
+          if (parseEventName(payload.name)!.type === 'identity.merged')
+            await this.recordMerge(tx, payload);
         }
       }
-      return { stored, deadLettered };
-    });
-  }
-
-  private async deadLetter(
-    tx: Knex.Transaction,
-    payload: Record<string, unknown>,
-    violations: SchemaViolation[],
-  ) {
-    const name =
-      typeof payload.name === 'string'
-        ? payload.name.slice(0, 200)
-        : '(missing)';
-    await tx('platform_dead_letters').insert({
-      event_id: isUuid(payload.event_id) ? payload.event_id : null,
-      name,
-      event_type: parseEventName(name)?.type ?? null,
-      producer:
-        typeof payload.producer === 'string'
-          ? payload.producer.slice(0, 100)
-          : '(missing)',
-      payload: JSON.stringify(payload),
-      violations: JSON.stringify(violations),
+      if (invalid.length > 0) {
+        await tx('platform_dead_letters').insert(
+          invalid.map(({ payload, violations }) =>
+            deadLetterRow(payload, violations),
+          ),
+        );
+      }
+      return { stored: valid.length, deadLettered: invalid.length };
     });
   }
 
@@ -166,34 +167,29 @@ export class EventStore implements EventSource {
     tx: Knex.Transaction,
     payload: Record<string, any>,
   ): Promise<string> {
-    const parsed = parseEventName(payload.name)!;
-    const [row] = await tx('platform_events')
-      .insert({
-        event_id: payload.event_id,
-        name: payload.name,
-        event_type: parsed.type,
-        version: parsed.version,
-        occurred_at: payload.occurred_at,
-        producer: payload.producer,
-        user_id: payload.user_id ?? null,
-        account_id: payload.account_id ?? null,
-        anonymous_id: payload.anonymous_id ?? null,
-        properties: JSON.stringify(payload.properties),
-      })
+    const row = eventRow(payload);
+    const [inserted] = await tx('platform_events')
+      .insert({ ...row, properties: JSON.stringify(row.properties) })
       .returning('seq');
-    if (parsed.type === 'identity.merged') {
-      await tx('platform_identity_merges')
-        .insert({
-          anonymous_id: payload.anonymous_id,
-          user_id: payload.user_id,
-          account_id: payload.account_id ?? null,
-          event_id: payload.event_id,
-          merged_at: payload.occurred_at,
-        })
-        .onConflict('anonymous_id')
-        .merge();
-    }
-    return String(row.seq);
+    if (row.event_type === 'identity.merged')
+      await this.recordMerge(tx, payload);
+    return String(inserted.seq);
+  }
+
+  private async recordMerge(
+    tx: Knex.Transaction,
+    payload: Record<string, any>,
+  ) {
+    await tx('platform_identity_merges')
+      .insert({
+        anonymous_id: payload.anonymous_id,
+        user_id: payload.user_id,
+        account_id: payload.account_id ?? null,
+        event_id: payload.event_id,
+        merged_at: payload.occurred_at,
+      })
+      .onConflict('anonymous_id')
+      .merge();
   }
 
   private selectEvents(db: Knex | Knex.Transaction = this.knex) {
@@ -448,6 +444,42 @@ export class EventStore implements EventSource {
     const last = rows[rows.length - 1];
     return last?.id;
   }
+}
+
+/** A valid event's platform_events row. */
+function eventRow(payload: Record<string, any>) {
+  const parsed = parseEventName(payload.name)!;
+  return {
+    event_id: payload.event_id,
+    name: payload.name,
+    event_type: parsed.type,
+    version: parsed.version,
+    occurred_at: payload.occurred_at,
+    producer: payload.producer,
+    user_id: payload.user_id ?? null,
+    account_id: payload.account_id ?? null,
+    anonymous_id: payload.anonymous_id ?? null,
+    properties: payload.properties,
+  };
+}
+
+function deadLetterRow(
+  payload: Record<string, unknown>,
+  violations: SchemaViolation[],
+) {
+  const name =
+    typeof payload.name === 'string' ? payload.name.slice(0, 200) : '(missing)';
+  return {
+    event_id: isUuid(payload.event_id) ? payload.event_id : null,
+    name,
+    event_type: parseEventName(name)?.type ?? null,
+    producer:
+      typeof payload.producer === 'string'
+        ? payload.producer.slice(0, 100)
+        : '(missing)',
+    payload: JSON.stringify(payload),
+    violations: JSON.stringify(violations),
+  };
 }
 
 function toStoredEvent(r: DbEventRow): StoredEvent {

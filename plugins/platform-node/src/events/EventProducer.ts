@@ -73,39 +73,136 @@ export class EventProducer {
     identity: EventIdentity,
     options: EmitOptions = {},
   ): Promise<EmitResult> {
-    const eventId = options.eventId ?? uuidv7();
-    const envelope: EventEnvelope = stripNul({
-      event_id: eventId,
-      name,
-      occurred_at: (options.occurredAt ?? new Date()).toISOString(),
-      producer: this.options.producer,
-      ...pickIdentity(identity),
-      properties,
-    });
-    const violations = this.options.registry.validate(envelope as any);
-    const row = {
-      event_id: isUuid(eventId) ? eventId : uuidv7(),
-      name: envelope.name.slice(0, 200),
-      payload: JSON.stringify(envelope),
-      violations: violations.length ? JSON.stringify(violations) : null,
-    };
+    const [result] = await this.emitMany(
+      [
+        {
+          name,
+          properties,
+          identity,
+          occurredAt: options.occurredAt,
+          eventId: options.eventId,
+        },
+      ],
+      options,
+    );
+    return result;
+  }
+
+  /** Several events as one multi-row outbox INSERT (each validated like `emit`). */
+  async emitMany(
+    events: readonly EventToEmit[],
+    options: Pick<EmitOptions, 'transaction'> = {},
+  ): Promise<EmitResult[]> {
+    const prepared = this.prepare(events);
+    const statement = prepared.insert();
+    if (!statement) return prepared.results;
     const db = options.transaction ?? this.options.knex;
-    await db('platform_event_outbox').insert(row);
-    const labels = { event: row.name, producer: this.options.producer };
-    if (violations.length) this.deadLettered.inc(labels);
-    else this.emitted.inc(labels);
+    await db.raw(statement.sql, statement.bindings as Knex.RawBinding[]);
     if (options.transaction) {
       options.transaction.executionPromise.then(
-        this.options.onWritten,
+        () => prepared.written(),
         () => {},
       );
     } else {
-      this.options.onWritten?.();
+      prepared.written();
     }
-    return violations.length
-      ? { accepted: false, eventId, violations }
-      : { accepted: true, eventId };
+    return prepared.results;
   }
+
+  /**
+   * Builds and validates the events' outbox rows for a statement of the caller's own (e.g. a
+   * data-modifying CTE of a group commit): the events commit with it, with no extra round trip.
+   * Call `written()` once that statement committed.
+   */
+  prepare(events: readonly EventToEmit[]): PreparedEvents {
+    const rows: OutboxRow[] = [];
+    const results: EmitResult[] = [];
+    for (const event of events) {
+      const eventId = event.eventId ?? uuidv7();
+      const envelope: EventEnvelope = stripNul({
+        event_id: eventId,
+        name: event.name,
+        occurred_at: (event.occurredAt ?? new Date()).toISOString(),
+        producer: this.options.producer,
+        ...pickIdentity(event.identity),
+        properties: event.properties,
+      });
+      const violations = this.options.registry.validate(envelope as any);
+      rows.push({
+        event_id: isUuid(eventId) ? eventId : uuidv7(),
+        name: envelope.name.slice(0, 200),
+        payload: envelope,
+        violations: violations.length ? violations : null,
+      });
+      results.push(
+        violations.length
+          ? { accepted: false, eventId, violations }
+          : { accepted: true, eventId },
+      );
+    }
+    let counted = false;
+    return {
+      results,
+      insert: () => (rows.length ? outboxInsert(rows) : undefined),
+      written: () => {
+        if (counted || rows.length === 0) return;
+        counted = true;
+        for (const row of rows) {
+          const labels = { event: row.name, producer: this.options.producer };
+          if (row.violations) this.deadLettered.inc(labels);
+          else this.emitted.inc(labels);
+        }
+        this.options.onWritten?.();
+      },
+    };
+  }
+}
+
+/** One event for `emitMany` / `prepare`. */
+export interface EventToEmit {
+  name: string;
+  properties: Record<string, unknown>;
+  identity: EventIdentity;
+  /** When the action completed; defaults to now. */
+  occurredAt?: Date;
+  /** A producer-chosen UUIDv7. */
+  eventId?: string;
+}
+
+/** Events built and validated, to be written to the outbox by a statement of the caller's. */
+export interface PreparedEvents {
+  /** Per event, in order: accepted, or its schema violations (it still goes to the outbox). */
+  readonly results: EmitResult[];
+  /**
+   * `INSERT INTO platform_event_outbox ...` of all the events (`?` placeholders, for
+   * `knex.raw` or as a data-modifying CTE); undefined when there is nothing to write.
+   */
+  insert(): { sql: string; bindings: unknown[] } | undefined;
+  /** Call once the insert committed: counts the events and nudges the relay. */
+  written(): void;
+}
+
+interface OutboxRow {
+  event_id: string;
+  name: string;
+  payload: EventEnvelope;
+  violations: SchemaViolation[] | null;
+}
+
+/**
+ * All rows as one parameter (a JSON array read by jsonb_to_recordset): one statement however
+ * many events, no per-value escaping in the driver. Ids follow the order of the events (the
+ * relay delivers in id order).
+ */
+function outboxInsert(rows: OutboxRow[]): { sql: string; bindings: unknown[] } {
+  return {
+    sql: `INSERT INTO platform_event_outbox (event_id, name, payload, violations)
+      SELECT event_id, name, payload, violations
+      FROM ROWS FROM (jsonb_to_recordset(?::jsonb) AS (event_id uuid, name text, payload jsonb, violations jsonb))
+        WITH ORDINALITY AS r(event_id, name, payload, violations, n)
+      ORDER BY n`,
+    bindings: [JSON.stringify(rows)],
+  };
 }
 
 function pickIdentity(identity: EventIdentity): EventIdentity {

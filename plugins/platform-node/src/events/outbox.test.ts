@@ -222,6 +222,71 @@ describe('transactional outbox, relay and consumers (real Postgres)', () => {
     ).toEqual({ n: '1' });
   });
 
+  it('emitMany writes many events, valid or not, as one INSERT in their order; counted once written', async () => {
+    const valid = registry.exampleProperties('export.requested')!;
+    const events = Array.from({ length: 300 }, (_, i) => ({
+      name: 'export.requested',
+      properties: i % 100 === 7 ? { export_id: 'x' } : valid,
+      identity,
+    }));
+    const statements: string[] = [];
+    const record = (q: { sql: string }) => statements.push(q.sql);
+    db.knex.on('query', record);
+    let results;
+    try {
+      results = await producer.emitMany(events);
+    } finally {
+      db.knex.off('query', record);
+    }
+    expect(statements).toEqual([
+      expect.stringContaining('INSERT INTO platform_event_outbox'),
+    ]);
+    const rows = await db.knex('platform_event_outbox').orderBy('id');
+    expect(rows.map(r => r.payload.event_id)).toEqual(
+      results.map(r => r.eventId),
+    );
+    expect(rows.filter(r => r.violations !== null).length).toBe(3);
+    expect(results.filter(r => !r.accepted).length).toBe(3);
+    const value = async (name: string) =>
+      (await metrics.getSingleMetric(name)!.get()).values[0]?.value;
+    expect(await value('platform_events_emitted_total')).toBe(297);
+    expect(await value('platform_events_dead_lettered_total')).toBe(3);
+  });
+
+  it('prepare: the caller inserts the events in a statement of its own; written() counts them and nudges the relay', async () => {
+    let nudges = 0;
+    const nudged = new EventProducer({
+      knex: db.knex,
+      producer: 'exports',
+      registry,
+      metrics,
+      onWritten: () => nudges++,
+    });
+    const props = registry.exampleProperties('export.requested')!;
+    const prepared = nudged.prepare([
+      { name: 'export.requested', properties: props, identity },
+      { name: 'export.requested', properties: props, identity },
+    ]);
+    const insert = prepared.insert()!;
+    await db.knex.raw(
+      `WITH events AS (${insert.sql}) SELECT 1`,
+      insert.bindings as Knex.RawBinding[],
+    );
+    expect(nudges).toBe(0);
+    prepared.written();
+    prepared.written(); // once only
+    expect(nudges).toBe(1);
+    const rows = await db.knex('platform_event_outbox').orderBy('id');
+    expect(rows.map(r => r.payload.event_id)).toEqual(
+      prepared.results.map(r => r.eventId),
+    );
+    expect(
+      (await metrics.getSingleMetric('platform_events_emitted_total')!.get())
+        .values[0].value,
+    ).toBe(2);
+    expect(nudged.prepare([]).insert()).toBeUndefined();
+  });
+
   it('relays at least once: a failed delivery stays in the outbox and is sent again', async () => {
     const { sink, deliveries, failNext } = recordingSink();
     const relay = new OutboxRelay({

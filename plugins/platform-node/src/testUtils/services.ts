@@ -11,6 +11,7 @@ import {
   platformEventsServiceRef,
   requestTelemetryServiceRef,
 } from '../services';
+import { EventToEmit } from '../events/EventProducer';
 
 /** Who asks, as the permission service sees it. */
 export interface TestPrincipal {
@@ -87,15 +88,42 @@ export interface RecordedEvent {
   identity: any;
 }
 
-/** The platform events service recording every `emit` into `events` (always accepted). */
+const recorded = ({ name, properties, identity }: EventToEmit) => ({
+  name,
+  properties,
+  identity,
+});
+
+/**
+ * The platform events service recording every `emit` and `emitMany` into `events` (always
+ * accepted); `prepare`d events are recorded when their `written()` is called (their `insert()`
+ * writes nothing: this fake has no outbox table).
+ */
 export function recordingEvents(events: RecordedEvent[]) {
+  const accepted = () => ({ eventId: 'test', accepted: true } as const);
   return createServiceFactory({
     service: platformEventsServiceRef,
     deps: {},
     factory: () => ({
       async emit(name: string, properties: any, identity: any) {
         events.push({ name, properties, identity });
-        return { event_id: 'test', accepted: true } as any;
+        return accepted();
+      },
+      async emitMany(batch: readonly EventToEmit[]) {
+        events.push(...batch.map(recorded));
+        return batch.map(accepted);
+      },
+      prepare(batch: readonly EventToEmit[]) {
+        let written = false;
+        return {
+          results: batch.map(accepted),
+          insert: () => undefined,
+          written() {
+            if (written) return;
+            written = true;
+            events.push(...batch.map(recorded));
+          },
+        };
       },
       subscribe() {},
       async flush() {

@@ -73,7 +73,8 @@ function insertRows<T>(
 
 /**
  * One group commit as ONE statement (one round trip, atomic, durable when it returns): the
- * decisions, their latency added to the minute's histograms, and the shadow records, as
+ * decisions, their latency added to the minute's histograms, the shadow records and the
+ * batch's events into the platform outbox (`outbox`, built by platform-node), as
  * data-modifying CTEs. The minute is the statement's `now()`, the clock of the rows'
  * `decided_at`, so the histograms always sum to the logged decisions of that minute; the
  * histogram rows go in a fixed order (misses, hits), so concurrent commits of several replicas
@@ -82,6 +83,7 @@ function insertRows<T>(
 export function commitStatement(
   decisions: readonly LoggedDecision[],
   shadow: readonly ShadowRecord[],
+  outbox?: { sql: string; bindings: unknown[] },
 ): { sql: string; bindings: unknown[] } {
   const bindings: unknown[] = [];
   const parts: string[] = [];
@@ -121,6 +123,10 @@ export function commitStatement(
         bindings,
       )})`,
     );
+  }
+  if (outbox) {
+    parts.push(`outbox AS (${outbox.sql})`);
+    bindings.push(...outbox.bindings);
   }
   return { sql: `WITH ${parts.join(',\n')}\nSELECT 1`, bindings };
 }
