@@ -318,7 +318,8 @@ export class ExportRunner {
   }
 }
 
-function classify(error: unknown): {
+/** How a run's error ends the attempt: its error type, the job's message, whether to retry. */
+export function classify(error: unknown): {
   type: ExportErrorType | 'lease_lost';
   message: string;
   retryable: boolean;
@@ -336,6 +337,16 @@ function classify(error: unknown): {
     return { type: 'query_failed', message: error.message, retryable: true };
   }
   const e = error as { name?: string; message?: string };
+  // An outage (catalog, policy, storage) is not the job's fault: retried with backoff like other
+  // transient errors; its message (which may name internals) is only logged.
+  if (e?.name === 'ServiceUnavailableError') {
+    return {
+      type: 'internal',
+      message:
+        'A service the export needs was unavailable; the export is retried until its last attempt',
+      retryable: true,
+    };
+  }
   if (e?.name === 'InputError' || e?.name === 'NotAllowedError') {
     return {
       type: 'rejected',

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import knexFactory, { Knex } from 'knex';
 import { newExportJob } from '../__testUtils__/newExportJob';
-import { ExportStore, retryDelayMs } from './ExportStore';
+import {
+  CLAIM_LOCK_KEY,
+  DbExportJobRow,
+  ExportStore,
+  retryDelayMs,
+} from './ExportStore';
 
 jest.setTimeout(120_000);
 
@@ -93,6 +98,97 @@ describe('ExportStore queue (real Postgres)', () => {
     ]);
     expect(new Set(batch.map(j => j.lease_token)).size).toBe(4);
     expect(await store.claimBatch({ ...claimOpts(), count: 10 })).toEqual([]);
+  });
+
+  it('finds a claimable job behind many jobs of accounts at their limit', async () => {
+    const full = randomUUID();
+    for (let i = 0; i < 2; i++)
+      await store.create(newExportJob({ accountId: full }));
+    await store.claimBatch({ ...claimOpts(30_000, 2), count: 2 });
+    await knex('export_jobs').insert(
+      Array.from({ length: 300 }, () => ({
+        id: randomUUID(),
+        dataset: 'events',
+        account_id: full,
+        region: 'us',
+        plan: 'mid_market',
+        format: 'csv',
+        delivery: JSON.stringify({ type: 'download' }),
+        readable_data_classes: JSON.stringify(['public']),
+        requested_by: 'user:default/a',
+      })),
+    );
+    const behind = await store.create(newExportJob());
+    const [claimed, ...rest] = await store.claimBatch({
+      ...claimOpts(30_000, 2),
+      count: 4,
+    });
+    expect(claimed.id).toBe(behind.row.id);
+    expect(rest).toEqual([]);
+  });
+
+  it("takes jobs in priority order across accounts, not an account's later jobs first", async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    const a1 = await store.create(newExportJob({ accountId: a }));
+    const b1 = await store.create(newExportJob({ accountId: b }));
+    await store.create(newExportJob({ accountId: a }));
+    const batch = await store.claimBatch({ ...claimOpts(30_000, 2), count: 2 });
+    expect(batch.map(j => j.id)).toEqual([a1.row.id, b1.row.id]);
+  });
+
+  it('a claim waits for the lock of an account another claim holds, then claims within the limit', async () => {
+    const account = randomUUID();
+    const jobs: DbExportJobRow[] = [];
+    for (let i = 0; i < 3; i++)
+      jobs.push((await store.create(newExportJob({ accountId: account }))).row);
+    const other = knexFactory({
+      client: 'pg',
+      connection: knex.client.config.connection,
+      pool: { min: 1, max: 1 },
+    });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>(r => {
+        release = r;
+      });
+      let locked!: () => void;
+      const lockTaken = new Promise<void>(r => {
+        locked = r;
+      });
+      // Another replica's claim: holds the account's lock and has claimed one job.
+      const otherClaim = other.transaction(async tx => {
+        await tx.raw('SELECT pg_advisory_xact_lock(?, hashtext(?::text))', [
+          CLAIM_LOCK_KEY,
+          account,
+        ]);
+        await tx('export_jobs')
+          .where({ id: jobs[0].id })
+          .update({ status: 'running', lease_token: randomUUID() });
+        locked();
+        await held;
+      });
+      await lockTaken;
+      let done = false;
+      const waiting = store
+        .claimBatch({ ...claimOpts(30_000, 2), count: 3 })
+        .finally(() => {
+          done = true;
+        });
+      await new Promise(r => setTimeout(r, 300));
+      expect(done).toBe(false); // the try found the account locked; the second call waits
+      release();
+      await otherClaim;
+      const claimed = await waiting;
+      expect(claimed).toHaveLength(1); // the committed claim counts: 1 running + 1 = limit 2
+      const running = await knex('export_jobs').where({
+        account_id: account,
+        status: 'running',
+      });
+      expect(running).toHaveLength(2);
+    } finally {
+      await other.destroy();
+    }
   });
 
   it('per-tenant limit 2 holds with 3 pools claiming batches at the same moment (40 rounds)', async () => {
@@ -485,5 +581,41 @@ describe('ExportStore queue (real Postgres)', () => {
     } finally {
       await Promise.all(pools.map(p => p.destroy()));
     }
+  });
+});
+
+describe('ExportStore group commit connection handling', () => {
+  it('destroys a connection whose ROLLBACK failed instead of returning it to the pool', async () => {
+    const conn = {
+      query: jest.fn(async () => {
+        throw new Error('connection reset');
+      }),
+      escapeLiteral: (v: string) => `'${v.replace(/'/g, "''")}'`,
+      end: jest.fn(async () => {}),
+      __knex__disposed: undefined as unknown,
+    };
+    const released: unknown[] = [];
+    const db = {
+      client: {
+        acquireConnection: async () => conn,
+        releaseConnection: async (c: unknown) => {
+          released.push(c);
+        },
+      },
+    } as unknown as Knex;
+    const store = new ExportStore(db);
+    await expect(
+      store.complete(
+        randomUUID(),
+        randomUUID(),
+        { rowsWritten: 1, bytesWritten: 1, storageKey: 'k' },
+        1000,
+        async () => {},
+      ),
+    ).rejects.toThrow('connection reset');
+    expect(conn.query).toHaveBeenLastCalledWith('ROLLBACK');
+    expect(conn.end).toHaveBeenCalledTimes(1);
+    expect(conn.__knex__disposed).toBeInstanceOf(Error);
+    expect(released).toEqual([conn]); // tarn frees the slot; validate() refuses it
   });
 });

@@ -109,6 +109,9 @@ function sqlNumber(value: number): string {
 interface PgConnection {
   query(text: string): Promise<PgResult | PgResult[]>;
   escapeLiteral(value: string): string;
+  end?(): Promise<void>;
+  /** Set: knex's pool destroys the connection instead of reusing it (its `validate`). */
+  __knex__disposed?: unknown;
 }
 interface PgResult {
   rows: unknown[];
@@ -125,6 +128,21 @@ function jsonLiteral(conn: PgConnection, value: unknown): string {
   return `${conn.escapeLiteral(JSON.stringify(value))}::jsonb`;
 }
 
+/** Completions as the jsonb argument of `export_jobs_complete` (migration 20261202060000). */
+function completionsLiteral(conn: PgConnection, done: Completion[]): string {
+  return jsonLiteral(
+    conn,
+    done.map(c => ({
+      id: c.id,
+      token: c.leaseToken,
+      rows: c.result.rowsWritten,
+      bytes: c.result.bytesWritten,
+      key: c.result.storageKey,
+      retention_ms: c.retentionMs,
+    })),
+  );
+}
+
 /** Backoff before attempt n+1 (n = attempts so far): 2 s, 4 s, 8 s … capped at 5 min. */
 export function retryDelayMs(attempts: number, baseMs = 2000): number {
   return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 300_000);
@@ -132,7 +150,7 @@ export function retryDelayMs(attempts: number, baseMs = 2000): number {
 
 // The advisory lock namespace of claims (the second key is the account's hash). Any constant
 // works: it only has to be the same in every replica.
-const CLAIM_LOCK_KEY = 7_310_010;
+export const CLAIM_LOCK_KEY = 7_310_010;
 
 const claimOrder = (a: DbExportJobRow, b: DbExportJobRow) =>
   b.priority - a.priority ||
@@ -409,10 +427,11 @@ export class ExportStore {
         }),
       );
       const withWebhook = renamed.some(c => webhookIds.has(c.id));
-      const update =
-        renamed.length > 0 && this.completionSql(conn, renamed, withWebhook);
-      if (update && withWebhook) {
-        const [completed] = await sqlResults(conn, update);
+      if (withWebhook) {
+        const [completed] = await sqlResults(
+          conn,
+          this.completionSql(conn, renamed),
+        );
         // WebhookOutbox.enqueue builds its INSERT with knex: bound to this connection.
         const onConn = ((table: string) =>
           this.db(table).connection(conn)) as unknown as Knex;
@@ -434,7 +453,9 @@ export class ExportStore {
       );
       const claimed = await this.commitClaiming(
         conn,
-        update || undefined,
+        renamed.length > 0
+          ? `SELECT export_jobs_complete(${completionsLiteral(conn, renamed)})`
+          : undefined,
         options && { ...options, count: claimers.length },
       );
       claimed.sort(claimOrder).forEach((next, n) => {
@@ -443,19 +464,25 @@ export class ExportStore {
       });
       return results;
     } catch (error) {
-      await conn.query('ROLLBACK').catch(() => undefined);
+      await conn.query('ROLLBACK').catch(rollbackError => {
+        // Its transaction state is unknown (rows may still be locked): it must not go back to
+        // the pool as it is. Ended, the server drops the transaction and its locks; marked
+        // disposed, the pool destroys it instead of handing it out again.
+        conn.__knex__disposed = rollbackError;
+        conn.end?.().catch(() => undefined);
+      });
       throw error;
     } finally {
       await this.db.client.releaseConnection(conn);
     }
   }
 
-  /** The UPDATE that marks the renamed completions succeeded (their rows are locked). */
-  private completionSql(
-    conn: PgConnection,
-    renamed: Completion[],
-    returnRows: boolean,
-  ): string {
+  /**
+   * The UPDATE that marks the renamed completions succeeded (their rows are locked) and
+   * returns their rows (for the webhook outbox); `export_jobs_complete` does the same without
+   * the rows, one primary-key UPDATE each.
+   */
+  private completionSql(conn: PgConnection, renamed: Completion[]): string {
     return `UPDATE export_jobs j SET status = 'succeeded', completions = j.completions + 1,
            rows_written = c.rows, bytes_written = c.bytes, progress = 1, eta_seconds = 0,
            storage_key = c.key, finished_at = now(),
@@ -472,7 +499,7 @@ export class ExportStore {
              retention_ms: c.retentionMs,
            })),
          )}) AS c(id uuid, rows bigint, bytes bigint, key text, retention_ms double precision)
-         WHERE j.id = c.id${returnRows ? ' RETURNING j.*' : ''}`;
+         WHERE j.id = c.id RETURNING j.*`;
   }
 
   /**
