@@ -205,6 +205,28 @@ describe('portal on an external Postgres', () => {
     assert.equal(search.status, 403, JSON.stringify(search.body));
   });
 
+  it("runs the platform's retention purge over other families' data too (the authz decision log)", async () => {
+    const priya = await devUserToken('priya.raman');
+    const run = await callJson(
+      'POST',
+      `${E2E_BASE}/api/platform/v1/retention/run`,
+      priya.token,
+      {},
+    );
+    assert.equal(run.status, 200, JSON.stringify(run.body));
+    const deleted = dataClass =>
+      run.body.results.find(r => r.dataClass === dataClass).deleted;
+    // nothing is old enough in the demo data: counted, and zero
+    assert.equal(deleted('audit')['authz.decisions'], 0);
+    for (const name of [
+      'authz.shadow_decisions',
+      'authz.portal_decisions',
+      'authz.decision_latency_minutes',
+    ]) {
+      assert.equal(deleted('operational')[name], 0, name);
+    }
+  });
+
   it('lets only platform admins register catalog locations, and ignores teams and users from them (issue 8 item 1)', async t => {
     // The file is served over HTTP, as a repository would serve it.
     const fixture = readFileSync(
