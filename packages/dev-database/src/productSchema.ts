@@ -86,6 +86,26 @@ CREATE TABLE IF NOT EXISTS events (
 );
 `;
 
+/**
+ * Statement triggers that tell the permission service a subject changed (channel
+ * `product_subjects_changed` of authz-node's `watchProductSubjects`, payload the table). Run at
+ * every start (idempotent), so databases seeded before the triggers existed get them too.
+ */
+export const subjectChangeTriggersSql = `
+CREATE OR REPLACE FUNCTION notify_product_subjects_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('product_subjects_changed', TG_TABLE_NAME);
+  RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER accounts_subjects_changed
+  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON accounts
+  FOR EACH STATEMENT EXECUTE FUNCTION notify_product_subjects_changed();
+CREATE OR REPLACE TRIGGER users_subjects_changed
+  AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
+  FOR EACH STATEMENT EXECUTE FUNCTION notify_product_subjects_changed();
+`;
+
 const firstNames = [
   'ana',
   'ben',

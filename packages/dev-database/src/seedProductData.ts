@@ -2,13 +2,14 @@ import { Knex } from 'knex';
 import {
   createIndexesSql,
   createSchemaSql,
+  subjectChangeTriggersSql,
   PRODUCT_SCHEMA_VERSION,
   seedEventsSql,
   seedReferenceDataSql,
 } from './productSchema';
 
 export interface ProductDataStatus {
-  /** false when the database already held this schema version (nothing was written). */
+  /** false when the database already held this schema version (no data was written). */
   seeded: boolean;
   eventRows: number;
   seededAt: string;
@@ -31,6 +32,10 @@ export async function seedProductData(
   }
   const existing = await readMetadata(knex);
   if (existing.schema_version === String(PRODUCT_SCHEMA_VERSION)) {
+    await knex.transaction(async tx => {
+      await tx.raw('SELECT pg_advisory_xact_lock(724101)');
+      await tx.raw(subjectChangeTriggersSql);
+    });
     return {
       seeded: false,
       eventRows: Number(existing.event_rows),
@@ -50,6 +55,7 @@ export async function seedProductData(
     await tx.raw(seedReferenceDataSql);
     await tx.raw(seedEventsSql(eventRows));
     await tx.raw(createIndexesSql);
+    await tx.raw(subjectChangeTriggersSql);
     await tx('demo_metadata').insert([
       { key: 'schema_version', value: String(PRODUCT_SCHEMA_VERSION) },
       { key: 'event_rows', value: String(eventRows) },

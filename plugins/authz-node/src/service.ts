@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { PORTAL_PLUGIN_IDS } from '@internal/plugin-platform-common';
 import { ActivePortalPolicy } from './portal/ActivePortalPolicy';
 import { PortalPolicy } from './portal/PortalPolicy';
+import { watchProductSubjects } from './subjects/productChanges';
 
 /** Check(subject, action, resource) in-process: the HTTP API's semantics without the hop. */
 export interface AuthzService {
@@ -66,13 +67,22 @@ export const authzEvaluatorServiceRef = createServiceRef<AuthzEvaluator>({
               pool: { min: 0, max: 4 },
             })
           : undefined;
-        lifecycle.addShutdownHook(async () => {
-          await knex?.destroy();
-        });
         const evaluator = new AuthzEvaluator({
           productUsers: knex ? new ProductUserDirectory(knex) : noProductUsers,
           logger,
           maxEvaluationMs: config.getOptionalNumber('authz.maxEvaluationMs'),
+        });
+        const productChanges =
+          knex &&
+          watchProductSubjects({
+            productDb: knex,
+            logger,
+            onChange: () => evaluator.invalidateData(),
+          });
+        await productChanges?.start();
+        lifecycle.addShutdownHook(async () => {
+          await productChanges?.stop();
+          await knex?.destroy();
         });
         const dir =
           config.getOptionalString('authz.policyDirectory') ??

@@ -4,7 +4,12 @@
  *
  * @packageDocumentation
  */
-export { migratedDatabase, otherPluginDatabase } from './database';
+export {
+  migratedDatabase,
+  otherPluginDatabase,
+} from './database/pluginDatabases';
+export { NotificationListener } from './database/NotificationListener';
+export type { NotificationListenerOptions } from './database/NotificationListener';
 export { EventSchemaRegistry } from './events/EventSchemaRegistry';
 export type { EventSchemaDocument } from './events/EventSchemaRegistry';
 export { EventProducer, isUuid } from './events/EventProducer';
