@@ -140,17 +140,26 @@ export class EventProducer {
           : { accepted: true, eventId },
       );
     }
+    const statement = rows.length ? outboxInsert(rows) : undefined;
     let counted = false;
     return {
       results,
-      insert: () => (rows.length ? outboxInsert(rows) : undefined),
+      insert: () => statement,
       written: () => {
         if (counted || rows.length === 0) return;
         counted = true;
+        // one labelled inc per event name and outcome (each inc hashes its labels)
+        const counts = new Map<string, { valid: number; invalid: number }>();
         for (const row of rows) {
-          const labels = { event: row.name, producer: this.options.producer };
-          if (row.violations) this.deadLettered.inc(labels);
-          else this.emitted.inc(labels);
+          let count = counts.get(row.name);
+          if (!count) counts.set(row.name, (count = { valid: 0, invalid: 0 }));
+          if (row.violations) count.invalid++;
+          else count.valid++;
+        }
+        for (const [event, { valid, invalid }] of counts) {
+          const labels = { event, producer: this.options.producer };
+          if (valid) this.emitted.inc(labels, valid);
+          if (invalid) this.deadLettered.inc(labels, invalid);
         }
         this.options.onWritten?.();
       },
