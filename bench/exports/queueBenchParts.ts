@@ -47,9 +47,14 @@ export async function completeNoOpJob(
     {
       id: job.id,
       leaseToken: job.lease_token!,
-      result: { rowsWritten: 0, bytesWritten: 0, storageKey: 'bench' },
+      webhook: false,
+      // As ExportRunner's: the file is already under this attempt's own key.
+      result: {
+        rowsWritten: 0,
+        bytesWritten: 0,
+        storageKey: `${job.region}/${job.id}.${job.lease_token}.csv`,
+      },
       retentionMs: 60_000,
-      commitFile: async () => {},
     },
     claimNext,
   );

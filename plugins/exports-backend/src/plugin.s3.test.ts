@@ -65,7 +65,12 @@ describe('exports backend plugin on S3 storage (real s3rver, real Postgres)', ()
     expect(job).toMatchObject({ status: 'succeeded', region: 'eu' });
 
     const inspector = inspectorClient(s3.endpoint);
-    expect(await keysIn(inspector, BUCKETS.eu)).toEqual([`eu/${job.id}.csv`]);
+    const euKeys = await keysIn(inspector, BUCKETS.eu);
+    expect(euKeys).toHaveLength(1);
+    // This attempt's own key: <region>/<job id>.<lease token>.csv
+    expect(euKeys[0]).toMatch(
+      new RegExp(`^eu/${job.id}\\.[0-9a-f-]{36}\\.csv$`),
+    );
     expect(await keysIn(inspector, BUCKETS.us)).toEqual([]);
 
     const signed = await request(backend.server)

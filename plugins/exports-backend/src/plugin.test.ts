@@ -98,6 +98,13 @@ describe('exports backend plugin (real Postgres)', () => {
     await receiver?.close();
   });
 
+  /** The file of a finished job (its storage key: `<region>/<id>.<attempt>.<format>`). */
+  const fileOf = async (id: string): Promise<string> =>
+    join(
+      root,
+      (await own('export_jobs').where({ id }).first()).storage_key as string,
+    );
+
   const filesUnder = (region: string) =>
     existsSync(join(root, region))
       ? readdirSync(join(root, region)).filter(f => f !== '.tmp')
@@ -130,9 +137,11 @@ describe('exports backend plugin (real Postgres)', () => {
     const job = await finished(ALICE, res.body.id);
     expect(job.status).toBe('succeeded');
     expect(job.progress).toBe(1);
-    expect(filesUnder('eu')).toEqual([`${job.id}.csv`]);
+    const path = await fileOf(job.id);
+    expect(path.startsWith(join(root, 'eu', `${job.id}.`))).toBe(true);
+    expect(filesUnder('eu')).toEqual([path.split('/').pop()]);
     expect(filesUnder('us')).toEqual([]);
-    const text = readFileSync(join(root, 'eu', `${job.id}.csv`), 'utf8');
+    const text = readFileSync(path, 'utf8');
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('id,event_type,country');
     const expected = (
@@ -195,7 +204,7 @@ describe('exports backend plugin (real Postgres)', () => {
     const done = await finished(BOB, first.body.id);
     expect(done.status).toBe('succeeded');
     // Bob may not read pii: his file has the public columns only.
-    const header = readFileSync(join(root, 'us', `${done.id}.csv`), 'utf8')
+    const header = readFileSync(await fileOf(done.id), 'utf8')
       .split('\n')[0]
       .split(',');
     expect(header).toContain('event_type');
@@ -293,7 +302,7 @@ describe('exports backend plugin (real Postgres)', () => {
       .post(`/api/exports/v1/exports/${job.id}/download-url`)
       .set(as(ALICE));
     expect(url.status).toBe(200);
-    const file = readFileSync(join(root, 'us', `${job.id}.csv`));
+    const file = readFileSync(await fileOf(job.id));
     const ok = await request(server)
       .get(`/api/exports${url.body.url}`)
       .buffer(true)
@@ -319,6 +328,10 @@ describe('exports backend plugin (real Postgres)', () => {
     ).toBe(410);
 
     // Retention: past its expiry the purge deletes the file and the link answers 410.
+    const { storage_key: key } = await own('export_jobs')
+      .where({ id: job.id })
+      .first();
+    expect(existsSync(join(root, key))).toBe(true);
     await own('export_jobs')
       .where({ id: job.id })
       .update({ expires_at: new Date(Date.now() - 1000) });
@@ -329,7 +342,7 @@ describe('exports backend plugin (real Postgres)', () => {
       logger: mockServices.logger.mock(),
     });
     expect(purged).toBeGreaterThanOrEqual(1);
-    expect(existsSync(join(root, 'us', `${job.id}.csv`))).toBe(false);
+    expect(existsSync(join(root, key))).toBe(false);
     const gone = await request(server).get(`/api/exports${url.body.url}`);
     expect(gone.status).toBe(410);
     const after = await request(server)

@@ -133,6 +133,15 @@ describe('ExportRunner (real Postgres, real files)', () => {
         : undefined;
     });
 
+  /** The attempt part of a job's storage key (`<region>/<id>.<attempt>.<ext>`): its lease token then. */
+  const attemptOf = (job: DbExportJobRow) => {
+    const attempt = job.storage_key!.split('.')[1];
+    expect(attempt).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    return attempt;
+  };
+
   const allFiles = (root: string): string[] =>
     ['us', 'eu'].flatMap(region => {
       const dirs = [join(root, region), join(root, region, '.tmp')];
@@ -396,7 +405,12 @@ describe('ExportRunner (real Postgres, real files)', () => {
         .filter(f => !f.includes('.tmp'))
         .map(f => f.split('/').pop())
         .sort(),
-    ).toEqual([`${ref.id}.csv`, `${row.id}.csv`].sort());
+    ).toEqual(
+      [ref.storage_key!, done.storage_key!].map(k => k.slice(3)).sort(),
+    );
+    expect(done.storage_key).toBe(
+      `${done.region}/${row.id}.${attemptOf(done)}.csv`,
+    );
   });
 
   describe('XLSX and PDF files (rows through the filter engine cursor)', () => {
@@ -423,7 +437,7 @@ describe('ExportRunner (real Postgres, real files)', () => {
       rowRunner(root, { xlsx: { maxRowsPerSheet: perSheet } }).start();
       const done = await settled(row.id);
       expect(done).toMatchObject({ status: 'succeeded', error_type: null });
-      expect(done.storage_key).toBe(`eu/${row.id}.xlsx`);
+      expect(done.storage_key).toBe(`eu/${row.id}.${attemptOf(done)}.xlsx`);
       const path = join(root, done.storage_key!);
       expect(Number(done.bytes_written)).toBe(readFileSync(path).length);
       expect(Number(done.rows_written)).toBe(expected.length);
@@ -480,7 +494,7 @@ describe('ExportRunner (real Postgres, real files)', () => {
       }).start();
       const done = await settled(row.id);
       expect(done.status).toBe('succeeded');
-      expect(done.storage_key).toBe(`eu/${row.id}.pdf`);
+      expect(done.storage_key).toBe(`eu/${row.id}.${attemptOf(done)}.pdf`);
       const file = readFileSync(join(root, done.storage_key!));
       expect(file.subarray(0, 5).toString()).toBe('%PDF-');
       expect(Number(done.bytes_written)).toBe(file.length);

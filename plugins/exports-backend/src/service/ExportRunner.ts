@@ -260,31 +260,37 @@ export class ExportRunner {
       clearInterval(heartbeat);
       heartbeat = undefined;
       if (sink.aborted) throw sink.aborted;
-      const key = storage.keyFor(job.region, job.id, format);
-      const file = pending;
-      const completion = {
-        id: job.id,
-        leaseToken: token,
-        result: {
-          rowsWritten: rowsSoFar(),
-          bytesWritten: sink.bytes,
-          storageKey: key,
-        },
-        retentionMs: this.options.retentionMs,
-        commitFile: () => storage.commit(file, key),
-      };
+      // This attempt's own final key: committed before the database says succeeded (a file
+      // under it is complete, and no user sees it before the job's storage_key names it).
+      const key = storage.keyFor(job.region, job.id, format, token);
+      await storage.commit(pending, key);
+      pending = undefined;
+      // If this throws, whether the completion committed is unknown: the file stays (the
+      // retention job removes it if no job references it) and the attempt fails below, which
+      // changes nothing if the job did complete.
       const { completed, next } = await store.completeAndClaim(
-        completion,
+        {
+          id: job.id,
+          leaseToken: token,
+          webhook: job.delivery.type === 'webhook',
+          result: {
+            rowsWritten: rowsSoFar(),
+            bytesWritten: sink.bytes,
+            storageKey: key,
+          },
+          retentionMs: this.options.retentionMs,
+        },
         options.claimNext && this.dispatcher.accepting
           ? this.claimOptions()
           : undefined,
       );
       if (!completed) {
-        await storage.discard(file);
+        // The lease was lost (cancelled, or re-claimed after it ran out): remove this
+        // attempt's file; another attempt's file has another key.
+        await storage.remove(key);
         this.options.onFinished?.(job, 'lost');
         return undefined;
       }
-      pending = undefined;
       this.options.onFinished?.(job, 'succeeded');
       return next;
     } catch (error) {

@@ -396,59 +396,134 @@ describe('ExportStore queue (real Postgres)', () => {
     expect(outbox[0].url).toBe('http://hooks.example/x');
   });
 
-  it("a completion can claim the worker's next job in its transaction, within the per-tenant limit; a failed claim loses no completion", async () => {
-    const account = randomUUID();
-    for (let i = 0; i < 3; i++)
-      await store.create(newExportJob({ accountId: account }));
-    const [a, b] = await store.claimBatch({
-      ...claimOpts(30_000, 2),
-      count: 3,
-    });
-    expect(b).toBeDefined();
-    expect(await store.claim(claimOpts(30_000, 2))).toBeUndefined(); // account full
-    const completion = (job: typeof a) => ({
-      id: job.id,
-      leaseToken: job.lease_token!,
-      result: {
-        rowsWritten: 1,
-        bytesWritten: 1,
-        storageKey: `us/${job.id}.csv`,
-      },
-      retentionMs: 60_000,
-      commitFile: async () => {},
-    });
+  it.each([
+    ['its file renamed under the row lock', { commitFile: async () => {} }],
+    ['its file already under its attempt key: one statement', {}],
+  ])(
+    "a completion can claim the worker's next job in its transaction, within the per-tenant limit; a failed claim loses no completion (%s)",
+    async (_path, mode) => {
+      const account = randomUUID();
+      for (let i = 0; i < 3; i++)
+        await store.create(newExportJob({ accountId: account }));
+      const [a, b] = await store.claimBatch({
+        ...claimOpts(30_000, 2),
+        count: 3,
+      });
+      expect(b).toBeDefined();
+      expect(await store.claim(claimOpts(30_000, 2))).toBeUndefined(); // account full
+      const completion = (job: typeof a) => ({
+        id: job.id,
+        leaseToken: job.lease_token!,
+        result: {
+          rowsWritten: 1,
+          bytesWritten: 1,
+          storageKey: `us/${job.id}.csv`,
+        },
+        retentionMs: 60_000,
+        ...mode,
+      });
 
-    const first = await store.completeAndClaim(
-      completion(a),
-      claimOpts(30_000, 2),
-    );
-    expect(first.completed).toBe(true);
-    // a's slot of the account was freed in the same transaction: the third job is claimable.
-    expect(first.next).toMatchObject({
-      account_id: account,
-      status: 'running',
-    });
-    expect((await store.get(a.id))!.status).toBe('succeeded');
-    expect(
-      await knex('export_jobs').where({
+      const first = await store.completeAndClaim(
+        completion(a),
+        claimOpts(30_000, 2),
+      );
+      expect(first.completed).toBe(true);
+      // a's slot of the account was freed in the same transaction: the third job is claimable.
+      expect(first.next).toMatchObject({
         account_id: account,
         status: 'running',
+      });
+      expect((await store.get(a.id))!.status).toBe('succeeded');
+      expect(
+        await knex('export_jobs').where({
+          account_id: account,
+          status: 'running',
+        }),
+      ).toHaveLength(2);
+
+      const waiting = await store.create(newExportJob());
+      const lost = await store.completeAndClaim(
+        { ...completion(b), leaseToken: randomUUID() },
+        claimOpts(30_000, 2),
+      );
+      expect(lost).toEqual({ completed: false });
+      // No next job was claimed for a completion that did not complete.
+      expect((await store.get(waiting.row.id))!.status).toBe('queued');
+
+      const badClaim = await store.completeAndClaim(completion(b), {
+        ...claimOpts(30_000, 2),
+        perTenantLimit: 1e12, // not an integer for the claim function: the claim fails
+      });
+      expect(badClaim).toEqual({ completed: true });
+      expect((await store.get(b.id))!.status).toBe('succeeded');
+    },
+  );
+
+  it('a webhook job completed without the flag is refused by the one statement and completed with its outbox row', async () => {
+    const { row } = await store.create(
+      newExportJob({
+        delivery: { type: 'webhook', url: 'http://hooks.example/y' },
       }),
-    ).toHaveLength(2);
-
-    const lost = await store.completeAndClaim(
-      { ...completion(b), leaseToken: randomUUID() },
-      claimOpts(30_000, 2),
     );
-    expect(lost).toEqual({ completed: false });
-
-    await store.create(newExportJob());
-    const badClaim = await store.completeAndClaim(completion(b), {
-      ...claimOpts(30_000, 2),
-      perTenantLimit: 1e12, // not an integer for the claim function: the claim fails
+    const claimed = (await store.claim(claimOpts()))!;
+    const outcome = await store.completeAndClaim(
+      {
+        id: row.id,
+        leaseToken: claimed.lease_token!,
+        result: {
+          rowsWritten: 1,
+          bytesWritten: 1,
+          storageKey: `us/${row.id}.${claimed.lease_token}.csv`,
+        },
+        retentionMs: 60_000,
+      },
+      claimOpts(),
+    );
+    expect(outcome).toEqual({ completed: true });
+    expect((await store.get(row.id))!).toMatchObject({
+      status: 'succeeded',
+      completions: 1,
     });
-    expect(badClaim).toEqual({ completed: true });
-    expect((await store.get(b.id))!.status).toBe('succeeded');
+    expect(
+      await knex('export_webhook_outbox').where({ job_id: row.id }),
+    ).toHaveLength(1);
+  });
+
+  it('completions in one statement: each job its own outcome, next jobs only for completed ones that asked', async () => {
+    const accounts = [randomUUID(), randomUUID(), randomUUID()];
+    for (const accountId of accounts)
+      await store.create(newExportJob({ accountId }));
+    const [x, y, z] = await store.claimBatch({ ...claimOpts(), count: 3 });
+    for (let i = 0; i < 2; i++) await store.create(newExportJob());
+    const done = (job: DbExportJobRow, token = job.lease_token!) => ({
+      id: job.id,
+      leaseToken: token,
+      result: {
+        rowsWritten: 2,
+        bytesWritten: 20,
+        storageKey: `us/${job.id}.${job.lease_token}.csv`,
+      },
+      retentionMs: 60_000,
+    });
+    const [ok, lost, quiet] = await Promise.all([
+      store.completeAndClaim(done(x), claimOpts()),
+      store.completeAndClaim(done(y, randomUUID()), claimOpts()),
+      store.completeAndClaim(done(z)),
+    ]);
+    expect(ok.completed).toBe(true);
+    expect(ok.next).toMatchObject({ status: 'running', lease_owner: 'w' });
+    expect(lost).toEqual({ completed: false });
+    expect(quiet).toEqual({ completed: true });
+    expect((await store.get(x.id))!).toMatchObject({
+      status: 'succeeded',
+      storage_key: `us/${x.id}.${x.lease_token}.csv`,
+      lease_token: null,
+    });
+    expect((await store.get(y.id))!.status).toBe('running');
+    // One next job claimed (for x), the other still queued.
+    expect(await knex('export_jobs').where({ status: 'queued' })).toHaveLength(
+      1,
+    );
   });
 
   it('retries with backoff up to max attempts, then fails; non-retryable fails at once', async () => {

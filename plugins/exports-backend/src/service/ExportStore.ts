@@ -94,10 +94,18 @@ export interface Completion {
   leaseToken: string;
   result: { rowsWritten: number; bytesWritten: number; storageKey: string };
   retentionMs: number;
-  commitFile: () => Promise<void>;
+  /**
+   * Gives the file its final name while the job's row is locked under this lease. Absent when
+   * the file is already under a key of this attempt's own (`ExportStorage.keyFor`).
+   */
+  commitFile?: () => Promise<void>;
+  /** The job's delivery is a webhook (from its row): its outbox row is queued in the commit. */
+  webhook?: boolean;
   /** Claim this worker's next job in the completion's transaction. */
   claimNext?: ClaimOptions;
 }
+
+type CompletionResult = { completed: boolean; next?: DbExportJobRow };
 
 /** A number as an SQL literal (finite numbers only: they are inlined into simple-protocol SQL). */
 function sqlNumber(value: number): string {
@@ -129,7 +137,11 @@ function jsonLiteral(conn: PgConnection, value: unknown): string {
 }
 
 /** Completions as the jsonb argument of `export_jobs_complete` (migration 20261202060000). */
-function completionsLiteral(conn: PgConnection, done: Completion[]): string {
+function completionsLiteral(
+  conn: PgConnection,
+  done: Completion[],
+  claiming: Set<string> = new Set(),
+): string {
   return jsonLiteral(
     conn,
     done.map(c => ({
@@ -139,7 +151,25 @@ function completionsLiteral(conn: PgConnection, done: Completion[]): string {
       bytes: c.result.bytesWritten,
       key: c.result.storageKey,
       retention_ms: c.retentionMs,
+      claim: claiming.has(c.id),
     })),
+  );
+}
+
+/** An error response of the Postgres server (node-postgres' DatabaseError), not a client failure. */
+function isServerError(error: unknown): boolean {
+  const e = error as { severity?: unknown; code?: unknown } | undefined;
+  return typeof e?.severity === 'string' && typeof e?.code === 'string';
+}
+
+/** Two completions ask for their next jobs with the same claim (one claim serves both). */
+function sameClaim(a: ClaimOptions | undefined, b: ClaimOptions | undefined) {
+  return (
+    !!a &&
+    !!b &&
+    a.workerId === b.workerId &&
+    a.leaseMs === b.leaseMs &&
+    a.perTenantLimit === b.perTenantLimit
   );
 }
 
@@ -375,94 +405,20 @@ export class ExportStore {
   }
 
   /**
-   * The group commit of completions, two round trips for the whole batch on one pooled
-   * connection (node-postgres' simple protocol, several statements per round trip):
-   * 1. `BEGIN` and lock the rows whose lease is still the completing worker's (FOR UPDATE);
-   * 2. rename the held jobs' files (in parallel, while the rows are locked: a worker whose
-   *    lease was lost never renames, and no one else can complete or re-claim the job);
-   * 3. mark the renamed ones succeeded, queue their webhooks, claim the next jobs of the
-   *    completions that asked for one (after a savepoint: a failed claim loses no
-   *    completion), `COMMIT`.
-   * A failed rename leaves that job running (its run fails the attempt as before); the rest
-   * still complete. Crash windows: dying before 3 commits leaves renamed files under final
-   * names of jobs still `running`; their leases run out, the retry writes the same key again
-   * (or, after the last attempt, the job fails and the file is unreferenced: `storage_key` is
-   * only set by the commit). The file is therefore complete before the job is `succeeded`.
+   * The group commit of the completions of one turn of the event loop, on one pooled
+   * connection (node-postgres' simple protocol, several statements per round trip).
+   * Completions whose files are already under their attempt's own key and that queue no
+   * webhook take one round trip (`completeClaimingAtOnce`); a group with a file to rename under
+   * the row lock or a webhook takes the locked transaction (`completeLocked`).
    */
   private async completeMany(
     items: Completion[],
-  ): Promise<GroupResult<{ completed: boolean; next?: DbExportJobRow }>[]> {
+  ): Promise<GroupResult<CompletionResult>[]> {
     const conn: PgConnection = await this.db.client.acquireConnection();
     try {
-      const held = await sqlResults(
-        conn,
-        `BEGIN;
-         SELECT j.id, j.delivery->>'type' AS delivery_type FROM export_jobs j
-         JOIN jsonb_to_recordset(${jsonLiteral(
-           conn,
-           items.map(c => ({ id: c.id, token: c.leaseToken })),
-         )}) AS c(id uuid, token uuid) ON j.id = c.id AND j.lease_token = c.token
-         WHERE j.status = 'running' ORDER BY j.id FOR UPDATE OF j`,
-      );
-      const heldRows = held[1].rows as { id: string; delivery_type: string }[];
-      const heldIds = new Set(heldRows.map(r => r.id));
-      const webhookIds = new Set(
-        heldRows.filter(r => r.delivery_type === 'webhook').map(r => r.id),
-      );
-      const results: GroupResult<{
-        completed: boolean;
-        next?: DbExportJobRow;
-      }>[] = items.map(() => ({ value: { completed: false } }));
-      const renamed: Completion[] = [];
-      await Promise.all(
-        items.map(async (item, i) => {
-          if (!heldIds.has(item.id)) return;
-          try {
-            await item.commitFile();
-            renamed.push(item);
-            results[i] = { value: { completed: true } };
-          } catch (error) {
-            results[i] = { error };
-          }
-        }),
-      );
-      const withWebhook = renamed.some(c => webhookIds.has(c.id));
-      if (withWebhook) {
-        const [completed] = await sqlResults(
-          conn,
-          this.completionSql(conn, renamed),
-        );
-        // WebhookOutbox.enqueue builds its INSERT with knex: bound to this connection.
-        const onConn = ((table: string) =>
-          this.db(table).connection(conn)) as unknown as Knex;
-        for (const row of completed.rows as DbExportJobRow[]) {
-          await WebhookOutbox.enqueue(onConn, row, this.webhookAttempts);
-        }
-        await this.commitClaiming(conn, undefined, undefined);
-        return results;
-      }
-      // The claim's options: those of the first completion asking for a next job; the
-      // completions asking with other options (another dispatcher) claim as usual.
-      const asking = renamed.filter(c => c.claimNext);
-      const options = asking[0]?.claimNext;
-      const claimers = asking.filter(
-        c =>
-          c.claimNext!.workerId === options?.workerId &&
-          c.claimNext!.leaseMs === options?.leaseMs &&
-          c.claimNext!.perTenantLimit === options?.perTenantLimit,
-      );
-      const claimed = await this.commitClaiming(
-        conn,
-        renamed.length > 0
-          ? `SELECT export_jobs_complete(${completionsLiteral(conn, renamed)})`
-          : undefined,
-        options && { ...options, count: claimers.length },
-      );
-      claimed.sort(claimOrder).forEach((next, n) => {
-        const i = items.indexOf(claimers[n]);
-        results[i] = { value: { completed: true, next } };
-      });
-      return results;
+      return items.every(c => !c.commitFile && !c.webhook)
+        ? await this.completeClaimingAtOnce(conn, items)
+        : await this.completeLocked(conn, items);
     } catch (error) {
       await conn.query('ROLLBACK').catch(rollbackError => {
         // Its transaction state is unknown (rows may still be locked): it must not go back to
@@ -475,6 +431,147 @@ export class ExportStore {
     } finally {
       await this.db.client.releaseConnection(conn);
     }
+  }
+
+  /**
+   * One statement (`export_jobs_complete_claim`, migration 20261202061000): mark succeeded the
+   * jobs whose lease is still the completing worker's, and claim the next jobs of the
+   * completed ones that asked (try-locks only). Their files are already under keys of their
+   * own attempt, so nothing is renamed while rows are locked: a completion whose lease was
+   * lost is told so and removes its own file. If the statement fails (the claim, say, or a
+   * webhook job not flagged `webhook`), nothing was committed and the locked path completes
+   * them without a claim.
+   */
+  private async completeClaimingAtOnce(
+    conn: PgConnection,
+    items: Completion[],
+  ): Promise<GroupResult<CompletionResult>[]> {
+    const options = items.find(c => c.claimNext)?.claimNext;
+    const claiming = new Set(
+      items.filter(c => sameClaim(c.claimNext, options)).map(c => c.id),
+    );
+    const done = completionsLiteral(conn, items, claiming);
+    let rows: DbExportJobRow[];
+    try {
+      const claim = options ?? { workerId: '', leaseMs: 0, perTenantLimit: 0 };
+      [{ rows }] = (await sqlResults(
+        conn,
+        `SELECT * FROM export_jobs_complete_claim(${done}, ${conn.escapeLiteral(
+          claim.workerId,
+        )}, ${sqlNumber(claim.leaseMs)}, ${sqlNumber(
+          claim.perTenantLimit,
+        )}, ${CLAIM_LOCK_KEY})`,
+      )) as { rows: DbExportJobRow[] }[];
+    } catch (error) {
+      // Only an error the server answered with says that nothing was committed (one
+      // statement); anything else (a lost connection) leaves the outcome unknown.
+      if (!isServerError(error)) throw error;
+      // The locked path completes them without a claim, and queues the outbox rows of any
+      // webhook job (refused by the statement).
+      return this.completeLocked(
+        conn,
+        items.map(c => ({ ...c, claimNext: undefined })),
+      );
+    }
+    const completed = new Set(
+      rows.filter(r => r.status === 'succeeded').map(r => r.id),
+    );
+    const next = rows.filter(r => r.status === 'running').sort(claimOrder);
+    return items.map(item => {
+      if (!completed.has(item.id)) return { value: { completed: false } };
+      return {
+        value: {
+          completed: true,
+          ...(claiming.has(item.id) && next.length > 0
+            ? { next: next.shift() }
+            : {}),
+        },
+      };
+    });
+  }
+
+  /**
+   * The locked transaction, two round trips for the whole group:
+   * 1. `BEGIN` and lock the rows whose lease is still the completing worker's (FOR UPDATE);
+   * 2. rename the held jobs' files (`commitFile`, in parallel, while the rows are locked: a
+   *    worker whose lease was lost never renames, and no one else can complete or re-claim
+   *    the job);
+   * 3. mark the renamed ones succeeded, queue their webhooks, claim the next jobs of the
+   *    completions that asked for one (after a savepoint: a failed claim loses no
+   *    completion), `COMMIT`.
+   * A failed rename leaves that job running (its run fails the attempt as before); the rest
+   * still complete. Dying before 3 commits leaves renamed files under final names of jobs
+   * still `running`; their leases run out and the retry writes its file again (or, after the
+   * last attempt, the job fails and the file is unreferenced: `storage_key` is only set by
+   * the commit). The file is therefore complete before the job is `succeeded`.
+   */
+  private async completeLocked(
+    conn: PgConnection,
+    items: Completion[],
+  ): Promise<GroupResult<CompletionResult>[]> {
+    const held = await sqlResults(
+      conn,
+      `BEGIN;
+       SELECT j.id, j.delivery->>'type' AS delivery_type FROM export_jobs j
+       JOIN jsonb_to_recordset(${jsonLiteral(
+         conn,
+         items.map(c => ({ id: c.id, token: c.leaseToken })),
+       )}) AS c(id uuid, token uuid) ON j.id = c.id AND j.lease_token = c.token
+       WHERE j.status = 'running' ORDER BY j.id FOR UPDATE OF j`,
+    );
+    const heldRows = held[1].rows as { id: string; delivery_type: string }[];
+    const heldIds = new Set(heldRows.map(r => r.id));
+    const webhookIds = new Set(
+      heldRows.filter(r => r.delivery_type === 'webhook').map(r => r.id),
+    );
+    const results: GroupResult<CompletionResult>[] = items.map(() => ({
+      value: { completed: false },
+    }));
+    const renamed: Completion[] = [];
+    await Promise.all(
+      items.map(async (item, i) => {
+        if (!heldIds.has(item.id)) return;
+        try {
+          await item.commitFile?.();
+          renamed.push(item);
+          results[i] = { value: { completed: true } };
+        } catch (error) {
+          results[i] = { error };
+        }
+      }),
+    );
+    const withWebhook = renamed.some(c => webhookIds.has(c.id));
+    if (withWebhook) {
+      const [completed] = await sqlResults(
+        conn,
+        this.completionSql(conn, renamed),
+      );
+      // WebhookOutbox.enqueue builds its INSERT with knex: bound to this connection.
+      const onConn = ((table: string) =>
+        this.db(table).connection(conn)) as unknown as Knex;
+      for (const row of completed.rows as DbExportJobRow[]) {
+        await WebhookOutbox.enqueue(onConn, row, this.webhookAttempts);
+      }
+      await this.commitClaiming(conn, undefined, undefined);
+      return results;
+    }
+    // The claim's options: those of the first completion asking for a next job; the
+    // completions asking with other options (another dispatcher) claim as usual.
+    const asking = renamed.filter(c => c.claimNext);
+    const options = asking[0]?.claimNext;
+    const claimers = asking.filter(c => sameClaim(c.claimNext, options));
+    const claimed = await this.commitClaiming(
+      conn,
+      renamed.length > 0
+        ? `SELECT export_jobs_complete(${completionsLiteral(conn, renamed)})`
+        : undefined,
+      options && { ...options, count: claimers.length },
+    );
+    claimed.sort(claimOrder).forEach((next, n) => {
+      const i = items.indexOf(claimers[n]);
+      results[i] = { value: { completed: true, next } };
+    });
+    return results;
   }
 
   /**
@@ -627,6 +724,16 @@ export class ExportStore {
       .where('expires_at', '<', this.db.fn.now())
       .orderBy('expires_at')
       .limit(limit);
+  }
+
+  /** The storage key of each of these jobs that exists (null: no file). */
+  async storageKeysOf(ids: string[]): Promise<Map<string, string | null>> {
+    const rows: Pick<DbExportJobRow, 'id' | 'storage_key'>[] = await this.db(
+      'export_jobs',
+    )
+      .select('id', 'storage_key')
+      .whereIn('id', [...new Set(ids)]);
+    return new Map(rows.map(r => [r.id, r.storage_key]));
   }
 
   async markExpired(id: string): Promise<boolean> {

@@ -9,11 +9,11 @@ describe('LocalExportStorage', () => {
     const storage = new LocalExportStorage(root);
     const pending = await storage.begin('eu', 'job-1', 'lease-1');
     await new Promise<void>(done => pending.stream.end('a,b\n', () => done()));
-    const key = storage.keyFor('eu', 'job-1', 'csv');
+    const key = storage.keyFor('eu', 'job-1', 'csv', 'lease-1');
     expect(await storage.exists(key)).toBe(false);
     await storage.commit(pending, key);
     expect(await storage.exists(key)).toBe(true);
-    expect(existsSync(join(root, 'eu', 'job-1.csv'))).toBe(true);
+    expect(existsSync(join(root, 'eu', 'job-1.lease-1.csv'))).toBe(true);
     expect(existsSync(join(root, 'us'))).toBe(false);
     expect(() => storage.open('../outside.csv')).toThrow(
       /leaves the export root/,

@@ -14,7 +14,7 @@ export interface PendingExportFile {
 
 /**
  * Export files on the local filesystem, one directory per region (`<root>/<region>/`), so a
- * file's region is where it lies. Files are written as `<region>/.tmp/<id>.<token>.part` and
+ * file's region is where it lies (final names: `ExportStorage`). Files are written as `<region>/.tmp/<id>.<token>.part` and
  * renamed into place only when complete: a cancelled, failed or crashed run leaves no file
  * under a final name (and `discard` removes its temporary one).
  */
@@ -24,8 +24,13 @@ export class LocalExportStorage {
     this.root = resolve(root);
   }
 
-  keyFor(region: Region, jobId: string, extension: string): string {
-    return `${region}/${jobId}.${extension}`;
+  keyFor(
+    region: Region,
+    jobId: string,
+    extension: string,
+    attempt: string,
+  ): string {
+    return `${region}/${jobId}.${attempt}.${extension}`;
   }
 
   private pathOf(key: string): string {
@@ -103,6 +108,23 @@ export class LocalExportStorage {
       }
     }
     return removed;
+  }
+
+  async *committedFilesOlderThan(
+    olderThanMs: number,
+    now = Date.now(),
+  ): AsyncIterable<string> {
+    for (const region of ['us', 'eu']) {
+      const entries = await readdir(join(this.root, region), {
+        withFileTypes: true,
+      }).catch(() => []);
+      for (const entry of entries) {
+        if (!entry.isFile()) continue;
+        const key = `${region}/${entry.name}`;
+        const info = await stat(this.pathOf(key)).catch(() => undefined);
+        if (info && now - info.mtimeMs > olderThanMs) yield key;
+      }
+    }
   }
 
   async remove(key: string): Promise<void> {

@@ -18,13 +18,22 @@ export interface PresignedDownloadOptions {
 }
 
 /**
- * Where export files live. Keys are `<region>/<job id>.<extension>` (`keyFor`): the region in
+ * Where export files live. Keys are `<region>/<job id>.<attempt>.<extension>` (`keyFor`; files
+ * committed before 2026-12-02 06:00 UTC have `<region>/<job id>.<extension>`): the region in
  * the key picks the storage target, so a file can only be stored and read in its account's
  * region. A run writes through `begin` → `stream` and the file appears under its key only by
- * `commit`; `discard` leaves nothing behind.
+ * `commit`; `discard` leaves nothing behind. Each attempt of a job has its own final key (the
+ * attempt is its lease token), so an attempt can commit its file before the database says the
+ * job succeeded, and an attempt whose lease was lost removes only its own file: a file is
+ * visible to users only through the job's `storage_key`.
  */
 export interface ExportStorage {
-  keyFor(region: ExportRegion, jobId: string, extension: string): string;
+  keyFor(
+    region: ExportRegion,
+    jobId: string,
+    extension: string,
+    attempt: string,
+  ): string;
   begin(
     region: ExportRegion,
     jobId: string,
@@ -40,6 +49,14 @@ export interface ExportStorage {
   /** Removes temporary files older than `olderThanMs` (left by killed workers); returns how many. */
   removeStaleTemporaries(olderThanMs: number, now?: number): Promise<number>;
   /**
+   * Keys of committed files last written more than `olderThanMs` ago (the retention job removes
+   * those no job references: an attempt that died between its commit and the database's).
+   */
+  committedFilesOlderThan(
+    olderThanMs: number,
+    now?: number,
+  ): AsyncIterable<string>;
+  /**
    * A URL the storage itself serves the file from, valid `ttlSeconds`. Absent where the storage
    * cannot sign URLs (local files): the router then streams the file.
    */
@@ -50,4 +67,10 @@ export interface ExportStorage {
   ): Promise<string>;
   /** Bytes of committed export files per region (temporary files not counted). */
   bytesByRegion?(): Promise<Record<ExportRegion, number>>;
+}
+
+/** The job id of a final key (`<region>/<job id>.<attempt>.<extension>` or the older `<region>/<job id>.<extension>`). */
+export function jobIdOfKey(key: string): string {
+  const file = key.slice(key.indexOf('/') + 1);
+  return file.slice(0, file.indexOf('.'));
 }

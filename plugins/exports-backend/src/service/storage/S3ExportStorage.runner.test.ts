@@ -64,7 +64,9 @@ describe('ExportRunner on S3ExportStorage (real Postgres, s3rver)', () => {
       const done = await settled(row.id);
       expect(done.status).toBe('succeeded');
       expect(done.completions).toBe(1);
-      expect(done.storage_key).toBe(`eu/${row.id}.csv`);
+      expect(done.storage_key).toMatch(
+        new RegExp(`^eu/${row.id}\\.[0-9a-f-]{36}\\.csv$`),
+      );
       const client = inspectorClient(endpoint);
       expect(await keysIn(client, buckets.eu)).toEqual([done.storage_key]);
       expect(await keysIn(client, buckets.us)).toEqual([]);

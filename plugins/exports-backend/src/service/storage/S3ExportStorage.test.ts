@@ -62,13 +62,13 @@ describe('S3ExportStorage on s3rver', () => {
     const usJob = randomUUID();
     const eu = await storage.begin('eu', euJob, 'lease');
     await writeAll(eu.stream, Buffer.from('eu,row\n'));
-    await storage.commit(eu, storage.keyFor('eu', euJob, 'csv'));
+    await storage.commit(eu, storage.keyFor('eu', euJob, 'csv', 'a1'));
     const us = await storage.begin('us', usJob, 'lease');
     await writeAll(us.stream, Buffer.from('us,row,longer\n'));
-    await storage.commit(us, storage.keyFor('us', usJob, 'csv'));
+    await storage.commit(us, storage.keyFor('us', usJob, 'csv', 'a1'));
 
-    expect(await objectsIn('eu')).toEqual([`eu/${euJob}.csv`]);
-    expect(await objectsIn('us')).toEqual([`us/${usJob}.csv`]);
+    expect(await objectsIn('eu')).toEqual([`eu/${euJob}.a1.csv`]);
+    expect(await objectsIn('us')).toEqual([`us/${usJob}.a1.csv`]);
     expect(await storage.bytesByRegion()).toEqual({ us: 14, eu: 7 });
   });
 
@@ -78,7 +78,7 @@ describe('S3ExportStorage on s3rver', () => {
     const pending = await storage.begin('eu', jobId, 'lease');
     await writeAll(pending.stream, Buffer.from('eu data\n'));
     await expect(
-      storage.commit(pending, storage.keyFor('us', jobId, 'csv')),
+      storage.commit(pending, storage.keyFor('us', jobId, 'csv', 'a1')),
     ).rejects.toThrow(/written in region eu cannot be stored under 'us\//);
     await storage.discard(pending);
     expect(await objectsIn('us')).toEqual([]);
@@ -119,7 +119,7 @@ describe('S3ExportStorage on s3rver', () => {
     expect(commands).not.toContain('CompleteMultipartUploadCommand');
     expect(await objectsIn('us')).toEqual([]);
     expect(await objectsIn('eu')).toEqual([]);
-    expect(await storage.exists(storage.keyFor('us', jobId, 'csv'))).toBe(
+    expect(await storage.exists(storage.keyFor('us', jobId, 'csv', 'a1'))).toBe(
       false,
     );
   });
@@ -130,7 +130,7 @@ describe('S3ExportStorage on s3rver', () => {
     const data = randomBytes(12 * 1024 * 1024 + 3);
     const pending = await storage.begin('eu', jobId, 'lease');
     await writeAll(pending.stream, data);
-    const key = storage.keyFor('eu', jobId, 'csv');
+    const key = storage.keyFor('eu', jobId, 'csv', 'a1');
     await storage.commit(pending, key);
     expect(await objectsIn('eu')).toEqual([key]);
     expect((await readAll(storage.open(key))).equals(data)).toBe(true);
@@ -142,7 +142,7 @@ describe('S3ExportStorage on s3rver', () => {
     const data = Buffer.from('id,name\n1,"a, b"\n');
     const pending = await storage.begin('eu', jobId, 'lease');
     await writeAll(pending.stream, data);
-    const key = storage.keyFor('eu', jobId, 'csv');
+    const key = storage.keyFor('eu', jobId, 'csv', 'a1');
     await storage.commit(pending, key);
 
     const url = await storage.presignedDownloadUrl(key, 60, {
@@ -237,7 +237,7 @@ describe('S3ExportStorage when the storage is unavailable', () => {
     });
     expect(error.name).toBe('ServiceUnavailableError');
     await expect(
-      storage.commit(pending, storage.keyFor('us', 'x', 'csv')),
+      storage.commit(pending, storage.keyFor('us', 'x', 'csv', 'a1')),
     ).rejects.toMatchObject({ name: 'ServiceUnavailableError' });
   });
 });

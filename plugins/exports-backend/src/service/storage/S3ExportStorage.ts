@@ -66,14 +66,19 @@ export class S3ExportStorage implements ExportStorage {
     }
   }
 
-  keyFor(region: ExportRegion, jobId: string, extension: string): string {
+  keyFor(
+    region: ExportRegion,
+    jobId: string,
+    extension: string,
+    attempt: string,
+  ): string {
     this.target(region);
-    if (!SEGMENT.test(jobId) || !SEGMENT.test(extension)) {
+    if (![jobId, extension, attempt].every(part => SEGMENT.test(part))) {
       throw new InputError(
-        `export file names are letters, digits, '-' and '_': got job '${jobId}', extension '${extension}'`,
+        `export file names are letters, digits, '-' and '_': got job '${jobId}', attempt '${attempt}', extension '${extension}'`,
       );
     }
-    return `${region}/${jobId}.${extension}`;
+    return `${region}/${jobId}.${attempt}.${extension}`;
   }
 
   private target(region: ExportRegion): S3ExportTarget {
@@ -270,6 +275,24 @@ export class S3ExportStorage implements ExportStorage {
       }
     }
     return removed;
+  }
+
+  async *committedFilesOlderThan(
+    olderThanMs: number,
+    now = Date.now(),
+  ): AsyncIterable<string> {
+    for (const region of EXPORT_REGIONS) {
+      for await (const object of this.objects(region, `${region}/`)) {
+        const modified = object.LastModified?.getTime() ?? now;
+        if (
+          object.Key &&
+          FINAL_KEY.test(object.Key) &&
+          now - modified > olderThanMs
+        ) {
+          yield object.Key;
+        }
+      }
+    }
   }
 
   async presignedDownloadUrl(

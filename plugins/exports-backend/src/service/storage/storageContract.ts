@@ -32,8 +32,8 @@ export const exportStorageContract: Record<
       const jobId = randomUUID();
       const data = randomBytes(3 * 1024 * 1024 + 17);
       const pending = await storage.begin('eu', jobId, randomUUID());
-      const key = storage.keyFor('eu', jobId, 'csv');
-      expect(key).toBe(`eu/${jobId}.csv`);
+      const key = storage.keyFor('eu', jobId, 'csv', 'a1');
+      expect(key).toBe(`eu/${jobId}.a1.csv`);
       await writeAll(pending.stream, data);
       expect(await storage.exists(key)).toBe(false);
       await storage.commit(pending, key);
@@ -53,9 +53,9 @@ export const exportStorageContract: Record<
       const halfWritten = await storage.begin('us', jobId, randomUUID());
       halfWritten.stream.write(Buffer.from('a,b\n'));
       await storage.discard(halfWritten);
-      expect(await storage.exists(storage.keyFor('us', jobId, 'csv'))).toBe(
-        false,
-      );
+      expect(
+        await storage.exists(storage.keyFor('us', jobId, 'csv', 'a1')),
+      ).toBe(false);
       expect(await storage.removeStaleTemporaries(0, Date.now() + 60_000)).toBe(
         0,
       );
@@ -69,12 +69,30 @@ export const exportStorageContract: Record<
         await storage.removeStaleTemporaries(3_600_000, Date.now() + 7_200_000),
       ).toBe(1);
     },
+  'lists committed files older than asked, not temporary ones':
+    async storage => {
+      const jobId = randomUUID();
+      const pending = await storage.begin('eu', jobId, randomUUID());
+      await writeAll(pending.stream, Buffer.from('a\n'));
+      const key = storage.keyFor('eu', jobId, 'csv', 'a1');
+      await storage.commit(pending, key);
+      const running = await storage.begin('us', randomUUID(), randomUUID());
+      await writeAll(running.stream, Buffer.from('b\n'));
+      const listed = async (olderThanMs: number, now?: number) => {
+        const keys: string[] = [];
+        for await (const k of storage.committedFilesOlderThan(olderThanMs, now))
+          keys.push(k);
+        return keys;
+      };
+      expect(await listed(3_600_000)).toEqual([]);
+      expect(await listed(3_600_000, Date.now() + 7_200_000)).toEqual([key]);
+    },
   'removes committed files and refuses keys outside its layout':
     async storage => {
       const jobId = randomUUID();
       const pending = await storage.begin('us', jobId, randomUUID());
       await writeAll(pending.stream, Buffer.from('a\n'));
-      const key = storage.keyFor('us', jobId, 'csv');
+      const key = storage.keyFor('us', jobId, 'csv', 'a1');
       await storage.commit(pending, key);
       await storage.remove(key);
       expect(await storage.exists(key)).toBe(false);
