@@ -204,6 +204,33 @@ describe('DecisionLog (real Postgres)', () => {
     ]);
   });
 
+  it("the next batch commits while the previous one's onCommitted runs; each append waits for its own", async () => {
+    let openGate!: () => void;
+    const gate = new Promise<void>(resolve => (openGate = resolve));
+    const seen: string[] = [];
+    const log = new DecisionLog(knex, {
+      onCommitted: async decisions => {
+        seen.push(decisions[0].decision.decisionId);
+        if (seen.length === 1) await gate; // the first batch's audit append hangs
+      },
+    });
+    const before = await log.count();
+    const first = decision(false);
+    let firstDone = false;
+    const firstAppend = log.append([first]).then(() => (firstDone = true));
+    while (seen.length === 0) await new Promise(r => setTimeout(r, 5));
+    const second = decision(false);
+    await log.append([second]); // committed and acknowledged past the hanging one
+    expect((await log.count()) - before).toBe(2);
+    expect(firstDone).toBe(false);
+    openGate();
+    await firstAppend;
+    expect(seen).toEqual([
+      first.decision.decisionId,
+      second.decision.decisionId,
+    ]);
+  });
+
   it('latency: per decision and per-minute histograms by cache outcome, from concurrent logs, equal a direct count', async () => {
     const replicas = [new DecisionLog(knex), new DecisionLog(knex)];
     const bounds = LATENCY_BUCKETS_MS.map(ms => ms * 1000);

@@ -84,7 +84,8 @@ export interface DecisionLogOptions {
   events?: (decisions: readonly LoggedDecision[]) => DecisionEvents | undefined;
   /**
    * Called with each committed batch's decisions before its appends resolve (the audit store
-   * and events, see DecisionTrail); a rejection fails the appends of the batch.
+   * and events, see DecisionTrail); a rejection fails the appends of the batch. The next
+   * batch's statement may run meanwhile (the audit append and the next commit overlap).
    */
   onCommitted?: (decisions: LoggedDecision[]) => Promise<void>;
 }
@@ -166,6 +167,11 @@ export class DecisionLog {
     return this.queued;
   }
 
+  /**
+   * Starts the next commit unless one is in flight. Its statement and the previous batch's
+   * `onCommitted` (the audit append) overlap: the next statement starts as soon as this one
+   * has committed, while each batch's appends still resolve only after its own `onCommitted`.
+   */
   private flush(): void {
     if (this.flushing || this.queue.length === 0) return;
     this.flushing = true;
@@ -179,17 +185,25 @@ export class DecisionLog {
       batch.push(next);
       rows += next.decisions.length;
     }
-    this.commit(batch)
+    const decisions = batch.flatMap(p => p.decisions);
+    const committed = this.commit(
+      decisions,
+      batch.flatMap(p => p.shadow),
+    ).finally(() => {
+      this.flushing = false;
+      this.flush();
+    });
+    committed
+      .then(async () => {
+        this.committedBatches++;
+        if (decisions.length > 0) await this.options.onCommitted?.(decisions);
+      })
       .then(
-        () => {
-          this.committedBatches++;
-          batch.forEach(p => p.done());
-        },
+        () => batch.forEach(p => p.done()),
         (error: Error) => batch.forEach(p => p.failed(error)),
       )
       .finally(() => {
         this.queued -= rows;
-        this.flushing = false;
         while (this.roomWaiters.length > 0 && this.queued < this.maxQueued) {
           this.roomWaiters.shift()!();
         }
@@ -197,9 +211,11 @@ export class DecisionLog {
       });
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
-    const decisions = batch.flatMap(p => p.decisions);
-    const shadow = batch.flatMap(p => p.shadow);
+  /** One group commit: decisions, shadow records and their events in one statement. */
+  private async commit(
+    decisions: LoggedDecision[],
+    shadow: ShadowRecord[],
+  ): Promise<void> {
     const events =
       decisions.length > 0 ? this.options.events?.(decisions) : undefined;
     const { sql, bindings } = commitStatement(
@@ -209,7 +225,6 @@ export class DecisionLog {
     );
     await this.knex.raw(sql, bindings as Knex.RawBinding[]);
     events?.written();
-    if (decisions.length > 0) await this.options.onCommitted?.(decisions);
   }
 
   private filtered(q: Omit<DecisionQuery, 'limit' | 'before'>) {
