@@ -99,7 +99,11 @@ export interface Completion {
    * the file is already under a key of this attempt's own (`ExportStorage.keyFor`).
    */
   commitFile?: () => Promise<void>;
-  /** The job's delivery is a webhook (from its row): its outbox row is queued in the commit. */
+  /**
+   * The job's delivery is a webhook (from its row): the group takes the locked transaction,
+   * which queues its outbox row. A webhook job sent without it is refused by the one-statement
+   * path and completed by the locked one (one more round trip, nothing lost).
+   */
   webhook?: boolean;
   /** Claim this worker's next job in the completion's transaction. */
   claimNext?: ClaimOptions;
