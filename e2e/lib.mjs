@@ -149,8 +149,15 @@ export async function openPortalAs(browser, { search, displayName, viewport }) {
   });
   const pageErrors = [];
   page.on('pageerror', error => pageErrors.push(error.message));
-  await page.goto(E2E_BASE);
-  await page.getByLabel('Filter users').fill(search);
+  try {
+    await page.goto(E2E_BASE);
+    await page.getByLabel('Filter users').fill(search);
+  } catch (error) {
+    // Callers open the portal before their try/finally: an open browser would keep the test
+    // process alive forever (a hung CI run instead of a failed test).
+    await browser.close().catch(() => undefined);
+    throw error;
+  }
   return {
     page,
     pageErrors,

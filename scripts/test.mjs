@@ -100,6 +100,9 @@ async function main() {
       await step('End-to-end tests (Chromium)', process.execPath, [
         '--test',
         '--test-concurrency=1',
+        // a test that leaks a browser or a server fails or ends instead of hanging CI
+        '--test-force-exit',
+        '--test-timeout=600000',
         'e2e/portal.test.mjs',
         'e2e/data-explorer.test.mjs',
         'e2e/capacity.test.mjs',
