@@ -13,7 +13,12 @@ export type { NotificationListenerOptions } from './database/NotificationListene
 export { EventSchemaRegistry } from './events/EventSchemaRegistry';
 export type { EventSchemaDocument } from './events/EventSchemaRegistry';
 export { EventProducer, isUuid } from './events/EventProducer';
-export type { EmitOptions, EmitResult } from './events/EventProducer';
+export type {
+  EmitOptions,
+  EmitResult,
+  EventToEmit,
+  PreparedEvents,
+} from './events/EventProducer';
 export { OutboxRelay } from './events/OutboxRelay';
 export { EventConsumer, DEDUPE_WINDOW_MS } from './events/EventConsumer';
 export type { EventConsumerOptions } from './events/EventConsumer';

@@ -1,17 +1,15 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  EventToEmit,
   PlatformEventsService,
   PlatformSink,
+  PreparedEvents,
 } from '@internal/plugin-platform-node';
 import { LoggedDecision } from './DecisionLog';
 
 type AuditRecords = Parameters<PlatformSink['appendAudit']>[0];
-type EventToEmit = Parameters<PlatformEventsService['prepare']>[0][number];
 /** A batch's events, written by the decision log's commit statement itself. */
-export type DecisionEvents = Pick<
-  ReturnType<PlatformEventsService['prepare']>,
-  'insert' | 'written'
->;
+export type DecisionEvents = Pick<PreparedEvents, 'insert' | 'written'>;
 
 /** Default share of decisions emitted as `permission.checked` (spec: 10 %). */
 export const CHECKED_SAMPLE_RATE = 0.1;

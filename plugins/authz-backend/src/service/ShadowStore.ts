@@ -99,26 +99,6 @@ export class ShadowStore {
     });
   }
 
-  async record(records: ShadowRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    await this.knex('authz_shadow_decisions').insert(
-      records.map(r => ({
-        team: r.team,
-        endpoint: r.endpoint,
-        decision_id: r.decisionId,
-        subject: r.subject,
-        action: r.action,
-        resource: r.resource,
-        legacy_allowed: r.legacyAllowed,
-        legacy_reason: r.legacyReason ?? null,
-        policy_allowed: r.policyAllowed,
-        policy_reason: r.policyReason,
-        policy_revision: r.policyRevision,
-        discrepancy: r.legacyAllowed !== r.policyAllowed,
-      })),
-    );
-  }
-
   /** Discrepancies / shadow decisions of one team and endpoint over the last `hours`. */
   async discrepancyRate(
     team: string,
