@@ -492,6 +492,11 @@ decision := {"allowed": true, "reason": concat(",", input.subject.dataClasses)} 
     ]);
     expect([loaded.allowed, loaded.reason]).toEqual([false, 'policy_error']);
     expect(trusted.allowed).toBe(true);
+    // replay against a candidate fails closed the same way
+    const [replayed] = await e.decideWith(product, [
+      check('u-admin', 'dashboard.read', ACME),
+    ]);
+    expect(replayed).toEqual({ allowed: false, reason: 'policy_error' });
   });
 
   it('carry only type and id without a portal-user source', async () => {

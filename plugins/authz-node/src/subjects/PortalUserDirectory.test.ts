@@ -93,6 +93,45 @@ describe('PortalUserDirectory', () => {
     expect(directory.lookups.length).toBe(first + 1);
   });
 
+  it('does not cache what a load read before an invalidation that happened while it ran', async () => {
+    const directory = fakeDirectory();
+    let release!: () => void;
+    const held = new Promise<void>(resolve => (release = resolve));
+    const slow: OrgDirectory = {
+      ...directory,
+      orgEntity: async ref => {
+        await held;
+        return directory.orgEntity(ref);
+      },
+    };
+    const users = new PortalUserDirectory(slow);
+    const inFlight = users.load(['user:default/priya']);
+    users.invalidate(); // the catalog changed while the load ran
+    release();
+    expect((await inFlight).has('user:default/priya')).toBe(true);
+    const before = directory.lookups.length;
+    await users.load(['user:default/priya']);
+    expect(directory.lookups.length).toBe(before + 1); // read again, not served stale
+  });
+
+  it('keeps the users that resolved when another one fails, and rejects the load', async () => {
+    const directory = fakeDirectory();
+    const flaky: OrgDirectory = {
+      ...directory,
+      orgEntity: async ref => {
+        if (ref === 'user:default/lena') throw new Error('catalog 503');
+        return directory.orgEntity(ref);
+      },
+    };
+    const users = new PortalUserDirectory(flaky);
+    await expect(
+      users.load(['user:default/priya', 'user:default/lena']),
+    ).rejects.toThrow('catalog 503');
+    const before = directory.lookups.length;
+    expect((await users.load(['user:default/priya'])).size).toBe(1);
+    expect(directory.lookups.length).toBe(before); // priya came from the cache
+  });
+
   it('forgets a user after the TTL', async () => {
     const directory = fakeDirectory();
     const users = new PortalUserDirectory(directory, { ttlMs: 1 });

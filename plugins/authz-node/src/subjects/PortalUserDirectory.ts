@@ -50,6 +50,8 @@ export interface OrgDirectory extends GroupAnnotations {
  */
 export class PortalUserDirectory implements PortalUserSource {
   private readonly cache: LRUCache<string, PortalUserAttributes | 'unknown'>;
+  /** Bumped by `invalidate()`: a load that started before it must not cache what it read. */
+  private generation = 0;
 
   constructor(
     private readonly directory: OrgDirectory,
@@ -69,16 +71,29 @@ export class PortalUserDirectory implements PortalUserSource {
       if (cached === undefined) missing.push(ref);
       else if (cached !== 'unknown') found.set(ref, cached);
     }
-    const resolved = await Promise.all(missing.map(ref => this.resolve(ref)));
+    const generation = this.generation;
+    const resolved = await Promise.allSettled(
+      missing.map(ref => this.resolve(ref)),
+    );
+    const cacheable = generation === this.generation;
+    let failure: unknown;
     missing.forEach((ref, i) => {
-      const attributes = resolved[i];
-      this.cache.set(ref, attributes ?? 'unknown');
+      const result = resolved[i];
+      if (result.status === 'rejected') {
+        failure ??= result.reason;
+        return;
+      }
+      const attributes = result.value;
+      if (cacheable) this.cache.set(ref, attributes ?? 'unknown');
       if (attributes) found.set(ref, attributes);
     });
+    // the users that did resolve stay cached: a retry of the batch asks only for the others
+    if (failure !== undefined) throw failure;
     return found;
   }
 
   invalidate(): void {
+    this.generation++;
     this.cache.clear();
   }
 

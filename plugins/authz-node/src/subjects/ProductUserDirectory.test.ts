@@ -38,4 +38,26 @@ describe('ProductUserDirectory (real Postgres product data)', () => {
     await directory.load([rows[1].id]);
     expect(queries).toBe(2);
   });
+
+  it('does not cache rows read by a query that straddled an invalidation', async () => {
+    const knex = await databases.init('POSTGRES_18');
+    await seedProductData(knex, { eventRows: 0 });
+    const [{ id }] = await knex('users').orderBy('id').limit(1).select('id');
+    const directory = new ProductUserDirectory(knex);
+    let queries = 0;
+    knex.on('query', () => queries++);
+    // another session holds the table: the directory's query waits behind it
+    const blocker = await knex.transaction();
+    await blocker.raw('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+    const inFlight = directory.load([id]);
+    await new Promise(resolve => setTimeout(resolve, 200));
+    directory.invalidate(); // the change's notification arrives while the query waits
+    await blocker.raw(`UPDATE users SET role = 'admin' WHERE id = ?`, [id]);
+    await blocker.commit();
+    await inFlight;
+    const afterFirst = queries;
+    const again = await directory.load([id]);
+    expect(queries).toBe(afterFirst + 1); // read again, not the straddling read's cache
+    expect(again.get(id)?.role).toBe('admin');
+  });
 });

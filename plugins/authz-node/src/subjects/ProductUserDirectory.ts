@@ -35,6 +35,8 @@ export interface ProductUserSource {
  */
 export class ProductUserDirectory implements ProductUserSource {
   private readonly cache: LRUCache<string, ProductUserAttributes | 'unknown'>;
+  /** Bumped by `invalidate()`: a load that started before it must not cache what it read. */
+  private generation = 0;
 
   constructor(
     private readonly knex: Knex,
@@ -57,15 +59,18 @@ export class ProductUserDirectory implements ProductUserSource {
       else this.cache.set(id, 'unknown');
     }
     if (missing.length > 0) {
+      const generation = this.generation;
       const rows: DbProductUserRow[] = await this.knex('users as u')
         .join('accounts as a', 'a.id', 'u.account_id')
         .whereIn('u.id', missing)
         .select('u.id', 'u.account_id', 'u.role', 'a.plan', 'a.region');
       const byId = new Map(rows.map(r => [r.id, r]));
+      // the rows may predate a change announced while the query ran: answer, don't keep
+      const cacheable = generation === this.generation;
       for (const id of missing) {
         const row = byId.get(id);
         if (!row) {
-          this.cache.set(id, 'unknown');
+          if (cacheable) this.cache.set(id, 'unknown');
           continue;
         }
         const attributes: ProductUserAttributes = {
@@ -74,7 +79,7 @@ export class ProductUserDirectory implements ProductUserSource {
           plan: row.plan,
           region: row.region,
         };
-        this.cache.set(id, attributes);
+        if (cacheable) this.cache.set(id, attributes);
         found.set(id, attributes);
       }
     }
@@ -82,6 +87,7 @@ export class ProductUserDirectory implements ProductUserSource {
   }
 
   invalidate(): void {
+    this.generation++;
     this.cache.clear();
   }
 }
