@@ -257,6 +257,31 @@ describe('ExportRunner (real Postgres, real files)', () => {
     expect(done.status).toBe('succeeded');
   });
 
+  it('keeps the lease while a commit outlasts it: the job succeeds once, not re-queued by the lease check', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'exports-slow-commit-'));
+    const storage = new LocalExportStorage(root);
+    const commit = storage.commit.bind(storage);
+    storage.commit = async (pending, key) => {
+      await new Promise(r => setTimeout(r, 3000)); // an S3 upload and copy: longer than the lease
+      await commit(pending, key);
+    };
+    const onFinished = jest.fn();
+    const { row } = await store.create(newJob({ fields: ['id'] }));
+    runner(root, {
+      storage,
+      leaseMs: 1500,
+      leaseCheckMs: 250,
+      heartbeatMs: 300,
+      onFinished,
+    }).start();
+    const done = await settled(row.id);
+    expect(done.status).toBe('succeeded');
+    expect(done.completions).toBe(1);
+    expect(done.attempts).toBe(1);
+    expect(existsSync(join(root, done.storage_key!))).toBe(true);
+    expect(onFinished.mock.calls.map(c => c[1])).toEqual(['succeeded']);
+  });
+
   it('fails the job with permission_revoked when access was revoked before it ran', async () => {
     const root = mkdtempSync(join(tmpdir(), 'exports-revoked-'));
     const { row } = await store.create(newJob());

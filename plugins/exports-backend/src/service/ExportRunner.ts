@@ -257,9 +257,9 @@ export class ExportRunner {
       } catch (e) {
         throw sink.aborted ?? e;
       }
-      clearInterval(heartbeat);
-      heartbeat = undefined;
       if (sink.aborted) throw sink.aborted;
+      // The heartbeat keeps renewing the lease until the completion returns: a commit (an S3
+      // upload and copy) can outlast the lease, and another replica would re-queue the job.
       // This attempt's own final key: committed before the database says succeeded (a file
       // under it is complete, and no user sees it before the job's storage_key names it).
       const key = storage.keyFor(job.region, job.id, format, token);
@@ -284,6 +284,8 @@ export class ExportRunner {
           ? this.claimOptions()
           : undefined,
       );
+      clearInterval(heartbeat);
+      heartbeat = undefined;
       if (!completed) {
         // The lease was lost (cancelled, or re-claimed after it ran out): remove this
         // attempt's file; another attempt's file has another key.
