@@ -657,6 +657,84 @@ describe('ExportStore queue (real Postgres)', () => {
       await Promise.all(pools.map(p => p.destroy()));
     }
   });
+
+  it('completeAndClaim as production calls it (no commitFile): 4 pools x 3 slots, 400 jobs of 8 accounts, per-tenant limit 2 holds and each job completes once', async () => {
+    const accounts = Array.from({ length: 8 }, () => randomUUID());
+    for (let i = 0; i < 400; i++) {
+      await store.create(
+        newExportJob({
+          accountId: accounts[i % 8],
+          plan: i % 3 === 0 ? 'enterprise' : 'mid_market',
+        }),
+      );
+    }
+    const conn = knex.client.config.connection;
+    const pools = Array.from({ length: 4 }, () =>
+      knexFactory({ client: 'pg', connection: conn, pool: { min: 2, max: 4 } }),
+    );
+    let maxRunning = 0;
+    let stop = false;
+    const monitor = (async () => {
+      while (!stop) {
+        const r = await knex.raw(
+          `SELECT coalesce(max(n), 0) AS m FROM (SELECT count(*) AS n FROM export_jobs
+            WHERE status = 'running' GROUP BY account_id) per_account`,
+        );
+        maxRunning = Math.max(maxRunning, Number(r.rows[0].m));
+      }
+    })();
+    const claims = new Map<string, number>();
+    const claimed = (job: DbExportJobRow | undefined) => {
+      if (job) claims.set(job.id, (claims.get(job.id) ?? 0) + 1);
+      return job;
+    };
+    try {
+      await Promise.all(
+        pools.flatMap((pool, w) => {
+          const s = new ExportStore(pool);
+          const options = { ...claimOpts(30_000, 2), workerId: `w${w}` };
+          return [0, 1, 2].map(async () => {
+            let job: DbExportJobRow | undefined;
+            for (;;) {
+              // The dispatcher's claim: try-locks, then waiting for the locks when that found none.
+              job ??= claimed(
+                (await s.claimBatch({ ...options, count: 1 }))[0],
+              );
+              if (!job) {
+                if ((await s.queueStats()).queued === 0) return;
+                await new Promise(r => setTimeout(r, 2));
+                continue;
+              }
+              const { completed, next } = await s.completeAndClaim(
+                {
+                  id: job.id,
+                  leaseToken: job.lease_token!,
+                  result: { rowsWritten: 1, bytesWritten: 1, storageKey: 'k' },
+                  retentionMs: 1000,
+                },
+                options,
+              );
+              expect(completed).toBe(true);
+              job = claimed(next);
+            }
+          });
+        }),
+      );
+    } finally {
+      stop = true;
+      await monitor;
+      await Promise.all(pools.map(p => p.destroy()));
+    }
+    expect(maxRunning).toBeGreaterThan(0);
+    expect(maxRunning).toBeLessThanOrEqual(2);
+    const rows = await knex('export_jobs').select('status', 'completions');
+    expect(rows).toHaveLength(400);
+    expect(
+      rows.every(r => r.status === 'succeeded' && r.completions === 1),
+    ).toBe(true);
+    expect(claims.size).toBe(400);
+    expect([...claims.values()].every(n => n === 1)).toBe(true);
+  });
 });
 
 describe('ExportStore group commit connection handling', () => {
