@@ -17,7 +17,7 @@ describe('NotificationListener (real Postgres)', () => {
     await Promise.all(listeners.splice(0).map(l => l.stop()));
   });
 
-  function listen(channel = 'test_channel') {
+  function listen(channel = 'test_channel', probe = {}) {
     const payloads: string[] = [];
     const listening: boolean[] = [];
     const listener = new NotificationListener({
@@ -27,6 +27,7 @@ describe('NotificationListener (real Postgres)', () => {
       onNotification: p => payloads.push(p),
       onListening: catchUp => listening.push(catchUp),
       reconnectMs: 50,
+      ...probe,
     });
     listeners.push(listener);
     return { listener, payloads, listening };
@@ -68,6 +69,31 @@ describe('NotificationListener (real Postgres)', () => {
     await knex.raw(`SELECT pg_notify('test_channel', 'after')`);
     await waitFor(
       async () => (payloads.includes('after') ? true : undefined),
+      5000,
+    );
+  });
+
+  it('notices a connection that stopped answering (no error, no end) and reconnects', async () => {
+    const { listener, payloads, listening } = listen('test_channel', {
+      probeMs: 400, // its first probe comes after the pid is read (the query text changes)
+      probeTimeoutMs: 300,
+    });
+    await listener.start();
+    const [pid] = await backendsListening();
+    // a frozen server process: the socket stays open and silent, like a half-open connection
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await waitFor(
+        async () => (listening.length === 2 ? true : undefined),
+        10_000,
+      );
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(listening).toEqual([false, true]);
+    await knex.raw(`SELECT pg_notify('test_channel', 'after-freeze')`);
+    await waitFor(
+      async () => (payloads.includes('after-freeze') ? true : undefined),
       5000,
     );
   });

@@ -26,6 +26,14 @@ export interface NotificationListenerOptions {
   onListening?: (catchUp: boolean) => void;
   /** First reconnect delay; doubles up to 30 s while Postgres stays unreachable (default 500 ms). */
   reconnectMs?: number;
+  /**
+   * How often the idle connection is probed with `SELECT 1` (default 30 s): a half-open TCP
+   * connection (NAT timeout, failover without a reset) emits no error, and would otherwise
+   * stop notifications silently. A probe that fails or takes `probeTimeoutMs` (default 10 s)
+   * counts as a lost connection.
+   */
+  probeMs?: number;
+  probeTimeoutMs?: number;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
@@ -40,6 +48,7 @@ export class NotificationListener {
   private stopped = false;
   private attempts = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
   private failures = 0;
 
   constructor(private readonly options: NotificationListenerOptions) {
@@ -60,6 +69,7 @@ export class NotificationListener {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.probeTimer);
     const connection = this.connection;
     this.connection = undefined;
     if (connection) await this.destroy(connection);
@@ -91,6 +101,7 @@ export class NotificationListener {
       }
       this.connection = connection;
       this.failures = 0;
+      this.startProbing(connection);
       this.options.onListening?.(this.attempts > 1);
     } catch (e) {
       if (connection) await this.destroy(connection);
@@ -99,8 +110,35 @@ export class NotificationListener {
     }
   }
 
+  private startProbing(connection: PgListenConnection) {
+    clearInterval(this.probeTimer);
+    const timeoutMs = this.options.probeTimeoutMs ?? 10_000;
+    this.probeTimer = setInterval(async () => {
+      if (this.connection !== connection) return;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          connection.query('SELECT 1'),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(new Error(`no answer to a probe in ${timeoutMs} ms`)),
+              timeoutMs,
+            );
+          }),
+        ]);
+      } catch (error) {
+        this.lost(connection, error as Error);
+      } finally {
+        clearTimeout(timer);
+      }
+    }, this.options.probeMs ?? 30_000);
+    this.probeTimer.unref?.();
+  }
+
   private lost(connection: PgListenConnection, error?: Error) {
     if (this.connection !== connection) return;
+    clearInterval(this.probeTimer);
     this.connection = undefined;
     this.destroy(connection).catch(() => undefined);
     if (this.stopped) return;
