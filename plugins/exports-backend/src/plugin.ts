@@ -17,7 +17,7 @@ import { ExportMetrics } from './service/ExportMetrics';
 import { ExportRunner } from './service/ExportRunner';
 import { ExportStore } from './service/ExportStore';
 import { loadRunTimeAccessCheck } from './service/access';
-import { expireExports } from './service/expireExports';
+import { expireExports, SweepPosition } from './service/expireExports';
 import { createExportStorage } from './service/storage/createExportStorage';
 import { AccountLookup, createRouter } from './service/router';
 import { WebhookDeliverer } from './service/webhooks';
@@ -211,6 +211,7 @@ export const exportsPlugin = createBackendPlugin({
           await webhooks.stop();
         });
 
+        const sweep: SweepPosition = {};
         await deps.scheduler.scheduleTask({
           id: 'exports-expire',
           frequency: { minutes: 10 },
@@ -222,6 +223,7 @@ export const exportsPlugin = createBackendPlugin({
               storage,
               auditor: deps.auditor,
               logger,
+              sweep,
             });
           },
         });

@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { regionsFrom } from './storage/ExportStorage';
 
 export type Region = 'us' | 'eu';
 
@@ -113,14 +114,18 @@ export class LocalExportStorage {
   async *committedFilesOlderThan(
     olderThanMs: number,
     now = Date.now(),
+    after?: string,
   ): AsyncIterable<string> {
-    for (const region of ['us', 'eu']) {
+    for (const region of regionsFrom(after)) {
+      const startAfter = after?.startsWith(`${region}/`) ? after : undefined;
       const entries = await readdir(join(this.root, region), {
         withFileTypes: true,
       }).catch(() => []);
+      entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
       for (const entry of entries) {
         if (!entry.isFile()) continue;
         const key = `${region}/${entry.name}`;
+        if (startAfter && key <= startAfter) continue;
         const info = await stat(this.pathOf(key)).catch(() => undefined);
         if (info && now - info.mtimeMs > olderThanMs) yield key;
       }

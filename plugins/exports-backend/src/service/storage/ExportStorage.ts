@@ -51,10 +51,13 @@ export interface ExportStorage {
   /**
    * Keys of committed files last written more than `olderThanMs` ago (the retention job removes
    * those no job references: an attempt that died between its commit and the database's).
+   * Listed region by region (EXPORT_REGIONS order), keys ascending within a region; `after`
+   * (a key listed before) resumes the listing past it.
    */
   committedFilesOlderThan(
     olderThanMs: number,
     now?: number,
+    after?: string,
   ): AsyncIterable<string>;
   /**
    * A URL the storage itself serves the file from, valid `ttlSeconds`. Absent where the storage
@@ -73,4 +76,12 @@ export interface ExportStorage {
 export function jobIdOfKey(key: string): string {
   const file = key.slice(key.indexOf('/') + 1);
   return file.slice(0, file.indexOf('.'));
+}
+
+/** The regions a listing resumed `after` a key still lists: its own and the ones after it. */
+export function regionsFrom(after: string | undefined): ExportRegion[] {
+  const start = after
+    ? EXPORT_REGIONS.indexOf(after.slice(0, after.indexOf('/')) as ExportRegion)
+    : 0;
+  return EXPORT_REGIONS.slice(Math.max(start, 0));
 }

@@ -20,6 +20,7 @@ import {
   ExportStorage,
   PendingExportFile,
   PresignedDownloadOptions,
+  regionsFrom,
 } from './ExportStorage';
 import { S3PendingUpload, S3UploadTuning } from './S3PendingUpload';
 
@@ -246,11 +247,15 @@ export class S3ExportStorage implements ExportStorage {
       });
   }
 
-  private async *objects(region: ExportRegion, prefix: string) {
+  private async *objects(
+    region: ExportRegion,
+    prefix: string,
+    startAfter?: string,
+  ) {
     const { client, bucket } = this.target(region);
     for await (const page of paginateListObjectsV2(
       { client },
-      { Bucket: bucket, Prefix: prefix },
+      { Bucket: bucket, Prefix: prefix, StartAfter: startAfter },
     )) {
       yield* page.Contents ?? [];
     }
@@ -280,9 +285,15 @@ export class S3ExportStorage implements ExportStorage {
   async *committedFilesOlderThan(
     olderThanMs: number,
     now = Date.now(),
+    after?: string,
   ): AsyncIterable<string> {
-    for (const region of EXPORT_REGIONS) {
-      for await (const object of this.objects(region, `${region}/`)) {
+    for (const region of regionsFrom(after)) {
+      const startAfter = after?.startsWith(`${region}/`) ? after : undefined;
+      for await (const object of this.objects(
+        region,
+        `${region}/`,
+        startAfter,
+      )) {
         const modified = object.LastModified?.getTime() ?? now;
         if (
           object.Key &&

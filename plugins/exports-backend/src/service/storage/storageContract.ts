@@ -87,6 +87,38 @@ export const exportStorageContract: Record<
       expect(await listed(3_600_000)).toEqual([]);
       expect(await listed(3_600_000, Date.now() + 7_200_000)).toEqual([key]);
     },
+  'resumes the committed-file listing after a key it listed (keys ascending per region)':
+    async storage => {
+      const later = Date.now() + 7_200_000;
+      const listed = async (after?: string) => {
+        const keys: string[] = [];
+        for await (const k of storage.committedFilesOlderThan(
+          3_600_000,
+          later,
+          after,
+        ))
+          keys.push(k);
+        return keys;
+      };
+      const before = await listed();
+      for (const region of ['us', 'eu'] as const) {
+        for (let i = 0; i < 2; i++) {
+          const jobId = randomUUID();
+          const pending = await storage.begin(region, jobId, randomUUID());
+          await writeAll(pending.stream, Buffer.from('a\n'));
+          await storage.commit(
+            pending,
+            storage.keyFor(region, jobId, 'csv', 'a1'),
+          );
+        }
+      }
+      const all = (await listed()).filter(k => !before.includes(k));
+      expect(all).toHaveLength(4);
+      const us = all.filter(k => k.startsWith('us/'));
+      expect(us).toEqual([...us].sort());
+      const resumed = await listed(all[1]);
+      expect(resumed.filter(k => !before.includes(k))).toEqual(all.slice(2));
+    },
   'removes committed files and refuses keys outside its layout':
     async storage => {
       const jobId = randomUUID();
