@@ -288,8 +288,15 @@ export class ExportRunner {
       heartbeat = undefined;
       if (!completed) {
         // The lease was lost (cancelled, or re-claimed after it ran out): remove this
-        // attempt's file; another attempt's file has another key.
-        await storage.remove(key);
+        // attempt's file; another attempt's file has another key. If that fails, the job was
+        // still only lost (not failed): the unreferenced-file sweep removes the file later.
+        await storage
+          .remove(key)
+          .catch(e =>
+            logger.warn(
+              `exports: removing ${key} of a lost attempt of ${job.id} failed: ${e}`,
+            ),
+          );
         this.options.onFinished?.(job, 'lost');
         return undefined;
       }

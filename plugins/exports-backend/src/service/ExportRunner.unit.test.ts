@@ -80,20 +80,32 @@ describe('ExportRunner completion (stub store, real files)', () => {
     lease_token: '5a6b7c8d-1e2f-4a3b-8c9d-0e1f2a3b4c5d',
   } as unknown as DbExportJobRow;
 
-  async function runWith(completed: boolean) {
+  async function runWith(
+    completed: boolean,
+    { removeFails = false }: { removeFails?: boolean } = {},
+  ) {
     const root = mkdtempSync(join(tmpdir(), 'exports-runner-unit-'));
     const completions: unknown[] = [];
     const outcomes: string[] = [];
+    const fail = jest.fn(async () => 'failed' as const);
     const store = {
       heartbeat: async () => true,
       completeAndClaim: async (completion: unknown) => {
         completions.push(completion);
         return { completed };
       },
+      fail,
     } as unknown as ExportStore;
+    const storage = new LocalExportStorage(root);
+    if (removeFails) {
+      storage.remove = async () => {
+        throw new Error('storage unavailable');
+      };
+    }
+    const logger = mockServices.logger.mock();
     const runner = new ExportRunner({
       store,
-      storage: new LocalExportStorage(root),
+      storage,
       exporter: {
         estimate: async () => ({
           estimatedRows: 1,
@@ -105,7 +117,7 @@ describe('ExportRunner completion (stub store, real files)', () => {
           await new Promise<void>(done => destination.end('id\n1\n', done));
         },
       },
-      logger: mockServices.logger.mock(),
+      logger,
       workers: 1,
       leaseMs: 30_000,
       heartbeatMs: 1000,
@@ -118,7 +130,7 @@ describe('ExportRunner completion (stub store, real files)', () => {
     await runner.run(job);
     const files = readdirSync(join(root, 'us'));
     const temporary = readdirSync(join(root, 'us', '.tmp'));
-    return { completions, outcomes, files, temporary };
+    return { completions, outcomes, files, temporary, fail, logger };
   }
 
   it("commits the file under the attempt's own key before completing", async () => {
@@ -145,5 +157,20 @@ describe('ExportRunner completion (stub store, real files)', () => {
     expect(outcomes).toEqual(['lost']);
     expect(files.filter(f => f !== '.tmp')).toEqual([]);
     expect(temporary).toEqual([]);
+  });
+  it('a lost attempt whose file removal fails is lost, not a job failure: the removal is logged', async () => {
+    const { outcomes, fail, logger, files } = await runWith(false, {
+      removeFails: true,
+    });
+    expect(outcomes).toEqual(['lost']);
+    expect(fail).not.toHaveBeenCalled();
+    expect(logger.error).not.toHaveBeenCalled();
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining(`${job.id}.${job.lease_token}.csv`),
+    );
+    // Left for the unreferenced-file sweep.
+    expect(files.filter(f => f !== '.tmp')).toEqual([
+      `${job.id}.${job.lease_token}.csv`,
+    ]);
   });
 });
