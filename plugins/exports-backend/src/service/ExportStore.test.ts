@@ -48,6 +48,31 @@ describe('ExportStore queue (real Postgres)', () => {
     expect(await knex.schema.hasTable('export_jobs')).toBe(true);
   });
 
+  it('drops the unused export_jobs_claim_accounts; down re-creates it', async () => {
+    const exists = async () =>
+      (
+        await knex.raw(
+          `SELECT 1 FROM pg_proc WHERE proname = 'export_jobs_claim_accounts'`,
+        )
+      ).rows.length > 0;
+    const claimDefinition = async () =>
+      (
+        await knex.raw(
+          `SELECT pg_get_functiondef('export_jobs_claim(text, double precision, integer, integer, integer, boolean)'::regprocedure) AS d`,
+        )
+      ).rows[0].d;
+    const walk = await claimDefinition();
+    expect(await exists()).toBe(false);
+    await knex.migrate.down({
+      ...migrations,
+      name: '20261202070000_export_jobs_drop_claim_accounts.js',
+    });
+    expect(await exists()).toBe(true);
+    expect(await claimDefinition()).toBe(walk); // the claim in use is kept
+    await knex.migrate.latest(migrations);
+    expect(await exists()).toBe(false);
+  });
+
   it('claims enterprise jobs first, then oldest first', async () => {
     const a = await store.create(newExportJob());
     const b = await store.create(newExportJob({ plan: 'enterprise' }));
