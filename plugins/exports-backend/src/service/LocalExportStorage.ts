@@ -121,7 +121,8 @@ export class LocalExportStorage {
       const entries = await readdir(join(this.root, region), {
         withFileTypes: true,
       }).catch(() => []);
-      entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+      // Names in a directory are unique: never equal.
+      entries.sort((x, y) => (x.name < y.name ? -1 : 1));
       for (const entry of entries) {
         if (!entry.isFile()) continue;
         const key = `${region}/${entry.name}`;
