@@ -89,7 +89,7 @@ const quietLogger = {
 function exportStoreSystem(
   knex: Knex,
   connection: Knex.PgConnectionConfig,
-  options: { name: string; local: boolean; listen: boolean },
+  options: { name: string; local: boolean; listen: boolean; slots?: number },
 ): System {
   return {
     name: options.name,
@@ -109,7 +109,7 @@ function exportStoreSystem(
         perTenantLimit: PER_TENANT_LIMIT,
       };
       const dispatcher: JobDispatcher<DbExportJobRow> = new JobDispatcher({
-        slots: WORKERS,
+        slots: options.slots ?? WORKERS,
         pollMs: POLL_MS,
         claim: count => store.claimBatch({ ...claimOptions, count }),
         // As ExportRunner: the completion claims the slot's next job in its round trip.
@@ -241,9 +241,13 @@ function graphileSystem(
   knex: Knex,
   connectionString: string,
   utils: WorkerUtils,
+  concurrency = WORKERS,
 ): System {
   return {
-    name: 'graphile-worker',
+    name:
+      concurrency === WORKERS
+        ? 'graphile-worker'
+        : `graphile-worker-${concurrency}-concurrency`,
     jobs: JOBS,
     async start(onStart) {
       // A task name per trial, so counting the trial's jobs needs no other filter.
@@ -252,7 +256,7 @@ function graphileSystem(
       const runner = await run({
         connectionString,
         maxPoolSize: POOL,
-        concurrency: WORKERS,
+        concurrency,
         pollInterval: POLL_MS,
         noHandleSignals: true,
         logger: quietGraphile,
@@ -361,9 +365,17 @@ async function main() {
         local: false,
         listen: false,
       }),
+      // As many jobs in flight as pg-boss batch 10 holds (WORKERS fetches of 10 jobs each).
+      exportStoreSystem(db.knex, c, {
+        name: `export-store-${WORKERS * 10}-slots`,
+        local: true,
+        listen: true,
+        slots: WORKERS * 10,
+      }),
       pgBossSystem(db.knex, connectionString, 1),
       pgBossSystem(db.knex, connectionString, 10),
       graphileSystem(db.knex, connectionString, utils),
+      graphileSystem(db.knex, connectionString, utils, WORKERS * 10),
     ];
     const systems = allSystems.filter(
       s => !ONLY || s.name === 'export-store' || ONLY.includes(s.name),
