@@ -18,6 +18,7 @@ import {
   storedHistograms,
 } from './testing/latencyHistograms';
 import { storedLatencyUs } from './decisionLog/latencyHistograms';
+import { PreparedStatements } from './decisionLog/preparedStatements';
 
 jest.setTimeout(120_000);
 
@@ -170,14 +171,14 @@ describe('DecisionLog (real Postgres)', () => {
       onResource(false),
       onResource(false),
     ]);
-    const statements: string[] = [];
-    const record = (q: { sql: string }) => statements.push(q.sql);
-    knex.on('query', record);
+    const run = jest.spyOn(PreparedStatements.prototype, 'run');
     const commitsBefore = log.commits;
+    let statements: string[] = [];
     try {
       await Promise.all(batches.map(b => log.append(b)));
     } finally {
-      knex.off('query', record);
+      statements = run.mock.calls.map(([sql]) => sql);
+      run.mockRestore();
     }
     const outbox = await knex('platform_event_outbox')
       .orderBy('id')

@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { CheckRequest, Decision } from '@internal/plugin-authz-common';
 import { EnforcementMode, ShadowRecord } from './ShadowStore';
 import { commitStatement } from './decisionLog/commitStatement';
+import { PreparedStatements } from './decisionLog/preparedStatements';
 import type { DecisionEvents } from './DecisionTrail';
 
 /** One answered decision, as the log keeps it. */
@@ -131,6 +132,7 @@ export class DecisionLog {
   private readonly roomWaiters: Array<() => void> = [];
   private readonly maxBatch: number;
   private readonly maxQueued: number;
+  private readonly statements: PreparedStatements;
 
   constructor(
     private readonly knex: Knex,
@@ -138,6 +140,7 @@ export class DecisionLog {
   ) {
     this.maxBatch = options.maxBatch ?? 5000;
     this.maxQueued = options.maxQueued ?? 50_000;
+    this.statements = new PreparedStatements(knex);
   }
 
   /** Resolves once every given decision (and shadow record) is committed. */
@@ -223,7 +226,7 @@ export class DecisionLog {
       shadow,
       events?.insert(),
     );
-    await this.knex.raw(sql, bindings as Knex.RawBinding[]);
+    await this.statements.run(sql, bindings);
     events?.written();
   }
 
