@@ -8,8 +8,9 @@
  * Env: AUTHZ_BASE_URL (e.g. http://127.0.0.1:7007/api/authz), SERVICE_TOKEN (a static token
  * whose subject is in authz.productUserCallers and allowed the authz plugin), PRODUCT_USER_ID,
  * ACCOUNT_ID (that user's account), RATE (requests/s, default 100), REQUESTS (per series,
- * default 1,000), BATCHES (default 50), CONCURRENCY (clients of the concurrent batch series,
- * default 8), DENY_EVERY (every n-th check is a denial, default 3; 0 for none), SERIES (`all`; `check`, `batch`
+ * default 1,000), BATCHES (default 50; use thousands for the concurrent series), CONCURRENCY
+ * (clients of the concurrent batch series, default 8), WARMUP_BATCHES (sent unmeasured before
+ * SERIES=concurrent, default 500), DENY_EVERY (every n-th check is a denial, default 3; 0 for none), SERIES (`all`; `check`, `batch`
  * (sequential) or `concurrent` (CONCURRENCY clients) for only that series, e.g. to profile it).
  * Run: scripts/with-node.sh node bench/authz/http.bench.mjs
  */
@@ -25,6 +26,8 @@ const RATE = Number(process.env.RATE ?? 100);
 const REQUESTS = Number(process.env.REQUESTS ?? 1000);
 const BATCHES = Number(process.env.BATCHES ?? 50);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
+// batches sent before the measured concurrent-only series (SERIES=concurrent)
+const WARMUP_BATCHES = Number(process.env.WARMUP_BATCHES ?? 500);
 // every DENY_EVERY-th check asks for an action viewers lack (a denial); 0: none
 const DENY_EVERY = Number(process.env.DENY_EVERY ?? 3);
 if (!base || !token || !userId || !accountId) {
@@ -146,12 +149,12 @@ async function main() {
  * next one (group commit), so throughput is not bounded by one commit per request.
  * Returns decisions/s.
  */
-async function concurrentBatches() {
+async function concurrentBatches(count = BATCHES) {
   const started = performance.now();
   let sent = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (sent < BATCHES) {
+      while (sent < count) {
         const b = sent++;
         await call('/v1/check/batch', {
           checks: Array.from({ length: 100 }, (_, i) => check(b * 100 + i)),
@@ -159,10 +162,12 @@ async function concurrentBatches() {
       }
     }),
   );
-  return (BATCHES * 100) / ((performance.now() - started) / 1000);
+  return (count * 100) / ((performance.now() - started) / 1000);
 }
 
 async function concurrentOnly() {
+  // JIT, caches and the pool warm up first (a short series is mostly warm-up otherwise)
+  await concurrentBatches(WARMUP_BATCHES);
   const rate = await concurrentBatches();
   console.log(
     `POST /v1/check/batch, 100 checks per request, ${CONCURRENCY} concurrent clients: ${Math.round(
