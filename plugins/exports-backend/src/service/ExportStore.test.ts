@@ -159,7 +159,9 @@ describe('ExportStore queue (real Postgres)', () => {
     const b1 = await store.create(newExportJob({ accountId: b }));
     await store.create(newExportJob({ accountId: a }));
     const batch = await store.claimBatch({ ...claimOpts(30_000, 2), count: 2 });
-    expect(batch.map(j => j.id)).toEqual([a1.row.id, b1.row.id]);
+    // which two, not their order in the batch: jobs created within the same millisecond sort
+    // by id there (JavaScript dates keep milliseconds, the queue microseconds)
+    expect(batch.map(j => j.id).sort()).toEqual([a1.row.id, b1.row.id].sort());
   });
 
   it('a claim waits for the lock of an account another claim holds, then claims within the limit', async () => {
