@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { regionsFrom } from './storage/ExportStorage';
+import { regionCursors } from './storage/ExportStorage';
 
 export type Region = 'us' | 'eu';
 
@@ -116,8 +116,7 @@ export class LocalExportStorage {
     now = Date.now(),
     after?: string,
   ): AsyncIterable<string> {
-    for (const region of regionsFrom(after)) {
-      const startAfter = after?.startsWith(`${region}/`) ? after : undefined;
+    for (const { region, startAfter } of regionCursors(after)) {
       const entries = await readdir(join(this.root, region), {
         withFileTypes: true,
       }).catch(() => []);

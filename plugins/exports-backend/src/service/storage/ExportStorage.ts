@@ -78,10 +78,18 @@ export function jobIdOfKey(key: string): string {
   return file.slice(0, file.indexOf('.'));
 }
 
-/** The regions a listing resumed `after` a key still lists: its own and the ones after it. */
-export function regionsFrom(after: string | undefined): ExportRegion[] {
+/**
+ * Where a listing resumed `after` a key still reads: its own region from past that key, then
+ * the regions after it from their start (`startAfter` undefined).
+ */
+export function regionCursors(
+  after: string | undefined,
+): Array<{ region: ExportRegion; startAfter?: string }> {
   const start = after
     ? EXPORT_REGIONS.indexOf(after.slice(0, after.indexOf('/')) as ExportRegion)
     : 0;
-  return EXPORT_REGIONS.slice(Math.max(start, 0));
+  return EXPORT_REGIONS.slice(Math.max(start, 0)).map(region => ({
+    region,
+    startAfter: after?.startsWith(`${region}/`) ? after : undefined,
+  }));
 }

@@ -20,7 +20,7 @@ import {
   ExportStorage,
   PendingExportFile,
   PresignedDownloadOptions,
-  regionsFrom,
+  regionCursors,
 } from './ExportStorage';
 import { S3PendingUpload, S3UploadTuning } from './S3PendingUpload';
 
@@ -287,8 +287,7 @@ export class S3ExportStorage implements ExportStorage {
     now = Date.now(),
     after?: string,
   ): AsyncIterable<string> {
-    for (const region of regionsFrom(after)) {
-      const startAfter = after?.startsWith(`${region}/`) ? after : undefined;
+    for (const { region, startAfter } of regionCursors(after)) {
       for await (const object of this.objects(
         region,
         `${region}/`,
